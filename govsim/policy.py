@@ -141,8 +141,10 @@ def semantic_problems(data: Mapping[str, Any]) -> list[Problem]:
     problems: list[Problem] = []
     for key, records in lists.items():
         problems += _duplicate_ids(key, records)
-    ids = {key: {r.get("id") for _, r in records} for key, records in lists.items()}
-    items = {r.get("id"): r for _, r in lists["items"]}
+    # Ids of the wrong type are reported by the schema; only text ids take part in references.
+    ids = {key: {r["id"] for _, r in records if isinstance(r.get("id"), str)}
+           for key, records in lists.items()}
+    items = {r["id"]: r for _, r in lists["items"] if isinstance(r.get("id"), str)}
 
     for i, item in lists["items"]:
         problems += _prohibited_item_problems(i, item)
@@ -154,13 +156,13 @@ def semantic_problems(data: Mapping[str, Any]) -> list[Problem]:
     for i, provider in lists["providers"]:
         problems += _refs(f"providers[{i}]", provider, {"type": "provider_types"}, ids)
         for j, county_id in enumerate(_sequence(provider.get("counties"))):
-            if county_id not in ids["counties"]:
+            if isinstance(county_id, str) and county_id not in ids["counties"]:
                 problems.append(_unknown(f"providers[{i}].counties[{j}]", county_id, "county",
                                          ids["counties"]))
 
     baseline = _mapping(data.get("baseline"))
     director_item = baseline.get("director_item")
-    if director_item is not None and director_item not in ids["items"]:
+    if isinstance(director_item, str) and director_item not in ids["items"]:
         problems.append(_unknown("baseline.director_item", director_item, "item", ids["items"]))
     for i, row in _records(baseline.get("public_staff")):
         problems += _refs(f"baseline.public_staff[{i}]", row,
@@ -172,7 +174,7 @@ def semantic_problems(data: Mapping[str, Any]) -> list[Problem]:
         problems += _refs(where, contract, {"county": "counties", "item": "items",
                                             "provider_type": "provider_types",
                                             "provider": "providers"}, ids)
-        item = items.get(contract.get("item"))
+        item = items.get(contract["item"]) if isinstance(contract.get("item"), str) else None
         if item is not None and not _is_purchasable(item):
             problems.append(Problem(f"{where}.item", "a contract for an item that may not be "
                                     "purchased (government's own duty)", value=contract.get("item"),
@@ -237,9 +239,14 @@ def _sequence(value: Any) -> list[Any]:
 
 
 def _duplicate_ids(key: str, records: list[tuple[int, Mapping[str, Any]]]) -> list[Problem]:
-    counts = Counter(r.get("id") for _, r in records if r.get("id") is not None)
+    counts = Counter(r["id"] for _, r in records if isinstance(r.get("id"), str))
     return [Problem(f"{key}[{i}].id", f"duplicate id (appears {counts[r['id']]} times in {key})",
-                    value=r["id"]) for i, r in records if counts.get(r.get("id"), 0) > 1]
+                    value=r["id"]) for i, r in records
+            if isinstance(r.get("id"), str) and counts[r["id"]] > 1]
+
+
+_SINGULAR = {"counties": "county", "items": "item", "provider_types": "provider type",
+             "providers": "provider"}
 
 
 def _refs(where: str, record: Mapping[str, Any], fields: Mapping[str, str],
@@ -247,9 +254,8 @@ def _refs(where: str, record: Mapping[str, Any], fields: Mapping[str, str],
     problems = []
     for field, target in fields.items():
         value = record.get(field)
-        if value is not None and value not in ids[target]:
-            what = target.removesuffix("s").replace("_", " ")
-            problems.append(_unknown(f"{where}.{field}", value, what, ids[target]))
+        if isinstance(value, str) and value not in ids[target]:
+            problems.append(_unknown(f"{where}.{field}", value, _SINGULAR[target], ids[target]))
     return problems
 
 

@@ -28,7 +28,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from govsim.errors import Problem, ScenarioError
 from govsim.policy import RULES, policy_departures, semantic_problems
@@ -75,7 +75,8 @@ class _Model(BaseModel):
 
 
 class ScenarioHeader(_Model):
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", description="ASCII slug naming the scenario")
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$",
+                      description="ASCII slug naming the scenario")
     title_zh: str = Field("", description="Chinese title for reports")
     title_en: str = Field("", description="English title for reports")
     description: str = Field("", description="Where the figures come from")
@@ -124,7 +125,8 @@ class Policy(_Model):
         2, description="Years a provider is barred after failing or failing an assessment, years"
     )
     post_price_assistant: NonNegFloat = Field(
-        RULES["post-prices"].value, description="Assistant social-worker post price, CNY/person-year"
+        RULES["post-prices"].value,
+        description="Assistant social-worker post price, CNY/person-year",
     )
     volunteers_per_social_worker: NonNegInt = Field(
         RULES["volunteer-link"].value, description="Volunteers each social worker links with"
@@ -313,11 +315,17 @@ class Scenario(_Model):
     provider_types: tuple[ProviderType, ...] = Field(min_length=1)
     providers: tuple[Provider, ...] = ()
     baseline: Baseline = Baseline()
+    _source: str | None = PrivateAttr(None)
 
     # -- lookups ---------------------------------------------------------------------------
     @property
     def name(self) -> str:
         return self.scenario.name
+
+    @property
+    def source(self) -> str | None:
+        """Where the scenario was loaded from (a path, ``builtin:NAME`` or ``<overrides>``)."""
+        return self._source
 
     def county(self, county_id: str) -> County:
         return _by_id(self.counties, county_id, "county")
@@ -357,7 +365,7 @@ class Scenario(_Model):
             problems.extend(_apply_override(data, path, value))
         if problems:
             raise ScenarioError(problems)
-        return Scenario.from_dict(data, source="<overrides>")
+        return Scenario.from_dict(data, source=f"{self._source or '<scenario>'} + overrides")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], source: str | None = None,
@@ -367,16 +375,17 @@ class Scenario(_Model):
         problems = [_with_place(p, source, lines) for p in _schema_problems(data)]
         problems += [_with_place(p, source, lines) for p in semantic_problems(data)]
         if problems:
-            raise ScenarioError(problems)
+            raise ScenarioError(sorted(problems, key=_problem_order))
         scenario = cls.model_validate(data)
-        for warning in policy_departures(scenario):
-            log.info(_with_place(warning, source, lines).format())
+        scenario._source = source
+        for warning in scenario.warnings:
+            log.info(warning.format())
         return scenario
 
     @property
     def warnings(self) -> list[Problem]:
         """Policy values that depart from the documents (allowed, but worth saying)."""
-        return policy_departures(self)
+        return [_with_place(w, self._source, {}) for w in policy_departures(self)]
 
 
 def _by_id(entries: tuple[Any, ...], key: str, what: str) -> Any:
@@ -391,7 +400,8 @@ def _by_id(entries: tuple[Any, ...], key: str, what: str) -> Any:
 def builtin_scenarios() -> list[str]:
     """Names of the scenarios shipped inside the package."""
     folder = resources.files("govsim") / "scenarios"
-    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+    names = (p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+    return sorted(names)
 
 
 def load_scenario(path_or_name: str | Path) -> Scenario:
@@ -437,8 +447,16 @@ def _schema_problems(data: Mapping[str, Any]) -> list[Problem]:
     try:
         Scenario.model_validate(data)
     except ValidationError as exc:
-        return [_problem_from_pydantic(err, data) for err in exc.errors()]
+        errors = exc.errors()
+        # A list whose element is bad also reports "too short after validation": say it once.
+        locs = [tuple(e["loc"]) for e in errors]
+        return [_problem_from_pydantic(e, data) for e, loc in zip(errors, locs, strict=True)
+                if not any(len(o) > len(loc) and o[: len(loc)] == loc for o in locs)]
     return []
+
+
+def _problem_order(problem: Problem) -> tuple[int, str]:
+    return (problem.line if problem.line is not None else 10**9, problem.path)
 
 
 def _problem_from_pydantic(err: Mapping[str, Any], data: Mapping[str, Any]) -> Problem:

@@ -1,0 +1,190 @@
+"""What the allocation model takes as given: demand and provider performance, as plain tables.
+
+:class:`Estimates` holds two tidy tables. ``demand`` has one row per (county, item) with the
+expected cases in the plan year (``cases_mean``), a chosen upper quantile of the year's cases
+(``cases_quantile``), working hours per case, the planned utilisation ``utilisation_target``
+(ρ, a share) and ``public_fte``, the full-time equivalents already working on the cell
+(establishment staff, child-welfare directors' part-time hours and incumbent contracts that
+continue into the year). ``providers`` has one row per provider type (optionally per county
+and item too) with ``capacity_loss``, the share of purchased capacity lost to provider failures
+and takeover delays, and the observed ``quality`` (mean satisfaction, 0–1).
+
+The simulation pipeline fills these from simulated years; :func:`estimates_from_scenario`
+builds them from the scenario alone (expected demand and a Poisson quantile, no simulation)
+so that the allocation model works stand-alone.
+
+Default capacity loss of a provider type with failure hazard h per year, takeover delay d
+working days, a year of ``D = hours_per_year / 8`` working days and a takeover restoring a
+share τ (``policy.takeover_share``)::
+
+    loss = min(1, h · (d / D + (1 − τ) · ½ · (1 − d / D)))
+
+— a failure strikes at a uniformly random time; the contracted capacity is lost for d days,
+then a share 1 − τ stays lost for the rest of the year (half a year on average).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from govsim.demand import baseline_staffing, demand_table
+from govsim.scenario import Scenario
+
+__all__ = [
+    "DEMAND_COLUMNS",
+    "PROVIDER_COLUMNS",
+    "Estimates",
+    "default_capacity_loss",
+    "estimates_from_scenario",
+    "poisson_quantile",
+]
+
+log = logging.getLogger(__name__)
+
+DEMAND_COLUMNS = ["county", "item", "cases_mean", "cases_quantile", "hours_per_case",
+                  "utilisation_target", "public_fte"]
+PROVIDER_COLUMNS = ["provider_type", "capacity_loss", "quality"]
+
+
+@dataclass(frozen=True)
+class Estimates:
+    """Demand per (county, item) and performance per provider type for one plan year.
+
+    Attributes
+    ----------
+    demand : pandas.DataFrame
+        Columns ``county, item, cases_mean, cases_quantile, hours_per_case,
+        utilisation_target, public_fte`` (cases per year, hours per case, share, FTE).
+    providers : pandas.DataFrame
+        Columns ``provider_type, capacity_loss, quality`` (shares), optionally also
+        ``county`` and/or ``item`` for estimates that differ by place or service.
+    quantile : float
+        The probability level of ``cases_quantile`` (for the record).
+    """
+
+    demand: pd.DataFrame
+    providers: pd.DataFrame
+    quantile: float = 0.9
+
+    def __post_init__(self) -> None:
+        missing = set(DEMAND_COLUMNS) - set(self.demand.columns)
+        if missing:
+            raise ValueError(f"Estimates.demand lacks columns {sorted(missing)}")
+        missing = set(PROVIDER_COLUMNS) - set(self.providers.columns)
+        if missing:
+            raise ValueError(f"Estimates.providers lacks columns {sorted(missing)}")
+
+    def provider_value(self, column: str, county: str, item: str, provider_type: str) -> float:
+        """``column`` for a (county, item, type), from the most specific row present
+        (county and item, county, item, type only)."""
+        table = self._lookup()[column]
+        for key in ((county, item, provider_type), (county, None, provider_type),
+                    (None, item, provider_type), (None, None, provider_type)):
+            if key in table:
+                return table[key]
+        raise KeyError(f"Estimates.providers has no {column} for provider type "
+                       f"{provider_type!r}")
+
+    def _lookup(self) -> dict[str, dict[tuple[str | None, str | None, str], float]]:
+        cached = self.__dict__.get("_cache")
+        if cached is not None:
+            return cached
+        table = self.providers
+        counties = table["county"] if "county" in table else pd.Series([None] * len(table))
+        items = table["item"] if "item" in table else pd.Series([None] * len(table))
+        keys = [(None if pd.isna(c) else c, None if pd.isna(i) else i, p)
+                for c, i, p in zip(counties, items, table["provider_type"], strict=True)]
+        cached = {col: dict(zip(keys, table[col].astype(float), strict=True))
+                  for col in ("capacity_loss", "quality")}
+        object.__setattr__(self, "_cache", cached)
+        return cached
+
+
+def poisson_quantile(mean: float, q: float) -> int:
+    """Smallest k with P(N ≤ k) ≥ q for N ~ Poisson(mean), computed exactly in log space.
+
+    >>> poisson_quantile(3.0, 0.9)
+    5
+    """
+    if mean <= 0:
+        return 0
+    spread = 12.0 * math.sqrt(mean) + 30.0
+    low = max(0, math.floor(mean - spread))
+    high = math.ceil(mean + spread)
+    log_first = -mean + low * math.log(mean) - math.lgamma(low + 1)
+    steps = np.log(mean / np.arange(low + 1, high + 1, dtype=float))
+    log_pmf = log_first + np.concatenate(([0.0], np.cumsum(steps)))
+    cdf = np.cumsum(np.exp(log_pmf))
+    return int(low + np.searchsorted(cdf, q - 1e-12))
+
+
+def default_capacity_loss(failure_hazard: float, takeover_delay_days: float,
+                          working_days: float, takeover_share: float) -> float:
+    """Expected share of a year's contracted capacity lost to failures (see module docstring)."""
+    delay = min(1.0, takeover_delay_days / working_days)
+    return min(1.0, failure_hazard * (delay + (1.0 - takeover_share) * 0.5 * (1.0 - delay)))
+
+
+def estimates_from_scenario(scenario: Scenario, year: int | None = None,
+                            quantile: float = 0.9) -> Estimates:
+    """Expected demand, its Poisson ``quantile`` and baseline staffing, without simulation.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    year : int, optional
+        Calendar plan year; default ``scenario.scenario.base_year``.
+    quantile : float
+        Probability level of ``cases_quantile`` (annual cases treated as Poisson).
+
+    Returns
+    -------
+    Estimates
+        ``public_fte`` comes from :func:`govsim.demand.baseline_staffing`; an incumbent
+        contract counts only in years it may still run (``max_contract_years`` from its start).
+
+    Examples
+    --------
+    >>> from govsim import load_scenario
+    >>> est = estimates_from_scenario(load_scenario("tiny"))
+    >>> sorted(est.demand.columns) == sorted(DEMAND_COLUMNS)
+    True
+    """
+    if not 0.0 < quantile < 1.0:
+        raise ValueError(f"quantile must be in (0, 1), got {quantile}")
+    header = scenario.scenario
+    year = header.base_year if year is None else year
+    table = demand_table(scenario, year)
+    staff = baseline_staffing(scenario)
+    last_year = {(c.county, c.item, c.provider_type): c.start_year
+                 + scenario.policy.max_contract_years - 1 for c in scenario.baseline.contracts}
+    if len(staff):
+        ended = staff.apply(lambda r: r["source"] == "contract"
+                            and year > last_year.get((r["county"], r["item"],
+                                                      r["provider_type"]), year), axis=1)
+        staff = staff[~ended.astype(bool)]
+    public = staff.groupby(["county", "item"])["fte"].sum()
+    demand = pd.DataFrame({
+        "county": table["county"],
+        "item": table["item"],
+        "cases_mean": table["cases"].astype(float),
+        "cases_quantile": [float(poisson_quantile(m, quantile)) for m in table["cases"]],
+        "hours_per_case": table["hours_per_case"].astype(float),
+        "utilisation_target": scenario.policy.utilisation_target,
+        "public_fte": [float(public.get((c, i), 0.0))
+                       for c, i in zip(table["county"], table["item"], strict=True)],
+    })
+    working_days = header.hours_per_year / 8.0
+    providers = pd.DataFrame([{
+        "provider_type": p.id,
+        "capacity_loss": default_capacity_loss(p.failure_hazard, p.takeover_delay_days,
+                                               working_days, scenario.policy.takeover_share),
+        "quality": p.quality,
+    } for p in scenario.provider_types])
+    log.debug("estimates for %s %d: %d cells", scenario.name, year, len(demand))
+    return Estimates(demand=demand, providers=providers, quantile=quantile)

@@ -1,0 +1,68 @@
+"""The ``govsim`` command: thin wrappers that parse arguments, call the library and present.
+
+Each subcommand lives in its own module exposing ``add_parser(subparsers)`` (which sets
+``func``). Bad input (:class:`~govsim.errors.GovsimError`) becomes a message on stderr and exit
+code 2 — never a traceback; an interrupt exits 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import pkgutil
+import sys
+from collections.abc import Sequence
+from importlib import import_module
+
+from govsim import __version__
+from govsim.cli._common import console_err, print_error
+from govsim.errors import GovsimError
+
+__all__ = ["main"]
+
+#: Subcommands listed first by ``govsim --help``; any other public module of this package follows.
+PREFERRED_ORDER = ["run", "compare", "sweep", "simulate", "allocate", "show", "validate",
+                   "generate", "rules"]
+
+
+def command_modules() -> list[str]:
+    """Names of the subcommand modules (every module here not starting with ``_``)."""
+    found = {m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")}
+    return [n for n in PREFERRED_ORDER if n in found] + sorted(found - set(PREFERRED_ORDER))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="govsim",
+        description="Plan government purchase of social-assistance and child-welfare services: "
+        "simulate demand, allocate the budget under the policy caps, compare options, sweep.",
+    )
+    parser.add_argument("--version", action="version", version=f"govsim {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in command_modules():
+        import_module(f"govsim.cli.{name}").add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except GovsimError as exc:
+        print_error(exc)
+        return 2
+    except KeyboardInterrupt:
+        console_err.print("[yellow]interrupted[/yellow]")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

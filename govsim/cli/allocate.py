@@ -1,0 +1,119 @@
+"""``govsim allocate``: solve one year's allocation, write its tables, print a summary."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.table import Table
+
+from govsim import __version__
+from govsim.allocation import SOLVERS, AllocationResult, allocate
+from govsim.cli._common import add_scenario_argument, console, wan
+from govsim.scenario import Scenario, load_scenario
+
+__all__ = ["add_parser", "run", "write_outputs"]
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "allocate", help="allocate one year's purchase budget under the caps (PuLP)",
+        description="Solve the allocation LP for one plan year: purchases per county, item and "
+        "provider type under the relief cap, social-organisation share, staffing rules, markets "
+        "and funds; write allocation, staffing, compliance, constraints and explanations.")
+    add_scenario_argument(parser)
+    parser.add_argument("--year", type=int, default=None, help="calendar plan year "
+                        "(default: the scenario's base year)")
+    parser.add_argument("--objective", choices=["max_coverage", "min_cost"], default=None,
+                        help="default: the scenario's policy.objective")
+    parser.add_argument("--solver", default="cbc", help=f"one of {', '.join(SOLVERS)}")
+    parser.add_argument("--integer-posts", action="store_true", default=None,
+                        help="buy whole posts (a MILP)")
+    parser.add_argument("--demand", choices=["mean", "quantile"], default="mean",
+                        help="cover expected cases or their 90 %% quantile")
+    parser.add_argument("--out", type=Path, default=None, help="folder for the CSV files")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    started = datetime.now(UTC)
+    scenario = load_scenario(args.scenario)
+    result = allocate(scenario, year=args.year, objective=args.objective, solver=args.solver,
+                      integer_posts=args.integer_posts, demand=args.demand)
+    if args.out is not None:
+        write_outputs(result, scenario, args.out, started, argv=sys.argv)
+    _print_summary(result, scenario)
+    if args.out is not None:
+        console.print(f"wrote {args.out}")
+    return 0
+
+
+def write_outputs(result: AllocationResult, scenario: Scenario, out: Path,
+                  started: datetime, argv: list[str]) -> None:
+    """Write the CSV files and manifest.json into ``out`` atomically (temp folder + rename)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        for name, table in (("allocation", result.allocation), ("staffing", result.staffing),
+                            ("compliance", result.compliance),
+                            ("constraints", result.constraints),
+                            ("explanations", result.explanations), ("unmet", result.unmet)):
+            table.to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8")
+        manifest = {
+            "scenario": scenario.name, "scenario_hash": scenario.content_hash(),
+            "year": result.year, "objective": result.objective, "solver": result.solver,
+            "solver_version": result.solver_version, "status": result.status.value,
+            "objective_value": result.objective_value, "govsim_version": __version__,
+            "command": " ".join(argv), "started_utc": started.isoformat(),
+            "finished_utc": datetime.now(UTC).isoformat(),
+            "build_seconds": result.build_seconds, "solve_seconds": result.solve_seconds,
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False),
+                                           encoding="utf-8")
+        if out.exists():
+            old = out.with_name(f".{out.name}-old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(out, old)
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _print_summary(result: AllocationResult, scenario: Scenario) -> None:
+    console.print(f"[bold]{scenario.name}[/bold] {result.year}: {result.objective} with "
+                  f"{result.solver} — {result.status.value}, objective "
+                  f"{result.objective_value:,.1f}")
+    caps = result.constraints[result.constraints["rule"] == "relief-cap"].set_index("scope")
+    spend = result.allocation.groupby("county")["cost"].sum()
+    staff = result.staffing.set_index(["county", "rule"])
+    table = Table(title="spend vs relief cap (万元) and caseworkers vs 2 ‰")
+    for column in ("county", "spend", "relief spend", "cap", "万元 shadow", "caseworkers",
+                   "required", "short"):
+        table.add_column(column, justify="left" if column == "county" else "right")
+    for county in scenario.counties:
+        cap = caps.loc[county.id] if county.id in caps.index else None
+        cw = staff.loc[(county.id, "caseworker-ratio")]
+        table.add_row(county.id, wan(spend.get(county.id, 0.0)),
+                      wan(cap["value"]) if cap is not None else "-",
+                      wan(cap["limit"]) if cap is not None else "-",
+                      f"{cap['shadow_price_per_10k_cny']:,.1f}" if cap is not None else "-",
+                      f"{cw['in_post'] + cw['purchased']:,.1f}", str(cw["required"]),
+                      f"{cw['shortfall']:,.1f}")
+    console.print(table)
+    for text in result.explanations["text_en" if scenario.scenario.lang == "en" else "text_zh"]:
+        console.print(f"• {text}", markup=False, soft_wrap=True)
+    fails = result.compliance[result.compliance["status"] == "fail"]
+    if len(fails):
+        console.print(f"compliance: {len(fails)} rule(s) fail: "
+                      + ", ".join(f"{r}[{s}]" for r, s in zip(fails["rule"], fails["scope"],
+                                                              strict=True)), markup=False)

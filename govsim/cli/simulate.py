@@ -1,0 +1,175 @@
+"""``govsim simulate``: run the baseline staffing through the simulation and summarise it.
+
+Writes ``kpis.csv``, ``summary.csv``, ``contracts.csv``, ``providers.csv`` and
+``manifest.json`` into ``--out`` atomically (into a temporary folder next to it, then renamed
+into place) and prints a short table of yearly totals; money in 万元, waits in working days.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+import govsim
+from govsim.cli._common import add_scenario_argument, console, wan
+from govsim.scenario import load_scenario
+from govsim.sim import SimulationError, SimulationResult, simulate, summarise
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "simulate", help="simulate today's staffing over the horizon (SimPy)",
+        description="Simulate the baseline staffing (public staff, directors, incumbent "
+        "contracts) year by year over independent replications; print yearly totals with "
+        "95 %% confidence half-widths and, with --out, write kpis.csv, summary.csv, "
+        "contracts.csv, providers.csv and manifest.json.")
+    add_scenario_argument(parser)
+    parser.add_argument("--years", type=int, default=None,
+                        help="plan years (default: the scenario's horizon_years)")
+    parser.add_argument("--replications", type=int, default=None,
+                        help="replications (default: the scenario's replications)")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="root seed (default: the scenario's seed)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="worker processes (default: all cores; 1 = serial)")
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="folder to write the tables and manifest into")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    for name in ("years", "replications", "workers"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise SimulationError(f"--{name} must be at least 1, got {value}")
+    if args.seed is not None and args.seed < 0:
+        raise SimulationError(f"--seed must be >= 0, got {args.seed}")
+    scenario = load_scenario(args.scenario)
+    started = datetime.now(UTC)
+    years = args.years or scenario.scenario.horizon_years
+    reps = args.replications or scenario.scenario.replications
+    columns = (TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("replication-years"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("simulate", total=years * reps)
+        result = simulate(scenario, years=years, replications=reps, seed=args.seed,
+                          workers=args.workers,
+                          progress=lambda done, total: bar.update(task, completed=done))
+    finished = datetime.now(UTC)
+    console.print(_summary_table(result, scenario.name))
+    if args.out is not None:
+        manifest = _manifest(args, scenario, result, started, finished)
+        _write_atomically(args.out, result, manifest)
+        console.print(f"wrote {args.out}/ (kpis.csv, summary.csv, contracts.csv, "
+                      f"providers.csv, manifest.json)", markup=False)
+    return 0
+
+
+def _summary_table(result: SimulationResult, name: str) -> Table:
+    """Yearly totals over counties and items, mean ± 95 % half-width over replications."""
+    kpis = result.kpis.copy()
+    kpis["wait_x_served"] = kpis["wait_mean_days"].fillna(0.0) * kpis["served"]
+    per_rep = kpis.groupby(["replication", "year"], as_index=False)[
+        ["arrivals", "served", "abandoned", "backlog", "wait_x_served", "cost"]].sum()
+    per_rep["wait_days"] = per_rep["wait_x_served"] / per_rep["served"].where(per_rep["served"] > 0)
+    per_rep["county"] = "all"
+    per_rep["item"] = "all"
+    summary = summarise(per_rep, metrics=["arrivals", "served", "abandoned", "backlog",
+                                          "wait_days", "cost"])
+    table = Table(title=f"govsim simulate {name}: {result.replications} replications, "
+                  f"seed {result.seed} (mean ± 95 % half-width)")
+    for header in ("year", "arrivals", "served", "abandoned", "backlog at year end",
+                   "mean wait (days)", "purchase cost (万元)"):
+        table.add_column(header, justify="right")
+    for row in summary.itertuples(index=False):
+        table.add_row(str(row.year), _pm(row.arrivals_mean, row.arrivals_ci95),
+                      _pm(row.served_mean, row.served_ci95),
+                      _pm(row.abandoned_mean, row.abandoned_ci95),
+                      _pm(row.backlog_mean, row.backlog_ci95),
+                      _pm(row.wait_days_mean, row.wait_days_ci95, 1),
+                      f"{wan(row.cost_mean)} ± {wan(row.cost_ci95)}"
+                      if pd.notna(row.cost_ci95) else wan(row.cost_mean))
+    return table
+
+
+def _pm(mean: float, half: float, digits: int = 0) -> str:
+    if pd.isna(mean):
+        return "–"
+    text = f"{mean:,.{digits}f}"
+    return text + (f" ± {half:,.{digits}f}" if pd.notna(half) else "")
+
+
+def _version(package: str) -> str | None:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None
+
+
+def _manifest(args: argparse.Namespace, scenario: govsim.Scenario, result: SimulationResult,
+              started: datetime, finished: datetime) -> dict[str, Any]:
+    source = Path(args.scenario)
+    command = ["govsim", "simulate", str(args.scenario), "--years", str(len(result.years)),
+               "--replications", str(result.replications), "--seed", str(result.seed)]
+    if args.workers is not None:
+        command += ["--workers", str(args.workers)]
+    command += ["--out", str(args.out)]
+    return {
+        "command": shlex.join(command),
+        "scenario": {"name": scenario.name,
+                     "source": str(source.resolve()) if source.exists() else
+                     f"builtin:{args.scenario}",
+                     "content_hash": scenario.content_hash()},
+        "seed": result.seed,
+        "replications": result.replications,
+        "years": list(result.years),
+        "workers": args.workers,
+        "versions": {"govsim": govsim.__version__, "simpy": _version("simpy"),
+                     "numpy": _version("numpy"), "pandas": _version("pandas"),
+                     "python": platform.python_version()},
+        "started_utc": started.isoformat(timespec="seconds"),
+        "finished_utc": finished.isoformat(timespec="seconds"),
+        "files": ["kpis.csv", "summary.csv", "contracts.csv", "providers.csv"],
+    }
+
+
+def _write_atomically(out: Path, result: SimulationResult, manifest: dict[str, Any]) -> None:
+    """Write every file into a temporary folder beside ``out``, then move it into place.
+
+    A new ``out`` appears in one rename; into an existing folder each file is replaced by
+    ``os.replace`` (atomic per file), so readers never see a half-written table.
+    """
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; the renamed folder should not be
+    try:
+        result.kpis.to_csv(tmp / "kpis.csv", index=False)
+        result.summary.to_csv(tmp / "summary.csv", index=False)
+        result.contracts.to_csv(tmp / "contracts.csv", index=False)
+        result.providers.to_csv(tmp / "providers.csv", index=False)
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False)
+                                           + "\n", encoding="utf-8")
+        if not out.exists():
+            os.replace(tmp, out)
+            return
+        for path in sorted(tmp.iterdir()):
+            os.replace(path, out / path.name)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,212 @@
+"""Purchase contracts over the annual cycle: renewal, tendering, failure, assessment, bars.
+
+Policy mechanisms (``shared/policy-rules.md``): ``annual-cycle`` (contracts are signed one year
+at a time), ``contract-term`` (at most ``policy.max_contract_years`` years in a row with one
+provider, then re-tendered), ``not-lowest-price`` (replacements chosen by a comprehensive score
+in which quality and capacity weigh more than price), ``assessment`` (a year-end score with
+satisfaction weighing most; below the pass mark the contract is not renewed and the provider is
+barred), ``exit-takeover`` (a failing provider exits, an interim takeover restores part of its
+capacity after a delay, and the provider is barred for ``policy.bar_years_after_failure``).
+
+Units: FTE, CNY, calendar years; ``day`` in the event log is the working day of the year
+(clock hours / 8). Bars are inclusive: ``bars[p] = y`` means ``p`` may not hold a contract in
+any year up to and including ``y``. Everything here is pure Python on small data — the SimPy
+part lives in :mod:`govsim.sim.engine`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, replace
+from typing import Any
+
+from govsim.scenario import Scenario
+
+__all__ = [
+    "CONTRACT_EVENT_COLUMNS",
+    "ContractState",
+    "Tender",
+    "assessment_score",
+    "decide_contracts",
+    "generic_provider",
+    "incumbent_contracts",
+]
+
+log = logging.getLogger(__name__)
+
+CONTRACT_EVENT_COLUMNS = ["year", "day", "county", "item", "provider", "provider_type", "event",
+                          "fte", "detail"]
+
+#: Ratings that let a social organisation older than three years take a contract
+#: (rule ``provider-rating``).
+_GOOD_RATINGS = {"3A", "4A", "5A"}
+
+Key = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class ContractState:
+    """One purchase contract for a (county, item, provider type).
+
+    ``years_held`` counts the consecutive years with this provider up to and including the
+    latest year it ran; ``renewable`` is false once the term is reached or the assessment
+    failed (``reason`` says which).
+    """
+
+    county: str
+    item: str
+    provider_type: str
+    provider: str
+    fte: float
+    start_year: int
+    years_held: int
+    renewable: bool = True
+    reason: str = ""
+
+    @property
+    def key(self) -> Key:
+        return (self.county, self.item, self.provider_type)
+
+
+@dataclass(frozen=True)
+class Tender:
+    """The outcome of deciding one year's contracts before the year runs."""
+
+    contracts: tuple[ContractState, ...]
+    events: tuple[dict[str, Any], ...]
+
+
+def generic_provider(county: str, item: str, provider_type: str, n: int) -> str:
+    """Id of the ``n``-th unnamed local provider of a type for a (county, item)."""
+    return f"{county}-{item}-{provider_type}-{n}"
+
+
+def event(year: int, day: float, contract: ContractState | Key, provider: str, name: str,
+          fte: float, detail: str = "") -> dict[str, Any]:
+    """One row of the contract event log."""
+    county, item, ptype = contract.key if isinstance(contract, ContractState) else contract
+    return {"year": year, "day": round(float(day), 3), "county": county, "item": item,
+            "provider": provider, "provider_type": ptype, "event": name, "fte": float(fte),
+            "detail": detail}
+
+
+def incumbent_contracts(scenario: Scenario, year: int) -> dict[Key, ContractState]:
+    """The baseline's incumbent contracts as they stand before ``year`` starts."""
+    out: dict[Key, ContractState] = {}
+    for c in scenario.baseline.contracts:
+        provider = c.provider or f"{c.county}-{c.item}-{c.provider_type}"
+        held = max(0, year - c.start_year)
+        # renewable: an incumbent at its limit is caught (and logged) by decide_contracts
+        out[(c.county, c.item, c.provider_type)] = ContractState(
+            c.county, c.item, c.provider_type, provider, float(c.fte), c.start_year, held)
+    return out
+
+
+def decide_contracts(scenario: Scenario, year: int, wanted: dict[Key, float],
+                     prior: dict[Key, ContractState], bars: dict[str, int],
+                     history: dict[str, tuple[tuple[int, float], ...]]) -> Tender:
+    """Renew or re-tender every purchase wanted in ``year``.
+
+    A prior contract for the same (county, item, provider type) is renewed at the new FTE when
+    it is renewable, its provider is not barred and the term allows another year; otherwise the
+    purchase is tendered among eligible providers (named ones serving the county and one generic
+    local provider per type) by comprehensive score. Prior contracts with no purchase wanted
+    end (``not_renewed``).
+    """
+    limit = scenario.policy.max_contract_years
+    events: list[dict[str, Any]] = []
+    active: dict[Key, ContractState] = {}
+    committed: dict[str, float] = {}
+    to_tender: list[tuple[Key, float, set[str], str]] = []
+    for key in sorted(prior):
+        old = prior[key]
+        fte = wanted.get(key, 0.0)
+        if fte <= 0:
+            if old.renewable:
+                events.append(event(year, 0.0, old, old.provider, "not_renewed", old.fte,
+                                    "no purchase allocated this year"))
+            continue
+        barred = bars.get(old.provider, -math.inf) >= year
+        if old.renewable and old.years_held < limit and not barred:
+            new = replace(old, fte=fte, years_held=old.years_held + 1)
+            active[key] = new
+            committed[new.provider] = committed.get(new.provider, 0.0) + fte
+            events.append(event(year, 0.0, new, new.provider, "renewed", fte,
+                                f"year {new.years_held} of at most {limit} in a row"))
+            continue
+        excluded = {old.provider}
+        if old.years_held >= limit:
+            reason = "re-tender: term reached"
+            if old.renewable:  # only an incumbent can stand at its limit and be renewable
+                events.append(event(year, 0.0, old, old.provider, "term_reached", old.fte,
+                                    f"{old.years_held} years in a row (max {limit})"))
+        else:
+            reason = f"re-tender: {old.reason or 'provider barred'}"
+        to_tender.append((key, fte, excluded, reason))
+    for key in sorted(wanted):
+        if key not in prior and wanted[key] > 0:
+            to_tender.append((key, wanted[key], set(), "new purchase"))
+    for key, fte, excluded, reason in sorted(to_tender):
+        chosen, score, detail = _choose(scenario, key, fte, year, excluded, bars, history,
+                                        committed)
+        contract = ContractState(key[0], key[1], key[2], chosen, fte, year, 1)
+        active[key] = contract
+        committed[chosen] = committed.get(chosen, 0.0) + fte
+        events.append(event(year, 0.0, contract, chosen, "signed", fte,
+                            f"{reason}; score {score:.3f} ({detail})"))
+    return Tender(tuple(active[k] for k in sorted(active)), tuple(events))
+
+
+def _choose(scenario: Scenario, key: Key, fte: float, year: int, excluded: set[str],
+            bars: dict[str, int], history: dict[str, tuple[tuple[int, float], ...]],
+            committed: dict[str, float]) -> tuple[str, float, str]:
+    """The best eligible provider by comprehensive score (ties: named before generic, by id)."""
+    county, item, ptype = key
+    ptype_data = scenario.provider_type(ptype)
+    weights = scenario.policy.selection_weights
+    total_weight = sum(weights.values())
+
+    def eligible(pid: str) -> bool:
+        return pid not in excluded and bars.get(pid, -math.inf) < year
+
+    candidates: list[tuple[str, float, float, bool]] = []  # id, quality, capacity, generic
+    for p in scenario.providers:
+        if p.type != ptype or county not in p.counties or not eligible(p.id):
+            continue
+        if ptype_data.is_social_org and p.age_years > 3 and p.rating not in _GOOD_RATINGS:
+            continue
+        remaining = p.capacity_fte - committed.get(p.id, 0.0)
+        if remaining <= 0:
+            continue
+        declared = p.quality if p.quality is not None else ptype_data.quality
+        candidates.append((p.id, declared, remaining, False))
+    n = 1
+    while not eligible(generic_provider(county, item, ptype, n)):
+        n += 1
+    market = scenario.county(county).market.get(ptype, fte)
+    candidates.append((generic_provider(county, item, ptype, n), ptype_data.quality,
+                       max(market, 0.0), True))
+
+    scored = []
+    for pid, declared, capacity, generic in candidates:
+        past = history.get(pid, ())
+        quality = declared if not past else 0.5 * (declared + sum(s for _, s in past) / len(past))
+        capacity_score = min(1.0, capacity / fte) if fte > 0 else 1.0
+        price_score = 1.0  # one price per provider type: candidates of a tender share it
+        score = (weights["quality"] * quality + weights["capacity"] * capacity_score
+                 + weights["price"] * price_score) / total_weight
+        scored.append((-score, generic, pid, quality, capacity_score))
+    scored.sort()
+    neg, _, pid, quality, capacity_score = scored[0]
+    detail = (f"quality {quality:.2f}, capacity {capacity_score:.2f}, "
+              f"{len(scored)} candidate{'s' if len(scored) != 1 else ''}")
+    return pid, -neg, detail
+
+
+def assessment_score(weights: dict[str, float], satisfaction: float, completion: float,
+                     timeliness: float) -> float:
+    """The year-end assessment score (0-1): weighted mean of the three components."""
+    total = sum(weights.values())
+    return (weights["satisfaction"] * satisfaction + weights["completion"] * completion
+            + weights["timeliness"] * timeliness) / total

@@ -1,0 +1,440 @@
+"""One simulated year: ``simulate_year(scenario, year, capacities, state, seed)``.
+
+The year runs on the working-hour clock (``0 ≤ t < hours_per_year``). Before it starts the
+purchases wanted for the year are renewed or tendered (:mod:`govsim.sim.contracts`); each
+contract draws its failure time; every (county, item) pool then runs in its own SimPy
+environment (:mod:`govsim.sim.engine`) with public staff and directors from
+:func:`govsim.demand.baseline_staffing` plus the contracts' workers. At year end each contract
+is assessed and the :class:`State` (backlog with ages, contracts, provider history, bars) is
+handed to the next year, so a pipeline can re-plan between years.
+
+Units: cases, FTE, CNY; waits in working days (clock hours / 8); ``day`` in the event log is the
+working day of the year. Random numbers come only from :func:`govsim.rng.stream` keyed by
+``(year, replication, purpose, county, item[, provider type])``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from govsim.demand import baseline_staffing, monthly_cases
+from govsim.errors import GovsimError
+from govsim.rng import stream
+from govsim.scenario import Scenario
+from govsim.sim.contracts import (
+    CONTRACT_EVENT_COLUMNS,
+    ContractState,
+    Key,
+    assessment_score,
+    decide_contracts,
+    event,
+    incumbent_contracts,
+)
+from govsim.sim.engine import (
+    HOURS_PER_DAY,
+    PoolOutcome,
+    PoolSpec,
+    Slot,
+    poisson_arrivals,
+    run_pool,
+    service_hours,
+)
+
+__all__ = [
+    "KPI_COLUMNS",
+    "PROVIDER_COLUMNS",
+    "PUBLIC_QUALITY",
+    "SimulationError",
+    "State",
+    "YearResult",
+    "simulate_year",
+]
+
+log = logging.getLogger(__name__)
+
+#: Mean satisfaction of cases served by establishment staff, directors and interim takeovers
+#: (no survey figure at hand; between the enterprise and social-organisation qualities).
+PUBLIC_QUALITY = 0.8
+
+KPI_COLUMNS = ["year", "county", "item", "arrivals", "served", "abandoned", "backlog",
+               "wait_mean_days", "wait_p90_days", "utilisation", "satisfaction", "cost",
+               "queue_mean", "fte_public", "fte_purchased"]
+PROVIDER_COLUMNS = ["year", "county", "item", "provider_type", "provider", "fte_contracted",
+                    "capacity_loss_share", "served", "satisfaction", "assessment_score",
+                    "failures", "cost", "start_year", "years_held"]
+
+
+class SimulationError(GovsimError, ValueError):
+    """Bad input to the simulation (capacities, years, state); ``rule`` names a broken rule."""
+
+    def __init__(self, message: str, rule: str | None = None) -> None:
+        self.rule = rule
+        super().__init__(message + (f" [rule {rule}]" if rule else ""))
+
+
+@dataclass(frozen=True)
+class State:
+    """What one year hands to the next.
+
+    Attributes
+    ----------
+    year : int
+        The last simulated calendar year.
+    backlog : dict
+        ``(county, item) -> ages`` (clock hours waited so far) of cases still waiting, oldest
+        first.
+    contracts : dict
+        ``(county, item, provider_type) ->`` :class:`ContractState` of contracts that ran to the
+        end of the year (``renewable`` false after a failed assessment or at the term limit).
+    history : dict
+        ``provider -> ((year, score), ...)``: assessment scores (0 for a failure).
+    bars : dict
+        ``provider -> year``: barred from contracts up to and including that year.
+    """
+
+    year: int
+    backlog: dict[tuple[str, str], np.ndarray]
+    contracts: dict[Key, ContractState]
+    history: dict[str, tuple[tuple[int, float], ...]]
+    bars: dict[str, int]
+
+    @property
+    def backlog_cases(self) -> int:
+        """Cases waiting at the end of :attr:`year`, all pools together."""
+        return int(sum(len(a) for a in self.backlog.values()))
+
+
+@dataclass(frozen=True)
+class YearResult:
+    """Tables of one simulated year (see ``KPI_COLUMNS``, ``CONTRACT_EVENT_COLUMNS``,
+    ``PROVIDER_COLUMNS``)."""
+
+    year: int
+    kpis: pd.DataFrame
+    contracts: pd.DataFrame
+    providers: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A contract's year: its workers, failure and takeover times (clock hours) and price."""
+
+    contract: ContractState
+    quality: float
+    price: float
+    fail_hours: float
+    takeover_hours: float
+    takeover_fte: float
+
+
+def simulate_year(scenario: Scenario, year: int, capacities: pd.DataFrame | None,
+                  state: State | None, seed: int, replication: int = 0, *,
+                  arrival_hours: Mapping[tuple[str, str], np.ndarray] | None = None,
+                  ) -> tuple[YearResult, State]:
+    """Simulate one calendar year of every (county, item) pool.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario (not modified).
+    year : int
+        Calendar year; ``scenario.scenario.base_year`` is the first plan year.
+    capacities : DataFrame or None
+        Purchased FTE for the year (columns ``county, item, provider_type, fte``; a ``year``
+        column, if present, is filtered on ``year``). ``None`` keeps today's purchases: the
+        baseline's incumbent contracts, re-tendered at the same FTE when their term is reached.
+        Public staff and directors always come from the baseline on top.
+    state : State or None
+        The previous year's state; ``None`` starts from the base situation (no backlog, the
+        baseline's incumbent contracts).
+    seed : int
+        Root seed of the run.
+    replication : int
+        Replication number (part of every random stream's key).
+    arrival_hours : mapping, optional
+        Testing hook: explicit sorted arrival times (clock hours) per ``(county, item)``,
+        replacing the Poisson arrivals; pools not named get no arrivals.
+
+    Returns
+    -------
+    (YearResult, State)
+
+    Examples
+    --------
+    >>> import govsim
+    >>> s = govsim.load_scenario("tiny")
+    >>> result, state = simulate_year(s, 2025, None, None, seed=1)
+    >>> list(result.kpis.columns[:5])
+    ['year', 'county', 'item', 'arrivals', 'served']
+    """
+    header = scenario.scenario
+    if year < header.base_year:
+        raise SimulationError(f"year {year} is before the base year {header.base_year}")
+    if state is not None and state.year != year - 1:
+        raise SimulationError(f"the state is the end of {state.year}; it can only start "
+                              f"{state.year + 1}, not {year}")
+    horizon = header.hours_per_year
+    wanted = _wanted(scenario, capacities, year)
+    prior = dict(state.contracts) if state else incumbent_contracts(scenario, year)
+    bars = dict(state.bars) if state else {}
+    history = dict(state.history) if state else {}
+    tender = decide_contracts(scenario, year, wanted, prior, bars, history)
+    events: list[dict[str, Any]] = list(tender.events)
+    plans: dict[tuple[str, str], list[_Plan]] = {}
+    for contract in tender.contracts:
+        plan = _plan(scenario, contract, year, replication, seed)
+        plans.setdefault((contract.county, contract.item), []).append(plan)
+
+    public = _public_slots(scenario)
+    kpi_rows: list[dict[str, Any]] = []
+    provider_rows: list[dict[str, Any]] = []
+    backlog: dict[tuple[str, str], np.ndarray] = {}
+    next_contracts: dict[Key, ContractState] = {}
+    for county in scenario.counties:
+        for item in scenario.items:
+            key = (county.id, item.id)
+            pool_plans = plans.get(key, [])
+            carried = state.backlog.get(key, np.empty(0)) if state else np.empty(0)
+            slots = list(public.get(key, []))
+            for plan in pool_plans:
+                c = plan.contract
+                slots.append(Slot(c.provider, "contract", c.fte, plan.quality,
+                                  end_hours=plan.fail_hours))
+            for plan in pool_plans:
+                if plan.takeover_hours < horizon:
+                    slots.append(Slot(f"takeover:{plan.contract.provider}", "takeover",
+                                      plan.takeover_fte, PUBLIC_QUALITY,
+                                      start_hours=plan.takeover_hours))
+            spec = _pool_spec(scenario, county, item, year, replication, seed, carried, slots,
+                              arrival_hours)
+            outcome = run_pool(spec)
+            if len(outcome.backlog_ages):
+                backlog[key] = outcome.backlog_ages
+            cost = 0.0
+            n_public = len(public.get(key, []))
+            fte_hours = sum(s.fte * max(0.0, min(s.end_hours, horizon) - max(s.start_hours, 0.0))
+                            for s in slots)
+            for k, plan in enumerate(pool_plans):
+                row, contract_events, carried_on = _settle(
+                    scenario, year, plan, outcome, n_public + k, len(carried), item.mean_hours,
+                    fte_hours, bars, history)
+                provider_rows.append(row)
+                events.extend(contract_events)
+                cost += row["cost"]
+                if carried_on is not None:
+                    next_contracts[carried_on.key] = carried_on
+            kpi_rows.append({
+                "year": year, "county": county.id, "item": item.id,
+                "arrivals": outcome.arrivals, "served": outcome.served,
+                "abandoned": outcome.abandoned, "backlog": len(outcome.backlog_ages),
+                "wait_mean_days": outcome.wait_mean_hours / HOURS_PER_DAY,
+                "wait_p90_days": outcome.wait_p90_hours / HOURS_PER_DAY,
+                "utilisation": outcome.utilisation, "satisfaction": outcome.satisfaction,
+                "cost": cost, "queue_mean": outcome.queue_mean,
+                "fte_public": sum(s.fte for s in public.get(key, [])),
+                "fte_purchased": sum(p.contract.fte for p in pool_plans),
+            })
+    log.debug("simulated %s replication %s: %d pools", year, replication, len(kpi_rows))
+    contracts_table = pd.DataFrame(events, columns=CONTRACT_EVENT_COLUMNS)
+    contracts_table = contracts_table.sort_values("day", kind="stable").reset_index(drop=True)
+    result = YearResult(
+        year=year,
+        kpis=pd.DataFrame(kpi_rows, columns=KPI_COLUMNS),
+        contracts=contracts_table,
+        providers=pd.DataFrame(provider_rows, columns=PROVIDER_COLUMNS),
+    )
+    return result, State(year, backlog, next_contracts, history, bars)
+
+
+# -- inputs ----------------------------------------------------------------------------------
+
+def _wanted(scenario: Scenario, capacities: pd.DataFrame | None, year: int) -> dict[Key, float]:
+    """Purchased FTE wanted per (county, item, provider type) in ``year``."""
+    wanted: dict[Key, float] = {}
+    if capacities is None:
+        for c in scenario.baseline.contracts:
+            key = (c.county, c.item, c.provider_type)
+            wanted[key] = wanted.get(key, 0.0) + float(c.fte)
+        return wanted
+    missing = {"county", "item", "provider_type", "fte"} - set(capacities.columns)
+    if missing:
+        raise SimulationError(f"capacities lack the column(s) {sorted(missing)}")
+    frame = capacities
+    if "year" in frame.columns:
+        frame = frame[frame["year"] == year]
+    counties = {c.id for c in scenario.counties}
+    types = {p.id for p in scenario.provider_types}
+    items = {i.id: i for i in scenario.items}
+    for row in frame.itertuples(index=False):
+        fte = float(row.fte)
+        if not math.isfinite(fte) or fte < 0:
+            raise SimulationError(f"capacities: fte must be finite and >= 0, got {row.fte!r} "
+                                  f"for {row.county}/{row.item}/{row.provider_type}")
+        if row.county not in counties or row.item not in items or row.provider_type not in types:
+            raise SimulationError(f"capacities: unknown county, item or provider type in "
+                                  f"{row.county}/{row.item}/{row.provider_type}")
+        if fte > 0 and not items[row.item].is_purchasable:
+            raise SimulationError(f"capacities: item {row.item!r} may not be purchased "
+                                  f"({row.county}, {fte:g} FTE)", rule="prohibited-items")
+        key = (str(row.county), str(row.item), str(row.provider_type))
+        wanted[key] = wanted.get(key, 0.0) + fte
+    return wanted
+
+
+def _public_slots(scenario: Scenario) -> dict[tuple[str, str], list[Slot]]:
+    """Establishment staff and directors per pool, from the baseline staffing."""
+    staffing = baseline_staffing(scenario)
+    slots: dict[tuple[str, str], list[Slot]] = {}
+    for row in staffing.itertuples(index=False):
+        if row.source == "contract" or row.fte <= 0:
+            continue
+        slots.setdefault((row.county, row.item), []).append(
+            Slot(str(row.provider), str(row.source), float(row.fte), PUBLIC_QUALITY))
+    return slots
+
+
+def _plan(scenario: Scenario, contract: ContractState, year: int, replication: int,
+          seed: int) -> _Plan:
+    """Price, quality, failure and takeover times of one contract for the year."""
+    horizon = scenario.scenario.hours_per_year
+    ptype = scenario.provider_type(contract.provider_type)
+    quality = ptype.quality
+    for provider in scenario.providers:
+        if provider.id == contract.provider and provider.quality is not None:
+            quality = provider.quality
+    fail = math.inf
+    if ptype.failure_hazard > 0:
+        rng = stream(seed, year, replication, "failure", contract.county, contract.item,
+                     contract.provider_type)
+        years_to_failure = rng.exponential(1.0 / ptype.failure_hazard)
+        if years_to_failure < 1.0:
+            fail = years_to_failure * horizon
+    takeover = fail + ptype.takeover_delay_days * HOURS_PER_DAY
+    return _Plan(contract, quality, ptype.cost_per_fte_year, fail, takeover,
+                 scenario.policy.takeover_share * contract.fte)
+
+
+def _pool_spec(scenario: Scenario, county: Any, item: Any, year: int, replication: int,
+               seed: int, carried: np.ndarray, slots: list[Slot],
+               arrival_hours: Mapping[tuple[str, str], np.ndarray] | None) -> PoolSpec:
+    """Draw one pool's arrivals, service times and patience for the year."""
+    header = scenario.scenario
+    horizon = header.hours_per_year
+    key = (county.id, item.id)
+    if arrival_hours is not None:
+        arrivals = np.sort(np.asarray(arrival_hours.get(key, np.empty(0)), dtype=float))
+        if len(arrivals) and (arrivals[0] < 0 or arrivals[-1] >= horizon):
+            raise SimulationError(f"arrival_hours for {key} must lie in [0, {horizon})")
+    else:
+        rng = stream(seed, year, replication, "arrivals", county.id, item.id)
+        arrivals = poisson_arrivals(rng, monthly_cases(scenario, county, item, year), horizon)
+    carried_rng = stream(seed, year, replication, "backlog", county.id, item.id)
+    service_rng = stream(seed, year, replication, "service", county.id, item.id)
+    dist, mean, cv = item.distribution, item.mean_hours, item.service_cv
+    work = np.concatenate([service_hours(carried_rng, dist, mean, cv, len(carried)),
+                           service_hours(service_rng, dist, mean, cv, len(arrivals))])
+    patience = None
+    if item.patience_hours is not None:
+        # exponential patience is memoryless: a carried case draws afresh
+        patience_rng = stream(seed, year, replication, "patience", county.id, item.id)
+        patience = np.concatenate([carried_rng.exponential(item.patience_hours, len(carried)),
+                                   patience_rng.exponential(item.patience_hours,
+                                                            len(arrivals))])
+    return PoolSpec(
+        hours_per_year=horizon,
+        efficiency=header.productive_hours_per_fte / horizon,
+        arrival_hours=arrivals,
+        carried_ages=np.asarray(carried, dtype=float),
+        work_hours=work,
+        patience_hours=patience,
+        slots=slots,
+        target_wait_hours=item.target_wait_days * HOURS_PER_DAY,
+        penalty_per_hour=scenario.policy.wait_satisfaction_penalty_per_day / HOURS_PER_DAY,
+    )
+
+
+# -- year end --------------------------------------------------------------------------------
+
+def _settle(scenario: Scenario, year: int, plan: _Plan, outcome: PoolOutcome, slot: int,
+            carried: int, mean_hours: float, pool_fte_hours: float, bars: dict[str, int],
+            history: dict[str, tuple[tuple[int, float], ...]],
+            ) -> tuple[dict[str, Any], list[dict[str, Any]], ContractState | None]:
+    """Failure or assessment of one contract: its provider row, events and next-year state.
+
+    Updates ``bars`` and ``history`` in place (they are this year's fresh copies).
+    """
+    header, policy = scenario.scenario, scenario.policy
+    horizon = header.hours_per_year
+    end_day = horizon / HOURS_PER_DAY
+    c = plan.contract
+    mine = outcome.slots[slot]
+    failed = plan.fail_hours < horizon
+    present = min(plan.fail_hours, horizon)
+    restored = max(0.0, horizon - plan.takeover_hours)
+    delivered = present + policy.takeover_share * restored
+    cost = plan.price * (c.fte * present + plan.takeover_fte * restored) / horizon
+    satisfaction = mine.satisfaction_sum / mine.served if mine.served else math.nan
+    events: list[dict[str, Any]] = []
+    carried_on: ContractState | None = None
+    score = math.nan
+    if failed:
+        bar = year + policy.bar_years_after_failure
+        bars[c.provider] = max(bars.get(c.provider, bar), bar)
+        history[c.provider] = (*history.get(c.provider, ()), (year, 0.0))
+        day = plan.fail_hours / HOURS_PER_DAY
+        ptype = scenario.provider_type(c.provider_type)
+        late = "" if plan.takeover_hours < horizon else "; takeover would start after year end"
+        events += [
+            event(year, day, c, c.provider, "failed", c.fte,
+                  f"hazard {ptype.failure_hazard:g}/year; workers leave{late}"),
+            event(year, day, c, c.provider, "exit", c.fte, "contract terminated"),
+            event(year, day, c, c.provider, "barred", c.fte, f"barred through {bar}"),
+        ]
+        if plan.takeover_hours < horizon:
+            events.append(event(year, plan.takeover_hours / HOURS_PER_DAY, c,
+                                f"takeover:{c.provider}", "takeover", plan.takeover_fte,
+                                f"interim takeover restores {policy.takeover_share:.0%} of "
+                                f"capacity after {ptype.takeover_delay_days:g} days"))
+    else:
+        # the contract's fair share of the cases: its share of the pool's FTE-hours
+        share = min(1.0, c.fte * horizon / pool_fte_hours) if pool_fte_hours > 0 else 1.0
+        needed = (outcome.arrivals + carried) * share
+        can_do = c.fte * header.productive_hours_per_fte / mean_hours
+        expected = min(needed, can_do)
+        completion = min(1.0, mine.served / expected) if expected > 0 else 1.0
+        timeliness = mine.timely / mine.served if mine.served else 1.0
+        judged = satisfaction if mine.served else plan.quality
+        score = assessment_score(policy.assessment_weights, judged, completion, timeliness)
+        history[c.provider] = (*history.get(c.provider, ()), (year, score))
+        events.append(event(year, end_day, c, c.provider, "assessed", c.fte,
+                            f"score {score:.3f} (satisfaction {judged:.2f}, completion "
+                            f"{completion:.2f}, timeliness {timeliness:.2f}; pass mark "
+                            f"{policy.assessment_pass_mark:g})"))
+        if score < policy.assessment_pass_mark:
+            bar = year + policy.bar_years_after_failure
+            bars[c.provider] = max(bars.get(c.provider, bar), bar)
+            events += [event(year, end_day, c, c.provider, "not_renewed", c.fte,
+                             "assessment below the pass mark"),
+                       event(year, end_day, c, c.provider, "barred", c.fte,
+                             f"barred through {bar}")]
+            carried_on = replace(c, renewable=False, reason="assessment failed")
+        elif c.years_held >= policy.max_contract_years:
+            events.append(event(year, end_day, c, c.provider, "term_reached", c.fte,
+                                f"{c.years_held} years in a row (max "
+                                f"{policy.max_contract_years})"))
+            carried_on = replace(c, renewable=False, reason="term")
+        else:
+            carried_on = replace(c, renewable=True, reason="")
+    row = {"year": year, "county": c.county, "item": c.item, "provider_type": c.provider_type,
+           "provider": c.provider, "fte_contracted": c.fte,
+           "capacity_loss_share": 1.0 - delivered / horizon, "served": mine.served,
+           "satisfaction": satisfaction, "assessment_score": score, "failures": int(failed),
+           "cost": cost, "start_year": c.start_year, "years_held": c.years_held}
+    return row, events, carried_on

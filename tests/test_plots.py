@@ -1,0 +1,169 @@
+"""Tests of govsim.plots: every plot builds, in both languages, with Chinese glyphs present,
+without pyplot state, and stays readable for a 183-county scenario.
+
+The synthetic tables come from ``tests/test_report.py`` (``synthetic_tables``).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from matplotlib._pylab_helpers import Gcf
+from matplotlib.figure import Figure
+from matplotlib.font_manager import findfont
+from matplotlib.text import Text
+from test_report import synthetic_tables
+
+import govsim
+from govsim import plots
+from govsim.fonts import cjk_font_path, font_covers
+from govsim.report import PLOTS, TABLE_COLUMNS, RunTables
+
+FUNCTIONS = {stem: (getattr(plots, function), table) for stem, (function, table) in PLOTS.items()}
+
+
+@pytest.fixture(scope="module")
+def tiny() -> RunTables:
+    return synthetic_tables(govsim.load_scenario("tiny")).checked()
+
+
+@pytest.fixture(scope="module")
+def guangan() -> RunTables:
+    return synthetic_tables(govsim.load_scenario("guangan"), seed=1).checked()
+
+
+@pytest.fixture(scope="module")
+def many_counties() -> RunTables:
+    """Guang'an with 183 counties (the six real ones and 177 copies) over one year."""
+    data = govsim.load_scenario("guangan").to_dict()
+    data["scenario"]["horizon_years"] = 1
+    template = data["counties"][0]
+    data["counties"] += [{**template, "id": f"c{k:03d}", "name_zh": f"第{k}县",
+                          "name_en": f"County {k}"} for k in range(177)]
+    scenario = govsim.Scenario.from_dict(data)
+    return synthetic_tables(scenario, seed=2).checked()
+
+
+def _texts(fig: Figure) -> list[str]:
+    return [t.get_text() for t in fig.findobj(Text) if t.get_text()]
+
+
+def _save(fig: Figure) -> list[str]:
+    """Save as PNG; return the missing-glyph warnings."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.savefig(io.BytesIO(), format="png", dpi=50)
+    return [str(w.message) for w in caught if "Glyph" in str(w.message)
+            or "missing from" in str(w.message)]
+
+
+@pytest.mark.parametrize("stem", list(PLOTS))
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_plot_builds_in_both_languages(tiny: RunTables, stem: str, lang: str) -> None:
+    function, table = FUNCTIONS[stem]
+    fig = function(tiny.table(table), tiny.scenario, lang)
+    assert isinstance(fig, Figure)
+    if lang == "zh":  # the glyph check; English labels are covered by any font
+        assert _save(fig) == []
+    text = " ".join(_texts(fig))
+    assert text.strip()
+    if stem != "social_org_share":  # that one has no county or item axis
+        expected = {"zh": ("东县", "对象排查与动态管理"), "en": ("East County", "Screening")}[lang]
+        assert any(name in text for name in expected), text
+    if lang == "en":
+        assert "东县" not in text and "照料护理" not in text
+    assert Gcf.get_num_fig_managers() == 0  # no pyplot figure was created
+
+
+def test_chinese_plots_use_the_cjk_font_for_every_text(guangan: RunTables) -> None:
+    scenario = guangan.scenario
+    wanted = {c.name_zh for c in scenario.counties} | {i.name_zh for i in scenario.items
+                                                         if i.is_purchasable}
+    seen: set[str] = set()
+    for stem, (function, table) in FUNCTIONS.items():
+        fig = function(guangan.table(table), scenario, "zh")
+        assert _save(fig) == [], stem
+        for text in fig.findobj(Text):
+            content = text.get_text()
+            if not content:
+                continue
+            assert Path(findfont(text.get_fontproperties())) == cjk_font_path(), content
+            assert font_covers(content), content
+            seen.update(name for name in wanted if name in content)
+    # every county and purchasable item name of guangan was drawn somewhere
+    assert seen == wanted
+
+
+def test_scenario_language_is_the_default(tiny: RunTables) -> None:
+    assert tiny.scenario.scenario.lang == "en"
+    fig = plots.plot_caseworkers(tiny.staffing, tiny.scenario)
+    assert "East County" in " ".join(_texts(fig))
+    with pytest.raises(ValueError, match="lang"):
+        plots.plot_caseworkers(tiny.staffing, tiny.scenario, "fr")
+
+
+@pytest.mark.parametrize("stem", list(PLOTS))
+def test_empty_tables_give_a_no_data_figure(stem: str) -> None:
+    scenario = govsim.load_scenario("tiny")
+    function, table = FUNCTIONS[stem]
+    fig = function(pd.DataFrame(columns=TABLE_COLUMNS[table]), scenario, "zh")
+    assert "无数据" in _texts(fig)
+
+
+def test_many_counties_stay_readable(many_counties: RunTables) -> None:
+    scenario = many_counties.scenario
+    assert len(scenario.counties) == 183
+    heat = plots.plot_allocation_heatmap(many_counties.allocation, scenario, "en")
+    assert any("of 183 counties" in t for t in _texts(heat))
+    for ax in heat.axes[:-1]:  # the last axes is the colour bar
+        labels = [t.get_text() for t in ax.get_xticklabels()]
+        assert len(labels) == plots.MAX_COUNTIES
+    for function in (plots.plot_relief_cap_use, plots.plot_caseworkers):
+        table = many_counties.allocation if function is plots.plot_relief_cap_use \
+            else many_counties.staffing
+        fig = function(table, scenario, "en")
+        assert len(fig.axes[0].get_yticks()) == plots.MAX_COUNTIES
+        assert any("of 183 counties" in t for t in _texts(fig))
+    timeline = plots.plot_contract_timeline(many_counties.contracts, scenario, "zh")
+    assert len(timeline.axes[0].get_yticks()) == plots.MAX_TIMELINE_ROWS
+    width, height = timeline.get_size_inches()
+    assert width <= 22 and height <= 30
+
+
+def test_item_summary_aggregates_counties() -> None:
+    kpis = pd.DataFrame({
+        "year": [2025, 2025], "county": ["a", "b"], "item": ["care", "care"],
+        "arrivals_mean": [100.0, 300.0], "served_mean": [90.0, 150.0], "served_ci95": [3.0, 4.0],
+        "abandoned_mean": [1.0, 2.0], "backlog_mean": [0.0, 1.0],
+        "wait_mean_days_mean": [2.0, 4.0], "wait_p90_days_mean": [5.0, 10.0],
+        "wait_p90_days_ci95": [1.0, 1.0], "utilisation_mean": [0.5, 0.9],
+        "satisfaction_mean": [0.8, 0.7], "cost_mean": [1e5, 2e5]})
+    row = plots.item_summary(kpis).iloc[0]
+    assert math.isclose(row["coverage"], 240 / 400)
+    assert math.isclose(row["coverage_ci95"], 5 / 400)
+    assert math.isclose(row["wait_p90_days"], (5 * 100 + 10 * 300) / 400)
+    assert math.isclose(row["wait_p90_days_ci95"], math.hypot(100, 300) / 400)
+    assert row["served"] == 240 and row["cost"] == 3e5
+
+
+def test_contract_spans_follow_the_event_log() -> None:
+    log = pd.DataFrame([
+        (2025, 0, "a", "care", "p1", "social_org", "signed"),
+        (2025, 245, "a", "care", "p1", "social_org", "assessed"),
+        (2026, 0, "a", "care", "p1", "social_org", "renewed"),
+        (2026, 49, "a", "care", "p1", "social_org", "failed"),
+        (2026, 60, "a", "care", "p2", "enterprise", "signed"),
+    ], columns=["year", "day", "county", "item", "provider", "provider_type", "event"])
+    spans = plots._contract_spans(log, 245.0, 2027.0)
+    got = {(r.provider, round(r.start, 3), round(r.stop, 3)) for r in spans.itertuples()}
+    assert got == {("p1", 2025.0, 2026.2), ("p2", round(2026 + 60 / 245, 3), 2027.0)}
+
+
+def test_every_label_has_both_languages() -> None:
+    for key, texts in {**plots.LABELS, **plots.EVENT_LABELS}.items():
+        assert set(texts) == {"zh", "en"}, key
