@@ -15,18 +15,28 @@ from govsim.scenario import Scenario, builtin_scenarios, load_scenario
 
 __version__ = "0.1.0"
 
+from govsim.allocation import AllocationResult, allocate
+from govsim.pipeline import RunResult, run
+from govsim.sim import SimulationResult, simulate
+
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "RULES",
+    "AllocationResult",
     "GovsimError",
     "Problem",
+    "RunResult",
     "Scenario",
     "ScenarioError",
+    "SimulationResult",
     "__version__",
+    "allocate",
     "builtin_scenarios",
     "caseworkers_required",
     "check_compliance",
     "child_staff_required",
     "load_scenario",
+    "run",
+    "simulate",
 ]

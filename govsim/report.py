@@ -69,6 +69,8 @@ TABLE_COLUMNS: dict[str, list[str]] = {
                   "detail"],
     "explanations": ["year", "county", "rule", "shortfall", "money_cny", "text_en", "text_zh"],
     "convergence": ["year", "rounds", "converged", "reason"],
+    "rounds": ["year", "round", "cells_checked", "cells_missed", "on_target_share",
+               "weighted_coverage", "p90_wait_days", "spend_cny"],
 }
 
 #: Plot file stem → (function name in :mod:`govsim.plots`, table it draws), in report order.
@@ -104,6 +106,7 @@ class RunTables:
     contracts: pd.DataFrame
     explanations: pd.DataFrame
     convergence: pd.DataFrame
+    rounds: pd.DataFrame = field(default_factory=pd.DataFrame)
     manifest: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

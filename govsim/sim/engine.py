@@ -17,8 +17,10 @@ turns the log into numbers once at the end of the year.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
+from collections import OrderedDict
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +36,7 @@ __all__ = [
     "SlotOutcome",
     "poisson_arrivals",
     "run_pool",
+    "run_pool_cached",
     "service_hours",
     "token_count",
 ]
@@ -194,6 +197,48 @@ def run_pool(spec: PoolSpec) -> PoolOutcome:
     env.run(until=horizon)
     return _summarise(spec, arrival_all, served_log, abandoned_log, samples,
                       [len(t) for t in tokens_by_slot])
+
+
+#: Pools remembered by :func:`run_pool_cached` (per process; oldest forgotten first).
+CACHE_SIZE = 4096
+_cache: OrderedDict[bytes, PoolOutcome] = OrderedDict()
+
+
+def run_pool_cached(spec: PoolSpec) -> PoolOutcome:
+    """:func:`run_pool`, remembering outcomes by the content of ``spec``.
+
+    ``run_pool`` is a pure function of its spec (all random numbers are drawn into the spec's
+    arrays beforehand), so a pool whose arrivals, service times, carried cases and workers are
+    the same as one already run — a cell the allocation did not change between two rounds of
+    the pipeline's check loop — gets the same outcome without simulating it again. Slot names
+    are not part of the key: they do not change what happens.
+    """
+    key = _spec_key(spec)
+    outcome = _cache.get(key)
+    if outcome is None:
+        outcome = run_pool(spec)
+        _cache[key] = outcome
+        if len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    else:
+        _cache.move_to_end(key)
+    return outcome
+
+
+def _spec_key(spec: PoolSpec) -> bytes:
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(repr((spec.hours_per_year, spec.efficiency, spec.target_wait_hours,
+                        spec.penalty_per_hour, spec.monitor,
+                        [(s.kind, s.fte, s.quality, s.start_hours, s.end_hours)
+                         for s in spec.slots])).encode())
+    for array in (spec.arrival_hours, spec.carried_ages, spec.work_hours, spec.patience_hours):
+        if array is None:
+            digest.update(b"none")
+        else:
+            data = np.ascontiguousarray(array, dtype=float)
+            digest.update(len(data).to_bytes(8, "little"))
+            digest.update(data.tobytes())
+    return digest.digest()
 
 
 # -- processes -------------------------------------------------------------------------------

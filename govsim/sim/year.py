@@ -43,7 +43,7 @@ from govsim.sim.engine import (
     PoolSpec,
     Slot,
     poisson_arrivals,
-    run_pool,
+    run_pool_cached,
     service_hours,
 )
 
@@ -214,7 +214,7 @@ def simulate_year(scenario: Scenario, year: int, capacities: pd.DataFrame | None
                                       start_hours=plan.takeover_hours))
             spec = _pool_spec(scenario, county, item, year, replication, seed, carried, slots,
                               arrival_hours)
-            outcome = run_pool(spec)
+            outcome = run_pool_cached(spec)
             if len(outcome.backlog_ages):
                 backlog[key] = outcome.backlog_ages
             cost = 0.0

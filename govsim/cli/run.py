@@ -1,0 +1,151 @@
+"""``govsim run``: the main job — simulate, allocate, check, adopt, year by year; write a report.
+
+Writes a run folder (default ``results/<scenario>/<UTC time>-<hash>/``) atomically and prints
+where it is and the few numbers that matter. ``--replay manifest.json`` repeats a past run with
+the scenario content and options recorded in its manifest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pandas as pd
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from govsim.allocation import SOLVERS
+from govsim.cli._common import add_scenario_argument, console, wan
+from govsim.pipeline import RunError, RunResult, replay_options, run
+from govsim.scenario import Scenario, load_scenario
+
+__all__ = ["add_parser", "run_command"]
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "run", help="the main job: simulate, allocate under the caps, check, report",
+        description="Run the simulation-optimisation loop over the plan horizon: estimate "
+        "demand from a simulation, allocate the purchase budget under the policy caps (PuLP), "
+        "check the allocation with trial simulations (SimPy) and re-allocate where service "
+        "targets are missed, adopt, carry contracts and backlog into the next year. Writes "
+        "the tables, plots, report.html and manifest.json into one folder.")
+    add_scenario_argument(parser)
+    parser.add_argument("--years", type=int, default=None,
+                        help="plan years (default: the scenario's horizon_years)")
+    parser.add_argument("--replications", type=int, default=None,
+                        help="simulation replications (default: the scenario's replications)")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="root seed (default: the scenario's seed)")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="allocation-check rounds per year (default 3)")
+    parser.add_argument("--solver", choices=SOLVERS, default="cbc", help="LP solver")
+    parser.add_argument("--objective", choices=("max_coverage", "min_cost"), default=None,
+                        help="allocation objective (default: the scenario's)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="worker processes (default: all cores; 1 = serial)")
+    parser.add_argument("--lang", choices=("zh", "en"), default=None,
+                        help="language of plots and report (default: the scenario's)")
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="run folder (default: results/<scenario>/<UTC time>-<hash>/)")
+    parser.add_argument("--results", type=Path, default=Path("results"), metavar="DIR",
+                        help="root of the default run folders (default: ./results)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an existing, non-empty --out folder")
+    parser.add_argument("--replay", type=Path, default=None, metavar="MANIFEST",
+                        help="re-run a past run from its manifest.json (same scenario content, "
+                        "seed and options)")
+    parser.set_defaults(func=run_command)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    if args.workers is not None and args.workers < 1:
+        raise RunError(f"--workers must be at least 1, got {args.workers}")
+    if args.replay is not None:
+        scenario, kwargs = _replay(args.replay)
+    else:
+        scenario = load_scenario(args.scenario)
+        kwargs = {"years": args.years, "replications": args.replications, "seed": args.seed,
+                  "rounds": args.rounds, "solver": args.solver, "objective": args.objective}
+    for warning in scenario.warnings:
+        console.print(f"warning: {warning.format()}", style="yellow", markup=False)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("replication-years"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("starting", total=None)
+        result = run(scenario, workers=args.workers, **kwargs,
+                     progress=lambda done, total, label: bar.update(
+                         task, completed=done, total=total, description=label))
+        bar.update(task, description="writing report")
+        folder = result.write(args.out, lang=args.lang, overwrite=args.overwrite,
+                              results_root=args.results)
+    _print_summary(result, scenario, folder)
+    return 0
+
+
+def _replay(path: Path) -> tuple[Scenario, dict[str, object]]:
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RunError(f"cannot read the manifest {path}: {exc}") from exc
+    scenario, options = replay_options(manifest)
+    return scenario, options.as_dict()
+
+
+def _print_summary(result: RunResult, scenario: Scenario, folder: Path) -> None:
+    tables = result.tables
+    table = Table(title=f"{scenario.scenario.title_zh or scenario.name}  {scenario.name}",
+                  title_justify="left")
+    for header in ("year 年", "spend 万元", "relief cap use", "social-org share",
+                   "caseworkers short", "coverage", "p90 wait (d)", "rule failures",
+                   "converged"):
+        table.add_column(header, justify="right")
+    caps = _relief_use(tables.compliance)
+    for year in result.years:
+        alloc = tables.allocation[tables.allocation["year"] == year] \
+            if len(tables.allocation) else tables.allocation
+        spend = float(alloc["cost"].sum()) if len(alloc) else 0.0
+        social = _social_share(result, alloc)
+        staff = tables.staffing
+        short = staff[(staff["year"] == year) & (staff["rule"] == "caseworker-ratio")]
+        kpis = result.replication_kpis
+        mine = kpis[kpis["year"] == year]
+        purchasable = {i.id for i in scenario.purchasable_items}
+        mine = mine[mine["item"].isin(purchasable)]
+        coverage = mine["served"].sum() / mine["arrivals"].sum() if len(mine) else float("nan")
+        waits = mine.dropna(subset=["wait_p90_days"])
+        p90 = (waits["wait_p90_days"] * waits["arrivals"]).sum() / waits["arrivals"].sum() \
+            if len(waits) and waits["arrivals"].sum() > 0 else float("nan")
+        comp = tables.compliance
+        failures = int(((comp["year"] == year) & (comp["status"] == "fail")).sum())
+        conv = tables.convergence[tables.convergence["year"] == year]
+        table.add_row(str(year), wan(spend), caps.get(year, "–"), f"{social:.0%}",
+                      f"{short['shortfall'].sum():,.1f}", f"{coverage:.1%}", f"{p90:.1f}",
+                      str(failures), "yes" if bool(conv["converged"].iloc[0]) else "no")
+    console.print(table)
+    explanations = tables.explanations
+    if len(explanations):
+        last = explanations[explanations["year"] == explanations["year"].max()]
+        console.print(f"Why rules are not met, {int(last['year'].iloc[0])}:", markup=False)
+        for text in last["text_en"].head(8):
+            console.print(f"  • {text}", markup=False, soft_wrap=True)
+    console.print(f"results: {folder}/  (report.html, *.csv, plots/, manifest.json)",
+                  markup=False)
+
+
+def _relief_use(compliance: pd.DataFrame) -> dict[int, str]:
+    rows = compliance[(compliance["rule"] == "relief-cap") & compliance["year"].notna()]
+    out = {}
+    for year, part in rows.groupby("year"):
+        share = part["value"].astype(float).sum() / part["limit"].astype(float).sum()
+        out[int(year)] = f"{share:.0%}"
+    return out
+
+
+def _social_share(result: RunResult, alloc: pd.DataFrame) -> float:
+    if alloc.empty or alloc["cost"].sum() <= 0:
+        return float("nan")
+    social = {p.id for p in result.scenario.provider_types if p.is_social_org}
+    return float(alloc.loc[alloc["provider_type"].isin(social), "cost"].sum()
+                 / alloc["cost"].sum())

@@ -1,0 +1,158 @@
+"""The simulation–optimisation loop (``govsim.run``) end to end on the tiny scenario."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import govsim
+from govsim.pipeline import RunError, replay_options, run
+from govsim.report import CSV_ENCODING, PLOTS, TABLE_COLUMNS
+
+RULE_IDS = set(govsim.RULES)
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tiny: govsim.Scenario, tmp_path_factory: pytest.TempPathFactory
+             ) -> tuple[govsim.Scenario, object, Path]:
+    before = tiny.content_hash()
+    result = run(tiny, replications=2, workers=1)
+    assert tiny.content_hash() == before  # the scenario is not modified by a run
+    folder = result.write(tmp_path_factory.mktemp("run") / "out")
+    return tiny, result, folder
+
+
+def _read(folder: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(folder / f"{name}.csv", encoding=CSV_ENCODING)
+
+
+def test_every_output_file_exists_with_documented_columns(tiny_run) -> None:
+    _, _, folder = tiny_run
+    for name, columns in TABLE_COLUMNS.items():
+        table = _read(folder, name)
+        assert list(table.columns[:len(columns)]) == columns, name
+    for stem in PLOTS:
+        assert (folder / "plots" / f"{stem}.png").stat().st_size > 1000
+    assert (folder / "report.html").stat().st_size > 10_000
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    for key in ("command", "scenario", "seed", "replications", "options", "versions",
+                "solver", "started_utc", "finished_utc"):
+        assert key in manifest, key
+    assert manifest["scenario"]["content_hash"] == tiny_run[0].content_hash()
+    assert manifest["versions"]["simpy"] and manifest["versions"]["pulp"]
+
+
+def test_compliance_has_a_row_for_every_rule(tiny_run) -> None:
+    _, _, folder = tiny_run
+    compliance = _read(folder, "compliance")
+    assert set(compliance["rule"]) == RULE_IDS
+
+
+def test_relief_cap_holds_every_year_and_no_contract_exceeds_the_term(tiny_run) -> None:
+    scenario, result, _ = tiny_run
+    comp = result.tables.compliance
+    cap = comp[comp["rule"] == "relief-cap"]
+    assert set(cap["year"].dropna().astype(int)) == set(result.years)
+    assert (cap["status"] == "pass").all()
+    term = comp[comp["rule"] == "contract-term"]
+    assert (term["status"] == "pass").all()
+    held = result.providers["years_held"].max()
+    assert held <= scenario.policy.max_contract_years
+
+
+def test_contract_term_limit_forces_a_retender_over_a_longer_horizon(tiny: govsim.Scenario
+                                                                     ) -> None:
+    # Incumbents started in 2023 hit the 3-year term after 2025: by 2027 nobody holds a
+    # contract for a 4th year, and some contract was re-tendered.
+    result = run(tiny, years=3, replications=1, rounds=1, workers=1)
+    assert result.providers["years_held"].max() <= tiny.policy.max_contract_years
+    events = set(result.tables.contracts["event"])
+    assert "term_reached" in events
+    comp = result.tables.compliance
+    assert (comp.loc[comp["rule"] == "relief-cap", "status"] == "pass").all()
+
+
+def test_same_seed_gives_identical_tables_whatever_the_workers(tiny: govsim.Scenario,
+                                                               tiny_run) -> None:
+    _, serial, _ = tiny_run
+    parallel = run(tiny, replications=2, workers=2)
+    for name in ("allocation", "kpis", "contracts", "rounds"):
+        pd.testing.assert_frame_equal(serial.tables.table(name), parallel.tables.table(name))
+    pd.testing.assert_frame_equal(serial.replication_kpis, parallel.replication_kpis)
+
+
+def test_manifest_replays_to_identical_tables(tiny_run, tmp_path: Path) -> None:
+    _, _, folder = tiny_run
+    code = subprocess.run(
+        [sys.executable, "-m", "govsim", "run", "--replay", str(folder / "manifest.json"),
+         "--out", str(tmp_path / "replay"), "--workers", "1"],
+        capture_output=True, text=True, timeout=600)
+    assert code.returncode == 0, code.stderr
+    for name in TABLE_COLUMNS:
+        pd.testing.assert_frame_equal(_read(folder, name), _read(tmp_path / "replay", name),
+                                      obj=name)
+
+
+def test_replay_refuses_an_edited_manifest(tiny_run) -> None:
+    _, _, folder = tiny_run
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest["scenario"]["data"]["counties"][0]["dibao"] += 1
+    with pytest.raises(RunError, match="content hash"):
+        replay_options(manifest)
+
+
+def test_loop_improves_the_checked_service_level_or_says_why(tiny: govsim.Scenario) -> None:
+    # A tight scenario: planned utilisation 0.98 leaves queues long, so round 1 misses the
+    # wait targets and later rounds must lower the utilisation targets of those cells.
+    tight = tiny.with_overrides({"policy.utilisation_target": 0.98,
+                                 "items.*.target_wait_days": 1.0})
+    result = run(tight, years=1, replications=2, rounds=3, workers=1)
+    rounds = result.tables.rounds
+    conv = result.tables.convergence.iloc[0]
+    assert rounds["cells_missed"].iloc[0] > 0  # the check found something to fix
+    assert len(rounds) > 1
+    improved = conv["on_target_share_adopted"] > conv["on_target_share_round1"]
+    explained = any(why in conv["reason"] for why in ("relief cap binds", "floor",
+                                                     "did not change"))
+    assert improved or explained, conv.to_dict()
+    assert conv["on_target_share_adopted"] >= conv["on_target_share_round1"]
+
+
+def test_year_one_estimates_come_from_the_baseline_simulation(tiny_run) -> None:
+    _, result, _ = tiny_run
+    base = result.baseline_kpis
+    first = result.replication_kpis[result.replication_kpis["year"] == result.years[0]]
+    # Common random numbers: the baseline and the adopted first year see the same arrivals.
+    merged = base.merge(first, on=["replication", "county", "item"], suffixes=("_b", "_a"))
+    assert (merged["arrivals_b"] == merged["arrivals_a"]).all()
+
+
+def test_bad_options_are_errors_with_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    from govsim.cli import main
+
+    assert main(["run", "tiny", "--rounds", "0"]) == 2
+    assert "rounds must be at least 1" in capsys.readouterr().err
+    assert main(["run", "no-such-scenario"]) == 2
+
+
+def test_interrupted_run_leaves_no_partial_folder(tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "govsim", "run", "tiny", "--results", str(out), "--years", "3",
+         "--replications", "6", "--workers", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    time.sleep(4.0)
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=120)
+    assert proc.returncode in (130, -signal.SIGINT)
+    leftovers = [p for p in out.rglob("*")] if out.exists() else []
+    assert not [p for p in leftovers if p.is_file()], leftovers
