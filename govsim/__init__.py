@@ -16,6 +16,7 @@ from govsim.scenario import Scenario, builtin_scenarios, load_scenario
 __version__ = "0.1.0"
 
 from govsim.allocation import AllocationResult, allocate
+from govsim.compare import Comparison, compare
 from govsim.pipeline import RunResult, run
 from govsim.sim import SimulationResult, simulate
 
@@ -24,6 +25,7 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 __all__ = [
     "RULES",
     "AllocationResult",
+    "Comparison",
     "GovsimError",
     "Problem",
     "RunResult",
@@ -36,6 +38,7 @@ __all__ = [
     "caseworkers_required",
     "check_compliance",
     "child_staff_required",
+    "compare",
     "load_scenario",
     "run",
     "simulate",

@@ -36,7 +36,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "simulate", help="simulate today's staffing over the horizon (SimPy)",
         description="Simulate the baseline staffing (public staff, directors, incumbent "
         "contracts) year by year over independent replications; print yearly totals with "
-        "95 %% confidence half-widths and, with --out, write kpis.csv, summary.csv, "
+        "95 % confidence half-widths and, with --out, write kpis.csv, summary.csv, "
         "contracts.csv, providers.csv and manifest.json.")
     add_scenario_argument(parser)
     parser.add_argument("--years", type=int, default=None,

@@ -1,0 +1,197 @@
+"""``govsim compare``: budget options side by side, for the finance bureau's meeting.
+
+Runs every option (from ``--options FILE`` and/or ``--option "NAME: path=value; ..."``) through
+the pipeline on common random numbers, prints the comparison and writes a folder (default
+``results/<scenario>/compare-<UTC time>/``) with ``comparison.xlsx``, ``comparison.csv``,
+``replications.csv``, ``comparison.png``, ``comparison.html`` and ``manifest.json``.
+``--cap-range START:STOP:STEP`` instead sweeps the relief-cap share through the allocation
+alone (no simulation) and writes ``cap_range.csv``, ``.xlsx`` and ``.png``. Money in 万元.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from govsim.allocation import SOLVERS
+from govsim.cli._common import console
+from govsim.compare import (
+    METRICS,
+    Comparison,
+    Option,
+    OptionError,
+    cap_range,
+    compare,
+    load_options,
+    parse_cap_range,
+    parse_option,
+    resolve_options,
+    write_cap_range,
+    write_comparison,
+)
+from govsim.compare.metrics import UNITS
+from govsim.compare.output import check_target, default_compare_dir, format_value
+from govsim.manifest import command_line
+from govsim.scenario import Scenario, load_scenario
+
+__all__ = ["add_parser", "run"]
+
+DEFAULT_SCENARIO = "guangan"
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "compare", help="compare budget options side by side; export to Excel",
+        description="Run budget options of one scenario through the pipeline on common random "
+        "numbers (same seed, replications and years) and compare them with the baseline (the "
+        "first option): spend by fund (万元), relief-cap use, social-organisation share, "
+        "caseworker shortfall, priority-weighted coverage, cases, p90 wait, cost per case, "
+        "satisfaction, rule failures, each difference with a paired 95 % interval. Writes "
+        "comparison.xlsx, comparison.csv, comparison.png, comparison.html and manifest.json. "
+        "With --cap-range, sweep the relief-cap share through the allocation instead.")
+    parser.add_argument("scenario", nargs="?", default=None, metavar="SCENARIO",
+                        help="scenario file or built-in name (default: the options file's "
+                        f"[compare] scenario, else {DEFAULT_SCENARIO})")
+    parser.add_argument("--options", type=Path, default=None, metavar="FILE",
+                        help="options file (TOML); its first option is the baseline")
+    parser.add_argument("--option", action="append", default=[], metavar='"NAME: PATH=VALUE; ..."',
+                        help="an option as overrides (repeatable); without --options a "
+                        "'baseline' option (the scenario as is) comes first")
+    parser.add_argument("--years", type=int, default=None,
+                        help="plan years (default: options file, else the scenario's)")
+    parser.add_argument("--replications", type=int, default=None,
+                        help="replications (default: options file, else the scenario's)")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="common root seed (default: options file, else the scenario's)")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="allocation-check rounds per year (default 3)")
+    parser.add_argument("--solver", choices=SOLVERS, default="cbc", help="LP solver")
+    parser.add_argument("--objective", choices=("max_coverage", "min_cost"), default=None,
+                        help="allocation objective (default: the scenario's)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="processes running options in parallel (default: all cores; "
+                        "1 = one after the other)")
+    parser.add_argument("--cap-range", default=None, metavar="START:STOP:STEP",
+                        help="sweep the relief-cap share (e.g. 0.01:0.05:0.005) through the "
+                        "allocation of the baseline option; no simulation")
+    parser.add_argument("--year", type=int, default=None,
+                        help="plan year of --cap-range (default: the base year)")
+    parser.add_argument("--lang", choices=("zh", "en"), default=None,
+                        help="language of the chart and HTML (default: the scenario's)")
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="output folder (default: results/<scenario>/compare-<UTC time>/)")
+    parser.add_argument("--results", type=Path, default=Path("results"), metavar="DIR",
+                        help="root of the default output folders (default: ./results)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an existing, non-empty --out folder")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    for name in ("years", "replications", "rounds", "workers"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise OptionError([("", f"--{name} must be at least 1, got {value}")])
+    if args.seed is not None and args.seed < 0:
+        raise OptionError([("", f"--seed must be >= 0, got {args.seed}")])
+    file = load_options(args.options) if args.options is not None else None
+    inline = [parse_option(text) for text in args.option]
+    options = list(file.options) if file else []
+    if not options and inline:
+        options.append(Option("baseline", title_zh="基准（场景原值）",
+                              title_en="Baseline (the scenario as is)"))
+    options += inline
+    scenario = load_scenario(args.scenario or (file.scenario if file else None)
+                             or DEFAULT_SCENARIO)
+    if args.cap_range is not None:
+        return _cap_range(args, scenario, options)
+    if len(options) < 2:
+        raise OptionError([("", "nothing to compare: give --options FILE and/or --option "
+                                '"NAME: path=value" (at least one option besides the baseline)')])
+    settings = {key: getattr(args, key) if getattr(args, key) is not None
+                else (getattr(file, key) if file else None)
+                for key in ("years", "replications", "seed")}
+    resolve_options(scenario, options)  # every bad option reported before anything runs
+    out = args.out or default_compare_dir(scenario, args.results)
+    check_target(out, args.overwrite)
+    columns = (TextColumn("comparing options"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("compare", total=len(options))
+        comparison = compare(scenario, options, **settings, rounds=args.rounds,
+                             solver=args.solver, objective=args.objective, workers=args.workers,
+                             progress=lambda done, total: bar.update(task, completed=done),
+                             title_zh=file.title_zh if file else "",
+                             title_en=file.title_en if file else "")
+    lang = args.lang or scenario.scenario.lang
+    console.print(_summary(comparison, lang))
+    folder = write_comparison(comparison, out, lang=args.lang, command=command_line(),
+                              overwrite=args.overwrite)
+    console.print(f"results: {folder}/  (comparison.xlsx, comparison.csv, comparison.png, "
+                  "comparison.html, manifest.json)", markup=False)
+    return 0
+
+
+def _cap_range(args: argparse.Namespace, scenario: Scenario, options: list[Option]) -> int:
+    shares = parse_cap_range(args.cap_range)
+    if options:
+        scenario = resolve_options(scenario, options)[0]
+    out = args.out
+    if out is None:
+        out = default_compare_dir(scenario, args.results)
+        out = out.with_name(out.name.replace("compare-", "cap-range-"))
+    check_target(out, args.overwrite)
+    with Progress(TextColumn("solving allocations"), BarColumn(), MofNCompleteColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task("cap-range", total=len(shares))
+        table = cap_range(scenario, shares, year=args.year, solver=args.solver,
+                          objective=args.objective,
+                          progress=lambda done, total: bar.update(task, completed=done))
+    console.print(_cap_table(table, scenario.name))
+    folder = write_cap_range(table, scenario, out, lang=args.lang, command=command_line(),
+                             overwrite=args.overwrite)
+    console.print(f"results: {folder}/  (cap_range.csv, cap_range.xlsx, cap_range.png, "
+                  "manifest.json)", markup=False)
+    return 0
+
+
+def _summary(comparison: Comparison, lang: str) -> Table:
+    """Metrics as rows, options as columns; other options show Δ and 'n.s.' when the paired
+    95 % interval covers zero."""
+    table = Table(title=f"govsim compare {comparison.scenario.name}: {comparison.replications} "
+                  f"replications, seed {comparison.seed}, common random numbers",
+                  title_justify="left")
+    table.add_column("metric 指标")
+    table.add_column("unit")
+    names = [o.name for o in comparison.options]
+    for i, name in enumerate(names):
+        table.add_column(f"{name}\n(基准 baseline)" if i == 0 else name, justify="right")
+    data = comparison.table.set_index("option")
+    for m in METRICS:
+        cells = [m.name(lang), UNITS[m.unit][0 if lang == "zh" else 1]]
+        for i, name in enumerate(names):
+            text = format_value(data.at[name, m.id], m.unit)
+            if i > 0:
+                significant = data.at[name, f"{m.id}_significant"]
+                mark = "" if significant is pd.NA else ("" if significant else " n.s.")
+                text += f"\nΔ {format_value(data.at[name, f'{m.id}_diff'], m.unit, True)}{mark}"
+            cells.append(text)
+        table.add_row(*cells)
+    return table
+
+
+def _cap_table(frame: pd.DataFrame, name: str) -> Table:
+    table = Table(title=f"govsim compare --cap-range {name}: allocation only", title_justify="left")
+    for header in ("cap share", "spend 万元", "relief 万元", "coverage (plan)",
+                   "caseworkers short", "shadow price /万元", "binding"):
+        table.add_column(header, justify="right")
+    for row in frame.itertuples(index=False):
+        table.add_row(f"{row.relief_cap_share:.1%}", f"{row.spend_total_wan:,.1f}",
+                      f"{row.spend_relief_wan:,.1f}", f"{row.coverage_planned:.1%}",
+                      f"{row.caseworker_shortfall:,.1f}",
+                      format_value(row.shadow_price_per_wan, "wan"), str(row.binding_scopes))
+    return table

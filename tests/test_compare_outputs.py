@@ -1,0 +1,218 @@
+"""The compare folder: the workbook reads back equal to the CSV, layout as documented, the
+chart, the HTML section, the manifest, atomic writing, and the ``govsim compare`` command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+import govsim
+from govsim.cli import main
+from govsim.compare import (
+    METRICS,
+    Comparison,
+    compare,
+    comparison_html,
+    write_comparison,
+)
+from govsim.compare.excel import (
+    ALLOCATION_HEADERS,
+    COMPLIANCE_HEADERS,
+    SUMMARY_LABEL_HEADERS,
+    diff_headers,
+)
+from govsim.compare.output import FILES
+from govsim.errors import GovsimError
+
+NAMES = ["base", "same", "cap5", "lottery+"]
+
+
+@pytest.fixture(scope="module")
+def comparison(tiny: govsim.Scenario) -> Comparison:
+    return compare(tiny, ["base:", "same:", "cap5: policy.relief_cap_share=0.05",
+                          "lottery+: funds.lottery=150000"], years=1, replications=2, workers=1)
+
+
+@pytest.fixture(scope="module")
+def folder(comparison: Comparison, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("compare") / "out"
+    return write_comparison(comparison, out, command="govsim compare tiny (test)")
+
+
+def test_folder_holds_every_file(folder: Path) -> None:
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*FILES, "manifest.json"])
+    assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_workbook_sheets_and_headers_as_documented(folder: Path) -> None:
+    book = openpyxl.load_workbook(folder / "comparison.xlsx")
+    assert book.sheetnames == ["Summary", *NAMES, "Assumptions"]
+    summary = book["Summary"]
+    headers = [c.value for c in summary[1]]
+    expected = [*SUMMARY_LABEL_HEADERS, *NAMES]
+    for name in NAMES[1:]:
+        expected += diff_headers(name)
+    assert headers == expected
+    assert summary.freeze_panes == "E2"
+    assert [summary.cell(row=r, column=1).value for r in range(2, len(METRICS) + 2)] == \
+        [m.id for m in METRICS]
+    assert summary.cell(row=2, column=5).number_format == "#,##0.0"  # spend in 万元
+    for name in NAMES:
+        sheet = book[name]
+        assert tuple(c.value for c in sheet[1][:len(ALLOCATION_HEADERS)]) == ALLOCATION_HEADERS
+        start = len(ALLOCATION_HEADERS) + 1  # one empty column, then compliance
+        assert tuple(c.value for c in sheet[1][start:start + len(COMPLIANCE_HEADERS)]) == \
+            COMPLIANCE_HEADERS
+    assert len(book.sheetnames) == len(set(s.lower() for s in book.sheetnames))
+    compliance = pd.read_excel(folder / "comparison.xlsx", sheet_name="cap5", usecols="K:S")
+    assert tuple(compliance.columns) == COMPLIANCE_HEADERS
+    assert set(compliance[COMPLIANCE_HEADERS[6]]) <= {"pass", "fail", "not-applicable"}
+
+
+def test_workbook_numbers_equal_the_csv(folder: Path) -> None:
+    csv = pd.read_csv(folder / "comparison.csv", encoding="utf-8-sig").set_index("option")
+    assert csv.index.tolist() == NAMES
+    summary = pd.read_excel(folder / "comparison.xlsx", sheet_name="Summary")
+    summary = summary.set_index(SUMMARY_LABEL_HEADERS[0])
+    for m in METRICS:
+        for name in NAMES:
+            np.testing.assert_array_equal(summary.at[m.id, name], csv.at[name, m.id])
+        for name in NAMES[1:]:
+            diff, low, high = diff_headers(name)
+            np.testing.assert_array_equal(
+                summary.loc[m.id, [diff, low, high]].to_numpy(dtype=float),
+                csv.loc[name, [f"{m.id}_diff", f"{m.id}_diff_low", f"{m.id}_diff_high"]]
+                .to_numpy(dtype=float))
+
+
+def test_significant_differences_are_highlighted(folder: Path, comparison: Comparison) -> None:
+    sheet = openpyxl.load_workbook(folder / "comparison.xlsx")["Summary"]
+    headers = [c.value for c in sheet[1]]
+    table = comparison.table.set_index("option")
+    seen = set()
+    for row, m in enumerate(METRICS, start=2):
+        for name in NAMES[1:]:
+            cell = sheet.cell(row=row, column=headers.index(diff_headers(name)[0]) + 1)
+            flag = table.at[name, f"{m.id}_significant"]
+            if flag is pd.NA:
+                continue
+            filled = cell.fill.fgColor.rgb.endswith("FFF2CC")
+            assert filled == bool(flag), (m.id, name)
+            assert ("n.s." in cell.number_format) == (not flag)
+            seen.add(bool(flag))
+    assert seen == {True, False}
+
+
+def test_option_sheet_allocation_in_wan(folder: Path, comparison: Comparison) -> None:
+    sheet = pd.read_excel(folder / "comparison.xlsx", sheet_name="cap5",
+                          usecols=range(len(ALLOCATION_HEADERS)))
+    allocation = comparison.result("cap5").tables.allocation
+    sheet = sheet.dropna(how="all")
+    assert len(sheet) == len(allocation)
+    np.testing.assert_allclose(sheet[ALLOCATION_HEADERS[-1]].to_numpy() * 1e4,
+                               allocation["cost"].to_numpy(), rtol=1e-12)
+
+
+def test_assumptions_and_manifest(folder: Path, comparison: Comparison) -> None:
+    sheet = openpyxl.load_workbook(folder / "comparison.xlsx")["Assumptions"]
+    cells = {str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None}
+    assert comparison.scenario.content_hash() in cells
+    assert "policy.relief_cap_share = 0.05" in cells
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["seed"] == comparison.seed == govsim.load_scenario("tiny").scenario.seed
+    assert manifest["replications"] == 2 and manifest["years"] == [2025]
+    assert [o["name"] for o in manifest["options"]] == NAMES
+    assert manifest["options"][2]["overrides"] == {"policy.relief_cap_share": 0.05}
+    assert manifest["options"][0]["baseline"] is True
+    assert set(manifest["files"]) == set(FILES)
+
+
+def test_replications_csv(folder: Path, comparison: Comparison) -> None:
+    reps = pd.read_csv(folder / "replications.csv", encoding="utf-8-sig")
+    assert len(reps) == len(NAMES) * 2
+    pd.testing.assert_frame_equal(reps, comparison.replication_table, check_dtype=False)
+
+
+def test_html_section_is_self_contained(comparison: Comparison, folder: Path) -> None:
+    section = comparison_html(comparison, "zh", image=b"")
+    assert section.startswith('<section class="govsim-compare"') and "<script" not in section
+    for name in NAMES:
+        assert f">{name}<" in section
+    assert "优先级加权覆盖率" in section and "n.s." in section
+    page = (folder / "comparison.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "data:image/png;base64," in page
+
+
+def test_existing_folder_is_not_overwritten(comparison: Comparison, folder: Path) -> None:
+    before = (folder / "comparison.csv").read_bytes()
+    with pytest.raises(GovsimError, match="not empty"):
+        write_comparison(comparison, folder)
+    assert (folder / "comparison.csv").read_bytes() == before
+    assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_parallel_workers_give_the_serial_result(tiny: govsim.Scenario,
+                                                 comparison: Comparison) -> None:
+    parallel = compare(tiny, ["base:", "cap5: policy.relief_cap_share=0.05"], years=1,
+                       replications=2, workers=2)
+    serial = comparison.table.set_index("option").loc[["base", "cap5"]].reset_index()
+    pd.testing.assert_frame_equal(parallel.table, serial)
+
+
+# -- the command -----------------------------------------------------------------------------------
+
+def test_cli_compare_writes_the_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "cmp"
+    code = main(["compare", "tiny", "--option", "cap5: policy.relief_cap_share=0.05",
+                 "--years", "1", "--replications", "2", "--workers", "1", "--out", str(out)])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "baseline" in text and "cap5" in text and "Priority-weighted coverage" in text
+    book = openpyxl.load_workbook(out / "comparison.xlsx")
+    assert book.sheetnames == ["Summary", "baseline", "cap5", "Assumptions"]
+
+
+def test_cli_bad_option_exits_two_naming_option_and_path(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "never"
+    code = main(["compare", "tiny", "--option", "wide: policy.cap_scop=prefecture",
+                 "--out", str(out)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "option 'wide'" in err and "policy.cap_scop" in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_cli_needs_something_to_compare(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", "tiny"]) == 2
+    assert "nothing to compare" in capsys.readouterr().err
+
+
+def test_cli_cap_range(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "caps"
+    assert main(["compare", "tiny", "--cap-range", "0.01:0.05:0.01", "--out", str(out)]) == 0
+    table = pd.read_csv(out / "cap_range.csv", encoding="utf-8-sig")
+    assert table["relief_cap_share"].tolist() == pytest.approx([0.01, 0.02, 0.03, 0.04, 0.05])
+    sheet = pd.read_excel(out / "cap_range.xlsx", sheet_name="CapRange")
+    np.testing.assert_allclose(sheet.iloc[:, 1].to_numpy(), table["spend_total_wan"].to_numpy())
+    assert (out / "cap_range.png").stat().st_size > 10_000
+    assert "shadow price" in capsys.readouterr().out
+
+
+def test_cli_options_file_settings_and_inline_options(tmp_path: Path) -> None:
+    options = tmp_path / "opts.toml"
+    options.write_text('[compare]\nscenario = "tiny"\nseed = 11\nyears = 1\nreplications = 2\n\n'
+                       '[[options]]\nname = "keep"\n\n[[options]]\nname = "pool"\n'
+                       'overrides = { "policy.cap_scope" = "prefecture" }\n', encoding="utf-8")
+    out = tmp_path / "cmp"
+    assert main(["compare", "--options", str(options), "--option", "cap4: "
+                 "policy.relief_cap_share=0.04", "--workers", "1", "--out", str(out)]) == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["seed"] == 11 and manifest["replications"] == 2
+    assert [o["name"] for o in manifest["options"]] == ["keep", "pool", "cap4"]
+    assert manifest["scenario"]["name"] == "tiny"
