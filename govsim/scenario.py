@@ -75,20 +75,32 @@ class _Model(BaseModel):
 
 
 class ScenarioHeader(_Model):
+    """The ``[scenario]`` table: what the scenario is, when it starts and how it is run."""
+
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$",
-                      description="ASCII slug naming the scenario")
+                      description="ASCII slug naming the scenario (results folders, manifests)")
     title_zh: str = Field("", description="Chinese title for reports")
     title_en: str = Field("", description="English title for reports")
-    description: str = Field("", description="Where the figures come from")
-    base_year: int = Field(ge=1990, le=2100, description="First plan year (calendar year)")
-    horizon_years: int = Field(3, ge=1, le=20, description="Plan years simulated, years")
-    seed: int = Field(0, ge=0, description="Root seed of the run's SeedSequence")
-    replications: int = Field(10, ge=1, le=10_000, description="Simulation replications per year")
-    hours_per_year: float = Field(1960.0, gt=0, description="Working hours in a year (245 d x 8 h)")
+    description: str = Field("", description="Where the figures come from (free text)")
+    base_year: int = Field(ge=1990, le=2100, description="First plan year; "
+                           "relief_fund_last_year is the spending of the year before, "
+                           "calendar year")
+    horizon_years: int = Field(3, ge=1, le=20, description="Plan years simulated and allocated, "
+                               "from base_year on (one contract cycle is 3), years")
+    seed: int = Field(0, ge=0, description="Root seed of the run's numpy SeedSequence: the same "
+                      "seed gives the same results")
+    replications: int = Field(10, ge=1, le=10_000,
+                              description="Independent simulation replications per plan year, "
+                                          "runs")
+    hours_per_year: float = Field(1960.0, gt=0, description="Working hours in a year, the "
+                                  "simulation clock (245 days x 8 h), working hours per year")
     productive_hours_per_fte: float = Field(
-        1470.0, gt=0, description="Hours of casework one FTE delivers per year"
+        1470.0, gt=0, description="Hours of casework one full-time worker delivers in a year "
+        "(the rest is travel, training, paperwork); at most hours_per_year, "
+        "working hours per year"
     )
-    lang: Literal["zh", "en"] = Field("zh", description="Default language of labels and plots")
+    lang: Literal["zh", "en"] = Field("zh", description="Default language of labels, plots and "
+                                      "reports")
 
     @model_validator(mode="after")
     def _productive_within_year(self) -> ScenarioHeader:
@@ -101,53 +113,76 @@ class Policy(_Model):
     """The caps and mechanisms; defaults are the values of ``govsim/data/rules.toml``."""
 
     relief_cap_share: Share = Field(
-        RULES["relief-cap"].value, description="Max share of last year's relief fund [relief-cap]"
+        RULES["relief-cap"].value, description="Most that relief-funded purchases may spend in a "
+        "year, as a share of relief_fund_last_year (rule relief-cap), share 0-1"
     )
     cap_scope: Literal["county", "prefecture"] = Field(
-        "county", description="Cap applies per county or pooled over the prefecture"
+        "county", description="The relief cap applies to each county on its own, or pooled over "
+        "the prefecture"
     )
     social_org_min_share: Share = Field(
-        RULES["social-org-share"].value, description="Min share of spend on social organisations"
+        RULES["social-org-share"].value, description="Least share of all purchase spending that "
+        "goes to social organisations (rule social-org-share), share 0-1"
     )
     caseworker_ratio: Share = Field(
-        RULES["caseworker-ratio"].value, description="Caseworkers per dibao+tekun recipient"
+        RULES["caseworker-ratio"].value, description="Caseworkers required per dibao + tekun "
+        "recipient, rounded up to whole people (rule caseworker-ratio; 0.002 = 2 per thousand), "
+        "caseworkers per recipient"
     )
     child_staff_per_unit: NonNegInt = Field(
-        RULES["child-welfare-staff"].value, description="Child-welfare staff per township/village"
+        RULES["child-welfare-staff"].value, description="Child-welfare staff required per "
+        "township and per village (rule child-welfare-staff), people per unit"
     )
     max_contract_years: int = Field(
-        RULES["contract-term"].value, ge=1, description="Years in a row with one provider"
+        RULES["contract-term"].value, ge=1, description="Most years in a row one provider may "
+        "hold a contract for one (county, item) (rule contract-term), years"
     )
     blacklist_years: NonNegInt = Field(
-        RULES["blacklist"].value, description="Years barred after fraud, years"
+        RULES["blacklist"].value, description="Years a provider found committing fraud is barred "
+        "from purchases (rule blacklist), years"
     )
     bar_years_after_failure: NonNegInt = Field(
-        2, description="Years a provider is barred after failing or failing an assessment, years"
+        2, description="Years a provider is barred after its contract fails or fails its annual "
+        "assessment, years"
     )
     post_price_assistant: NonNegFloat = Field(
         RULES["post-prices"].value,
-        description="Assistant social-worker post price, CNY/person-year",
+        description="Price of an assistant social-worker post (rule post-prices), "
+                    "CNY per person-year",
     )
     volunteers_per_social_worker: NonNegInt = Field(
-        RULES["volunteer-link"].value, description="Volunteers each social worker links with"
+        RULES["volunteer-link"].value, description="Volunteers each social worker keeps in touch "
+        "with (rule volunteer-link), people"
     )
-    assessment_pass_mark: Share = Field(0.6, description="Assessment score (0-1) needed to renew")
+    assessment_pass_mark: Share = Field(0.6, description="Annual assessment score a contract "
+                                        "needs to be renewed, score 0-1")
     assessment_weights: dict[str, NonNegFloat] = Field(
         default_factory=lambda: {"satisfaction": 0.5, "completion": 0.3, "timeliness": 0.2},
-        description="Weights of the annual assessment (satisfaction weighs most)",
+        description="Weights of the annual assessment; keys exactly satisfaction, completion, "
+                    "timeliness, not all zero (satisfaction weighs most), weight",
     )
     selection_weights: dict[str, NonNegFloat] = Field(
         default_factory=lambda: {"quality": 0.45, "capacity": 0.30, "price": 0.25},
-        description="Weights of the comprehensive score choosing providers (not lowest price)",
+        description="Weights of the comprehensive score that chooses providers; keys exactly "
+                    "quality, capacity, price, not all zero (never lowest price alone), weight",
     )
-    takeover_share: Share = Field(0.8, description="Share of a failed provider's capacity restored")
+    takeover_share: Share = Field(0.8, description="Share of a failed provider's FTE that the "
+                                  "interim takeover restores after the takeover delay, share 0-1")
     wait_satisfaction_penalty_per_day: NonNegFloat = Field(
-        0.01, description="Satisfaction lost per working day waited beyond the target"
+        0.01, description="Satisfaction a served case loses per working day waited beyond its "
+        "item's target wait, score per working day"
     )
-    utilisation_target: Share = Field(0.85, description="Planned worker utilisation (rho)")
-    coverage_target: Share = Field(0.9, description="Share of cases served (min_cost objective)")
-    objective: Literal["max_coverage", "min_cost"] = Field("max_coverage")
-    integer_posts: bool = Field(False, description="Buy whole posts (MILP) instead of FTE")
+    utilisation_target: Share = Field(0.85, description="Planned utilisation (rho) of "
+                                      "post-mode workers in the allocation's capacity "
+                                      "constraint, share 0-1")
+    coverage_target: Share = Field(0.9, description="Share of each item's cases to serve under "
+                                   "the min_cost objective, share 0-1")
+    objective: Literal["max_coverage", "min_cost"] = Field(
+        "max_coverage", description="What the allocation optimises: priority-weighted cases "
+        "served (max_coverage), or spend subject to coverage_target (min_cost)"
+    )
+    integer_posts: bool = Field(False, description="Buy whole posts of post-mode items (a MILP) "
+                                "instead of fractional FTE")
 
     @model_validator(mode="after")
     def _weights_known(self) -> Policy:
@@ -164,25 +199,37 @@ class Policy(_Model):
 
 
 class County(_Model):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", description="ASCII slug")
+    """One ``[[counties]]`` entry: a county-level unit (县/区/市) that purchases services."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$",
+                    description="ASCII slug naming the county; overrides address it by this id")
     name_zh: str = Field(description="Chinese name")
     name_en: str = Field("", description="English name")
     population: NonNegInt = Field(description="Residents, people")
     dibao: NonNegInt = Field(description="Minimum-living-guarantee (低保) recipients, people")
     tekun: NonNegInt = Field(description="Extremely poor supported (特困) persons, people")
-    left_behind_children: NonNegInt = Field(0, description="Left-behind children, people")
-    children_in_difficulty: NonNegInt = Field(0, description="Children in difficulty, people")
-    townships: NonNegInt = Field(description="Townships and street offices")
-    villages: NonNegInt = Field(description="Village and residents' committees")
+    left_behind_children: NonNegInt = Field(0, description="Left-behind children (留守儿童), "
+                                            "people")
+    children_in_difficulty: NonNegInt = Field(0, description="Children in difficulty (困境儿童), "
+                                              "people")
+    townships: NonNegInt = Field(description="Townships and street offices (乡镇/街道), each "
+                                 "needing a child-welfare supervisor, count")
+    villages: NonNegInt = Field(description="Village and residents' committees (村/居), each "
+                                "needing a child-welfare director, count")
     relief_fund_last_year: NonNegFloat = Field(
-        description="Social-assistance special-fund expenditure of the year before base_year, CNY"
+        description="Social-assistance special-fund expenditure of the year before base_year "
+                    "(the base of relief-cap), CNY"
     )
-    public_caseworkers: NonNegInt = Field(description="Establishment caseworkers in post, people")
+    public_caseworkers: NonNegInt = Field(description="Establishment social-assistance "
+                                          "caseworkers in post (they count first toward "
+                                          "caseworker-ratio), people")
     child_welfare_directors: NonNegInt = Field(
-        0, description="Child-welfare directors and supervisors in post, people"
+        0, description="Child-welfare directors and supervisors in post (they count toward "
+        "child-welfare-staff), people"
     )
     market: dict[str, NonNegFloat] = Field(
-        default_factory=dict, description="FTE each provider type can field here, by type id"
+        default_factory=dict, description="FTE that local providers of each type can field here, "
+        "keyed by provider type id; a type missing here cannot be bought here, FTE"
     )
 
     def driver(self, name: str) -> float:
@@ -191,35 +238,58 @@ class County(_Model):
 
 
 class Item(_Model):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_]*$", description="ASCII slug")
+    """One ``[[items]]`` entry: a service item of the catalogue, its demand and service time."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_]*$",
+                    description="ASCII slug naming the item; overrides address it by this id")
     name_zh: str = Field(description="Chinese name")
     name_en: str = Field("", description="English name")
-    kind: Literal["administrative", "service", "prohibited"]
+    kind: Literal["administrative", "service", "prohibited"] = Field(
+        description="administrative (事务性) and service (服务性) items may be purchased; "
+        "prohibited items are the government's own duties, public-staff workload only "
+        "(rule prohibited-items)"
+    )
     fund: Literal["relief", "child", "lottery", "none"] = Field(
-        description="Fund that pays for purchases of this item"
+        description="Fund that pays for purchases of this item: relief (under relief-cap), "
+        "child (funds.child_welfare), lottery (funds.lottery); none for prohibited items "
+        "(a purchasable item with none is paid from the lottery fund)"
     )
     purchasable: bool | None = Field(
-        None, description="May be purchased; defaults to true unless kind is prohibited"
+        None, description="May be purchased; omitted: true unless kind is prohibited (a "
+        "prohibited item marked true is an error, rule prohibited-items)"
     )
-    driver: tuple[DriverName, ...] = Field(min_length=1, description="County figures summed")
-    rate: NonNegFloat = Field(description="Cases per driver unit per year")
-    growth: float = Field(0.0, gt=-1, le=1, description="Demand growth per year (share)")
+    driver: tuple[DriverName, ...] = Field(min_length=1, description="County figures summed to "
+                                           "drive demand (county counts 1 per county)")
+    rate: NonNegFloat = Field(description="Expected cases per driver unit in the base year, "
+                              "cases per driver unit per year")
+    growth: float = Field(0.0, gt=-1, le=1, description="Demand growth: expected cases scale by "
+                          "(1 + growth) ^ (year - base_year), share per year")
     monthly: tuple[Annotated[float, Field(gt=0)], ...] = Field(
-        (1.0,) * 12, min_length=12, max_length=12, description="12 monthly rate multipliers"
+        (1.0,) * 12, min_length=12, max_length=12, description="Arrival-rate multipliers for "
+        "January to December; average 1 keeps the annual total at driver x rate, multiplier"
     )
-    distribution: Literal["exponential", "lognormal", "gamma", "fixed"] = "lognormal"
-    mean_hours: float = Field(gt=0, description="Mean working hours per case")
-    cv: NonNegFloat | None = Field(None, description="Coefficient of variation of service time")
+    distribution: Literal["exponential", "lognormal", "gamma", "fixed"] = Field(
+        "lognormal", description="Distribution of the service time per case"
+    )
+    mean_hours: float = Field(gt=0, description="Mean work per case, working hours per case")
+    cv: NonNegFloat | None = Field(None, description="Coefficient of variation of the service "
+                                   "time: needed (> 0) for lognormal and gamma; omit (or 1) for "
+                                   "exponential, omit (or 0) for fixed, ratio")
     patience_hours: Annotated[float, Field(gt=0)] | None = Field(
-        None, description="Mean working hours a case waits before abandoning; none = never"
+        None, description="Mean of the exponential patience: how long a waiting case waits "
+        "before it abandons; omit for never, working hours"
     )
-    priority: NonNegFloat = Field(1.0, description="Weight of a served case in the objective")
-    target_wait_days: NonNegFloat = Field(10.0, description="Target wait, working days")
+    priority: NonNegFloat = Field(1.0, description="Value of a served case in the max_coverage "
+                                  "objective, weight")
+    target_wait_days: NonNegFloat = Field(10.0, description="Target wait; waiting beyond it "
+                                          "lowers satisfaction and timeliness, working days")
     counts_toward: Literal["caseworker", "child_staff", "none"] = Field(
-        "none", description="Workers count toward caseworker-ratio or child-welfare-staff"
+        "none", description="Workers on this item count toward caseworker-ratio (caseworker), "
+        "child-welfare-staff (child_staff) or neither (none)"
     )
     purchase_mode: Literal["post", "project"] = Field(
-        "post", description="Buy posts (FTE) or packaged project hours"
+        "post", description="Buy posts (FTE planned at utilisation_target) or a project "
+        "(packaged hours, fully used, at the provider type's price)"
     )
 
     @model_validator(mode="after")
@@ -244,41 +314,67 @@ class Item(_Model):
 
 
 class ProviderType(_Model):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_]*$")
-    name_zh: str
-    name_en: str = ""
-    is_social_org: bool = Field(description="Counts toward social-org-share")
-    cost_per_fte_year: float = Field(gt=0, description="Price of one FTE-year, CNY")
-    quality: Share = Field(description="Mean recipient satisfaction, 0-1")
-    failure_hazard: NonNegFloat = Field(description="Failures per provider per year")
-    takeover_delay_days: NonNegFloat = Field(description="Working days until interim takeover")
+    """One ``[[provider_types]]`` entry: a kind of provider services can be bought from."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_]*$", description="ASCII slug naming the type; "
+                    "the keys of counties' market tables")
+    name_zh: str = Field(description="Chinese name")
+    name_en: str = Field("", description="English name")
+    is_social_org: bool = Field(description="A social organisation (social group, social-service "
+                                "agency, foundation): its spend counts toward social-org-share")
+    cost_per_fte_year: float = Field(gt=0, description="Price of one purchased FTE-year, "
+                                     "overheads included, CNY per FTE-year")
+    quality: Share = Field(description="Mean recipient satisfaction with its service, score 0-1")
+    failure_hazard: NonNegFloat = Field(description="Rate at which one provider's contract fails "
+                                        "(exponential time to failure), failures per year")
+    takeover_delay_days: NonNegFloat = Field(description="Time from a failure until the interim "
+                                             "takeover restores capacity, working days")
 
 
 class Provider(_Model):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    name_zh: str = ""
-    type: str = Field(description="Provider type id")
-    counties: tuple[str, ...] = Field(min_length=1, description="County ids served")
-    capacity_fte: NonNegFloat = Field(description="FTE it can field in total")
-    rating: Literal["1A", "2A", "3A", "4A", "5A", "none"] = "none"
-    age_years: NonNegFloat = Field(0, description="Years since registration")
-    quality: Share | None = Field(None, description="Overrides the type's quality")
+    """One ``[[providers]]`` entry: a named organisation that may win tenders (optional)."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$",
+                    description="ASCII slug naming the organisation")
+    name_zh: str = Field("", description="Chinese name")
+    type: str = Field(description="Id of its [[provider_types]] entry")
+    counties: tuple[str, ...] = Field(min_length=1, description="Ids of the [[counties]] it "
+                                      "serves")
+    capacity_fte: NonNegFloat = Field(description="FTE it can field over all its contracts "
+                                      "together, FTE")
+    rating: Literal["1A", "2A", "3A", "4A", "5A", "none"] = Field(
+        "none", description="Official rating; a social organisation older than 3 years needs 3A "
+        "or higher to win a tender (rule provider-rating)"
+    )
+    age_years: NonNegFloat = Field(0, description="Time since registration, years")
+    quality: Share | None = Field(None, description="Mean recipient satisfaction, replacing its "
+                                  "type's quality; omit to use the type's, score 0-1")
 
 
 class PublicStaff(_Model):
-    county: str
-    item: str
-    fte: NonNegFloat = Field(description="Establishment FTE working on the item")
+    """One ``[[baseline.public_staff]]`` entry: establishment staff on one (county, item)."""
+
+    county: str = Field(description="Id of a [[counties]] entry")
+    item: str = Field(description="Id of an [[items]] entry")
+    fte: NonNegFloat = Field(description="Establishment staff working on the item in the "
+                             "county, FTE")
 
 
 class Contract(_Model):
-    county: str
-    item: str
-    provider_type: str
-    provider: str | None = Field(None, description="Named provider id, if any")
-    fte: Annotated[float, Field(gt=0)] = Field(description="Contracted FTE")
-    start_year: int = Field(ge=1990, le=2100, description="First year with this provider")
-    term_years: int = Field(1, ge=1, description="Years signed for (one year at a time: 1)")
+    """One ``[[baseline.contracts]]`` entry: an incumbent purchase contract in the base year."""
+
+    county: str = Field(description="Id of a [[counties]] entry")
+    item: str = Field(description="Id of a purchasable [[items]] entry (rule prohibited-items)")
+    provider_type: str = Field(description="Id of a [[provider_types]] entry")
+    provider: str | None = Field(None, description="Id of a [[providers]] entry; omit for a "
+                                 "generic local provider of the type")
+    fte: Annotated[float, Field(gt=0)] = Field(description="Contracted workers, FTE")
+    start_year: int = Field(ge=1990, le=2100, description="First year of the current run of "
+                            "contracts with this provider; at most base_year, and base_year - "
+                            "start_year + 1 may not exceed max_contract_years (rule "
+                            "contract-term), calendar year")
+    term_years: int = Field(1, ge=1, description="Years signed for at once (one year at a time: "
+                            "1); at most max_contract_years (rule contract-term), years")
 
 
 class Baseline(_Model):
@@ -290,31 +386,48 @@ class Baseline(_Model):
         "caseworker items by demand hours; 'explicit' uses public_staff only",
     )
     director_hours_per_year: NonNegFloat = Field(
-        200.0, description="Hours each child-welfare director gives to director_item per year"
+        200.0, description="Hours each child-welfare director in post gives to director_item, "
+        "working hours per year"
     )
-    director_item: str | None = Field(None, description="Item the directors' hours go to")
-    public_staff: tuple[PublicStaff, ...] = ()
-    contracts: tuple[Contract, ...] = ()
+    director_item: str | None = Field(None, description="Id of the item the directors' hours go "
+                                      "to; omit for none")
+    public_staff: tuple[PublicStaff, ...] = Field(
+        (), description="Establishment FTE per (county, item); a county listed here uses these "
+        "figures instead of the prohibited_first split"
+    )
+    contracts: tuple[Contract, ...] = Field((), description="Incumbent purchase contracts")
 
 
 class Funds(_Model):
-    child_welfare: NonNegFloat = Field(0.0, description="Child-welfare fund per year, CNY")
-    lottery: NonNegFloat = Field(0.0, description="Welfare-lottery fund per year, CNY")
-    total_budget: NonNegFloat | None = Field(None, description="Optional cap on all purchases, CNY")
+    """The ``[funds]`` table: yearly budgets for purchases outside the relief cap."""
+
+    child_welfare: NonNegFloat = Field(0.0, description="Child-welfare work fund for purchases "
+                                       "of child items, outside relief-cap, CNY per year")
+    lottery: NonNegFloat = Field(0.0, description="Welfare-lottery public-welfare fund, usable "
+                                 "for any purchasable item, CNY per year")
+    total_budget: NonNegFloat | None = Field(None, description="Optional cap on all purchases "
+                                             "from every fund together; omit for none, "
+                                             "CNY per year")
     child_welfare_split: Literal["children", "pooled"] = Field(
-        "children", description="Child-welfare fund split over counties by children, or pooled"
+        "children", description="Split the child-welfare fund over counties by their children "
+        "(left-behind + in difficulty), or pool it over the prefecture"
     )
 
 
 class Scenario(_Model):
-    scenario: ScenarioHeader
-    policy: Policy = Policy()
-    funds: Funds = Funds()
-    counties: tuple[County, ...] = Field(min_length=1)
-    items: tuple[Item, ...] = Field(min_length=1)
-    provider_types: tuple[ProviderType, ...] = Field(min_length=1)
-    providers: tuple[Provider, ...] = ()
-    baseline: Baseline = Baseline()
+    """A whole scenario file: the tables below, validated together (cross-references too)."""
+
+    scenario: ScenarioHeader = Field(description="Name, base year, horizon, seed and clock")
+    policy: Policy = Field(Policy(), description="The caps and mechanisms; defaults are the "
+                           "documents' values")
+    funds: Funds = Field(Funds(), description="Yearly budgets outside the relief cap")
+    counties: tuple[County, ...] = Field(min_length=1, description="The county-level units")
+    items: tuple[Item, ...] = Field(min_length=1, description="The service catalogue, "
+                                    "purchasable and prohibited items")
+    provider_types: tuple[ProviderType, ...] = Field(min_length=1, description="The kinds of "
+                                                     "provider services can be bought from")
+    providers: tuple[Provider, ...] = Field((), description="Named organisations (optional)")
+    baseline: Baseline = Field(Baseline(), description="Who does the work today")
     _source: str | None = PrivateAttr(None)
 
     # -- lookups ---------------------------------------------------------------------------

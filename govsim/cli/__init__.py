@@ -1,8 +1,9 @@
 """The ``govsim`` command: thin wrappers that parse arguments, call the library and present.
 
 Each subcommand lives in its own module exposing ``add_parser(subparsers)`` (which sets
-``func``). Bad input (:class:`~govsim.errors.GovsimError`) becomes a message on stderr and exit
-code 2 — never a traceback; an interrupt exits 130.
+``func``). Bad input (:class:`~govsim.errors.GovsimError`) and operating-system errors such as an
+unwritable output folder become a message on stderr and exit code 2 — never a traceback; an
+interrupt exits 130.
 """
 
 from __future__ import annotations
@@ -58,6 +59,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except GovsimError as exc:
         print_error(exc)
+        return 2
+    except OSError as exc:
+        # An unwritable --out folder or an unreadable input is the user's to fix, not a crash;
+        # with --verbose the traceback is logged too.
+        logging.getLogger(__name__).info("operating-system error", exc_info=True)
+        print_error(GovsimError(f"{exc.strerror or exc}: {exc.filename}" if exc.filename
+                                else str(exc)))
         return 2
     except KeyboardInterrupt:
         console_err.print("[yellow]interrupted[/yellow]")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from govsim.cli._common import console
+from govsim.errors import GovsimError
 from govsim.generate import generate_scenario, write_scenario
 
 
@@ -20,9 +21,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.counties < 1:
-        raise SystemExit("govsim generate: --counties must be at least 1")
+        raise GovsimError(f"--counties must be at least 1, got {args.counties}")
+    if args.seed < 0:
+        raise GovsimError(f"--seed must be >= 0, got {args.seed}")
     scenario = generate_scenario(args.counties, seed=args.seed)
-    path = write_scenario(scenario, args.output)
+    try:
+        path = write_scenario(scenario, args.output)
+    except OSError as exc:
+        raise GovsimError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
     console.print(f"wrote {path} ({len(scenario.counties)} counties, "
                   f"{sum(c.population for c in scenario.counties):,} people)", markup=False)
     return 0
