@@ -15,6 +15,7 @@ from govsim.scenario import Scenario, builtin_scenarios, load_scenario
 
 __version__ = "0.1.0"
 
+from govsim import sweep
 from govsim.allocation import AllocationResult, allocate
 from govsim.compare import Comparison, compare
 from govsim.pipeline import RunResult, run
@@ -42,4 +43,5 @@ __all__ = [
     "load_scenario",
     "run",
     "simulate",
+    "sweep",
 ]

@@ -484,7 +484,7 @@ class Scenario(_Model):
     def from_dict(cls, data: Mapping[str, Any], source: str | None = None,
                   text: str | None = None) -> Scenario:
         """Validate plain data; every problem is collected into one ``ScenarioError``."""
-        lines = _line_index(text) if text else {}
+        lines = line_index(text) if text else {}
         problems = [_with_place(p, source, lines) for p in _schema_problems(data)]
         problems += [_with_place(p, source, lines) for p in semantic_problems(data)]
         if problems:
@@ -695,7 +695,7 @@ _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\"]+)\s*\]\]?")
 _KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+)\s*=")
 
 
-def _line_index(text: str) -> dict[str, int]:
+def line_index(text: str) -> dict[str, int]:
     """Map field paths (``counties[3].dibao``) to 1-based lines, for the usual TOML layout."""
     index: dict[str, int] = {}
     counters: dict[str, int] = {}

@@ -1,0 +1,72 @@
+"""Parameter sweeps: many scenario variants × replications, stored as they finish, analysed.
+
+A sweep file (TOML, :mod:`~govsim.sweep.spec`) names a scenario, the parameters to vary (by
+dotted path, a range or a list of values), a sampler (:mod:`~govsim.sweep.samplers`: grid,
+random, Latin hypercube, Sobol'/Saltelli, Morris), the pipeline stage each run executes and
+the metrics to keep (:mod:`~govsim.sweep.metrics`). Runs execute in local worker processes
+or on a Dask cluster (:mod:`~govsim.sweep.executors`); each finished run is committed to a
+DuckDB database in the output folder at once (:mod:`~govsim.sweep.store`), so a sweep that dies
+resumes where it stopped. :mod:`~govsim.sweep.analyze` computes Sobol' and Morris indices.
+
+For notebooks::
+
+    import govsim.sweep
+    result = govsim.sweep("scenarios/sweeps/tiny.toml", workers=2)   # the module is callable
+    result.runs.head()
+    result.analyze("sobol")
+
+``govsim.sweep(...)`` is :func:`sweep` (the same as :func:`run_sweep`). The reference of the
+file format, seeds, store schema and resume rules is ``docs/sweep.md``.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from typing import Any
+
+from govsim.sweep.metrics import METRICS, Metric, metrics_for_stage
+from govsim.sweep.runner import (
+    SweepInterrupted,
+    SweepProgress,
+    SweepResult,
+    open_sweep,
+    run_sweep,
+)
+from govsim.sweep.spec import SweepError, SweepSpec, SweepSpecError, load_sweep_spec
+
+__all__ = [
+    "METRICS",
+    "Metric",
+    "SweepError",
+    "SweepInterrupted",
+    "SweepProgress",
+    "SweepResult",
+    "SweepSpec",
+    "SweepSpecError",
+    "load_sweep_spec",
+    "metrics_for_stage",
+    "open_sweep",
+    "run_sweep",
+    "sweep",
+]
+
+
+def sweep(spec: SweepSpec | str | Any, out: Any = None, *, executor: Any = "local",
+          **options: Any) -> SweepResult:
+    """Run or resume a sweep: ``govsim.sweep(spec, executor=...) -> SweepResult``.
+
+    The same as :func:`~govsim.sweep.runner.run_sweep`; see there for the options
+    (``workers``, ``scheduler``, ``retry_failed``, ``progress``).
+    """
+    return run_sweep(spec, out, executor=executor, **options)
+
+
+class _CallableModule(types.ModuleType):
+    """``govsim.sweep`` is both this package and a function: calling it runs a sweep."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> SweepResult:
+        return sweep(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

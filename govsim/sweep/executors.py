@@ -1,0 +1,235 @@
+"""Where sweep runs execute: this process, local worker processes, or a Dask cluster.
+
+An executor takes the sweep's :class:`~govsim.sweep.tasks.RunContext` and an iterable of
+:class:`~govsim.sweep.tasks.RunTask` and yields a :class:`~govsim.sweep.tasks.RunOutcome` for
+each task as it finishes, in completion order. Workers only compute and return; the caller
+stores. Only a bounded window of tasks is in flight (four per worker), so a sweep of a million
+runs never holds a million futures, and an interrupt loses at most the window.
+
+- :class:`LocalExecutor` — ``workers=1`` runs in this process (simplest to debug); more use a
+  ``ProcessPoolExecutor`` with the ``spawn`` start method. The context goes to each worker
+  once (initializer), not with every task.
+- :class:`DaskExecutor` — a real ``distributed`` scheduler: ``scheduler="tcp://HOST:PORT"``
+  connects to a running cluster, ``local_workers=N`` starts a ``LocalCluster`` of N
+  single-threaded worker processes on loopback. The context is scattered to every worker once.
+  A run that kills its worker process repeatedly (Dask's ``KilledWorker``) is reported as a
+  failed run; a local worker process that dies stops the sweep with a :class:`SweepError`
+  (the finished runs are stored; run again to resume).
+
+Results never depend on the executor: each run's seed comes from its point and replication.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import uuid
+from collections.abc import Generator, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Protocol
+
+from govsim.sweep.spec import SweepError
+from govsim.sweep.tasks import RunContext, RunOutcome, RunTask, execute
+
+__all__ = ["DaskExecutor", "Executor", "LocalExecutor", "make_executor"]
+
+log = logging.getLogger(__name__)
+
+#: Tasks in flight per worker.
+WINDOW_PER_WORKER = 4
+
+
+class Executor(Protocol):
+    """Runs tasks and yields their outcomes as they finish."""
+
+    def describe(self) -> dict[str, Any]: ...
+
+    def run(self, context: RunContext, tasks: Iterable[RunTask]
+            ) -> Generator[RunOutcome, None, None]: ...
+
+
+def make_executor(executor: str | Executor = "local", *, workers: int | None = None,
+                  scheduler: str | None = None) -> Executor:
+    """An executor from its name: ``"local"`` (``workers``) or ``"dask"``.
+
+    ``"dask"`` with ``scheduler`` connects to that scheduler; without one it starts a local
+    cluster of ``workers`` processes (default: all cores).
+    """
+    if not isinstance(executor, str):
+        return executor
+    if workers is not None and workers < 1:
+        raise SweepError(f"workers must be at least 1, got {workers}")
+    if executor == "local":
+        if scheduler is not None:
+            raise SweepError("a scheduler address needs executor='dask'")
+        return LocalExecutor(workers)
+    if executor == "dask":
+        if scheduler is not None:
+            return DaskExecutor(scheduler=scheduler)
+        return DaskExecutor(local_workers=workers or os.cpu_count() or 1)
+    raise SweepError(f"unknown executor {executor!r}: use 'local' or 'dask'")
+
+
+# -- local processes ------------------------------------------------------------------------
+
+_WORKER_CONTEXT: RunContext | None = None
+
+
+def _init_worker(context: RunContext) -> None:
+    global _WORKER_CONTEXT
+    _WORKER_CONTEXT = context
+    # Ctrl-C is the parent's to handle: it stops the sweep and ends the workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _execute_in_worker(task: RunTask) -> RunOutcome:
+    assert _WORKER_CONTEXT is not None, "worker not initialised"
+    return execute(_WORKER_CONTEXT, task)
+
+
+class LocalExecutor:
+    """This process (``workers=1``) or a pool of spawned worker processes."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = max(1, int(workers or os.cpu_count() or 1))
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": "local", "workers": self.workers,
+                "mode": "in-process" if self.workers == 1 else "spawned processes"}
+
+    def run(self, context: RunContext, tasks: Iterable[RunTask]
+            ) -> Generator[RunOutcome, None, None]:
+        if self.workers == 1:
+            for task in tasks:
+                yield execute(context, task)
+            return
+        pool = ProcessPoolExecutor(max_workers=self.workers,
+                                   mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_init_worker, initargs=(context,))
+        pending: set[Future[RunOutcome]] = set()
+        queue = iter(tasks)
+        finished = False
+        try:
+            _fill(pending, queue, lambda t: pool.submit(_execute_in_worker, t),
+                  self.workers * WINDOW_PER_WORKER)
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    try:
+                        outcome = future.result()
+                    except BrokenProcessPool as exc:
+                        raise SweepError("a worker process died (out of memory? killed?); the "
+                                         "finished runs are stored — run the sweep again to "
+                                         "resume") from exc
+                    yield outcome
+                _fill(pending, queue, lambda t: pool.submit(_execute_in_worker, t),
+                      self.workers * WINDOW_PER_WORKER - len(pending))
+            finished = True
+        finally:
+            if not finished:
+                _stop_pool(pool, pending)
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _fill(pending: set[Any], queue: Iterator[RunTask], submit: Any, count: int) -> None:
+    for _ in range(max(0, count)):
+        task = next(queue, None)
+        if task is None:
+            return
+        pending.add(submit(task))
+
+
+def _stop_pool(pool: ProcessPoolExecutor, pending: set[Future[RunOutcome]]) -> None:
+    """Interrupted: drop queued runs and end the worker processes now (their runs are lost)."""
+    for future in pending:
+        future.cancel()
+    # ProcessPoolExecutor has no public way to end busy workers before Python 3.14
+    # (terminate_workers); without this, Ctrl-C would wait for every running run to finish.
+    for process in list(getattr(pool, "_processes", {}).values()):
+        if process.is_alive():
+            process.terminate()
+
+
+# -- Dask -----------------------------------------------------------------------------------
+
+class DaskExecutor:
+    """A ``distributed`` cluster: an existing scheduler, or a ``LocalCluster`` started here."""
+
+    def __init__(self, scheduler: str | None = None, local_workers: int | None = None) -> None:
+        if (scheduler is None) == (local_workers is None):
+            raise SweepError("give either a scheduler address or a number of local workers")
+        self.scheduler = scheduler
+        self.local_workers = local_workers
+
+    def describe(self) -> dict[str, Any]:
+        if self.scheduler is not None:
+            return {"kind": "dask", "scheduler": self.scheduler}
+        return {"kind": "dask", "local_cluster_workers": self.local_workers}
+
+    def run(self, context: RunContext, tasks: Iterable[RunTask]
+            ) -> Generator[RunOutcome, None, None]:
+        try:
+            from distributed import Client, LocalCluster, as_completed
+        except ImportError as exc:  # pragma: no cover - dask is a declared dependency
+            raise SweepError("the Dask executor needs dask[distributed]: "
+                             "pip install 'govsim[dask]'") from exc
+        cluster = None
+        try:
+            if self.scheduler is None:
+                cluster = LocalCluster(n_workers=self.local_workers, threads_per_worker=1,
+                                       processes=True, host="127.0.0.1",
+                                       dashboard_address=None)
+                client = Client(cluster)
+            else:
+                client = Client(self.scheduler, timeout="30s")
+        except OSError as exc:
+            if cluster is not None:
+                cluster.close()
+            raise SweepError(f"cannot reach the Dask scheduler {self.scheduler}: {exc}") from exc
+        try:
+            yield from self._run(client, as_completed, context, tasks)
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+    def _run(self, client: Any, as_completed: Any, context: RunContext,
+             tasks: Iterable[RunTask]) -> Generator[RunOutcome, None, None]:
+        threads = sum(client.nthreads().values()) or 1
+        shared = client.scatter(context, broadcast=True)
+        token = uuid.uuid4().hex[:8]
+        queue = iter(tasks)
+        by_key: dict[str, RunTask] = {}
+        stream = as_completed()
+
+        def submit(task: RunTask) -> Any:
+            key = f"govsim-sweep-{token}-{task.point}-{task.replication}"
+            by_key[key] = task
+            future = client.submit(execute, shared, task, key=key, pure=False)
+            stream.add(future)
+            return future
+
+        in_flight: set[Any] = set()
+        try:
+            _fill(in_flight, queue, submit, threads * WINDOW_PER_WORKER)
+            for future in stream:
+                in_flight.discard(future)
+                task = by_key.pop(future.key)
+                yield _dask_outcome(future, task)
+                future.release()
+                _fill(in_flight, queue, submit, 1)
+        finally:
+            for future in in_flight:
+                future.cancel()
+
+
+def _dask_outcome(future: Any, task: RunTask) -> RunOutcome:
+    if future.status == "error":
+        exc = future.exception()
+        # execute() turns run errors into outcomes, so an error here killed the worker.
+        return RunOutcome(task.point, task.replication, "failed",
+                          f"{type(exc).__name__}: {exc}", 0.0, {}, "dask")
+    return future.result()

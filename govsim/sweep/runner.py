@@ -1,0 +1,308 @@
+"""Running a sweep end to end: design, store, executor, progress, resume and interrupts.
+
+:func:`run_sweep` draws the design, opens (or resumes) the store in the output folder, skips
+every run already stored, hands the rest to an executor and stores each outcome the moment it
+arrives. Running the same sweep into the same folder again continues where it stopped; a
+changed sweep file is refused. Ctrl-C raises :class:`SweepInterrupted` after the store is
+closed cleanly with every finished run kept. :func:`open_sweep` reads a folder back as a
+:class:`SweepResult` — the object notebooks work with.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from govsim.sweep.executors import Executor, make_executor
+from govsim.sweep.samplers import Design, make_design
+from govsim.sweep.spec import SweepSpec, load_sweep_spec
+from govsim.sweep.store import (
+    MANIFEST_FILE,
+    SPEC_FILE,
+    SweepStore,
+    package_versions,
+    write_atomically,
+)
+from govsim.sweep.tasks import RunContext, RunTask
+
+__all__ = ["SweepInterrupted", "SweepProgress", "SweepResult", "open_sweep", "pending_tasks",
+           "run_context", "run_sweep"]
+
+log = logging.getLogger(__name__)
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a sweep: the store is closed, finished runs are kept (``stored``)."""
+
+    def __init__(self, folder: Path, stored: int, total: int):
+        super().__init__(f"sweep interrupted: {stored} of {total} runs stored in {folder}; "
+                         "run the same command again to resume")
+        self.folder, self.stored, self.total = folder, stored, total
+
+
+@dataclass(frozen=True)
+class SweepProgress:
+    """Where a sweep stands, passed to the ``progress`` callback after every stored run."""
+
+    total: int
+    done: int
+    failed: int
+    resumed: int
+    elapsed_s: float
+
+    @property
+    def new(self) -> int:
+        """Runs finished in this session."""
+        return self.done - self.resumed
+
+    @property
+    def rate(self) -> float:
+        """Runs per second in this session."""
+        return self.new / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    @property
+    def eta_s(self) -> float | None:
+        return (self.total - self.done) / self.rate if self.rate > 0 else None
+
+
+@dataclass
+class SweepResult:
+    """A sweep folder read back: its points, runs and spec.
+
+    Attributes
+    ----------
+    folder : Path
+    points : DataFrame
+        ``point`` and one column per parameter.
+    runs : DataFrame
+        ``point, replication, status, error, duration_s, worker, finished_utc`` and one
+        column per metric, sorted by ``(point, replication)``.
+    spec : dict
+        The canonical sweep definition (``sweep``, ``sampler``, ``parameters``).
+    spec_text : str
+        The sweep file as given.
+    """
+
+    folder: Path
+    points: pd.DataFrame
+    runs: pd.DataFrame
+    spec: dict[str, Any]
+    spec_text: str
+    unit: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    meta: dict[str, str] = field(repr=False, default_factory=dict)
+
+    @property
+    def metrics(self) -> list[str]:
+        return list(self.spec["sweep"]["metrics"])
+
+    @property
+    def parameters(self) -> list[str]:
+        return [c for c in self.points.columns if c != "point"]
+
+    @property
+    def expected_runs(self) -> int:
+        return len(self.points) * int(self.spec["sweep"]["replications"])
+
+    @property
+    def complete(self) -> bool:
+        return len(self.runs) == self.expected_runs
+
+    def counts(self) -> dict[str, int]:
+        """Runs ``ok``, ``failed`` and ``pending``."""
+        ok = int((self.runs["status"] == "ok").sum())
+        failed = int((self.runs["status"] == "failed").sum())
+        return {"ok": ok, "failed": failed, "pending": self.expected_runs - ok - failed}
+
+    def results(self) -> pd.DataFrame:
+        """Runs joined with their points' parameter values (one row per run)."""
+        return self.points.merge(self.runs, on="point", how="right")
+
+    def analyze(self, method: str = "sobol", metrics: list[str] | None = None,
+                **options: Any) -> pd.DataFrame:
+        """Sensitivity indices per metric and parameter; see :func:`govsim.sweep.analyze`."""
+        from govsim.sweep.analyze import analyze
+
+        return analyze(self, method=method, metrics=metrics, **options)
+
+    def summary(self, bins: int = 4, metrics: list[str] | None = None) -> pd.DataFrame:
+        """Metric distributions per parameter bin; see :func:`govsim.sweep.analyze.summary`."""
+        from govsim.sweep.analyze import summary
+
+        return summary(self, bins=bins, metrics=metrics)
+
+
+def open_sweep(folder: str | Path) -> SweepResult:
+    """Read a sweep folder (while no sweep is writing to it)."""
+    folder = Path(folder)
+    with SweepStore(folder, read_only=True) as store:
+        meta = store.meta()
+        return SweepResult(folder=folder, points=store.points(), runs=store.runs(),
+                           spec=json.loads(meta["spec_json"]), spec_text=meta.get("spec_toml",
+                                                                                  ""),
+                           unit=store.unit_points(), meta=meta)
+
+
+def run_sweep(spec: SweepSpec | str | Path, out: str | Path | None = None, *,
+              executor: str | Executor = "local", workers: int | None = None,
+              scheduler: str | None = None, retry_failed: bool = False,
+              progress: Callable[[SweepProgress], None] | None = None,
+              command: str | None = None) -> SweepResult:
+    """Run (or resume) a sweep and return its results.
+
+    Parameters
+    ----------
+    spec : SweepSpec, path or TOML text
+        The sweep (see :func:`~govsim.sweep.spec.load_sweep_spec`).
+    out : path, optional
+        Output folder (default ``results/sweeps/<name>``). An existing folder of the same
+        sweep is resumed: stored runs are skipped, never repeated.
+    executor : {"local", "dask"} or Executor
+        ``"local"``: worker processes (``workers``, default all cores; 1 = this process).
+        ``"dask"``: ``scheduler="tcp://HOST:PORT"``, or a local cluster of ``workers``.
+    retry_failed : bool
+        Run the stored failed runs again (they are skipped by default).
+    progress : callable, optional
+        Called with a :class:`SweepProgress` at the start and after every stored run.
+    command : str, optional
+        The command line, recorded in the manifest.
+
+    Raises
+    ------
+    SweepSpecError, SweepError
+        Bad sweep file, a folder holding another sweep, a dead worker process.
+    SweepInterrupted
+        Ctrl-C; every run finished before it is stored.
+
+    Examples
+    --------
+    >>> result = run_sweep("scenarios/sweeps/tiny.toml", out="/tmp/tiny-sweep", workers=1)
+    >>> result.counts()["pending"]
+    0
+    """
+    if not isinstance(spec, SweepSpec):
+        spec = load_sweep_spec(spec)
+    folder = Path(out) if out is not None else Path("results") / "sweeps" / spec.name
+    runner = make_executor(executor, workers=workers, scheduler=scheduler)
+    design = make_design(spec)
+    replications = spec.header.replications
+    total = len(design) * replications
+    started = datetime.now(UTC)
+    with SweepStore(folder) as store:
+        new = store.initialise(_meta(spec), design.values, design.unit, list(spec.header.metrics))
+        if retry_failed:
+            log.info("forgetting %d failed runs", store.delete_failed())
+        done = store.finished()
+        counts = store.counts()
+        state = {"done": len(done), "failed": counts.get("failed", 0)}
+        resumed = state["done"]
+        if new:
+            write_atomically(folder / SPEC_FILE, spec.text)
+        session = {"started_utc": started.isoformat(timespec="seconds"),
+                   "executor": runner.describe(), "command": command,
+                   "resumed_with_runs": resumed, "status": "running"}
+        _write_manifest(folder, spec, total, session, store)
+        clock = time.perf_counter()
+
+        def report() -> None:
+            if progress is not None:
+                progress(SweepProgress(total, state["done"], state["failed"], resumed,
+                                       time.perf_counter() - clock))
+
+        report()
+        context = run_context(spec)
+        outcome_status = "complete"
+        outcomes = runner.run(context, pending_tasks(spec, design, done))
+        try:
+            for outcome in outcomes:
+                store.add(outcome)
+                state["done"] += 1
+                state["failed"] += outcome.status == "failed"
+                report()
+        except KeyboardInterrupt as exc:
+            outcome_status = "interrupted"
+            raise SweepInterrupted(folder, state["done"], total) from exc
+        except BaseException:
+            outcome_status = "stopped by an error"
+            raise
+        finally:
+            outcomes.close()  # ends the workers now, not when the generator is collected
+            session.update(status=outcome_status,
+                           finished_utc=datetime.now(UTC).isoformat(timespec="seconds"),
+                           runs_this_session=state["done"] - resumed)
+            _write_manifest(folder, spec, total, session, store, final=True)
+    return open_sweep(folder)
+
+
+def run_context(spec: SweepSpec) -> RunContext:
+    """What every run of ``spec`` shares (shipped to each worker once)."""
+    h = spec.header
+    return RunContext(scenario=spec.scenario, stage=h.stage, metrics=tuple(h.metrics),
+                      seed=h.seed, years=h.years, year=h.year, solver=h.solver,
+                      run_replications=h.run_replications, rounds=h.rounds)
+
+
+def pending_tasks(spec: SweepSpec, design: Design, done: set[tuple[int, int]]
+                  ) -> Iterator[RunTask]:
+    """Pending runs in (point, replication) order, built lazily."""
+    for point in range(len(design)):
+        pending = [r for r in range(spec.header.replications) if (point, r) not in done]
+        if not pending:
+            continue
+        overrides = spec.overrides(design.point_values(point))
+        for replication in pending:
+            yield RunTask(point, replication, overrides)
+
+
+def _meta(spec: SweepSpec) -> dict[str, str]:
+    return {"spec_hash": spec.spec_hash(),
+            "spec_json": json.dumps(spec.canonical(), sort_keys=True),
+            "spec_toml": spec.text,
+            "scenario_json": json.dumps(spec.scenario.to_dict(), ensure_ascii=False),
+            "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+            "versions": json.dumps(package_versions())}
+
+
+def _write_manifest(folder: Path, spec: SweepSpec, total: int, session: dict[str, Any],
+                    store: SweepStore, final: bool = False) -> None:
+    path = folder / MANIFEST_FILE
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = {}
+    sessions = manifest.get("sessions", [])
+    if final and sessions and sessions[-1].get("started_utc") == session["started_utc"]:
+        sessions[-1] = dict(session)
+    else:
+        sessions.append(dict(session))
+    counts = store.counts()
+    manifest = {
+        "name": spec.name,
+        "spec_hash": spec.spec_hash(),
+        "spec_file": SPEC_FILE,
+        "source": spec.source,
+        "scenario": {"name": spec.scenario.name, "source": spec.scenario.source,
+                     "content_hash": spec.scenario.content_hash()},
+        "stage": spec.header.stage,
+        "seed": spec.header.seed,
+        "sampler": spec.sampler.model_dump(mode="json"),
+        "parameters": spec.parameter_names,
+        "metrics": list(spec.header.metrics),
+        "points": total // spec.header.replications,
+        "replications": spec.header.replications,
+        "runs_total": total,
+        "runs_ok": counts.get("ok", 0),
+        "runs_failed": counts.get("failed", 0),
+        "runs_pending": total - sum(counts.values()),
+        "versions": package_versions(),
+        "sessions": sessions,
+        "updated_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    write_atomically(path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")

@@ -1,0 +1,164 @@
+"""Sweeps across processes: executors agree, SIGKILL and Ctrl-C lose nothing finished.
+
+One small simulate-stage sweep of the tiny scenario (4 points × 2 replications, one plan year)
+is run in this process as the reference; two local worker processes, a Dask cluster started
+here (real scheduler and worker processes on loopback), a sweep killed with SIGKILL and
+resumed, and a sweep stopped with SIGINT and resumed must all give the same ``runs`` table.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from govsim.sweep import open_sweep, run_sweep
+from govsim.sweep.store import JOURNAL_FILE, MANIFEST_FILE
+
+SPEC = """\
+[sweep]
+name = "exec"
+scenario = "tiny"
+stage = "simulate"
+replications = 2
+seed = 5
+years = 1
+metrics = ["served", "abandoned", "coverage", "wait_p90_days", "cost"]
+
+[sampler]
+method = "random"
+points = 4
+
+[[parameters]]
+name = "care_rate"
+path = "items.care.rate"
+low = 2.5
+high = 5.0
+
+[[parameters]]
+name = "public_staff"
+path = "counties.*.public_caseworkers"
+mode = "scale"
+low = 0.7
+high = 1.3
+"""
+TOTAL = 8
+#: What must not depend on the executor (timings, worker ids and clock times may).
+COMPARED = ["point", "replication", "status", "error", "served", "abandoned", "coverage",
+            "wait_p90_days", "cost"]
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.fixture(scope="module")
+def spec_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("spec") / "exec.toml"
+    path.write_text(SPEC, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def reference(spec_path: Path, tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    result = run_sweep(spec_path, tmp_path_factory.mktemp("ref") / "out", workers=1)
+    runs = result.runs[COMPARED]
+    assert len(runs) == TOTAL and (runs["status"] == "ok").all()
+    assert runs["served"].nunique() == TOTAL  # points and replications really differ
+    return runs
+
+
+def assert_same_runs(runs: pd.DataFrame, reference: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(runs[COMPARED].reset_index(drop=True),
+                                  reference.reset_index(drop=True), check_exact=True)
+
+
+def journal(out: Path) -> list[tuple[int, int]]:
+    path = out / JOURNAL_FILE
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [(int(p), int(r)) for p, r, _ in (line.split("\t") for line in lines if line)]
+
+
+def start_cli(spec_path: Path, out: Path, workers: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "govsim", "sweep", "run", str(spec_path), "--out", str(out),
+         "--workers", str(workers), "--quiet"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for_runs(proc: subprocess.Popen[str], out: Path, count: int) -> None:
+    deadline = time.monotonic() + 120
+    while len(journal(out)) < count:
+        assert proc.poll() is None, f"sweep ended early: {proc.communicate()}"
+        assert time.monotonic() < deadline, "no progress within 120 s"
+        time.sleep(0.02)
+
+
+def test_two_local_workers_give_the_same_runs(spec_path: Path, reference: pd.DataFrame,
+                                              tmp_path: Path) -> None:
+    result = run_sweep(spec_path, tmp_path / "out", workers=2)
+    assert_same_runs(result.runs, reference)
+    assert result.runs["worker"].nunique() == 2  # really two processes
+
+
+def test_dask_cluster_gives_the_same_runs(spec_path: Path, reference: pd.DataFrame,
+                                          tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        result = run_sweep(spec_path, tmp_path / "out", executor="dask",
+                           scheduler=cluster.scheduler_address)
+    assert_same_runs(result.runs, reference)
+    manifest = json.loads((tmp_path / "out" / MANIFEST_FILE).read_text(encoding="utf-8"))
+    assert manifest["sessions"][0]["executor"] == {"kind": "dask",
+                                                   "scheduler": cluster.scheduler_address}
+
+
+def test_sigkill_then_resume_stores_every_run_once(spec_path: Path, reference: pd.DataFrame,
+                                                   tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc = start_cli(spec_path, out, workers=1)
+    wait_for_runs(proc, out, 2)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    before = journal(out)
+    assert 2 <= len(before) < TOTAL, "the sweep was not killed part-way"
+
+    result = run_sweep(spec_path, out, workers=1)
+    pairs = list(zip(result.runs["point"], result.runs["replication"], strict=True))
+    assert sorted(pairs) == [(p, r) for p in range(4) for r in range(2)]
+    assert_same_runs(result.runs, reference)
+    after = journal(out)
+    assert len(after) == len(set(after)), "a finished run was run again"
+    assert set(before) <= set(after)
+    manifest = json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))
+    assert manifest["sessions"][0]["status"] == "running"  # the killed session never finished
+    assert manifest["sessions"][-1]["status"] == "complete"
+    assert manifest["sessions"][-1]["resumed_with_runs"] >= len(before)
+
+
+def test_ctrl_c_stops_cleanly_and_resumes(spec_path: Path, reference: pd.DataFrame,
+                                          tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc = start_cli(spec_path, out, workers=2)
+    wait_for_runs(proc, out, 2)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "interrupted:" in stderr and "Traceback" not in stderr
+    stopped = open_sweep(out)  # the store was closed: no lock left behind
+    assert 2 <= len(stopped.runs) < TOTAL
+    assert sorted(journal(out)) == sorted(zip(stopped.runs["point"],
+                                              stopped.runs["replication"], strict=True))
+    manifest = json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))
+    assert manifest["sessions"][-1]["status"] == "interrupted"
+
+    result = run_sweep(spec_path, out, workers=2)
+    assert_same_runs(result.runs, reference)
