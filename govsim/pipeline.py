@@ -241,7 +241,9 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
                                                 unchanged))
             previous = [r for r, _ in best.trial]
             states = [s for _, s in best.trial]
-    tables = _tables(scenario, options, adopted_years, round_rows, convergence)
+    kpis = _per_replication(adopted_years, "kpis")
+    providers = _per_replication(adopted_years, "providers")
+    tables = _tables(scenario, adopted_years, kpis, providers, round_rows, convergence)
     manifest = {
         "kind": "run",
         "command": command_line(),
@@ -257,10 +259,6 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
         "timings_seconds": dict(timings),
     }
     tables = RunTables(**{**tables, "scenario": scenario, "manifest": manifest})
-    kpis = _stack([_with_replication(r.kpis, i) for c in adopted_years
-                   for i, (r, _) in enumerate(c.trial)])
-    providers = _stack([_with_replication(r.providers, i) for c in adopted_years
-                        for i, (r, _) in enumerate(c.trial)])
     baseline_kpis = _stack([_with_replication(r.kpis, i) for i, (r, _) in enumerate(baseline)])
     return RunResult(scenario=scenario, options=options, tables=tables, replication_kpis=kpis,
                      baseline_kpis=baseline_kpis, providers=providers, timings=timings)
@@ -531,29 +529,28 @@ def _convergence_row(year: int, candidates: list[_Round], best: _Round,
 
 # -- tables ------------------------------------------------------------------------------------
 
-def _tables(scenario: Scenario, options: RunOptions, adopted: list[_Round],
-            round_rows: list[dict[str, Any]],
+def _tables(scenario: Scenario, adopted: list[_Round], kpis: pd.DataFrame,
+            providers: pd.DataFrame, round_rows: list[dict[str, Any]],
             convergence: list[dict[str, Any]]) -> dict[str, pd.DataFrame]:
     allocs = [c.allocation for c in adopted]
     allocation = _stack([a.allocation for a in allocs])
-    trial_years = [(c.allocation.year, c.trial) for c in adopted]
-    kpis = _stack([_with_replication(r.kpis, i) for _, t in trial_years
-                   for i, (r, _) in enumerate(t)])
-    contracts = _stack([_with_replication(r.contracts, i) for _, t in trial_years
-                        for i, (r, _) in enumerate(t)])
-    providers = _stack([_with_replication(r.providers, i) for _, t in trial_years
-                        for i, (r, _) in enumerate(t)])
     return {
         "allocation": allocation,
         "staffing": _stack([a.staffing for a in allocs]),
         "kpis": summarise(kpis),
         "compliance": check_compliance(scenario, allocation, _contract_spans(providers)),
         "constraints": _stack([a.constraints.assign(year=a.year) for a in allocs]),
-        "contracts": contracts,
+        "contracts": _per_replication(adopted, "contracts"),
         "explanations": _stack([a.explanations for a in allocs]),
         "convergence": pd.DataFrame(convergence),
         "rounds": pd.DataFrame(round_rows),
     }
+
+
+def _per_replication(adopted: list[_Round], table: str) -> pd.DataFrame:
+    """One table of every adopted year's simulation, with a ``replication`` column."""
+    return _stack([_with_replication(getattr(result, table), r) for c in adopted
+                   for r, (result, _) in enumerate(c.trial)])
 
 
 def _contract_spans(providers: pd.DataFrame) -> pd.DataFrame:
