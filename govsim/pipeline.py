@@ -134,7 +134,6 @@ class RunResult:
         """Write the run folder atomically (default ``results/<scenario>/<UTC>-<hash>/``)."""
         target = Path(out) if out is not None else default_run_dir(self.scenario, results_root)
         started = time.perf_counter()
-        self.tables.manifest.setdefault("timings_seconds", dict(self.timings))
         path = write_run(self.tables, target, lang, overwrite=overwrite)
         self.timings["report"] = time.perf_counter() - started
         return path

@@ -9,7 +9,8 @@ from rich.console import Console
 
 from govsim.errors import GovsimError, ScenarioError
 
-__all__ = ["add_scenario_argument", "console", "console_err", "print_error", "wan"]
+__all__ = ["add_run_options", "add_scenario_argument", "console", "console_err", "print_error",
+           "wan"]
 
 console = Console(highlight=False)
 console_err = Console(stderr=True, highlight=False)
@@ -29,6 +30,24 @@ def add_scenario_argument(parser: argparse.ArgumentParser, default: str | None =
                         metavar="SCENARIO",
                         help="scenario file or built-in name" +
                         (f" (default: {default})" if default else ""))
+
+
+def add_run_options(parser: argparse.ArgumentParser, defaults_from: str = "the scenario's"
+                    ) -> None:
+    """``--years --replications --seed --rounds --solver --objective`` of the pipeline."""
+    from govsim.allocation import SOLVERS  # late: keeps `govsim --help` light
+
+    parser.add_argument("--years", type=int, default=None,
+                        help=f"plan years (default: {defaults_from} horizon_years)")
+    parser.add_argument("--replications", type=int, default=None,
+                        help=f"simulation replications (default: {defaults_from})")
+    parser.add_argument("--seed", type=int, default=None,
+                        help=f"root seed of the random streams (default: {defaults_from})")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="allocation-check rounds per year (default 3)")
+    parser.add_argument("--solver", choices=SOLVERS, default="cbc", help="LP solver")
+    parser.add_argument("--objective", choices=("max_coverage", "min_cost"), default=None,
+                        help="allocation objective (default: the scenario's)")
 
 
 def print_error(exc: GovsimError) -> None:

@@ -17,8 +17,7 @@ import pandas as pd
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from govsim.allocation import SOLVERS
-from govsim.cli._common import console
+from govsim.cli._common import add_run_options, console
 from govsim.compare import (
     METRICS,
     Comparison,
@@ -61,17 +60,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--option", action="append", default=[], metavar='"NAME: PATH=VALUE; ..."',
                         help="an option as overrides (repeatable); without --options a "
                         "'baseline' option (the scenario as is) comes first")
-    parser.add_argument("--years", type=int, default=None,
-                        help="plan years (default: options file, else the scenario's)")
-    parser.add_argument("--replications", type=int, default=None,
-                        help="replications (default: options file, else the scenario's)")
-    parser.add_argument("--seed", type=int, default=None,
-                        help="common root seed (default: options file, else the scenario's)")
-    parser.add_argument("--rounds", type=int, default=None,
-                        help="allocation-check rounds per year (default 3)")
-    parser.add_argument("--solver", choices=SOLVERS, default="cbc", help="LP solver")
-    parser.add_argument("--objective", choices=("max_coverage", "min_cost"), default=None,
-                        help="allocation objective (default: the scenario's)")
+    add_run_options(parser, defaults_from="the options file's, else the scenario's")
     parser.add_argument("--workers", type=int, default=None,
                         help="processes running options in parallel (default: all cores; "
                         "1 = one after the other)")

@@ -15,8 +15,7 @@ import pandas as pd
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from govsim.allocation import SOLVERS
-from govsim.cli._common import add_scenario_argument, console, wan
+from govsim.cli._common import add_run_options, add_scenario_argument, console, wan
 from govsim.pipeline import RunError, RunResult, replay_options, run
 from govsim.scenario import Scenario, load_scenario
 
@@ -32,17 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "targets are missed, adopt, carry contracts and backlog into the next year. Writes "
         "the tables, plots, report.html and manifest.json into one folder.")
     add_scenario_argument(parser)
-    parser.add_argument("--years", type=int, default=None,
-                        help="plan years (default: the scenario's horizon_years)")
-    parser.add_argument("--replications", type=int, default=None,
-                        help="simulation replications (default: the scenario's replications)")
-    parser.add_argument("--seed", type=int, default=None,
-                        help="root seed (default: the scenario's seed)")
-    parser.add_argument("--rounds", type=int, default=None,
-                        help="allocation-check rounds per year (default 3)")
-    parser.add_argument("--solver", choices=SOLVERS, default="cbc", help="LP solver")
-    parser.add_argument("--objective", choices=("max_coverage", "min_cost"), default=None,
-                        help="allocation objective (default: the scenario's)")
+    add_run_options(parser)
     parser.add_argument("--workers", type=int, default=None,
                         help="worker processes (default: all cores; 1 = serial)")
     parser.add_argument("--lang", choices=("zh", "en"), default=None,
