@@ -4,6 +4,10 @@ Bad input is reported as a :class:`ScenarioError` carrying every :class:`Problem
 with the file, the line where known, the field path (``counties[3].dibao``), the offending value,
 what was expected, and the id of the policy rule it breaks (see ``govsim/data/rules.toml``).
 The command line turns these into a message and exit code 2; the library never prints.
+
+:class:`OutputError` covers output folders and files (an ``--out`` that holds someone else's
+files, an unwritable folder); its messages name the user's path and the command-line flag,
+never a temporary path.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["GovsimError", "Problem", "ScenarioError"]
+__all__ = ["GovsimError", "InputError", "OutputError", "OutputExistsError", "Problem",
+           "ScenarioError"]
 
 _MISSING = object()
 
@@ -58,8 +63,26 @@ class GovsimError(Exception):
 class ScenarioError(GovsimError, ValueError):
     """A scenario (or an override of one) is invalid; ``problems`` lists every reason."""
 
+    #: What the problems are in, for the message's first line.
+    what = "scenario"
+
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
         lines = [p.format() for p in self.problems]
-        head = f"{len(lines)} problem{'s' if len(lines) != 1 else ''} in scenario"
+        head = f"{len(lines)} problem{'s' if len(lines) != 1 else ''} in {self.what}"
         super().__init__(head + ":\n  " + "\n  ".join(lines))
+
+
+class InputError(ScenarioError):
+    """An input file cannot be read as govsim input (not a regular file, too large, not UTF-8,
+    malformed, nested too deeply); ``problems`` names the file and, where known, the line."""
+
+    what = "input file"
+
+
+class OutputError(GovsimError):
+    """An output folder or file cannot be written (the message names the path and the flag)."""
+
+
+class OutputExistsError(OutputError, FileExistsError):
+    """The output path is taken by something govsim may not replace."""

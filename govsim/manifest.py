@@ -7,17 +7,22 @@ seed, solver and software that produced it, and replayed.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import platform
 import shlex
 import sys
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from govsim.scenario import Scenario
 
-__all__ = ["KEY_PACKAGES", "command_line", "package_versions", "scenario_record", "utc_now"]
+__all__ = ["KEY_PACKAGES", "command_line", "manifest_json", "package_versions", "scenario_record",
+           "utc_now"]
 
 #: Packages whose versions change results or outputs.
 KEY_PACKAGES = ("govsim", "simpy", "pulp", "highspy", "numpy", "pandas", "matplotlib",
@@ -56,3 +61,25 @@ def scenario_record(scenario: Scenario, *, with_data: bool = True) -> dict[str, 
 def utc_now() -> str:
     """The current UTC time, ISO 8601 to the second."""
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def manifest_json(record: Mapping[str, Any]) -> str:
+    """A manifest as UTF-8 JSON text (indented, Chinese kept readable, numpy values as numbers)."""
+    return json.dumps(record, ensure_ascii=False, indent=2, default=_json_default) + "\n"
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        with contextlib.suppress(TypeError, ValueError):
+            return value.item()
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    with contextlib.suppress(AttributeError, TypeError):
+        return value.model_dump(mode="json")
+    return str(value)

@@ -24,6 +24,8 @@ number of worker processes.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import math
 import time
@@ -36,9 +38,11 @@ import pandas as pd
 
 from govsim.allocation import AllocationResult, Estimates, allocate, estimates_from_scenario
 from govsim.allocation.estimates import poisson_quantile
+from govsim.bounds import LIMITS, limit
 from govsim.demand import annual_cases
 from govsim.errors import GovsimError
 from govsim.manifest import command_line, package_versions, scenario_record, utc_now
+from govsim.output.folders import OutputFolder, prepare_folder
 from govsim.policy import check_compliance
 from govsim.report import RunTables, default_run_dir, write_run
 from govsim.scenario import Scenario
@@ -46,7 +50,8 @@ from govsim.sim import State, YearResult, summarise
 from govsim.sim.pool import YearPool
 
 __all__ = ["PRIOR_FTE_YEARS", "RHO_FLOOR", "RHO_STEP", "RunError", "RunOptions", "RunResult",
-           "estimates_from_simulation", "run"]
+           "check_options", "check_plan_year", "estimates_from_simulation", "replay_hash",
+           "replay_options", "run"]
 
 log = logging.getLogger(__name__)
 
@@ -129,10 +134,18 @@ class RunResult:
     def rounds(self) -> pd.DataFrame:
         return self.tables.rounds
 
-    def write(self, out: str | Path | None = None, *, lang: str | None = None,
+    def write(self, out: str | Path | OutputFolder | None = None, *, lang: str | None = None,
               overwrite: bool = False, results_root: str | Path = "results") -> Path:
-        """Write the run folder atomically (default ``results/<scenario>/<UTC>-<hash>/``)."""
-        target = Path(out) if out is not None else default_run_dir(self.scenario, results_root)
+        """Write the run folder atomically (default ``results/<scenario>/<UTC>-<hash>/``, made
+        unique with ``-2``, ``-3`` ... when taken); returns the folder written.
+
+        ``out`` may be an :class:`~govsim.output.OutputFolder` checked before the run started.
+        """
+        if out is None:
+            target: str | Path | OutputFolder = prepare_folder(
+                default_run_dir(self.scenario, results_root), "run", default=True)
+        else:
+            target = out
         started = time.perf_counter()
         path = write_run(self.tables, target, lang, overwrite=overwrite)
         self.timings["report"] = time.perf_counter() - started
@@ -248,6 +261,7 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
         "command": command_line(),
         "scenario": scenario_record(scenario),
         "options": options.as_dict(),
+        "replay_hash": replay_hash(scenario.content_hash(), options.as_dict()),
         "seed": options.seed,
         "replications": options.replications,
         "years": plan_years,
@@ -267,21 +281,70 @@ def _options(scenario: Scenario, years: int | None, replications: int | None, se
              rounds: int | None, solver: str, objective: str | None) -> RunOptions:
     header = scenario.scenario
     options = RunOptions(
-        years=header.horizon_years if years is None else int(years),
-        replications=header.replications if replications is None else int(replications),
-        seed=header.seed if seed is None else int(seed),
-        rounds=3 if rounds is None else int(rounds),
+        years=header.horizon_years if years is None else years,
+        replications=header.replications if replications is None else replications,
+        seed=header.seed if seed is None else seed,
+        rounds=3 if rounds is None else rounds,
         solver=solver,
         objective=scenario.policy.objective if objective is None else objective,
     )
-    for name in ("years", "replications", "rounds"):
-        if getattr(options, name) < 1:
-            raise RunError(f"{name} must be at least 1, got {getattr(options, name)}")
-    if options.seed < 0:
-        raise RunError(f"seed must be >= 0, got {options.seed}")
-    if options.objective not in ("max_coverage", "min_cost"):
-        raise RunError(f"objective must be max_coverage or min_cost, got {options.objective!r}")
+    check_options(options)
     return options
+
+
+#: Most a seed may be: numpy seeds are 64-bit.
+MAX_SEED = 2**64 - 1
+
+
+def check_options(options: RunOptions, where: str = "") -> None:
+    """Raise :class:`RunError` naming the first option out of range or of the wrong type.
+
+    ``where`` prefixes the option names in messages (``options.`` for a replayed manifest).
+    """
+    from govsim.allocation import SOLVERS  # late: the allocation imports are heavy
+
+    ranges = {"years": (1, limit("horizon_years")), "replications": (1, limit("replications")),
+              "rounds": (1, limit("rounds")), "seed": (0, MAX_SEED)}
+    for name, (low, high) in ranges.items():
+        value = getattr(options, name)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise RunError(f"{where}{name} must be a whole number, got {value!r}")
+        if not low <= value <= high:
+            raise RunError(f"{where}{name} must be between {low} and {high:,}, got {value:,}"
+                           + (f" ({LIMITS[_LIMIT_OF[name]].reason})" if name in _LIMIT_OF
+                              else ""))
+    if options.solver not in SOLVERS:
+        raise RunError(f"{where}solver must be one of {', '.join(SOLVERS)}, "
+                       f"got {options.solver!r}")
+    if options.objective not in ("max_coverage", "min_cost"):
+        raise RunError(f"{where}objective must be max_coverage or min_cost, "
+                       f"got {options.objective!r}")
+
+
+_LIMIT_OF = {"years": "horizon_years", "replications": "replications", "rounds": "rounds"}
+
+
+def check_plan_year(scenario: Scenario, year: Any, name: str = "year") -> int:
+    """``year`` (default the base year) if it is a plan year of ``scenario``; else
+    :class:`RunError` naming ``name`` (``--year`` on the command line)."""
+    header = scenario.scenario
+    if year is None:
+        return header.base_year
+    first, last = header.base_year, header.base_year + header.horizon_years - 1
+    if isinstance(year, bool) or not isinstance(year, int):
+        raise RunError(f"{name} must be a calendar year, got {year!r}")
+    if not first <= year <= last:
+        raise RunError(f"{name} {year} is outside the plan horizon of scenario {scenario.name} "
+                       f"({first}-{last}: scenario.base_year and horizon_years)")
+    return year
+
+
+def replay_hash(scenario_hash: str, options: dict[str, Any]) -> str:
+    """SHA-256 binding a run's options to its scenario content, recorded in the manifest so
+    that ``--replay`` refuses a manifest whose options were edited."""
+    blob = json.dumps({"scenario": scenario_hash, "options": options}, sort_keys=True,
+                      separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
 # -- estimates from the simulated previous year ------------------------------------------------
@@ -568,21 +631,47 @@ def _with_replication(frame: pd.DataFrame, replication: int) -> pd.DataFrame:
 
 
 def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return pd.DataFrame()
-    return pd.concat(frames, ignore_index=True)
+    kept = [f for f in frames if len(f)]
+    if not kept:  # nothing bought in any year: keep the columns, so the tables stay readable
+        return frames[0].iloc[0:0].copy() if frames else pd.DataFrame()
+    return pd.concat(kept, ignore_index=True)
 
 
-def replay_options(manifest: dict[str, Any]) -> tuple[Scenario, RunOptions]:
-    """The scenario and options recorded in a run's manifest (for ``govsim run --replay``)."""
-    try:
-        record = manifest["scenario"]
-        scenario = Scenario.from_dict(record["data"], source=record.get("source"))
-        options = RunOptions(**manifest["options"])
-    except (KeyError, TypeError) as exc:
-        raise RunError(f"the manifest lacks {exc}: it is not a govsim run manifest") from exc
+def replay_options(manifest: Any) -> tuple[Scenario, RunOptions]:
+    """The scenario and options recorded in a run's manifest (for ``govsim run --replay``).
+
+    Raises
+    ------
+    RunError
+        The manifest is not a govsim run manifest, a field is missing or of the wrong type
+        (named as ``options.seed`` etc.), or its scenario or options were edited (their hashes
+        no longer match).
+    ScenarioError
+        The recorded scenario content is not a valid scenario.
+    """
+    if not isinstance(manifest, dict) or manifest.get("kind", "run") != "run":
+        raise RunError("not a govsim run manifest (its kind is not \"run\")")
+    record, recorded = manifest.get("scenario"), manifest.get("options")
+    if not isinstance(record, dict) or not isinstance(record.get("data"), dict):
+        raise RunError("the manifest lacks scenario.data: it is not a govsim run manifest")
+    if not isinstance(recorded, dict):
+        raise RunError("the manifest lacks options: it is not a govsim run manifest")
+    scenario = Scenario.from_dict(record["data"], source=record.get("source")
+                                  if isinstance(record.get("source"), str) else None)
     if scenario.content_hash() != record.get("content_hash"):
         raise RunError("the scenario in the manifest does not match its recorded content hash "
                        f"({record.get('content_hash')}); the manifest was edited")
+    if manifest.get("replay_hash") != replay_hash(scenario.content_hash(), recorded):
+        raise RunError("the options in the manifest do not match its replay_hash; the "
+                       "manifest was edited (or written by a govsim without replay hashes)")
+    known = set(RunOptions.__dataclass_fields__)
+    unknown = sorted(set(recorded) - known)
+    if unknown:
+        raise RunError(f"options.{unknown[0]} is not a run option (known: "
+                       f"{', '.join(sorted(known))})")
+    missing = sorted(k for k in ("years", "replications", "seed") if k not in recorded)
+    if missing:
+        raise RunError(f"options.{missing[0]} is missing from the manifest")
+    options = RunOptions(**recorded)
+    check_options(options, where="options.")
     return scenario, options

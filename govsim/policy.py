@@ -37,6 +37,7 @@ __all__ = [
     "check_compliance",
     "child_staff_required",
     "policy_departures",
+    "purchase_warnings",
     "relief_cap_limits",
     "rule",
     "semantic_problems",
@@ -132,6 +133,33 @@ def policy_departures(scenario: Scenario) -> list[Problem]:
                 value=value, rule=r.id, severity="warning",
             ))
     return warnings
+
+
+def purchase_warnings(scenario: Scenario) -> list[Problem]:
+    """Warnings when a scenario leaves the allocation nothing to buy or no money to buy with.
+
+    Such a scenario is valid (its workload can be simulated); a run of it allocates nothing
+    and says so.
+    """
+    if not scenario.purchasable_items:
+        return [Problem("items", "nothing to allocate: every item is a government duty that "
+                        "may not be purchased; runs simulate today's staff only",
+                        rule="prohibited-items", severity="warning")]
+    relief = any(scenario.policy.relief_cap_share * c.relief_fund_last_year > MONEY_TOLERANCE
+                 for c in scenario.counties)
+    funds = scenario.funds
+    child = funds.child_welfare > MONEY_TOLERANCE and any(
+        i.fund == "child" for i in scenario.purchasable_items)
+    if funds.total_budget is not None and funds.total_budget <= MONEY_TOLERANCE:
+        return [Problem("funds.total_budget", "nothing to allocate: the total budget is 0; "
+                        "runs simulate today's staff only", value=funds.total_budget,
+                        rule="funding-sources", severity="warning")]
+    if not (relief or child or funds.lottery > MONEY_TOLERANCE):
+        return [Problem("funds", "nothing to allocate: no money to buy with (the relief cap, "
+                        "policy.relief_cap_share x relief_fund_last_year, the child-welfare "
+                        "fund and the lottery fund are all 0); runs simulate today's staff "
+                        "only", rule="funding-sources", severity="warning")]
+    return []
 
 
 def semantic_problems(data: Mapping[str, Any]) -> list[Problem]:

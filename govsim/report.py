@@ -2,9 +2,10 @@
 
 :class:`RunTables` is what the pipeline hands over — the tidy tables of a run (columns fixed by
 :data:`TABLE_COLUMNS`, see ``docs/outputs.md``), the manifest and the scenario.
-:func:`write_run` writes them into one folder **atomically**: everything goes to a hidden
-temporary folder next to the target, which is renamed to the target name only once complete, so
-a crash or Ctrl-C mid-write never leaves a half-written run under the final name.
+:func:`write_run` writes them into one folder **atomically** through the output-folder service
+(:mod:`govsim.output.folders`): everything goes to a hidden temporary folder next to the target,
+renamed to the target name only once complete, so a crash or Ctrl-C mid-write never leaves a
+half-written run under the final name, and nothing govsim did not write is ever replaced.
 
 Files: ``manifest.json``, one ``<table>.csv`` per table (UTF-8 with a byte-order mark, so that
 Excel on Chinese Windows opens Chinese text correctly), ``plots/<name>.png`` (dpi 120) and
@@ -14,24 +15,18 @@ report show 万元 (10,000 CNY).
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import io
-import json
 import logging
-import shutil
-import tempfile
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from govsim import plots
-from govsim.errors import GovsimError
+from govsim.errors import GovsimError, OutputExistsError
+from govsim.output.folders import OutputFolder, Staging, prepare_folder
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -84,8 +79,8 @@ PLOTS: dict[str, tuple[str, str]] = {
 }
 
 
-class RunFolderExistsError(GovsimError, FileExistsError):
-    """The run folder exists and is not empty, and ``overwrite`` was not asked for."""
+#: The run folder is taken by something govsim may not replace (kept for older callers).
+RunFolderExistsError = OutputExistsError
 
 
 @dataclass(frozen=True)
@@ -188,7 +183,7 @@ def default_run_dir(scenario: Scenario, results_root: str | Path = "results",
     return Path(results_root) / scenario.name / f"{stamp}-{scenario.content_hash()[:8]}"
 
 
-def write_run(tables: RunTables, out_dir: str | Path, lang: str | None = None, *,
+def write_run(tables: RunTables, out_dir: str | Path | OutputFolder, lang: str | None = None, *,
               overwrite: bool = False, dpi: int = PLOT_DPI) -> Path:
     """Write a run folder atomically and return its path.
 
@@ -197,82 +192,49 @@ def write_run(tables: RunTables, out_dir: str | Path, lang: str | None = None, *
     tables
         The run's tables, manifest and scenario.
     out_dir
-        The folder to create; its parent is created if needed.
+        The folder to create (its parent is created if needed), or an
+        :class:`~govsim.output.OutputFolder` already checked by
+        :func:`~govsim.output.prepare_folder` before the run started.
     lang
         ``"zh"`` or ``"en"`` for plots and report; default: the scenario's ``lang``.
     overwrite
-        Replace an existing non-empty ``out_dir`` (the old folder is removed only after the
-        new one is complete). An existing empty folder is always replaced.
+        Replace an existing run folder that govsim wrote (never a folder holding other files;
+        the old folder is removed only after the new one is complete). An existing empty
+        folder is always used.
     dpi
         Resolution of the PNG plots.
 
     Returns
     -------
     Path
-        ``out_dir``.
+        The folder written.
 
     Raises
     ------
-    RunFolderExistsError
-        If ``out_dir`` exists, is not empty and ``overwrite`` is false.
+    OutputError
+        If ``out_dir`` cannot be used (see :mod:`govsim.output.folders`).
     GovsimError
         If a table lacks a contract column.
 
     Notes
     -----
-    Everything is written to a hidden sibling folder ``.<name>.<random>.tmp`` first. Any
+    Everything is written to a hidden sibling folder first (:meth:`OutputFolder.staging`). Any
     exception — including ``KeyboardInterrupt`` — removes it and leaves ``out_dir`` as it was.
     """
-    out_dir = Path(out_dir)
+    target = out_dir if isinstance(out_dir, OutputFolder) else \
+        prepare_folder(out_dir, "run", overwrite=overwrite)
     lang = plots.resolve_lang(tables.scenario, lang)
-    _refuse_existing(out_dir, overwrite)
     tables = tables.checked()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
-    try:
-        tmp.chmod(0o755)
-        _write_contents(tables, tmp, lang, dpi)
-        _move_into_place(tmp, out_dir, overwrite)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    log.info("wrote run folder %s", out_dir)
-    return out_dir
+    with target.staging() as stage:
+        _write_contents(tables, stage, lang, dpi)
+    log.info("wrote run folder %s", target.path)
+    return target.path
 
 
-def _refuse_existing(out_dir: Path, overwrite: bool) -> None:
-    if out_dir.exists() and not out_dir.is_dir():
-        raise RunFolderExistsError(f"{out_dir} exists and is not a folder")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not overwrite:
-        raise RunFolderExistsError(f"run folder {out_dir} exists and is not empty; choose "
-                                   "another folder or pass overwrite=True")
-
-
-def _move_into_place(tmp: Path, out_dir: Path, overwrite: bool) -> None:
-    """Rename ``tmp`` to ``out_dir``, setting aside (then deleting) an old folder there."""
-    _refuse_existing(out_dir, overwrite)  # again: another process may have written meanwhile
-    old = None
-    if out_dir.is_dir():
-        if any(out_dir.iterdir()):
-            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".old",
-                                        dir=out_dir.parent))
-            old.rmdir()
-            out_dir.rename(old)
-        else:
-            out_dir.rmdir()
-    try:
-        tmp.rename(out_dir)
-    except BaseException:
-        if old is not None and not out_dir.exists():
-            old.rename(out_dir)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def _write_contents(tables: RunTables, folder: Path, lang: str, dpi: int) -> None:
+def _write_contents(tables: RunTables, stage: Staging, lang: str, dpi: int) -> None:
     from govsim.report_html import render_report  # late: it imports this module
 
+    folder = stage.path
     for name in TABLE_COLUMNS:
         tables.table(name).to_csv(folder / f"{name}.csv", index=False, encoding=CSV_ENCODING)
     (folder / "plots").mkdir()
@@ -286,12 +248,8 @@ def _write_contents(tables: RunTables, folder: Path, lang: str, dpi: int) -> Non
         "lang": lang,
         "written_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "csv_encoding": CSV_ENCODING,
-        "files": {p.relative_to(folder).as_posix(): _sha256(p)
-                  for p in sorted(folder.rglob("*")) if p.is_file()},
     }
-    (folder / "manifest.json").write_text(
-        json.dumps(manifest, ensure_ascii=False, indent=2, default=_json_default) + "\n",
-        encoding="utf-8")
+    stage.write_manifest(manifest)
 
 
 def render_plots(tables: RunTables, lang: str | None = None,
@@ -309,27 +267,3 @@ def _png(figure: Figure, dpi: int) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
     return buffer.getvalue()
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, Mapping):
-        return dict(value)
-    if isinstance(value, set | frozenset | tuple):
-        return list(value)
-    with contextlib.suppress(AttributeError, TypeError):
-        return value.model_dump(mode="json")
-    return str(value)

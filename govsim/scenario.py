@@ -20,7 +20,6 @@ import hashlib
 import json
 import logging
 import re
-import tomllib
 import types
 import typing
 from collections.abc import Mapping
@@ -30,8 +29,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from govsim.errors import Problem, ScenarioError
-from govsim.policy import RULES, policy_departures, semantic_problems
+from govsim.bounds import bound_problems, limit, size_problems
+from govsim.errors import InputError, Problem, ScenarioError
+from govsim.inputs import InputModel, nesting_depth, parse_toml, read_text
+from govsim.policy import RULES, policy_departures, purchase_warnings, semantic_problems
 
 __all__ = [
     "DRIVER_FIELDS",
@@ -70,8 +71,9 @@ DriverName = Literal[
 DRIVER_FIELDS: tuple[str, ...] = typing.get_args(DriverName)
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+class _Model(InputModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True,
+                              allow_inf_nan=False)
 
 
 class ScenarioHeader(_Model):
@@ -85,11 +87,12 @@ class ScenarioHeader(_Model):
     base_year: int = Field(ge=1990, le=2100, description="First plan year; "
                            "relief_fund_last_year is the spending of the year before, "
                            "calendar year")
-    horizon_years: int = Field(3, ge=1, le=20, description="Plan years simulated and allocated, "
+    horizon_years: int = Field(3, ge=1, le=limit("horizon_years"),
+                               description="Plan years simulated and allocated, "
                                "from base_year on (one contract cycle is 3), years")
     seed: int = Field(0, ge=0, description="Root seed of the run's numpy SeedSequence: the same "
                       "seed gives the same results")
-    replications: int = Field(10, ge=1, le=10_000,
+    replications: int = Field(10, ge=1, le=limit("replications"),
                               description="Independent simulation replications per plan year, "
                                           "runs")
     hours_per_year: float = Field(1960.0, gt=0, description="Working hours in a year, the "
@@ -472,9 +475,21 @@ class Scenario(_Model):
                               "counties.linshui.dibao": 50000,
                               "items.*.growth": 0.0})
         """
+        if not isinstance(overrides, Mapping):
+            raise ScenarioError([Problem("", "overrides are a mapping of dotted paths to values, "
+                                         "like {'policy.relief_cap_share': 0.02}",
+                                         value=overrides)])
         data = self.to_dict()
         problems: list[Problem] = []
         for path, value in overrides.items():
+            if not isinstance(path, str) or not path.strip():
+                problems.append(Problem(str(path), "an override path is dotted text, like "
+                                        "'policy.relief_cap_share'", value=value))
+                continue
+            if nesting_depth(value) > limit("nesting_depth"):
+                problems.append(Problem(path, f"a value nested more than "
+                                        f"{limit('nesting_depth')} levels deep"))
+                continue
             problems.extend(_apply_override(data, path, value))
         if problems:
             raise ScenarioError(problems)
@@ -483,12 +498,26 @@ class Scenario(_Model):
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], source: str | None = None,
                   text: str | None = None) -> Scenario:
-        """Validate plain data; every problem is collected into one ``ScenarioError``."""
+        """Validate plain data; every problem is collected into one ``ScenarioError``.
+
+        Besides the schema and the policy rules, figures are checked against the plausibility
+        bounds of ``govsim/data/bounds.toml`` (errors for the impossible; the implausible is in
+        :attr:`warnings`), and the pools against the sizes the simulation can hold.
+        """
+        if not isinstance(data, Mapping):
+            raise ScenarioError([Problem("", "a scenario is a table of tables ([scenario], "
+                                         "[[counties]], ...)", file=source)])
+        if nesting_depth(data) > limit("nesting_depth"):
+            raise InputError([Problem("", f"tables or arrays nested more than "
+                                      f"{limit('nesting_depth')} levels deep", file=source)])
         lines = line_index(text) if text else {}
-        problems = [_with_place(p, source, lines) for p in _schema_problems(data)]
-        problems += [_with_place(p, source, lines) for p in semantic_problems(data)]
+        problems = _schema_problems(data) + semantic_problems(data)
+        problems += [p for p in bound_problems(data) if p.severity == "error"]
+        if not problems:
+            problems = size_problems(cls.model_validate(data))
         if problems:
-            raise ScenarioError(sorted(problems, key=_problem_order))
+            raise ScenarioError(sorted((_with_place(p, source, lines) for p in problems),
+                                       key=_problem_order))
         scenario = cls.model_validate(data)
         scenario._source = source
         for warning in scenario.warnings:
@@ -497,8 +526,11 @@ class Scenario(_Model):
 
     @property
     def warnings(self) -> list[Problem]:
-        """Policy values that depart from the documents (allowed, but worth saying)."""
-        return [_with_place(w, self._source, {}) for w in policy_departures(self)]
+        """Policy values that depart from the documents, figures outside their plausible range
+        (``govsim/data/bounds.toml``), nothing to buy: allowed, but worth saying."""
+        found = policy_departures(self) + purchase_warnings(self)
+        found += [p for p in bound_problems(self.to_dict()) if p.severity == "warning"]
+        return [_with_place(w, self._source, {}) for w in found]
 
 
 def _by_id(entries: tuple[Any, ...], key: str, what: str) -> Any:
@@ -525,33 +557,30 @@ def load_scenario(path_or_name: str | Path) -> Scenario:
     ['guangan', 'qianfeng']
     """
     path = Path(path_or_name)
-    if not path.exists() and str(path_or_name) in builtin_scenarios():
+    exists = _exists(path)
+    if not exists and str(path_or_name) in builtin_scenarios():
         resource = resources.files("govsim") / "scenarios" / f"{path_or_name}.toml"
         return _load_text(resource.read_text(encoding="utf-8"), f"builtin:{path_or_name}")
-    if not path.exists():
+    if not exists:
         hint = difflib.get_close_matches(str(path_or_name), builtin_scenarios(), n=1)
         known = ", ".join(builtin_scenarios())
         message = f"no such file or built-in scenario (built-ins: {known})"
         if hint:
             message += f"; did you mean {hint[0]!r}?"
         raise ScenarioError([Problem("", message, file=str(path_or_name))])
+    return _load_text(read_text(path, "scenario file"), str(path))
+
+
+def _exists(path: Path) -> bool:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem("", f"cannot read file: {exc}", file=str(path))]) from exc
-    return _load_text(text, str(path))
+        return path.exists()
+    except (OSError, ValueError):  # a name too long for the system, or with a NUL byte
+        return False
 
 
 def _load_text(text: str, source: str) -> Scenario:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        line = int(match.group(1)) if match else None
-        raise ScenarioError(
-            [Problem("", f"malformed TOML: {exc}", file=source, line=line)]
-        ) from exc
-    return Scenario.from_dict(data, source=source, text=text)
+    data = parse_toml(text, source, "scenario file")
+    return Scenario.from_dict(data, source=source, text=text.removeprefix("\ufeff"))
 
 
 # -- schema errors with field paths and "did you mean" ------------------------------------------
@@ -733,11 +762,17 @@ def _indexed(name: str, counters: dict[str, int]) -> str:
 
 
 def _with_place(problem: Problem, source: str | None, lines: dict[str, int]) -> Problem:
+    return placed(problem, source, lines)
+
+
+def placed(problem: Problem, source: str | None, lines: Mapping[str, int]) -> Problem:
+    """``problem`` with its file and the line of its field, or of the nearest enclosing table
+    (``counties[2].market.x`` falls back to ``counties[2].market``, then ``counties[2]``)."""
     line = problem.line
-    if line is None and lines:
-        path = problem.path
-        while path and path not in lines:
-            path = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", path)
+    path = problem.path
+    while line is None and path:
         line = lines.get(path)
+        shorter = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", path)
+        path = "" if shorter == path else shorter
     return Problem(problem.path, problem.message, problem.value, problem.rule,
                    problem.file or source, line, problem.severity)

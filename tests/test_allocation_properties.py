@@ -224,7 +224,8 @@ def test_cli_allocate_writes_outputs(tmp_path: Path) -> None:
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["scenario"] == "tiny" and manifest["year"] == 2025
     assert manifest["solver"] == "cbc" and len(manifest["scenario_hash"]) == 64
-    assert main(["allocate", "tiny", "--out", str(out)]) == 0  # overwrites atomically
+    assert main(["allocate", "tiny", "--out", str(out)]) == 2  # never without --overwrite
+    assert main(["allocate", "tiny", "--out", str(out), "--overwrite"]) == 0  # atomically
 
 
 def test_cli_allocate_bad_solver_exits_2(capsys: pytest.CaptureFixture[str]) -> None:

@@ -139,7 +139,7 @@ def test_bad_options_are_errors_with_exit_2(capsys: pytest.CaptureFixture[str]) 
     from govsim.cli import main
 
     assert main(["run", "tiny", "--rounds", "0"]) == 2
-    assert "rounds must be at least 1" in capsys.readouterr().err
+    assert "--rounds must be between 1 and 20" in capsys.readouterr().err
     assert main(["run", "no-such-scenario"]) == 2
 
 

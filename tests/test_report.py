@@ -236,8 +236,9 @@ def test_manifest_keeps_input_and_lists_file_hashes(run_dir: Path) -> None:
     manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["seed"] == 7
     assert manifest["started"].startswith("2025-01-01")
-    files = manifest["report"]["files"]
+    files = manifest["files"]
     assert "report.html" in files and "plots/caseworkers.png" in files
+    assert manifest["kind"] == "run"
     assert manifest["report"]["lang"] == "zh"
 
 
@@ -294,8 +295,10 @@ def test_refuses_to_overwrite(tiny_tables: RunTables, tmp_path: Path) -> None:
     out = tmp_path / "run"
     out.mkdir()
     (out / "notes.txt").write_text("keep me", encoding="utf-8")
-    with pytest.raises(RunFolderExistsError, match="overwrite=True"):
+    with pytest.raises(RunFolderExistsError, match="--overwrite"):
         write_run(tiny_tables, out)
+    with pytest.raises(RunFolderExistsError, match="no govsim manifest"):
+        write_run(tiny_tables, out, overwrite=True)  # not a govsim folder: never replaced
     assert [p.name for p in out.iterdir()] == ["notes.txt"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
 
@@ -304,16 +307,17 @@ def test_overwrite_replaces_and_failed_overwrite_keeps_old(
         tiny_tables: RunTables, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         cheap_plots: None) -> None:
     out = tmp_path / "run"
-    out.mkdir()
-    (out / "notes.txt").write_text("old", encoding="utf-8")
+    write_run(tiny_tables, out)
+    before = (out / "manifest.json").read_bytes()
+    inode = out.stat().st_ino
     blank = plots.plot_service_levels
     monkeypatch.setattr(plots, "plot_service_levels", _raise)
     with pytest.raises(RuntimeError):
         write_run(tiny_tables, out, overwrite=True)
-    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+    assert (out / "manifest.json").read_bytes() == before and out.stat().st_ino == inode
     monkeypatch.setattr(plots, "plot_service_levels", blank)
     write_run(tiny_tables, out, overwrite=True)
-    assert not (out / "notes.txt").exists() and (out / "report.html").is_file()
+    assert out.stat().st_ino != inode and (out / "report.html").is_file()  # a new folder
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
 
 

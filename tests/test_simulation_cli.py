@@ -32,9 +32,13 @@ def test_simulate_writes_tables_and_manifest(tmp_path: Path,
     assert manifest["started_utc"] <= manifest["finished_utc"]
     printed = capsys.readouterr().out
     assert "2025" in printed and "served" in printed
-    # a second run into the same folder replaces the files, leaving no temporary folder
-    assert main(["simulate", "tiny", "--years", "1", "--replications", "1", "--workers", "1",
-                 "--out", str(out)]) == 0
+    # a second run into the same folder needs --overwrite, then replaces the folder, leaving
+    # no temporary folder
+    again = ["simulate", "tiny", "--years", "1", "--replications", "1", "--workers", "1",
+             "--out", str(out)]
+    assert main(again) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert main([*again, "--overwrite"]) == 0
     assert json.loads((out / "manifest.json").read_text())["replications"] == 1
     assert [p.name for p in tmp_path.iterdir()] == ["run"]
 

@@ -68,10 +68,12 @@ def queue_scenario(hours: float, lam: dict[str, float], with_abandonment: bool) 
     """Counties ``low``/``high`` run M/M/5 at ρ = 0.7 / 0.9; ``low`` also runs M/M/5+M."""
     tiny = govsim.load_scenario("tiny").to_dict()
     county = tiny["counties"][0]
-    counties = [{**county, "id": cid, "population": round(rate * hours), "tekun": 0}
-                for cid, rate in lam.items()]
+    # villages drive the M/M/c arrivals and tekun the impatient ones: both stay within the
+    # population, as validation requires of real counties.
+    counties = [{**county, "id": cid, "villages": round(rate * hours), "tekun": 0,
+                 "population": 100_000} for cid, rate in lam.items()]
     items = [{"id": "mmc", "name_zh": "个案", "kind": "service", "fund": "relief",
-              "driver": ["population"], "rate": 1.0, "distribution": "exponential",
+              "driver": ["villages"], "rate": 1.0, "distribution": "exponential",
               "mean_hours": 1.0}]
     staff = [{"county": cid, "item": "mmc", "fte": C} for cid in lam]
     if with_abandonment:

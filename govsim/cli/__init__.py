@@ -9,15 +9,16 @@ interrupt exits 130.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import pkgutil
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from importlib import import_module
 
 from govsim import __version__
-from govsim.cli._common import console_err, print_error
-from govsim.errors import GovsimError
 
 __all__ = ["main"]
 
@@ -47,8 +48,56 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script; returns the exit code."""
+    """Entry point of the console script; returns the exit code.
+
+    Ctrl-C at any moment — while the modules load, during the work, while files are written —
+    ends with exit code 130 and one line, never a traceback. While the modules load, an
+    interrupt is only noted (raising inside an import can surface as another error, or leave
+    the interpreter set to die by SIGINT); it takes effect as soon as they are loaded.
+    """
+    interrupts = _Interrupts()
+    previous = None
+    if threading.current_thread() is threading.main_thread() and \
+            signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        previous = signal.signal(signal.SIGINT, interrupts)
+    try:
+        return _main(argv, interrupts)
+    except BaseException as exc:
+        if not (interrupts.count or isinstance(exc, KeyboardInterrupt)):
+            raise
+        with contextlib.suppress(KeyboardInterrupt):
+            print("interrupted", file=sys.stderr)
+        return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+class _Interrupts:
+    """SIGINT handler of the command: counts interrupts; raises once ``deferred`` is off."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.deferred = True
+
+    def __call__(self, signum: int, frame: object) -> None:
+        self.count += 1
+        if not self.deferred:
+            raise KeyboardInterrupt
+
+    def arm(self) -> None:
+        """From now on an interrupt raises ``KeyboardInterrupt`` (at once if one came)."""
+        self.deferred = False
+        if self.count:
+            raise KeyboardInterrupt
+
+
+def _main(argv: Sequence[str] | None, interrupts: _Interrupts) -> int:
+    from govsim.cli._common import print_error
+    from govsim.errors import GovsimError
+
     parser = build_parser()
+    interrupts.arm()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
@@ -67,9 +116,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print_error(GovsimError(f"{exc.strerror or exc}: {exc.filename}" if exc.filename
                                 else str(exc)))
         return 2
-    except KeyboardInterrupt:
-        console_err.print("[yellow]interrupted[/yellow]")
-        return 130
+    except (MemoryError, RecursionError) as exc:
+        # Validation bounds every size it knows of; should something still be too large for
+        # this machine, say so instead of a traceback.
+        logging.getLogger(__name__).info("resources exhausted", exc_info=True)
+        what = "memory" if isinstance(exc, MemoryError) else "stack"
+        print_error(GovsimError(f"ran out of {what}: the input is too large for this machine; "
+                                "reduce the scenario, --years or --replications"))
+        return 2
 
 
 if __name__ == "__main__":

@@ -9,8 +9,8 @@ from rich.console import Console
 
 from govsim.errors import GovsimError, ScenarioError
 
-__all__ = ["add_run_options", "add_scenario_argument", "console", "console_err", "print_error",
-           "wan"]
+__all__ = ["add_run_options", "add_scenario_argument", "check_counts", "console", "console_err",
+           "explicit_run_options", "print_error", "wan"]
 
 console = Console(highlight=False)
 console_err = Console(stderr=True, highlight=False)
@@ -25,18 +25,27 @@ def wan(cny: float, digits: int = 1) -> str:
     return f"{cny / 1e4:,.{digits}f}"
 
 
-def add_scenario_argument(parser: argparse.ArgumentParser, default: str | None = "guangan") -> None:
-    parser.add_argument("scenario", nargs="?" if default else None, default=default,
+def add_scenario_argument(parser: argparse.ArgumentParser, default: str | None = "guangan",
+                          shown_default: str | None = None) -> None:
+    """The positional SCENARIO; with ``default=None`` and ``shown_default`` it is optional but
+    left ``None`` when not given (so a command can tell)."""
+    optional = bool(default or shown_default)
+    parser.add_argument("scenario", nargs="?" if optional else None, default=default,
                         metavar="SCENARIO",
                         help="scenario file or built-in name" +
-                        (f" (default: {default})" if default else ""))
+                        (f" (default: {default or shown_default})" if optional else ""))
 
 
 def add_run_options(parser: argparse.ArgumentParser, defaults_from: str = "the scenario's"
                     ) -> None:
-    """``--years --replications --seed --rounds --solver --objective`` of the pipeline."""
+    """``--years --replications --seed --rounds --solver --objective`` of the pipeline.
+
+    Every option defaults to ``None`` (the scenario's value, or the pipeline's default), so
+    that :func:`explicit_run_options` can tell which ones the user gave.
+    """
     from govsim.allocation import SOLVERS  # late: keeps `govsim --help` light
 
+    before = len(parser._actions)
     parser.add_argument("--years", type=int, default=None,
                         help=f"plan years (default: {defaults_from} horizon_years)")
     parser.add_argument("--replications", type=int, default=None,
@@ -45,9 +54,37 @@ def add_run_options(parser: argparse.ArgumentParser, defaults_from: str = "the s
                         help=f"root seed of the random streams (default: {defaults_from})")
     parser.add_argument("--rounds", type=int, default=None,
                         help="allocation-check rounds per year (default 3)")
-    parser.add_argument("--solver", choices=SOLVERS, default="cbc", help="LP solver")
+    parser.add_argument("--solver", choices=SOLVERS, default=None, help="LP solver (default cbc)")
     parser.add_argument("--objective", choices=("max_coverage", "min_cost"), default=None,
                         help="allocation objective (default: the scenario's)")
+    added = parser._actions[before:]
+    parser.set_defaults(run_option_flags={a.dest: a.option_strings[0] for a in added})
+
+
+def explicit_run_options(args: argparse.Namespace) -> list[str]:
+    """The flags of :func:`add_run_options` the user gave (those not left at ``None``)."""
+    flags: dict[str, str] = getattr(args, "run_option_flags", {})
+    return [flag for dest, flag in flags.items() if getattr(args, dest, None) is not None]
+
+
+def check_counts(args: argparse.Namespace, names: tuple[str, ...]) -> None:
+    """Refuse counts out of range before any work: ``--years`` (at most the horizon limit),
+    ``--replications``, ``--rounds``, ``--workers`` (at least 1) and ``--seed`` (>= 0)."""
+    from govsim.bounds import limit
+    from govsim.pipeline import MAX_SEED, RunError
+
+    highs = {"years": limit("horizon_years"), "replications": limit("replications"),
+             "rounds": limit("rounds"), "seed": MAX_SEED}
+    for name in names:
+        value = getattr(args, name, None)
+        if value is None:
+            continue
+        low = 0 if name == "seed" else 1
+        high = highs.get(name)
+        flag = "--" + name.replace("_", "-")
+        if value < low or (high is not None and value > high):
+            span = f"between {low} and {high:,}" if high is not None else f"at least {low}"
+            raise RunError(f"{flag} must be {span}, got {value:,}")
 
 
 def print_error(exc: GovsimError) -> None:

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import shutil
 import sys
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +12,9 @@ from rich.table import Table
 from govsim import __version__
 from govsim.allocation import SOLVERS, AllocationResult, allocate
 from govsim.cli._common import add_scenario_argument, console, wan
+from govsim.manifest import command_line
+from govsim.output.folders import OutputFolder, prepare_folder
+from govsim.pipeline import check_plan_year
 from govsim.scenario import Scenario, load_scenario
 
 __all__ = ["add_parser", "run", "write_outputs"]
@@ -37,56 +36,52 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="buy whole posts (a MILP)")
     parser.add_argument("--demand", choices=["mean", "quantile"], default="mean",
                         help="cover expected cases or their 90 %% quantile")
-    parser.add_argument("--out", type=Path, default=None, help="folder for the CSV files")
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="folder for the CSV files and manifest.json")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an allocation folder govsim wrote at --out (never a "
+                        "folder holding other files)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     started = datetime.now(UTC)
     scenario = load_scenario(args.scenario)
-    result = allocate(scenario, year=args.year, objective=args.objective, solver=args.solver,
+    year = check_plan_year(scenario, args.year, "--year")
+    target = prepare_folder(args.out, "allocate", overwrite=args.overwrite) \
+        if args.out is not None else None
+    result = allocate(scenario, year=year, objective=args.objective, solver=args.solver,
                       integer_posts=args.integer_posts, demand=args.demand)
-    if args.out is not None:
-        write_outputs(result, scenario, args.out, started, argv=sys.argv)
+    folder = write_outputs(result, scenario, target, started, argv=sys.argv) \
+        if target is not None else None
     _print_summary(result, scenario)
-    if args.out is not None:
-        console.print(f"wrote {args.out}")
+    if folder is not None:
+        console.print(f"wrote {folder}", markup=False)
     return 0
 
 
-def write_outputs(result: AllocationResult, scenario: Scenario, out: Path,
-                  started: datetime, argv: list[str]) -> None:
-    """Write the CSV files and manifest.json into ``out`` atomically (temp folder + rename)."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    try:
+def write_outputs(result: AllocationResult, scenario: Scenario, out: Path | OutputFolder,
+                  started: datetime, argv: list[str], overwrite: bool = False) -> Path:
+    """Write the CSV files and manifest.json into ``out`` atomically (see
+    :mod:`govsim.output.folders`); returns the folder written."""
+    target = out if isinstance(out, OutputFolder) else \
+        prepare_folder(out, "allocate", overwrite=overwrite)
+    with target.staging() as stage:
         for name, table in (("allocation", result.allocation), ("staffing", result.staffing),
                             ("compliance", result.compliance),
                             ("constraints", result.constraints),
                             ("explanations", result.explanations), ("unmet", result.unmet)):
-            table.to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8")
-        manifest = {
+            table.to_csv(stage.path / f"{name}.csv", index=False, encoding="utf-8")
+        stage.write_manifest({
             "scenario": scenario.name, "scenario_hash": scenario.content_hash(),
             "year": result.year, "objective": result.objective, "solver": result.solver,
             "solver_version": result.solver_version, "status": result.status.value,
             "objective_value": result.objective_value, "govsim_version": __version__,
-            "command": " ".join(argv), "started_utc": started.isoformat(),
+            "command": command_line(argv), "started_utc": started.isoformat(),
             "finished_utc": datetime.now(UTC).isoformat(),
             "build_seconds": result.build_seconds, "solve_seconds": result.solve_seconds,
-        }
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False),
-                                           encoding="utf-8")
-        if out.exists():
-            old = out.with_name(f".{out.name}-old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(out, old)
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        })
+    return target.path
 
 
 def _print_summary(result: AllocationResult, scenario: Scenario) -> None:

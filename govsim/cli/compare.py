@@ -17,7 +17,7 @@ import pandas as pd
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from govsim.cli._common import add_run_options, console
+from govsim.cli._common import add_run_options, check_counts, console
 from govsim.compare import (
     METRICS,
     Comparison,
@@ -32,9 +32,12 @@ from govsim.compare import (
     write_cap_range,
     write_comparison,
 )
+from govsim.compare.marginal import default_cap_range_dir
 from govsim.compare.metrics import UNITS
-from govsim.compare.output import check_target, default_compare_dir, format_value
+from govsim.compare.output import default_compare_dir, format_value
 from govsim.manifest import command_line
+from govsim.output.folders import prepare_folder
+from govsim.pipeline import check_plan_year
 from govsim.scenario import Scenario, load_scenario
 
 __all__ = ["add_parser", "run"]
@@ -76,17 +79,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--results", type=Path, default=Path("results"), metavar="DIR",
                         help="root of the default output folders (default: ./results)")
     parser.add_argument("--overwrite", action="store_true",
-                        help="replace an existing, non-empty --out folder")
+                        help="replace a comparison folder govsim wrote at --out (never a "
+                        "folder holding other files)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    for name in ("years", "replications", "rounds", "workers"):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            raise OptionError([("", f"--{name} must be at least 1, got {value}")])
-    if args.seed is not None and args.seed < 0:
-        raise OptionError([("", f"--seed must be >= 0, got {args.seed}")])
+    check_counts(args, ("years", "replications", "rounds", "workers", "seed"))
     file = load_options(args.options) if args.options is not None else None
     inline = [parse_option(text) for text in args.option]
     options = list(file.options) if file else []
@@ -98,6 +97,9 @@ def run(args: argparse.Namespace) -> int:
                              or DEFAULT_SCENARIO)
     if args.cap_range is not None:
         return _cap_range(args, scenario, options)
+    if args.year is not None:
+        raise OptionError([("", "--year applies to --cap-range only; a comparison runs the "
+                                "whole plan horizon (--years)")])
     if len(options) < 2:
         raise OptionError([("", "nothing to compare: give --options FILE and/or --option "
                                 '"NAME: path=value" (at least one option besides the baseline)')])
@@ -105,21 +107,21 @@ def run(args: argparse.Namespace) -> int:
                 else (getattr(file, key) if file else None)
                 for key in ("years", "replications", "seed")}
     resolve_options(scenario, options)  # every bad option reported before anything runs
-    out = args.out or default_compare_dir(scenario, args.results)
-    check_target(out, args.overwrite)
+    target = prepare_folder(args.out or default_compare_dir(scenario, args.results), "compare",
+                            overwrite=args.overwrite, default=args.out is None)
     columns = (TextColumn("comparing options"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("compare", total=len(options))
         comparison = compare(scenario, options, **settings, rounds=args.rounds,
-                             solver=args.solver, objective=args.objective, workers=args.workers,
+                             solver=args.solver or "cbc", objective=args.objective,
+                             workers=args.workers,
                              progress=lambda done, total: bar.update(task, completed=done),
                              title_zh=file.title_zh if file else "",
                              title_en=file.title_en if file else "")
     lang = args.lang or scenario.scenario.lang
     console.print(_summary(comparison, lang))
-    folder = write_comparison(comparison, out, lang=args.lang, command=command_line(),
-                              overwrite=args.overwrite)
+    folder = write_comparison(comparison, target, lang=args.lang, command=command_line())
     console.print(f"results: {folder}/  (comparison.xlsx, comparison.csv, comparison.png, "
                   "comparison.html, manifest.json)", markup=False)
     return 0
@@ -129,20 +131,18 @@ def _cap_range(args: argparse.Namespace, scenario: Scenario, options: list[Optio
     shares = parse_cap_range(args.cap_range)
     if options:
         scenario = resolve_options(scenario, options)[0]
-    out = args.out
-    if out is None:
-        out = default_compare_dir(scenario, args.results)
-        out = out.with_name(out.name.replace("compare-", "cap-range-"))
-    check_target(out, args.overwrite)
+    check_plan_year(scenario, args.year, "--year")
+    out = args.out or default_cap_range_dir(scenario, args.results)
+    target = prepare_folder(out, "cap-range", overwrite=args.overwrite,
+                            default=args.out is None)
     with Progress(TextColumn("solving allocations"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=True) as bar:
         task = bar.add_task("cap-range", total=len(shares))
-        table = cap_range(scenario, shares, year=args.year, solver=args.solver,
+        table = cap_range(scenario, shares, year=args.year, solver=args.solver or "cbc",
                           objective=args.objective,
                           progress=lambda done, total: bar.update(task, completed=done))
     console.print(_cap_table(table, scenario.name))
-    folder = write_cap_range(table, scenario, out, lang=args.lang, command=command_line(),
-                             overwrite=args.overwrite)
+    folder = write_cap_range(table, scenario, target, lang=args.lang, command=command_line())
     console.print(f"results: {folder}/  (cap_range.csv, cap_range.xlsx, cap_range.png, "
                   "manifest.json)", markup=False)
     return 0

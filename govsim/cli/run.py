@@ -8,18 +8,29 @@ the scenario content and options recorded in its manifest.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import pandas as pd
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from govsim.cli._common import add_run_options, add_scenario_argument, console, wan
+from govsim.cli._common import (
+    add_run_options,
+    add_scenario_argument,
+    check_counts,
+    console,
+    explicit_run_options,
+    wan,
+)
+from govsim.inputs import parse_json, read_text
+from govsim.output.folders import prepare_folder
 from govsim.pipeline import RunError, RunResult, replay_options, run
+from govsim.report import default_run_dir
 from govsim.scenario import Scenario, load_scenario
 
 __all__ = ["add_parser", "run_command"]
+
+DEFAULT_SCENARIO = "guangan"
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -30,7 +41,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "check the allocation with trial simulations (SimPy) and re-allocate where service "
         "targets are missed, adopt, carry contracts and backlog into the next year. Writes "
         "the tables, plots, report.html and manifest.json into one folder.")
-    add_scenario_argument(parser)
+    add_scenario_argument(parser, default=None, shown_default=DEFAULT_SCENARIO)
     add_run_options(parser)
     parser.add_argument("--workers", type=int, default=None,
                         help="worker processes (default: all cores; 1 = serial)")
@@ -41,22 +52,29 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--results", type=Path, default=Path("results"), metavar="DIR",
                         help="root of the default run folders (default: ./results)")
     parser.add_argument("--overwrite", action="store_true",
-                        help="replace an existing, non-empty --out folder")
+                        help="replace a run folder govsim wrote at --out (never a folder "
+                        "holding other files)")
     parser.add_argument("--replay", type=Path, default=None, metavar="MANIFEST",
                         help="re-run a past run from its manifest.json (same scenario content, "
-                        "seed and options)")
+                        "seed and options; no SCENARIO or run options with it)")
     parser.set_defaults(func=run_command)
 
 
 def run_command(args: argparse.Namespace) -> int:
-    if args.workers is not None and args.workers < 1:
-        raise RunError(f"--workers must be at least 1, got {args.workers}")
+    check_counts(args, ("years", "replications", "rounds", "seed", "workers"))
     if args.replay is not None:
+        given = explicit_run_options(args) + (["SCENARIO"] if args.scenario is not None else [])
+        if given:
+            raise RunError(f"--replay repeats the recorded run with its own scenario and "
+                           f"options; {', '.join(given)} cannot be given with it")
         scenario, kwargs = _replay(args.replay)
     else:
-        scenario = load_scenario(args.scenario)
+        scenario = load_scenario(args.scenario or DEFAULT_SCENARIO)
         kwargs = {"years": args.years, "replications": args.replications, "seed": args.seed,
-                  "rounds": args.rounds, "solver": args.solver, "objective": args.objective}
+                  "rounds": args.rounds, "solver": args.solver or "cbc",
+                  "objective": args.objective}
+    out = args.out or default_run_dir(scenario, args.results)
+    target = prepare_folder(out, "run", overwrite=args.overwrite, default=args.out is None)
     for warning in scenario.warnings:
         console.print(f"warning: {warning.format()}", style="yellow", markup=False)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -67,18 +85,18 @@ def run_command(args: argparse.Namespace) -> int:
                      progress=lambda done, total, label: bar.update(
                          task, completed=done, total=total, description=label))
         bar.update(task, description="writing report")
-        folder = result.write(args.out, lang=args.lang, overwrite=args.overwrite,
-                              results_root=args.results)
+        folder = result.write(target, lang=args.lang)
     _print_summary(result, scenario, folder)
     return 0
 
 
 def _replay(path: Path) -> tuple[Scenario, dict[str, object]]:
+    source = str(path)
+    manifest = parse_json(read_text(path, "run manifest"), source, "run manifest")
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RunError(f"cannot read the manifest {path}: {exc}") from exc
-    scenario, options = replay_options(manifest)
+        scenario, options = replay_options(manifest)
+    except RunError as exc:
+        raise RunError(f"{source}: {exc}") from exc
     return scenario, options.as_dict()
 
 

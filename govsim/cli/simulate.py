@@ -1,19 +1,16 @@
 """``govsim simulate``: run the baseline staffing through the simulation and summarise it.
 
 Writes ``kpis.csv``, ``summary.csv``, ``contracts.csv``, ``providers.csv`` and
-``manifest.json`` into ``--out`` atomically (into a temporary folder next to it, then renamed
-into place) and prints a short table of yearly totals; money in 万元, waits in working days.
+``manifest.json`` into ``--out`` atomically through :mod:`govsim.output.folders` (a temporary
+folder next to it, renamed into place; an existing folder only with ``--overwrite``) and
+prints a short table of yearly totals; money in 万元, waits in working days.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import platform
 import shlex
-import shutil
-import tempfile
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -24,9 +21,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 import govsim
-from govsim.cli._common import add_scenario_argument, console, wan
+from govsim.cli._common import add_scenario_argument, check_counts, console, wan
+from govsim.output.folders import prepare_folder
 from govsim.scenario import load_scenario
-from govsim.sim import SimulationError, SimulationResult, simulate, summarise
+from govsim.sim import SimulationResult, simulate, summarise
 
 __all__ = ["add_parser", "run"]
 
@@ -49,17 +47,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         help="worker processes (default: all cores; 1 = serial)")
     parser.add_argument("--out", type=Path, default=None, metavar="DIR",
                         help="folder to write the tables and manifest into")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace a simulation folder govsim wrote at --out (never a "
+                        "folder holding other files)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    for name in ("years", "replications", "workers"):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            raise SimulationError(f"--{name} must be at least 1, got {value}")
-    if args.seed is not None and args.seed < 0:
-        raise SimulationError(f"--seed must be >= 0, got {args.seed}")
+    check_counts(args, ("years", "replications", "workers", "seed"))
     scenario = load_scenario(args.scenario)
+    target = prepare_folder(args.out, "simulate", overwrite=args.overwrite) \
+        if args.out is not None else None
     started = datetime.now(UTC)
     years = args.years or scenario.scenario.horizon_years
     reps = args.replications or scenario.scenario.replications
@@ -72,10 +70,15 @@ def run(args: argparse.Namespace) -> int:
                           progress=lambda done, total: bar.update(task, completed=done))
     finished = datetime.now(UTC)
     console.print(_summary_table(result, scenario.name))
-    if args.out is not None:
+    if target is not None:
         manifest = _manifest(args, scenario, result, started, finished)
-        _write_atomically(args.out, result, manifest)
-        console.print(f"wrote {args.out}/ (kpis.csv, summary.csv, contracts.csv, "
+        with target.staging() as stage:
+            result.kpis.to_csv(stage.path / "kpis.csv", index=False)
+            result.summary.to_csv(stage.path / "summary.csv", index=False)
+            result.contracts.to_csv(stage.path / "contracts.csv", index=False)
+            result.providers.to_csv(stage.path / "providers.csv", index=False)
+            stage.write_manifest(manifest)
+        console.print(f"wrote {target.path}/ (kpis.csv, summary.csv, contracts.csv, "
                       f"providers.csv, manifest.json)", markup=False)
     return 0
 
@@ -144,32 +147,4 @@ def _manifest(args: argparse.Namespace, scenario: govsim.Scenario, result: Simul
                      "python": platform.python_version()},
         "started_utc": started.isoformat(timespec="seconds"),
         "finished_utc": finished.isoformat(timespec="seconds"),
-        "files": ["kpis.csv", "summary.csv", "contracts.csv", "providers.csv"],
     }
-
-
-def _write_atomically(out: Path, result: SimulationResult, manifest: dict[str, Any]) -> None:
-    """Write every file into a temporary folder beside ``out``, then move it into place.
-
-    A new ``out`` appears in one rename; into an existing folder each file is replaced by
-    ``os.replace`` (atomic per file), so readers never see a half-written table.
-    """
-    out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    tmp.chmod(0o755)  # mkdtemp makes it private; the renamed folder should not be
-    try:
-        result.kpis.to_csv(tmp / "kpis.csv", index=False)
-        result.summary.to_csv(tmp / "summary.csv", index=False)
-        result.contracts.to_csv(tmp / "contracts.csv", index=False)
-        result.providers.to_csv(tmp / "providers.csv", index=False)
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False)
-                                           + "\n", encoding="utf-8")
-        if not out.exists():
-            os.replace(tmp, out)
-            return
-        for path in sorted(tmp.iterdir()):
-            os.replace(path, out / path.name)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import shlex
 from pathlib import Path
 
@@ -24,7 +25,9 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from govsim.bounds import LIMITS
 from govsim.cli._common import console, console_err
+from govsim.output.folders import prepare_folder
 from govsim.sweep import (
     METRICS,
     SweepError,
@@ -35,8 +38,9 @@ from govsim.sweep import (
     run_sweep,
 )
 from govsim.sweep.analyze import analyze, summary, write_analysis
+from govsim.sweep.executors import check_scheduler_address
 from govsim.sweep.metrics import STAGES
-from govsim.sweep.samplers import design_size
+from govsim.sweep.runner import check_sweep_size, stored_runs
 from govsim.sweep.store import SweepStore
 
 __all__ = ["add_parser"]
@@ -68,6 +72,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--retry-failed", action="store_true",
                      help="run the stored failed runs again")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--force", action="store_true",
+                     help=f"run a sweep of more than {LIMITS['sweep_runs'].value:,} runs "
+                     f"(never more than {LIMITS['sweep_runs_hard'].value:,})")
     run.set_defaults(func=_run)
 
     ana = commands.add_parser("analyze", help="Sobol' or Morris sensitivity indices",
@@ -78,12 +85,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     ana.add_argument("--method", choices=["sobol", "morris"], required=True)
     ana.add_argument("--metric", action="append", default=None, metavar="M",
                      help="metric to analyse (repeatable; default: all)")
-    ana.add_argument("--resamples", type=int, default=200, help="bootstrap resamples")
+    ana.add_argument("--resamples", type=int, default=200,
+                     help="bootstrap resamples (at least 1; default 200)")
     ana.set_defaults(func=_analyze)
 
     summ = commands.add_parser("summary", help="metric distributions per parameter bin")
     summ.add_argument("folder", type=Path, metavar="DIR")
-    summ.add_argument("--bins", type=int, default=4, help="bins per numeric parameter")
+    summ.add_argument("--bins", type=int, default=4,
+                      help="bins per numeric parameter (1 to 100; default 4)")
     summ.add_argument("--metric", action="append", default=None, metavar="M",
                       help="metric to show (repeatable; default: all)")
     summ.set_defaults(func=_summary)
@@ -95,6 +104,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     fmt.add_argument("--csv", action="store_const", const="csv", dest="format")
     exp.add_argument("--to", type=Path, default=None, metavar="DIR2",
                      help="target folder (default: DIR/export)")
+    exp.add_argument("--overwrite", action="store_true",
+                     help="replace an export govsim wrote at the target (never other files)")
     exp.set_defaults(func=_export)
 
     met = commands.add_parser("metrics", help="list the metrics a sweep can keep")
@@ -108,26 +119,38 @@ def _help(parser: argparse.ArgumentParser) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    for flag, value in (("--workers", args.workers), ("--dask-local", args.dask_local)):
+        if value is not None and value < 1:
+            raise SweepError(f"{flag} must be at least 1, got {value}")
+    if args.scheduler is not None:
+        check_scheduler_address(args.scheduler)
     spec = load_sweep_spec(args.file)
     executor, workers = "local", args.workers
     if args.dask_local is not None:
         executor, workers = "dask", args.dask_local
     elif args.scheduler is not None:
         executor = "dask"
-    for flag, value in (("--workers", args.workers), ("--dask-local", args.dask_local)):
-        if value is not None and value < 1:
-            raise SweepError(f"{flag} must be at least 1, got {value}")
-    total = design_size(spec) * spec.header.replications
+    total = check_sweep_size(spec, force=args.force)
     out = args.out or Path("results") / "sweeps" / spec.name
+    prepare_folder(out, "sweep")
     console.print(f"sweep {spec.name}: {spec.header.stage} stage, {spec.sampler.method} "
-                  f"design, {total // spec.header.replications} points × "
-                  f"{spec.header.replications} replications = {total} runs → {out}",
+                  f"design, {total // spec.header.replications:,} points × "
+                  f"{spec.header.replications:,} replications = {total:,} runs → {out}",
                   markup=False)
+    stored, per_run = stored_runs(out)
+    if per_run is not None and args.scheduler is None:
+        parallel = workers or os.cpu_count() or 1
+        pending = max(0, total - stored)
+        console.print(f"{stored:,} runs stored; estimated time for the other {pending:,}: "
+                      f"about {_duration(per_run * pending / parallel)} on {parallel} "
+                      f"worker{'s' if parallel != 1 else ''} (mean {per_run:.2f} s per "
+                      "stored run)", markup=False)
     command = ["govsim", "sweep", "run", str(args.file), "--out", str(out)]
     for flag, value in (("--workers", args.workers), ("--dask-local", args.dask_local),
                         ("--scheduler", args.scheduler)):
         command += [flag, str(value)] if value is not None else []
     command += ["--retry-failed"] if args.retry_failed else []
+    command += ["--force"] if args.force else []
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("runs · [red]{task.fields[failed]} failed[/red] · "
                           "{task.fields[rate]} · ETA {task.fields[eta]}"),
@@ -138,7 +161,7 @@ def _run(args: argparse.Namespace) -> int:
             result = run_sweep(spec, out, executor=executor, workers=workers,
                                scheduler=args.scheduler, retry_failed=args.retry_failed,
                                progress=lambda p: _update(bar, task, p),
-                               command=shlex.join(command))
+                               command=shlex.join(command), force=args.force)
         except SweepInterrupted as exc:
             bar.stop()
             console_err.print(f"interrupted: {exc.stored} of {exc.total} runs stored in "
@@ -194,7 +217,8 @@ def _summary(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    target = args.to or args.folder / "export"
+    target = prepare_folder(args.to or args.folder / "export", "sweep-export",
+                            overwrite=args.overwrite, flag="--to")
     with SweepStore(args.folder, read_only=True) as store:
         written = store.export(target, args.format)
     console.print("wrote " + ", ".join(str(p) for p in written), markup=False)

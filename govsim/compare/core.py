@@ -14,10 +14,8 @@ not depend on the number of workers. Units: see :mod:`govsim.compare.metrics`.
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,9 +32,10 @@ from govsim.compare.metrics import (
     plan_metrics,
     replication_metrics,
 )
-from govsim.compare.options import Option, OptionError, parse_option, resolve_options
+from govsim.compare.options import Option, parse_option, resolve_options
 from govsim.errors import GovsimError
-from govsim.pipeline import run
+from govsim.parallel import worker_count, worker_pool
+from govsim.pipeline import RunOptions, check_options, run
 from govsim.scenario import Scenario, load_scenario
 
 __all__ = ["Comparison", "compare"]
@@ -185,12 +184,11 @@ def compare(scenario: Scenario | str | Path, options: Sequence[Option | str], *,
                 else int(replications),
                 "seed": header.seed if seed is None else int(seed),
                 "rounds": rounds, "solver": solver, "objective": objective}
-    bad = [f"{k} = {settings[k]}" for k in ("years", "replications") if settings[k] < 1]
-    if settings["seed"] < 0:
-        bad.append(f"seed = {settings['seed']}")
-    if bad:
-        raise OptionError([("", "need years >= 1, replications >= 1 and seed >= 0; got "
-                                + ", ".join(bad))])
+    # Every option is checked before the first process starts (the pipeline would say the
+    # same from inside a worker, much later).
+    check_options(RunOptions(years=settings["years"], replications=settings["replications"],
+                             seed=settings["seed"], rounds=3 if rounds is None else rounds,
+                             solver=solver, objective=objective or "max_coverage"))
     results = _run_all(runner or run, scenarios, settings, workers, progress)
     plan_rows, rep_rows = _metrics(baseline, scenarios, results)
     table = _table(opts, plan_rows, rep_rows)
@@ -213,8 +211,7 @@ def _run_one(runner: Runner, scenario: Scenario, kwargs: dict[str, Any]) -> Any:
 def _run_all(runner: Runner, scenarios: Sequence[Scenario], settings: dict[str, Any],
              workers: int | None, progress: Callable[[int, int], None] | None) -> list[Any]:
     total = len(scenarios)
-    n_workers = min(total, os.cpu_count() or 1) if workers is None else max(1, int(workers))
-    n_workers = min(n_workers, total)
+    n_workers = worker_count(workers, total)
     results: list[Any] = [None] * total
     if n_workers == 1:
         kwargs = {**settings, "workers": workers}
@@ -225,8 +222,7 @@ def _run_all(runner: Runner, scenarios: Sequence[Scenario], settings: dict[str, 
                 progress(i + 1, total)
         return results
     kwargs = {**settings, "workers": 1}  # the options are the parallel unit
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=n_workers, mp_context=context) as pool:
+    with worker_pool(n_workers) as pool:
         futures = {pool.submit(_run_one, runner, s, kwargs): i for i, s in enumerate(scenarios)}
         for done, future in enumerate(as_completed(futures), start=1):
             results[futures[future]] = future.result()

@@ -15,10 +15,7 @@ shares 0-1, staff in people.
 
 from __future__ import annotations
 
-import json
 import math
-import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,17 +33,16 @@ from govsim.compare.excel import NUMBER_FORMATS
 from govsim.compare.output import (
     CSV_ENCODING,
     PLOT_DPI,
-    check_target,
-    move_into_place,
     png_bytes,
 )
 from govsim.errors import GovsimError
 from govsim.fonts import use_cjk_font
+from govsim.output.folders import OutputFolder, prepare_folder
 from govsim.plots import resolve_lang
 from govsim.scenario import Scenario
 
-__all__ = ["CAP_RANGE_COLUMNS", "cap_range", "parse_cap_range", "plot_cap_range",
-           "write_cap_range"]
+__all__ = ["CAP_RANGE_COLUMNS", "cap_range", "default_cap_range_dir", "parse_cap_range",
+           "plot_cap_range", "write_cap_range"]
 
 WAN = 1e4  # CNY per 万元
 _MAX_POINTS = 500
@@ -216,37 +212,42 @@ def _same_points(x: np.ndarray, y: np.ndarray,
     return points
 
 
-def write_cap_range(table: pd.DataFrame, scenario: Scenario, out_dir: str | Path | None = None,
-                    *, lang: str | None = None, command: str | None = None,
+def write_cap_range(table: pd.DataFrame, scenario: Scenario,
+                    out_dir: str | Path | OutputFolder | None = None, *,
+                    lang: str | None = None, command: str | None = None,
                     overwrite: bool = False) -> Path:
     """Write ``cap_range.csv``, ``cap_range.xlsx``, ``cap_range.png`` and ``manifest.json``
-    into a folder (default ``results/<scenario>/cap-range-<UTC time>/``), atomically."""
+    into a folder (default ``results/<scenario>/cap-range-<UTC time>/``), atomically, through
+    :mod:`govsim.output.folders`."""
     now = datetime.now(UTC)
-    out = Path(out_dir) if out_dir is not None else (
-        Path("results") / scenario.name / f"cap-range-{now.strftime('%Y%m%dT%H%M%SZ')}")
-    check_target(out, overwrite)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    try:
-        tmp.chmod(0o755)
+    if isinstance(out_dir, OutputFolder):
+        target = out_dir
+    elif out_dir is None:
+        target = prepare_folder(default_cap_range_dir(scenario, now=now), "cap-range",
+                                default=True)
+    else:
+        target = prepare_folder(out_dir, "cap-range", overwrite=overwrite)
+    with target.staging() as stage:
+        tmp = stage.path
         table.to_csv(tmp / "cap_range.csv", index=False, encoding=CSV_ENCODING)
         _workbook(table, tmp / "cap_range.xlsx")
         (tmp / "cap_range.png").write_bytes(png_bytes(plot_cap_range(table, scenario, lang),
                                                  PLOT_DPI))
-        manifest = {"kind": "cap-range", "command": command,
-                    "scenario": {"name": scenario.name, "source": scenario.source,
-                                 "content_hash": scenario.content_hash()},
-                    "shares": table["relief_cap_share"].tolist(),
-                    "cap_scope": scenario.policy.cap_scope,
-                    "objective": scenario.policy.objective,
-                    "written_utc": now.isoformat(timespec="seconds")}
-        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2)
-                                           + "\n", encoding="utf-8")
-        move_into_place(tmp, out, overwrite)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+        stage.write_manifest({"command": command,
+                              "scenario": {"name": scenario.name, "source": scenario.source,
+                                           "content_hash": scenario.content_hash()},
+                              "shares": table["relief_cap_share"].tolist(),
+                              "cap_scope": scenario.policy.cap_scope,
+                              "objective": scenario.policy.objective,
+                              "written_utc": now.isoformat(timespec="seconds")})
+    return target.path
+
+
+def default_cap_range_dir(scenario: Scenario, results_root: str | Path = "results",
+                          now: datetime | None = None) -> Path:
+    """``<results_root>/<scenario name>/cap-range-<UTC YYYYmmddTHHMMSSZ>/``."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    return Path(results_root) / scenario.name / f"cap-range-{now.strftime('%Y%m%dT%H%M%SZ')}"
 
 
 def _workbook(table: pd.DataFrame, path: Path) -> None:

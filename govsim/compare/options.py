@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from govsim.errors import GovsimError, Problem, ScenarioError
+from govsim.bounds import limit
+from govsim.errors import GovsimError, InputError, Problem, ScenarioError
+from govsim.inputs import nesting_depth, parse_toml, read_text
 from govsim.scenario import Scenario, load_scenario
 
 __all__ = [
@@ -124,8 +126,10 @@ def parse_value(text: str) -> Any:
     text = text.strip()
     try:
         parsed = tomllib.loads(f"v = {text}")
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         return text
+    if nesting_depth(parsed) > limit("nesting_depth"):
+        return text  # the scenario check then says what it expected there
     return parsed["v"] if set(parsed) == {"v"} else text
 
 
@@ -153,6 +157,9 @@ def parse_option(text: str) -> Option:
         if not eq or not path.strip():
             problems.append((name, f"override {part!r}: expected 'path=value'"))
             continue
+        if path.strip() in overrides:
+            problems.append((name, f"{path.strip()} is given twice; give each path once"))
+            continue
         overrides[path.strip()] = parse_value(value)
     if problems:
         raise OptionError(problems)
@@ -174,9 +181,9 @@ def load_options(path: str | Path) -> OptionsFile:
     """
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise OptionError([("", f"{path}: cannot read the options file: {exc}")]) from exc
+        data = parse_toml(read_text(path, "options file"), str(path), "options file")
+    except InputError as exc:
+        raise OptionError([("", p.format()) for p in exc.problems]) from exc
     where = str(path)
     problems: list[tuple[str, str]] = []
     unknown = sorted(set(data) - {"compare", "options"})
@@ -299,25 +306,34 @@ def _option_from_table(entry: Any, index: int, folder: Path,
     if not isinstance(overrides, dict):
         problems.append((label, f"{where}: overrides must be a table of path = value"))
         overrides = {}
+    flat, twice = _flatten(overrides)
+    problems += [(label, f"{where}: {p} is given twice in the overrides; give each path "
+                         "once") for p in twice]
     if problems:
         return None, problems
-    return Option(name=name, overrides=_flatten(overrides),
+    return Option(name=name, overrides=flat,
                   scenario=_scenario_ref(entry.get("scenario"), folder),
                   title_zh=str(entry.get("title_zh", "")),
                   title_en=str(entry.get("title_en", "")),
                   description=str(entry.get("description", ""))), []
 
 
-def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested tables to dotted paths; leaves (including inline arrays) are values."""
+def _flatten(table: Mapping[str, Any], prefix: str = "") -> tuple[dict[str, Any], list[str]]:
+    """Nested tables to dotted paths (leaves, inline arrays included, are values), and the
+    paths given twice (``"policy.x" = 1`` beside ``policy = { x = 2 }``)."""
     flat: dict[str, Any] = {}
+    twice: list[str] = []
     for key, value in table.items():
         path = f"{prefix}{key}"
         if isinstance(value, dict) and value:
-            flat.update(_flatten(value, path + "."))
+            inner, again = _flatten(value, path + ".")
+            twice += again + [p for p in inner if p in flat]
+            flat.update(inner)
         else:
+            if path in flat:
+                twice.append(path)
             flat[path] = value
-    return flat
+    return flat, twice
 
 
 def _scenario_ref(value: Any, folder: Path) -> str | None:

@@ -5,8 +5,9 @@
 option, the columns of :attr:`~govsim.compare.core.Comparison.table`), ``replications.csv`` (the
 simulation metrics of every option and replication), ``comparison.xlsx``
 (:mod:`~govsim.compare.excel`), ``comparison.png`` (:func:`plot_comparison`),
-``comparison.html`` (:func:`comparison_html` as a page) and ``manifest.json``. Everything goes
-into a hidden temporary folder beside the target, renamed into place once complete.
+``comparison.html`` (:func:`comparison_html` as a page) and ``manifest.json``, through the
+output-folder service (:mod:`govsim.output.folders`): a hidden temporary folder beside the
+target, renamed into place once complete; nothing govsim did not write is replaced.
 
 CSV files are UTF-8 with a byte-order mark (Excel on Chinese Windows needs it). Money is in 万元
 (10,000 CNY) per year, as in the comparison table; cost per case in CNY.
@@ -15,13 +16,9 @@ CSV files are UTF-8 with a byte-order mark (Excel on Chinese Windows needs it). 
 from __future__ import annotations
 
 import base64
-import hashlib
 import html
 import io
-import json
 import math
-import shutil
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,9 +31,9 @@ from matplotlib.patches import Patch
 import govsim
 from govsim.compare.excel import write_workbook
 from govsim.compare.metrics import METRICS, UNITS, metric
-from govsim.errors import GovsimError
 from govsim.fonts import use_cjk_font
 from govsim.manifest import package_versions, scenario_record
+from govsim.output.folders import OutputFolder, prepare_folder
 from govsim.plots import resolve_lang
 
 if TYPE_CHECKING:
@@ -46,11 +43,9 @@ __all__ = [
     "CHART_METRICS",
     "CSV_ENCODING",
     "FILES",
-    "check_target",
     "comparison_html",
     "default_compare_dir",
     "format_value",
-    "move_into_place",
     "plot_comparison",
     "png_bytes",
     "write_comparison",
@@ -258,7 +253,7 @@ def _page(section: str, lang: str, title: str) -> str:
 
 # -- the folder -----------------------------------------------------------------------------------
 
-def write_comparison(comparison: Comparison, out_dir: str | Path | None = None, *,
+def write_comparison(comparison: Comparison, out_dir: str | Path | OutputFolder | None = None, *,
                      lang: str | None = None, command: str | None = None,
                      overwrite: bool = False, started: datetime | None = None,
                      dpi: int = PLOT_DPI) -> Path:
@@ -267,30 +262,36 @@ def write_comparison(comparison: Comparison, out_dir: str | Path | None = None, 
     Parameters
     ----------
     comparison : Comparison
-    out_dir : str or Path, optional
-        Default :func:`default_compare_dir` of the baseline scenario.
+    out_dir : str, Path or OutputFolder, optional
+        Default :func:`default_compare_dir` of the baseline scenario (made unique with ``-2``,
+        ``-3`` ... when taken); an :class:`~govsim.output.OutputFolder` checked before the
+        comparison ran.
     lang : {"zh", "en"}, optional
         Language of the chart and the HTML (the workbook is bilingual).
     command : str, optional
         The command line, for the manifest and the Assumptions sheet.
     overwrite : bool
-        Replace an existing non-empty folder (only once the new one is complete).
+        Replace a comparison folder that govsim wrote there (only once the new one is
+        complete; never a folder holding other files).
     started : datetime, optional
         When the comparison started (manifest); default now.
 
     Raises
     ------
-    GovsimError
-        If ``out_dir`` exists, is not empty and ``overwrite`` is false.
+    OutputError
+        If ``out_dir`` cannot be used (see :mod:`govsim.output.folders`).
     """
     lang = resolve_lang(comparison.scenario, lang)
-    out = Path(out_dir) if out_dir is not None else default_compare_dir(comparison.scenario)
-    check_target(out, overwrite)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    if isinstance(out_dir, OutputFolder):
+        target = out_dir
+    elif out_dir is None:
+        target = prepare_folder(default_compare_dir(comparison.scenario), "compare",
+                                default=True)
+    else:
+        target = prepare_folder(out_dir, "compare", overwrite=overwrite)
     now = datetime.now(UTC)
-    try:
-        tmp.chmod(0o755)
+    with target.staging() as stage:
+        tmp = stage.path
         comparison.table.to_csv(tmp / "comparison.csv", index=False, encoding=CSV_ENCODING)
         comparison.replication_table.to_csv(tmp / "replications.csv", index=False,
                                             encoding=CSV_ENCODING)
@@ -300,49 +301,12 @@ def write_comparison(comparison: Comparison, out_dir: str | Path | None = None, 
         section = comparison_html(comparison, lang, image=image)
         (tmp / "comparison.html").write_text(_page(section, lang, _title(comparison, lang)),
                                              encoding="utf-8")
-        manifest = _manifest(comparison, command, started or now, now, lang, tmp)
-        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2,
-                                                      default=str) + "\n", encoding="utf-8")
-        move_into_place(tmp, out, overwrite)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
-
-
-def check_target(out: Path, overwrite: bool) -> None:
-    """Raise :class:`GovsimError` unless ``out`` can be written (absent, empty, or
-    ``overwrite``); call it before a long computation, not only after."""
-    if out.exists() and not out.is_dir():
-        raise GovsimError(f"{out} exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not overwrite:
-        raise GovsimError(f"folder {out} exists and is not empty; choose another --out or "
-                          "pass --overwrite")
-
-
-def move_into_place(tmp: Path, out: Path, overwrite: bool) -> None:
-    """Rename the complete folder ``tmp`` to ``out``, setting aside (then deleting) an old
-    folder there; on failure the old folder is put back."""
-    check_target(out, overwrite)
-    old = None
-    if out.is_dir():
-        if any(out.iterdir()):
-            old = out.with_name(f".{out.name}.{tmp.name}.old")
-            out.rename(old)
-        else:
-            out.rmdir()
-    try:
-        tmp.rename(out)
-    except BaseException:
-        if old is not None and not out.exists():
-            old.rename(out)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        stage.write_manifest(_manifest(comparison, command, started or now, now, lang))
+    return target.path
 
 
 def _manifest(comparison: Comparison, command: str | None, started: datetime,
-              finished: datetime, lang: str, folder: Path) -> dict[str, Any]:
+              finished: datetime, lang: str) -> dict[str, Any]:
     scenario = comparison.scenario
     return {
         "kind": "compare",
@@ -365,9 +329,4 @@ def _manifest(comparison: Comparison, command: str | None, started: datetime,
         "versions": package_versions(),
         "started_utc": started.astimezone(UTC).isoformat(timespec="seconds"),
         "finished_utc": finished.astimezone(UTC).isoformat(timespec="seconds"),
-        "files": {p.name: _sha256(p) for p in sorted(folder.iterdir()) if p.is_file()},
     }
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -11,14 +11,13 @@ whatever the number of workers.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from types import TracebackType
 
 import pandas as pd
 
+from govsim.parallel import process_pool, stop_pool, worker_count
 from govsim.scenario import Scenario
 from govsim.sim.year import State, YearResult, simulate_year
 
@@ -37,22 +36,23 @@ class YearPool:
     """
 
     def __init__(self, workers: int | None, replications: int) -> None:
-        cores = os.cpu_count() or 1
-        wanted = cores if workers is None else max(1, int(workers))
-        self.workers = max(1, min(wanted, replications))
-        self._executors: list[Executor] = []
+        self.workers = worker_count(workers, replications)
+        self._executors: list[ProcessPoolExecutor] = []
 
     def __enter__(self) -> YearPool:
         if self.workers > 1:
-            context = multiprocessing.get_context("spawn")
-            self._executors = [ProcessPoolExecutor(max_workers=1, mp_context=context)
-                               for _ in range(self.workers)]
+            # One single-process pool per worker, so that replication r always meets the
+            # same process (and its pool memo); started by the one factory (govsim.parallel).
+            self._executors = [process_pool(1) for _ in range(self.workers)]
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
         for executor in self._executors:
-            executor.shutdown(wait=kind is None, cancel_futures=kind is not None)
+            if kind is None:
+                executor.shutdown(wait=True)
+            else:  # an error or Ctrl-C: end the workers now, not after their tasks
+                stop_pool(executor)
         self._executors = []
 
     def simulate(self, scenario: Scenario, year: int, capacities: pd.DataFrame | None,

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import logging
 import math
-import multiprocessing
-import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 
 import pandas as pd
 
+from govsim.parallel import worker_count, worker_pool
 from govsim.scenario import Scenario
 from govsim.sim.contracts import CONTRACT_EVENT_COLUMNS
 from govsim.sim.year import KPI_COLUMNS, PROVIDER_COLUMNS, SimulationError, State, simulate_year
@@ -138,8 +137,7 @@ def simulate(scenario: Scenario, years: int | None = None, replications: int | N
                               f"{n_years}, {n_reps}, {root})")
     plan_years = tuple(range(header.base_year, header.base_year + n_years))
     by_year = _capacities_by_year(capacities, plan_years)
-    n_workers = min(n_reps, os.cpu_count() or 1) if workers is None else max(1, int(workers))
-    n_workers = min(n_workers, n_reps)
+    n_workers = worker_count(workers, n_reps)
     total = n_reps * n_years
     outputs: list[_Tables | None] = [None] * n_reps
     done = 0
@@ -154,8 +152,7 @@ def simulate(scenario: Scenario, years: int | None = None, replications: int | N
         for r in range(n_reps):
             outputs[r] = _replication(scenario, plan_years, by_year, root, r, lambda: tick(1))
     else:
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=n_workers, mp_context=context) as pool:
+        with worker_pool(n_workers) as pool:
             futures = {pool.submit(_replication, scenario, plan_years, by_year, root, r): r
                        for r in range(n_reps)}
             for future in as_completed(futures):

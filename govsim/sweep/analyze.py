@@ -73,6 +73,12 @@ def analyze(result: SweepResult, method: str = "sobol", metrics: list[str] | Non
     """
     if method not in ANALYSIS_COLUMNS:
         raise SweepError(f"unknown analysis method {method!r}: use 'sobol' or 'morris'")
+    if isinstance(num_resamples, bool) or not isinstance(num_resamples, int) \
+            or num_resamples < 1:
+        raise SweepError(f"--resamples must be a whole number of at least 1, got "
+                         f"{num_resamples!r}")
+    if not 0 < conf_level < 1:
+        raise SweepError(f"conf_level must lie between 0 and 1, got {conf_level!r}")
     sampler = result.spec["sampler"]
     if sampler["method"] != method:
         raise SweepError(f"a {method} analysis needs a sweep sampled with method = "
@@ -146,8 +152,8 @@ def summary(result: SweepResult, bins: int = 4, metrics: list[str] | None = None
         ``parameter, bin, metric, runs, mean, std, p10, p50, p90`` in parameter order, bins
         ascending.
     """
-    if bins < 1:
-        raise SweepError(f"bins must be at least 1, got {bins}")
+    if not 1 <= bins <= 100:
+        raise SweepError(f"--bins must be between 1 and 100, got {bins}")
     metrics = _check_metrics(result, metrics)
     runs = result.results()
     runs = runs[runs["status"] == "ok"]
@@ -214,17 +220,19 @@ def analysis_figure(table: pd.DataFrame, method: str, title: str = "") -> Figure
 
 
 def write_analysis(result: SweepResult, table: pd.DataFrame, method: str) -> list[Path]:
-    """Write ``analysis/<method>.csv`` and ``analysis/<method>.png`` into the sweep folder."""
-    from govsim.sweep.store import write_atomically
+    """Write ``analysis/<method>.csv`` and ``analysis/<method>.png`` into the sweep folder,
+    atomically and never through a symbolic link (a linked ``analysis`` folder is refused)."""
+    from govsim.errors import OutputError
+    from govsim.output.files import real_folder, write_atomic
 
-    target = result.folder / "analysis"
-    target.mkdir(parents=True, exist_ok=True)
-    csv_path = target / f"{method}.csv"
-    write_atomically(csv_path, table.to_csv(index=False))
-    png_path = target / f"{method}.png"
-    label = "Sobol' indices (95 % CI)" if method == "sobol" else "Morris μ*, σ (95 % CI on μ*)"
-    fig = analysis_figure(table, method, f"{result.spec['sweep']['name']}: {label}")
-    tmp = target / f".{method}.png.tmp"
-    fig.savefig(tmp, dpi=120, format="png")
-    tmp.replace(png_path)
+    try:
+        target = real_folder(result.folder / "analysis")
+        csv_path = write_atomic(target / f"{method}.csv", table.to_csv(index=False))
+        label = "Sobol' indices (95 % CI)" if method == "sobol" else \
+            "Morris μ*, σ (95 % CI on μ*)"
+        fig = analysis_figure(table, method, f"{result.spec['sweep']['name']}: {label}")
+        png_path = write_atomic(target / f"{method}.png",
+                                lambda path: fig.savefig(path, dpi=120, format="png"))
+    except OutputError as exc:
+        raise SweepError(str(exc)) from exc
     return [csv_path, png_path]

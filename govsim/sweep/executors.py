@@ -7,8 +7,8 @@ stores. Only a bounded window of tasks is in flight (four per worker), so a swee
 runs never holds a million futures, and an interrupt loses at most the window.
 
 - :class:`LocalExecutor` — ``workers=1`` runs in this process (simplest to debug); more use a
-  ``ProcessPoolExecutor`` with the ``spawn`` start method. The context goes to each worker
-  once (initializer), not with every task.
+  pool from :func:`govsim.parallel.process_pool` (``spawn``; workers die with the sweep). The
+  context goes to each worker once (initializer), not with every task.
 - :class:`DaskExecutor` — a real ``distributed`` scheduler: ``scheduler="tcp://HOST:PORT"``
   connects to a running cluster, ``local_workers=N`` starts a ``LocalCluster`` of N
   single-threaded worker processes on loopback. The context is scattered to every worker once.
@@ -22,19 +22,20 @@ Results never depend on the executor: each run's seed comes from its point and r
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
-import signal
+import re
 import uuid
 from collections.abc import Generator, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
+from govsim.parallel import process_pool, stop_pool, worker_count
 from govsim.sweep.spec import SweepError
 from govsim.sweep.tasks import RunContext, RunOutcome, RunTask, execute
 
-__all__ = ["DaskExecutor", "Executor", "LocalExecutor", "make_executor"]
+__all__ = ["DaskExecutor", "Executor", "LocalExecutor", "check_scheduler_address",
+           "make_executor"]
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,19 @@ class Executor(Protocol):
 
     def run(self, context: RunContext, tasks: Iterable[RunTask]
             ) -> Generator[RunOutcome, None, None]: ...
+
+
+_ADDRESS = re.compile(r"^(tcp|tls|ucx|ws|wss)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})/?$")
+
+
+def check_scheduler_address(address: str) -> str:
+    """``address`` if it looks like a Dask scheduler address (``tcp://HOST:PORT``), else a
+    :class:`SweepError` naming ``--scheduler``."""
+    match = _ADDRESS.match(address.strip()) if isinstance(address, str) else None
+    if match is None or not 0 < int(match.group(3)) < 65536:
+        raise SweepError(f"--scheduler {address!r} is not a scheduler address; expected "
+                         "tcp://HOST:PORT (e.g. tcp://10.0.0.5:8786)")
+    return address.strip()
 
 
 def make_executor(executor: str | Executor = "local", *, workers: int | None = None,
@@ -68,7 +82,7 @@ def make_executor(executor: str | Executor = "local", *, workers: int | None = N
         return LocalExecutor(workers)
     if executor == "dask":
         if scheduler is not None:
-            return DaskExecutor(scheduler=scheduler)
+            return DaskExecutor(scheduler=check_scheduler_address(scheduler))
         return DaskExecutor(local_workers=workers or os.cpu_count() or 1)
     raise SweepError(f"unknown executor {executor!r}: use 'local' or 'dask'")
 
@@ -81,8 +95,6 @@ _WORKER_CONTEXT: RunContext | None = None
 def _init_worker(context: RunContext) -> None:
     global _WORKER_CONTEXT
     _WORKER_CONTEXT = context
-    # Ctrl-C is the parent's to handle: it stops the sweep and ends the workers itself.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _execute_in_worker(task: RunTask) -> RunOutcome:
@@ -94,7 +106,7 @@ class LocalExecutor:
     """This process (``workers=1``) or a pool of spawned worker processes."""
 
     def __init__(self, workers: int | None = None) -> None:
-        self.workers = max(1, int(workers or os.cpu_count() or 1))
+        self.workers = worker_count(workers, tasks=1 << 30)
 
     def describe(self) -> dict[str, Any]:
         return {"kind": "local", "workers": self.workers,
@@ -106,9 +118,7 @@ class LocalExecutor:
             for task in tasks:
                 yield execute(context, task)
             return
-        pool = ProcessPoolExecutor(max_workers=self.workers,
-                                   mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_init_worker, initargs=(context,))
+        pool = process_pool(self.workers, initializer=_init_worker, initargs=(context,))
         pending: set[Future[RunOutcome]] = set()
         queue = iter(tasks)
         finished = False
@@ -129,9 +139,10 @@ class LocalExecutor:
                       self.workers * WINDOW_PER_WORKER - len(pending))
             finished = True
         finally:
-            if not finished:
-                _stop_pool(pool, pending)
-            pool.shutdown(wait=True, cancel_futures=True)
+            if finished:
+                pool.shutdown(wait=True)
+            else:  # interrupted or failed: drop queued runs and end the workers now
+                stop_pool(pool)
 
 
 def _fill(pending: set[Any], queue: Iterator[RunTask], submit: Any, count: int) -> None:
@@ -140,17 +151,6 @@ def _fill(pending: set[Any], queue: Iterator[RunTask], submit: Any, count: int) 
         if task is None:
             return
         pending.add(submit(task))
-
-
-def _stop_pool(pool: ProcessPoolExecutor, pending: set[Future[RunOutcome]]) -> None:
-    """Interrupted: drop queued runs and end the worker processes now (their runs are lost)."""
-    for future in pending:
-        future.cancel()
-    # ProcessPoolExecutor has no public way to end busy workers before Python 3.14
-    # (terminate_workers); without this, Ctrl-C would wait for every running run to finish.
-    for process in list(getattr(pool, "_processes", {}).values()):
-        if process.is_alive():
-            process.terminate()
 
 
 # -- Dask -----------------------------------------------------------------------------------

@@ -21,20 +21,18 @@ from typing import Any
 
 import pandas as pd
 
+from govsim.bounds import LIMITS
+from govsim.manifest import manifest_json, package_versions
+from govsim.output.files import write_atomic
+from govsim.output.folders import clean_stale, prepare_folder
 from govsim.sweep.executors import Executor, make_executor
-from govsim.sweep.samplers import Design, make_design
-from govsim.sweep.spec import SweepSpec, load_sweep_spec
-from govsim.sweep.store import (
-    MANIFEST_FILE,
-    SPEC_FILE,
-    SweepStore,
-    package_versions,
-    write_atomically,
-)
+from govsim.sweep.samplers import Design, design_size, make_design
+from govsim.sweep.spec import SweepError, SweepSpec, load_sweep_spec
+from govsim.sweep.store import DB_FILE, MANIFEST_FILE, SPEC_FILE, SweepStore
 from govsim.sweep.tasks import RunContext, RunTask
 
-__all__ = ["SweepInterrupted", "SweepProgress", "SweepResult", "open_sweep", "pending_tasks",
-           "run_context", "run_sweep"]
+__all__ = ["SweepInterrupted", "SweepProgress", "SweepResult", "check_sweep_size",
+           "open_sweep", "pending_tasks", "run_context", "run_sweep", "stored_runs"]
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +152,7 @@ def run_sweep(spec: SweepSpec | str | Path, out: str | Path | None = None, *,
               executor: str | Executor = "local", workers: int | None = None,
               scheduler: str | None = None, retry_failed: bool = False,
               progress: Callable[[SweepProgress], None] | None = None,
-              command: str | None = None) -> SweepResult:
+              command: str | None = None, force: bool = False) -> SweepResult:
     """Run (or resume) a sweep and return its results.
 
     Parameters
@@ -173,11 +171,15 @@ def run_sweep(spec: SweepSpec | str | Path, out: str | Path | None = None, *,
         Called with a :class:`SweepProgress` at the start and after every stored run.
     command : str, optional
         The command line, recorded in the manifest.
+    force : bool
+        Run a sweep of more than ``limits.sweep_runs`` runs (``govsim/data/bounds.toml``);
+        beyond ``limits.sweep_runs_hard`` a sweep is refused even so.
 
     Raises
     ------
     SweepSpecError, SweepError
-        Bad sweep file, a folder holding another sweep, a dead worker process.
+        Bad sweep file, too many runs, a folder holding something else or another sweep, a
+        dead worker process.
     SweepInterrupted
         Ctrl-C; every run finished before it is stored.
 
@@ -190,6 +192,9 @@ def run_sweep(spec: SweepSpec | str | Path, out: str | Path | None = None, *,
     if not isinstance(spec, SweepSpec):
         spec = load_sweep_spec(spec)
     folder = Path(out) if out is not None else Path("results") / "sweeps" / spec.name
+    check_sweep_size(spec, force=force)
+    prepare_folder(folder, "sweep")
+    clean_stale(folder)
     runner = make_executor(executor, workers=workers, scheduler=scheduler)
     design = make_design(spec)
     replications = spec.header.replications
@@ -204,7 +209,7 @@ def run_sweep(spec: SweepSpec | str | Path, out: str | Path | None = None, *,
         state = {"done": len(done), "failed": counts.get("failed", 0)}
         resumed = state["done"]
         if new:
-            write_atomically(folder / SPEC_FILE, spec.text)
+            write_atomic(folder / SPEC_FILE, spec.text)
         session = {"started_utc": started.isoformat(timespec="seconds"),
                    "executor": runner.describe(), "command": command,
                    "resumed_with_runs": resumed, "status": "running"}
@@ -239,6 +244,43 @@ def run_sweep(spec: SweepSpec | str | Path, out: str | Path | None = None, *,
                            runs_this_session=state["done"] - resumed)
             _write_manifest(folder, spec, total, session, store, final=True)
     return open_sweep(folder)
+
+
+def check_sweep_size(spec: SweepSpec, *, force: bool = False) -> int:
+    """The sweep's run count (points x replications), computed without drawing the design.
+
+    Raises
+    ------
+    SweepError
+        Beyond ``limits.sweep_runs`` without ``force``, or beyond ``limits.sweep_runs_hard``.
+    """
+    points = design_size(spec)
+    total = points * spec.header.replications
+    soft, hard = LIMITS["sweep_runs"], LIMITS["sweep_runs_hard"]
+    size = f"{points:,} points x {spec.header.replications:,} replications = {total:,} runs"
+    if total > hard.value:
+        raise SweepError(f"sweep {spec.name}: {size}; at most {hard.value:,} even with --force "
+                         f"({hard.reason}); use fewer points, levels or replications")
+    if total > soft.value and not force:
+        raise SweepError(f"sweep {spec.name}: {size}, more than {soft.value:,} ({soft.reason}); "
+                         "pass --force to run it anyway, or use fewer points, levels or "
+                         "replications")
+    return total
+
+
+def stored_runs(folder: str | Path) -> tuple[int, float | None]:
+    """Runs already stored in a sweep folder and their mean wall-clock seconds (``None`` when
+    none is stored): with the number of workers, an estimate of the time the rest take."""
+    path = Path(folder)
+    if not (path / DB_FILE).is_file() or (path / DB_FILE).is_symlink():
+        return 0, None
+    try:
+        with SweepStore(path, read_only=True) as store:
+            runs = store.runs()
+    except SweepError:
+        return 0, None
+    durations = runs["duration_s"].dropna()
+    return len(runs), (float(durations.mean()) if len(durations) else None)
 
 
 def run_context(spec: SweepSpec) -> RunContext:
@@ -284,6 +326,7 @@ def _write_manifest(folder: Path, spec: SweepSpec, total: int, session: dict[str
         sessions.append(dict(session))
     counts = store.counts()
     manifest = {
+        "kind": "sweep",
         "name": spec.name,
         "spec_hash": spec.spec_hash(),
         "spec_file": SPEC_FILE,
@@ -305,4 +348,4 @@ def _write_manifest(folder: Path, spec: SweepSpec, total: int, session: dict[str
         "sessions": sessions,
         "updated_utc": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    write_atomically(path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    write_atomic(path, manifest_json(manifest))

@@ -38,18 +38,25 @@ import hashlib
 import json
 import logging
 import math
-import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
-from govsim.errors import GovsimError, Problem, ScenarioError
-from govsim.scenario import Scenario, builtin_scenarios, format_path, line_index, load_scenario
+from govsim.bounds import limit
+from govsim.errors import GovsimError, InputError, Problem, ScenarioError
+from govsim.inputs import InputModel, parse_toml, read_text
+from govsim.scenario import (
+    Scenario,
+    builtin_scenarios,
+    format_path,
+    line_index,
+    load_scenario,
+    placed,
+)
 from govsim.sweep.metrics import METRICS, metrics_for_stage
 
 __all__ = [
@@ -87,8 +94,8 @@ class SweepSpecError(ScenarioError):
         self.args = (head + ":\n  " + "\n  ".join(lines),)
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Model(InputModel):
+    pass
 
 
 class SweepHeader(_Model):
@@ -101,14 +108,16 @@ class SweepHeader(_Model):
     metrics: tuple[str, ...] = Field(min_length=1, description="Metric names kept per run")
     replications: int = Field(1, ge=1, le=100_000, description="Runs per point")
     seed: int = Field(0, ge=0, description="Root seed of the sweep")
-    years: int | None = Field(None, ge=1, le=50,
+    years: int | None = Field(None, ge=1, le=limit("horizon_years"),
                               description="simulate/run: plan years (default: horizon_years)")
     year: int | None = Field(None, ge=1990, le=2100,
                              description="allocate: calendar plan year (default: base_year)")
     solver: Literal["cbc", "highs"] = Field("cbc", description="allocate/run: LP solver")
     run_replications: int | None = Field(
-        None, ge=1, description="run: simulation replications inside each pipeline run")
-    rounds: int | None = Field(None, ge=1, description="run: allocation–check rounds per year")
+        None, ge=1, le=limit("replications"),
+        description="run: simulation replications inside each pipeline run")
+    rounds: int | None = Field(None, ge=1, le=limit("rounds"),
+                               description="run: allocation–check rounds per year")
 
 
 class SamplerSpec(_Model):
@@ -147,6 +156,16 @@ class ParameterSpec(_Model):
     name: str | None = Field(None, pattern=_NAME,
                              description="Column name (default: the last part of the path)")
     path: str | tuple[str, ...] = Field(description="Dotted scenario path(s); '*' = every entry")
+
+    @field_validator("path")
+    @classmethod
+    def _paths_given(cls, value: str | tuple[str, ...]) -> str | tuple[str, ...]:
+        paths = (value,) if isinstance(value, str) else value
+        if not paths:
+            raise ValueError("give at least one scenario path")
+        if any(not p.strip() for p in paths):
+            raise ValueError("a path may not be empty")
+        return value
     low: float | None = Field(None, description="Range start")
     high: float | None = Field(None, description="Range end")
     scale: Literal["linear", "log"] = Field("linear", description="Spacing of the range")
@@ -306,7 +325,7 @@ def load_sweep_spec(source: str | Path | Mapping[str, Any], *,
     lines = line_index(text) if text else {}
 
     def place(problems: list[Problem]) -> SweepSpecError:
-        return SweepSpecError([_placed(p, name, lines) for p in problems])
+        return SweepSpecError([placed(p, name, lines) for p in problems])
 
     try:
         model = _SpecModel.model_validate(data)
@@ -345,19 +364,18 @@ def _read(source: str | Path | Mapping[str, Any]) -> tuple[str | None, str | Non
     if isinstance(source, str) and "\n" in source:
         text, name = source, None
     else:
-        path = Path(source)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SweepSpecError([Problem("", f"cannot read sweep file: {exc}",
-                                          file=str(path))]) from exc
-        name = str(path)
+        name = str(source)
+        text = _as_spec_error(lambda: read_text(source, "sweep file"))
+    text = text.removeprefix("\ufeff")
+    return text, name, _as_spec_error(lambda: parse_toml(text, name, "sweep file"))
+
+
+def _as_spec_error(read: Any) -> Any:
+    """Run ``read`` and report an unreadable or malformed file as a :class:`SweepSpecError`."""
     try:
-        return text, name, tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        raise SweepSpecError([Problem("", f"malformed TOML: {exc}", file=name,
-                                      line=int(match.group(1)) if match else None)]) from exc
+        return read()
+    except InputError as exc:
+        raise SweepSpecError(exc.problems) from exc
 
 
 def _problem(err: Mapping[str, Any]) -> Problem:
@@ -377,16 +395,6 @@ def _problem(err: Mapping[str, Any]) -> Problem:
     if isinstance(value, dict):
         return Problem(path, message)
     return Problem(path, message, value=value)
-
-
-def _placed(problem: Problem, source: str | None, lines: dict[str, int]) -> Problem:
-    path, line = problem.path, problem.line
-    while line is None and path:
-        line = lines.get(path)
-        shorter = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", path)
-        path = "" if shorter == path else shorter
-    return Problem(problem.path, problem.message, problem.value, problem.rule,
-                   problem.file or source, line, problem.severity)
 
 
 def _metric_problems(header: SweepHeader) -> list[Problem]:

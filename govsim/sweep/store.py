@@ -13,6 +13,9 @@ One folder per sweep holds:
 - ``runs.log``: one line per stored run (``point replication status``), appended after each
   commit, for watching a sweep from outside (DuckDB locks the database while it is open).
 
+Nothing in the folder is opened through a symbolic link: a linked ``sweep.duckdb`` or
+``runs.log`` is refused (``O_NOFOLLOW``), so a sweep never writes outside its folder.
+
 Only the parent process writes; each run is inserted in its own transaction the moment it
 arrives, so a crash, ``kill -9`` or power cut loses at most the runs still in flight.
 """
@@ -21,12 +24,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import platform
-import tempfile
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -34,6 +33,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from govsim.errors import OutputError
+from govsim.output.files import open_append, real_folder
+from govsim.output.folders import OutputFolder, prepare_folder
 from govsim.sweep.spec import SweepError
 from govsim.sweep.tasks import RunOutcome
 
@@ -44,8 +46,6 @@ __all__ = [
     "RUN_COLUMNS",
     "SPEC_FILE",
     "SweepStore",
-    "package_versions",
-    "write_atomically",
 ]
 
 log = logging.getLogger(__name__)
@@ -56,34 +56,6 @@ MANIFEST_FILE = "manifest.json"
 JOURNAL_FILE = "runs.log"
 #: Columns of ``runs`` before the metrics.
 RUN_COLUMNS = ["point", "replication", "status", "error", "duration_s", "worker", "finished_utc"]
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then ``os.replace`` it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def package_versions() -> dict[str, str | None]:
-    """Versions of govsim and the packages that decide a sweep's numbers."""
-    out: dict[str, str | None] = {"python": platform.python_version()}
-    for name in ("govsim", "simpy", "pulp", "numpy", "pandas", "duckdb", "SALib", "dask",
-                 "distributed"):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = None
-    return out
 
 
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -117,12 +89,24 @@ class SweepStore:
         self.folder = Path(folder)
         self.read_only = read_only
         path = self.folder / DB_FILE
-        if read_only and not path.exists():
+        if path.is_symlink():
+            raise SweepError(f"{path} is a symbolic link; govsim does not open links in a "
+                             "sweep folder")
+        if read_only and not path.is_file():
             raise SweepError(f"{self.folder} holds no sweep ({DB_FILE} not found)")
-        if not read_only:
-            self.folder.mkdir(parents=True, exist_ok=True)
-        self.con = _connect(path, read_only)
         self._journal: TextIO | None = None
+        if not read_only:
+            try:
+                real_folder(self.folder)
+                self._journal = open_append(self.folder / JOURNAL_FILE)  # never through a link
+            except OutputError as exc:
+                raise SweepError(str(exc)) from exc
+        try:
+            self.con = _connect(path, read_only)
+        except BaseException:
+            if self._journal is not None:
+                self._journal.close()
+            raise
         self.metrics: list[str] = []
         if self._has_table("meta"):
             self.metrics = json.loads(self.meta().get("metrics", "[]"))
@@ -228,7 +212,7 @@ class SweepStore:
         marks = ", ".join("?" * len(values))
         self.con.execute(f"INSERT INTO runs VALUES ({marks})", values)
         if self._journal is None:
-            self._journal = open(self.folder / JOURNAL_FILE, "a", encoding="utf-8")  # noqa: SIM115
+            raise SweepError("the store was opened read-only")
         self._journal.write(f"{outcome.point}\t{outcome.replication}\t{outcome.status}\n")
         self._journal.flush()
 
@@ -253,23 +237,26 @@ class SweepStore:
         rows = self.con.execute("SELECT status, count(*) FROM runs GROUP BY status").fetchall()
         return {str(s): int(n) for s, n in rows}
 
-    def export(self, target: Path, fmt: str = "parquet") -> list[Path]:
-        """Write ``points``, ``runs`` and ``results`` (the two joined) as Parquet or CSV."""
-        target.mkdir(parents=True, exist_ok=True)
+    def export(self, target: Path | OutputFolder, fmt: str = "parquet") -> list[Path]:
+        """Write ``points``, ``runs`` and ``results`` (the two joined) as Parquet or CSV, with a
+        manifest, into a new folder (see :mod:`govsim.output.folders`); returns the files."""
+        if not isinstance(target, OutputFolder):
+            target = prepare_folder(target, "sweep-export")
         option = "(FORMAT PARQUET)" if fmt == "parquet" else "(FORMAT CSV, HEADER)"
         queries = {"points": "SELECT * FROM points ORDER BY point",
                    "runs": "SELECT * FROM runs ORDER BY point, replication",
                    "results": "SELECT p.*, r.* EXCLUDE (point) FROM runs r JOIN points p "
                               "USING (point) ORDER BY point, replication"}
-        written = []
-        for name, query in queries.items():
-            path = target / f"{name}.{fmt}"
-            tmp = target / f".{name}.{fmt}.tmp"
-            literal = str(tmp).replace("'", "''")
-            self.con.execute(f"COPY ({query}) TO '{literal}' {option}")
-            os.replace(tmp, path)
-            written.append(path)
-        return written
+        with target.staging() as stage:
+            for name, query in queries.items():
+                literal = str(stage.path / f"{name}.{fmt}").replace("'", "''")
+                self.con.execute(f"COPY ({query}) TO '{literal}' {option}")
+            meta = self.meta()
+            stage.write_manifest({"sweep": json.loads(meta.get("spec_json", "{}"))
+                                  .get("sweep", {}).get("name"),
+                                  "spec_hash": meta.get("spec_hash"), "format": fmt,
+                                  "source": str(self.folder)})
+        return [target.path / f"{name}.{fmt}" for name in queries]
 
 
 def _finite_or_none(value: float | None) -> float | None:
