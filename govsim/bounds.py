@@ -9,6 +9,7 @@ it is implausible: a warning, and the scenario runs.
 :func:`bound_problems` checks raw scenario data (so that every problem is reported at once,
 even when other fields are bad); :func:`size_problems` checks a validated scenario for sizes the
 simulation could not hold — expected cases and workers per (county, item) over the plan horizon.
+:func:`check_allocatable` refuses, before an allocation, provider types it could not plan on.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from govsim.scenario import Scenario
 
 __all__ = ["BOUNDS", "LIMITS", "RELATIONS", "Bound", "Limit", "Relation", "bound_problems",
-           "limit", "size_problems"]
+           "capacity_problems", "check_allocatable", "format_number", "limit", "size_problems"]
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,13 @@ def _load() -> tuple[tuple[Bound, ...], tuple[Relation, ...], dict[str, Limit]]:
 
 
 BOUNDS, RELATIONS, LIMITS = _load()
+
+
+def format_number(value: float) -> str:
+    """A bound as people read it: ``8,784``, ``0.002``, ``1e+12`` only when very large."""
+    if float(value).is_integer() and abs(value) < 1e13:
+        return f"{int(value):,}"
+    return f"{value:,.6g}"
 
 
 def limit(name: str) -> int:
@@ -134,6 +142,43 @@ def size_problems(scenario: Scenario) -> list[Problem]:
     return problems
 
 
+def capacity_problems(scenario: Scenario, severity: str = "warning") -> list[Problem]:
+    """Provider types the allocation expects to lose all their capacity to failures.
+
+    The allocation plans on each type's expected capacity loss (hazard × (delay share +
+    (1 − takeover share) × ½ × (1 − delay share)), capped at 1); at 100 % nothing bought from
+    it would count. Such a scenario can still be simulated (a warning), not allocated.
+    """
+    from govsim.allocation.estimates import default_capacity_loss  # late: a heavier room
+
+    working_days = scenario.scenario.hours_per_year / 8.0
+    problems = []
+    for k, ptype in enumerate(scenario.provider_types):
+        loss = default_capacity_loss(ptype.failure_hazard, ptype.takeover_delay_days,
+                                     working_days, scenario.policy.takeover_share)
+        if loss >= 1.0:
+            problems.append(Problem(
+                f"provider_types[{k}].failure_hazard", "with this failure hazard, takeover "
+                f"delay ({ptype.takeover_delay_days:g} days) and policy.takeover_share "
+                f"({scenario.policy.takeover_share:g}) the provider type is expected to lose "
+                "all the capacity bought from it (hazard x (delay share + (1 - takeover share) "
+                "x 1/2 x (1 - delay share)) >= 1): it can be simulated, but no allocation can "
+                "plan on it", value=ptype.failure_hazard, severity=severity))
+    return problems
+
+
+def check_allocatable(scenario: Scenario) -> None:
+    """Raise :class:`~govsim.errors.ScenarioError` if the allocation cannot plan on the
+    scenario (see :func:`capacity_problems`); call it before allocating."""
+    from govsim.errors import ScenarioError
+
+    problems = capacity_problems(scenario, severity="error")
+    if problems:
+        source = scenario.source
+        raise ScenarioError([Problem(p.path, p.message, p.value, file=source)
+                             for p in problems])
+
+
 # -- helpers ---------------------------------------------------------------------------------
 
 def _values(node: Any, parts: list[str], trail: str = "") -> Iterator[tuple[str, Any]]:
@@ -165,10 +210,10 @@ def _check_bound(bound: Bound, path: str, value: Any) -> list[Problem]:
     for severity, low, high in (("error", bound.error_min, bound.error_max),
                                 ("warning", bound.warn_min, bound.warn_max)):
         if low is not None and number < low:
-            return [Problem(path, f"below {low:,g}: {bound.reason}", value=value,
+            return [Problem(path, f"below {format_number(low)}: {bound.reason}", value=value,
                             severity=severity)]
         if high is not None and number > high:
-            return [Problem(path, f"above {high:,g}: {bound.reason}", value=value,
+            return [Problem(path, f"above {format_number(high)}: {bound.reason}", value=value,
                             severity=severity)]
     return []
 

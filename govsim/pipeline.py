@@ -38,7 +38,7 @@ import pandas as pd
 
 from govsim.allocation import AllocationResult, Estimates, allocate, estimates_from_scenario
 from govsim.allocation.estimates import poisson_quantile
-from govsim.bounds import LIMITS, limit
+from govsim.bounds import LIMITS, check_allocatable, limit
 from govsim.demand import annual_cases
 from govsim.errors import GovsimError
 from govsim.manifest import command_line, package_versions, scenario_record, utc_now
@@ -188,6 +188,7 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
     ['adopted_round', 'converged', 'reason']
     """
     options = _options(scenario, years, replications, seed, rounds, solver, objective)
+    check_allocatable(scenario)  # before the first simulation, not at the first allocation
     started_utc = utc_now()
     timings = {"simulation": 0.0, "allocation": 0.0}
     header = scenario.scenario

@@ -29,7 +29,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from govsim.bounds import bound_problems, limit, size_problems
+from govsim.bounds import bound_problems, capacity_problems, limit, size_problems
 from govsim.errors import InputError, Problem, ScenarioError
 from govsim.inputs import InputModel, nesting_depth, parse_toml, read_text
 from govsim.policy import RULES, policy_departures, purchase_warnings, semantic_problems
@@ -512,7 +512,9 @@ class Scenario(_Model):
                                       f"{limit('nesting_depth')} levels deep", file=source)])
         lines = line_index(text) if text else {}
         problems = _schema_problems(data) + semantic_problems(data)
-        problems += [p for p in bound_problems(data) if p.severity == "error"]
+        reported = {p.path for p in problems}  # a value the schema refuses is reported once
+        problems += [p for p in bound_problems(data)
+                     if p.severity == "error" and p.path not in reported]
         if not problems:
             problems = size_problems(cls.model_validate(data))
         if problems:
@@ -528,7 +530,7 @@ class Scenario(_Model):
     def warnings(self) -> list[Problem]:
         """Policy values that depart from the documents, figures outside their plausible range
         (``govsim/data/bounds.toml``), nothing to buy: allowed, but worth saying."""
-        found = policy_departures(self) + purchase_warnings(self)
+        found = policy_departures(self) + purchase_warnings(self) + capacity_problems(self)
         found += [p for p in bound_problems(self.to_dict()) if p.severity == "warning"]
         return [_with_place(w, self._source, {}) for w in found]
 

@@ -40,6 +40,7 @@ from govsim.allocation.results import (
     unmet_table,
 )
 from govsim.allocation.solve import SOLVERS, AllocationStatus, make_solver, solve_model
+from govsim.bounds import check_allocatable
 from govsim.policy import check_compliance
 from govsim.scenario import Scenario
 
@@ -155,6 +156,7 @@ def allocate(scenario: Scenario, estimates: Estimates | None = None, year: int |
     'optimal'
     """
     make_solver(solver)
+    check_allocatable(scenario)
     year = scenario.scenario.base_year if year is None else year
     estimates = estimates_from_scenario(scenario, year) if estimates is None else estimates
     objective = scenario.policy.objective if objective is None else objective

@@ -190,6 +190,8 @@ def _duration(seconds: float) -> str:
 
 
 def _analyze(args: argparse.Namespace) -> int:
+    if args.resamples < 1:
+        raise SweepError(f"--resamples must be at least 1, got {args.resamples}")
     result = open_sweep(args.folder)
     if not result.complete:
         counts = result.counts()
@@ -205,6 +207,8 @@ def _analyze(args: argparse.Namespace) -> int:
 
 
 def _summary(args: argparse.Namespace) -> int:
+    if not 1 <= args.bins <= 100:
+        raise SweepError(f"--bins must be between 1 and 100, got {args.bins}")
     result = open_sweep(args.folder)
     counts = result.counts()
     console.print(f"sweep {result.spec['sweep']['name']}: {len(result.points)} points, "

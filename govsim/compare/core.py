@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from govsim.bounds import check_allocatable
 from govsim.compare.metrics import (
     METRICS,
     PLAN_METRICS,
@@ -189,6 +190,8 @@ def compare(scenario: Scenario | str | Path, options: Sequence[Option | str], *,
     check_options(RunOptions(years=settings["years"], replications=settings["replications"],
                              seed=settings["seed"], rounds=3 if rounds is None else rounds,
                              solver=solver, objective=objective or "max_coverage"))
+    for option_scenario in scenarios:
+        check_allocatable(option_scenario)
     results = _run_all(runner or run, scenarios, settings, workers, progress)
     plan_rows, rep_rows = _metrics(baseline, scenarios, results)
     table = _table(opts, plan_rows, rep_rows)
