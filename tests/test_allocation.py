@@ -15,7 +15,6 @@ from govsim.allocation import (
     estimates_from_scenario,
 )
 from govsim.allocation.estimates import poisson_quantile
-from govsim.policy import caseworkers_required
 from govsim.scenario import Scenario
 from tests.test_allocation_helpers import BASE, ENTERPRISE, hand_scenario
 
@@ -254,9 +253,9 @@ def test_guangan_tradeoff(guangan: Scenario) -> None:
     assert caps["limit"].sum() / 1e4 == pytest.approx(1319, abs=1)
     staff = result.staffing[result.staffing["rule"] == "caseworker-ratio"]
     assert staff["required"].sum() == 357 and staff["in_post"].sum() == 249
-    gap_money = sum(
-        (caseworkers_required(c, 0.002) - c.public_caseworkers) * 69_000
-        for c in guangan.counties)
+    # 2 per thousand recipients, rounded up to whole people (001 §(九)), at 69,000 CNY a post
+    gap_money = sum((-(-2 * (c.dibao + c.tekun) // 1000) - c.public_caseworkers) * 69_000
+                    for c in guangan.counties)
     assert gap_money / 1e4 == pytest.approx(745, abs=1)
     for row in staff.itertuples():
         met = row.shortfall == 0

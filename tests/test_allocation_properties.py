@@ -2,8 +2,9 @@
 
 The scipy formulation below is written from docs/allocation.md, not from the model code: it
 builds its own matrix of the same LP (capacity, relief cap, social-org share, staffing with
-elastic shortfall, market, funds with a lottery split). Only the objective weights (penalty,
-tie-break) are read from the built model, since they are parameters, not structure.
+elastic shortfall, market, funds with a lottery split), its own objective weights (the penalty
+P and the tie-break ε by the formulas of docs/allocation.md) and its own cap limits (the share
+times each county's relief fund), so that a changed weight or limit in the model fails here.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from govsim.allocation import allocate, build_model, estimates_from_scenario
+from govsim.allocation import allocate, estimates_from_scenario
 from govsim.cli import main
-from govsim.policy import MONEY_TOLERANCE, relief_cap_limits
+from govsim.policy import MONEY_TOLERANCE
 from govsim.scenario import Scenario
 from tests.test_allocation_helpers import BASE, ENTERPRISE
 
@@ -60,8 +61,6 @@ def scenarios(draw: st.DrawFn) -> Scenario:
 def linprog_objective(scenario: Scenario) -> float:
     """max Σ prio·(D − u) − P·Σ s − ε·Σ (price/quality)·w, solved with scipy's HiGHS."""
     est = estimates_from_scenario(scenario)
-    model = build_model(scenario, est, scenario.scenario.base_year)
-    pen = model.penalties
     ph = scenario.scenario.productive_hours_per_fte
     demand = est.demand.set_index(["county", "item"])
     types = {p.id: p for p in scenario.provider_types}
@@ -85,16 +84,17 @@ def linprog_objective(scenario: Scenario) -> float:
     def row() -> np.ndarray:
         return np.zeros(n)
 
+    staffing_penalty, tie_break = _penalties(scenario, est, index, price)
     for col, k in index.items():
         if col[0] == "w":
             q = est.provider_value("quality", col[1], col[2], col[3])
-            cost_obj[k] = pen.tie_break * price[col[3]] / q
+            cost_obj[k] = tie_break * price[col[3]] / q
         elif col[0] == "u":
             item = scenario.item(col[2])
             cost_obj[k] = item.priority
             bounds[k] = (0, demand.loc[(col[1], col[2]), "cases_mean"])
         elif col[0] == "s":
-            cost_obj[k] = pen.staffing
+            cost_obj[k] = staffing_penalty
     # capacity: −Σ eff·w − u ≤ −(D − ρ·ph·public/h)
     for col, k in index.items():
         if col[0] != "u":
@@ -113,7 +113,7 @@ def linprog_objective(scenario: Scenario) -> float:
     money = {col: price[col[3]] for col in index if col[0] == "w"}
     fund_of = {i.id: i.fund for i in items}
     # relief caps
-    for scope, limit in relief_cap_limits(scenario).items():
+    for scope, limit in cap_limits(scenario).items():
         r = row()
         for col, m in money.items():
             if fund_of[col[2]] == "relief" and scope in ("prefecture", col[1]):
@@ -193,12 +193,55 @@ def linprog_objective(scenario: Scenario) -> float:
     return constant - solved.fun
 
 
+def cap_limits(scenario: Scenario) -> dict[str, float]:
+    """The relief cap of each scope: the share of each county's relief fund of last year, or
+    of their sum when the cap is pooled over the prefecture (rule relief-cap, 001 §(八))."""
+    share = scenario.policy.relief_cap_share
+    if scenario.policy.cap_scope == "prefecture":
+        return {"prefecture": share * sum(c.relief_fund_last_year for c in scenario.counties)}
+    return {c.id: share * c.relief_fund_last_year for c in scenario.counties}
+
+
+def _penalties(scenario: Scenario, est: object, index: dict[tuple, int],
+               price: dict[str, float]) -> tuple[float, float]:
+    """``P`` and ``ε`` of max_coverage as docs/allocation.md states them.
+
+    ``eff`` is cases one FTE serves (productive hours × ρ × (1 − loss) / hours per case);
+    ``P = 10 · max(prio · eff) · C_max / C_min`` per post short (at least 1);
+    ``ε = 10⁻⁴ · q_min · min(prio · eff_min / C_max)`` over cells with a priority.
+    """
+    ph = scenario.scenario.productive_hours_per_fte
+    demand = est.demand.set_index(["county", "item"])  # type: ignore[attr-defined]
+    effs: dict[tuple[str, str], list[float]] = {}
+    qualities = []
+    for col in index:
+        if col[0] != "w":
+            continue
+        cell = demand.loc[(col[1], col[2])]
+        loss = est.provider_value("capacity_loss", col[1], col[2], col[3])  # type: ignore
+        effs.setdefault((col[1], col[2]), []).append(
+            ph * cell["utilisation_target"] * (1 - loss) / cell["hours_per_case"])
+        qualities.append(est.provider_value("quality", col[1], col[2], col[3]))  # type: ignore
+    c_max, c_min = max(price.values()), min(price.values())
+    values, cheapest = [0.0], []
+    for (county, item_id), eff in effs.items():
+        if demand.loc[(county, item_id), "cases_mean"] <= 0:
+            continue
+        priority = scenario.item(item_id).priority
+        values.append(priority * max(eff))
+        if priority > 0:
+            cheapest.append(priority * min(eff) / c_max)
+    staffing = max(10 * max(values) * c_max / c_min, 1.0)
+    tie = 1e-4 * (min(qualities, default=1.0) or 1.0) * min(cheapest, default=0.0)
+    return staffing, tie
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_random_scenarios_respect_caps_and_match_linprog(scenario: Scenario) -> None:
     result = allocate(scenario)
     alloc = result.allocation
-    for scope, limit in relief_cap_limits(scenario).items():
+    for scope, limit in cap_limits(scenario).items():
         relief = alloc[(alloc["fund"] == "relief")
                        & ((alloc["county"] == scope) | (scope == "prefecture"))]
         assert relief["cost"].sum() <= limit + MONEY_TOLERANCE

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -144,15 +143,26 @@ def test_bad_options_are_errors_with_exit_2(capsys: pytest.CaptureFixture[str]) 
 
 
 def test_interrupted_run_leaves_no_partial_folder(tmp_path: Path) -> None:
+    # Ctrl-C once writing has started (the hidden staging folder exists), not after a fixed
+    # sleep that may come before or after it: the staging folder goes, nothing else appears.
     out = tmp_path / "results"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "govsim", "run", "tiny", "--results", str(out), "--years", "3",
-         "--replications", "6", "--workers", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    time.sleep(4.0)
+        [sys.executable, "-m", "govsim", "run", "tiny", "--results", str(out), "--years", "1",
+         "--replications", "2", "--workers", "1", "--rounds", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def writing() -> bool:
+        folder = out / "tiny"
+        return folder.is_dir() and any(p.name.startswith(".govsim-tmp-")
+                                       for p in folder.iterdir())
+
+    deadline = time.monotonic() + 120
+    while not writing():
+        assert proc.poll() is None, "the run ended before it started writing"
+        assert time.monotonic() < deadline, "writing did not start within 120 s"
+        time.sleep(0.005)
     proc.send_signal(signal.SIGINT)
-    proc.communicate(timeout=120)
-    assert proc.returncode in (130, -signal.SIGINT)
-    leftovers = [p for p in out.rglob("*")] if out.exists() else []
-    assert not [p for p in leftovers if p.is_file()], leftovers
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert not [p for p in out.rglob("*") if p.is_file()], list(out.rglob("*"))

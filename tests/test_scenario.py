@@ -36,6 +36,12 @@ EXPECTED = {
     "contract_term": ("baseline.contracts[0].term_years", "contract-term", "maximum term"),
     "contract_too_old": ("baseline.contracts[0].start_year", "contract-term", "4 years"),
     "unknown_key": ("counties[0].dibaoo", None, "did you mean 'dibao'"),
+    # issue 12: what used to pass validation and crash or mislead later
+    "boolean_number": ("counties[0].dibao", None, "not true or false"),
+    "infinite_number": ("counties[1].relief_fund_last_year", None, "finite number"),
+    "recipients_above_population": ("counties[0].dibao", None, "exceeds population"),
+    "pool_too_large": ("items[0].rate", None, "holds every case"),
+    "tiny_clock": ("scenario.productive_hours_per_fte", None, "millions of simulated workers"),
 }
 
 
