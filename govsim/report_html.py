@@ -233,7 +233,8 @@ def headline(tables: RunTables) -> pd.DataFrame:
         col: dict[str, Any] = {
             "total_spend": total,
             "relief_spend": float(relief["cost"].sum()),
-            "cap_use": float(relief["cost"].sum()) / sum(limits.values()) if limits else None,
+            "cap_use": (float(relief["cost"].sum()) / sum(limits.values())
+                        if sum(limits.values()) > 0 else None),  # no cap: not computable
             "max_cap_use": max((float(relief_by_scope.get(s, 0.0)) / v for s, v in
                                 limits.items() if v > 0), default=None),
             "social_share": (float(part.loc[part["provider_type"].isin(social), "cost"].sum())

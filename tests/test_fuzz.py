@@ -348,3 +348,51 @@ def test_every_subcommand_is_fuzzed() -> None:
             "sweep run", "sweep analyze", "sweep summary", "sweep export",
             "sweep metrics"} <= names
     assert json.dumps(sorted(names))  # every one is reachable by the strategy above
+
+
+# -- valid variants through the whole run, report included -----------------------------------------
+
+def _value_at(data: Any, path: tuple) -> Any:
+    for key in path:
+        data = data[key]
+    return data
+
+
+NUMERIC_LEAVES = [p for p in LEAVES if isinstance(_value_at(TINY_DATA, p), int | float)
+                  and not isinstance(_value_at(TINY_DATA, p), bool)]
+
+
+@pytest.mark.slow
+@fuzz(150)
+@given(edits=st.lists(st.tuples(st.sampled_from(NUMERIC_LEAVES),
+                                st.sampled_from([0, 0.001, 0.1, 0.5, 2, 10, 100, 1e4])),
+                      min_size=1, max_size=4))
+def test_scaled_variants_run_and_write_without_traceback(edits: list[tuple[tuple, float]],
+                                                         tmp_path_factory: pytest.TempPathFactory
+                                                         ) -> None:
+    data = copy.deepcopy(TINY_DATA)
+    for path, factor in edits:
+        node = data
+        for key in path[:-1]:
+            node = node[key]
+        value = node[path[-1]]
+        scaled = value * factor if value else factor
+        node[path[-1]] = round(scaled) if isinstance(value, int) else scaled
+    try:
+        scenario = Scenario.from_dict(data)
+    except ScenarioError:
+        event("refused by validation")
+        return
+    cases = sum(sum(c.driver(d) for d in i.driver) * i.rate * max(i.monthly)
+                for c in scenario.counties for i in scenario.items)
+    if cases > 30_000:
+        event("too large to simulate here")
+        return
+    with deadline(300, "a run of a scaled variant"):
+        try:
+            result = govsim.run(scenario, years=1, replications=1, rounds=1, workers=1)
+        except GovsimError:
+            event("run refused with a govsim error")
+            return
+        result.write(tmp_path_factory.mktemp("variant") / "run")
+        event("ran and wrote")

@@ -182,11 +182,14 @@ def test_compare_option_goes_through_the_same_checks(
     ({"funds.total_budget": 0}, "total budget is 0"),
 ])
 def test_nothing_to_allocate_runs_and_says_so(tiny: govsim.Scenario, overrides: dict,
-                                              words: str) -> None:
+                                              words: str, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
     scenario = tiny.with_overrides(overrides)
     assert any(words in w.message for w in scenario.warnings)
     with deadline(60):
         result = govsim.run(scenario, years=1, replications=1, rounds=1, workers=1)
+        monkeypatch.setattr("govsim.report.render_plots", lambda *a, **k: {})
+        assert (result.write(tmp_path / "run") / "report.html").is_file()
     allocation = result.tables.allocation
     assert allocation.empty and {"county", "item", "fte", "cost"} <= set(allocation.columns)
     assert len(result.replication_kpis) > 0  # today's staff were simulated

@@ -17,12 +17,6 @@ import pytest
 
 import govsim
 from govsim.compare import METRICS
-from govsim.compare.excel import (
-    ALLOCATION_HEADERS,
-    COMPLIANCE_HEADERS,
-    SUMMARY_LABEL_HEADERS,
-    diff_headers,
-)
 from govsim.policy import COMPLIANCE_COLUMNS
 from tests.notebook_runner import (
     INJECTED_TAG,
@@ -34,6 +28,12 @@ from tests.notebook_runner import (
     parameters_index,
     read,
     tags,
+)
+from tests.workbook_headers import (
+    ALLOCATION_HEADERS,
+    COMPLIANCE_HEADERS,
+    SUMMARY_LABEL_HEADERS,
+    diff_headers,
 )
 
 PLANNER = NOTEBOOKS / "01_planner_quickstart.ipynb"

@@ -58,11 +58,7 @@ def survivors_of_sigkill(argv: list[str]) -> list[int]:
             proc.communicate()
 
 
-# The four commands cost about 3 s each on 2 cores: the main job's pool runs by default, the
-# three others (same factory, see test_every_pool_comes_from_govsim_parallel) with -m slow.
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=() if name.startswith("YearPool") else pytest.mark.slow)
-    for name in COMMANDS])
+@pytest.mark.parametrize("name", list(COMMANDS))
 def test_no_worker_outlives_a_killed_parent(tmp_path: Path, name: str) -> None:
     argv = [a.replace("{tmp}", str(tmp_path)) for a in COMMANDS[name]]
     assert survivors_of_sigkill(argv) == [], f"{name}: processes outlived their parent"

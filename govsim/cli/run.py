@@ -8,6 +8,7 @@ the scenario content and options recorded in its manifest.
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -127,7 +128,8 @@ def _print_summary(result: RunResult, scenario: Scenario, folder: Path) -> None:
         comp = tables.compliance
         failures = int(((comp["year"] == year) & (comp["status"] == "fail")).sum())
         conv = tables.convergence[tables.convergence["year"] == year]
-        table.add_row(str(year), wan(spend), caps.get(year, "–"), f"{social:.0%}",
+        share = f"{social:.0%}" if not math.isnan(social) else "–"
+        table.add_row(str(year), wan(spend), caps.get(year, "–"), share,
                       f"{short['shortfall'].sum():,.1f}", f"{coverage:.1%}", f"{p90:.1f}",
                       str(failures), "yes" if bool(conv["converged"].iloc[0]) else "no")
     console.print(table)
@@ -145,8 +147,9 @@ def _relief_use(compliance: pd.DataFrame) -> dict[int, str]:
     rows = compliance[(compliance["rule"] == "relief-cap") & compliance["year"].notna()]
     out = {}
     for year, part in rows.groupby("year"):
-        share = part["value"].astype(float).sum() / part["limit"].astype(float).sum()
-        out[int(year)] = f"{share:.0%}"
+        limit = part["limit"].astype(float).sum()
+        if limit > 0:  # without a cap the use of it cannot be computed: shown as missing
+            out[int(year)] = f"{part['value'].astype(float).sum() / limit:.0%}"
     return out
 
 
