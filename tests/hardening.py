@@ -31,12 +31,17 @@ def deadline(seconds: float, what: str = "the call") -> Iterator[None]:
         raise HangError(f"{what} ran longer than {seconds} s (a hang?)")
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # pytest-timeout may have its own alarm running: put it back afterwards, less the time used
+    outer, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
+    started = time.monotonic()
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if outer > 0:
+            signal.setitimer(signal.ITIMER_REAL,
+                             max(0.001, outer - (time.monotonic() - started)))
 
 
 def govsim(*args: str, cwd: Path | None = None, timeout: float = 120,

@@ -147,6 +147,17 @@ def _leaves(node: Any, path: tuple = ()) -> list[tuple]:
 
 
 LEAVES = [p for p in _leaves(TINY_DATA) if p]
+
+
+def edited(data: dict[str, Any], edits: list[tuple[tuple, Any]]) -> dict[str, Any]:
+    """A deep copy of ``data`` with the value at each path replaced."""
+    data = copy.deepcopy(data)
+    for path, value in edits:
+        node = data
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = value
+    return data
 DATA_VALUES = st.one_of(st.sampled_from([math.inf, -math.inf, math.nan, 1e308, 1e-300, -1, 0,
                                          True, False, None, "", [], {}, 10**19, 2**64, 1e18]),
                         st.floats(), st.integers(), st.text(max_size=5))
@@ -155,12 +166,7 @@ DATA_VALUES = st.one_of(st.sampled_from([math.inf, -math.inf, math.nan, 1e308, 1
 @fuzz(40)
 @given(st.lists(st.tuples(st.sampled_from(LEAVES), DATA_VALUES), min_size=1, max_size=3))
 def test_corrupted_scenario_data(edits: list[tuple[tuple, Any]]) -> None:
-    data = copy.deepcopy(TINY_DATA)
-    for path, value in edits:
-        node = data
-        for key in path[:-1]:
-            node = node[key]
-        node[path[-1]] = value
+    data = edited(TINY_DATA, edits)
     try:
         with deadline(10, "validating corrupted data"):
             scenario = Scenario.from_dict(data)
@@ -222,12 +228,7 @@ MANIFEST_LEAVES = [p for p in _leaves(MANIFEST) if p]
 @given(st.lists(st.tuples(st.sampled_from(MANIFEST_LEAVES), DATA_VALUES), min_size=1,
                 max_size=3), st.booleans())
 def test_corrupted_manifests(edits: list[tuple[tuple, Any]], rehash: bool) -> None:
-    manifest = copy.deepcopy(MANIFEST)
-    for path, value in edits:
-        node = manifest
-        for key in path[:-1]:
-            node = node[key]
-        node[path[-1]] = value
+    manifest = edited(MANIFEST, edits)
     if rehash and isinstance(manifest.get("options"), dict):
         manifest["replay_hash"] = replay_hash(str(manifest["scenario"].get("content_hash")),
                                               manifest["options"])

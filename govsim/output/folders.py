@@ -65,8 +65,10 @@ KINDS: dict[str, str] = {
 }
 #: A manifest larger than this is not govsim's (the largest real ones are a few hundred kB).
 MAX_MANIFEST_BYTES = 64 << 20
-#: The file a sweep folder is recognised by.
+#: The file a sweep folder is recognised by, and every name a sweep writes into its folder.
 SWEEP_STORE = "sweep.duckdb"
+SWEEP_FILES = frozenset({SWEEP_STORE, f"{SWEEP_STORE}.wal", "runs.log", MANIFEST, "sweep.toml",
+                         "analysis", "export"})
 
 
 def prepare_folder(path: str | Path, kind: str, *, overwrite: bool = False,
@@ -333,7 +335,11 @@ def _check_sweep(path: Path, flag: str) -> None:
     if store.is_symlink():
         raise OutputExistsError(f"{flag} {path}: {SWEEP_STORE} is a symbolic link; govsim "
                                 "does not write through links")
-    if not store.is_file() or kind not in (None, "sweep"):
+    with os.scandir(path) as entries:
+        names = {e.name for e in entries if not STAGING_PATTERN.match(e.name)}
+    # a sweep stopped before its store was created holds only sweep files
+    only_sweep_files = names <= SWEEP_FILES
+    if not (store.is_file() or only_sweep_files) or kind not in (None, "sweep"):
         what = f"a govsim {KINDS[kind]}" if kind in KINDS and kind != "sweep" else \
             "files govsim did not write"
         raise OutputExistsError(f"{flag} {path} is not empty and holds {what}, not a sweep; "
