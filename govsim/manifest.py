@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["KEY_PACKAGES", "command_line", "package_versions", "scenario_record", "utc_now"]
 
 #: Packages whose versions change results or outputs.
-KEY_PACKAGES = ("govsim", "simpy", "pulp", "highspy", "numpy", "pandas", "matplotlib",
+KEY_PACKAGES = ("govsim", "simpy", "numba", "pulp", "highspy", "numpy", "pandas", "matplotlib",
                 "pydantic", "duckdb", "salib", "dask", "openpyxl")
 
 

@@ -9,8 +9,8 @@ from rich.console import Console
 
 from govsim.errors import GovsimError, ScenarioError
 
-__all__ = ["add_run_options", "add_scenario_argument", "console", "console_err", "print_error",
-           "wan"]
+__all__ = ["add_engine_option", "add_run_options", "add_scenario_argument", "console",
+           "console_err", "print_error", "wan"]
 
 console = Console(highlight=False)
 console_err = Console(stderr=True, highlight=False)
@@ -48,6 +48,15 @@ def add_run_options(parser: argparse.ArgumentParser, defaults_from: str = "the s
     parser.add_argument("--solver", choices=SOLVERS, default="cbc", help="LP solver")
     parser.add_argument("--objective", choices=("max_coverage", "min_cost"), default=None,
                         help="allocation objective (default: the scenario's)")
+
+
+def add_engine_option(parser: argparse.ArgumentParser, default: str = "compiled") -> None:
+    """``--engine compiled|simpy``: which simulation engine runs the pools (results identical)."""
+    from govsim.sim.engine import ENGINES  # late: keeps `govsim --help` light
+
+    parser.add_argument("--engine", choices=ENGINES, default=None,
+                        help=f"simulation engine: compiled (numba, fast) or simpy (the "
+                        f"reference); both give identical results (default: {default})")
 
 
 def print_error(exc: GovsimError) -> None:

@@ -15,7 +15,13 @@ import pandas as pd
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from govsim.cli._common import add_run_options, add_scenario_argument, console, wan
+from govsim.cli._common import (
+    add_engine_option,
+    add_run_options,
+    add_scenario_argument,
+    console,
+    wan,
+)
 from govsim.pipeline import RunError, RunResult, replay_options, run
 from govsim.scenario import Scenario, load_scenario
 
@@ -45,6 +51,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--replay", type=Path, default=None, metavar="MANIFEST",
                         help="re-run a past run from its manifest.json (same scenario content, "
                         "seed and options)")
+    add_engine_option(parser, default="compiled; with --replay, the manifest's")
     parser.set_defaults(func=run_command)
 
 
@@ -57,6 +64,8 @@ def run_command(args: argparse.Namespace) -> int:
         scenario = load_scenario(args.scenario)
         kwargs = {"years": args.years, "replications": args.replications, "seed": args.seed,
                   "rounds": args.rounds, "solver": args.solver, "objective": args.objective}
+    if args.engine is not None:  # results do not depend on it: a replay may switch engines
+        kwargs["engine"] = args.engine
     for warning in scenario.warnings:
         console.print(f"warning: {warning.format()}", style="yellow", markup=False)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),

@@ -9,6 +9,7 @@ and ``metrics`` (the metric names a sweep file may keep). The library does the w
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import shlex
 from pathlib import Path
@@ -24,7 +25,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from govsim.cli._common import console, console_err
+from govsim.cli._common import add_engine_option, console, console_err
 from govsim.sweep import (
     METRICS,
     SweepError,
@@ -68,6 +69,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--retry-failed", action="store_true",
                      help="run the stored failed runs again")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_engine_option(run, default="the sweep file's engine, else compiled")
     run.set_defaults(func=_run)
 
     ana = commands.add_parser("analyze", help="Sobol' or Morris sensitivity indices",
@@ -109,6 +111,9 @@ def _help(parser: argparse.ArgumentParser) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     spec = load_sweep_spec(args.file)
+    if args.engine is not None:  # not part of the spec hash: a sweep may resume on either
+        spec = dataclasses.replace(spec, header=spec.header.model_copy(
+            update={"engine": args.engine}))
     executor, workers = "local", args.workers
     if args.dask_local is not None:
         executor, workers = "dask", args.dask_local
@@ -128,6 +133,7 @@ def _run(args: argparse.Namespace) -> int:
                         ("--scheduler", args.scheduler)):
         command += [flag, str(value)] if value is not None else []
     command += ["--retry-failed"] if args.retry_failed else []
+    command += ["--engine", args.engine] if args.engine else []
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("runs · [red]{task.fields[failed]} failed[/red] · "
                           "{task.fields[rate]} · ETA {task.fields[eta]}"),

@@ -133,7 +133,7 @@ def compare(scenario: Scenario | str | Path, options: Sequence[Option | str], *,
             rounds: int | None = None, solver: str = "cbc", objective: str | None = None,
             workers: int | None = None, progress: Callable[[int, int], None] | None = None,
             runner: Runner | None = None, title_zh: str = "",
-            title_en: str = "") -> Comparison:
+            title_en: str = "", engine: str = "compiled") -> Comparison:
     """Run every option through the pipeline on common random numbers and compare them.
 
     Parameters
@@ -155,6 +155,8 @@ def compare(scenario: Scenario | str | Path, options: Sequence[Option | str], *,
         ``progress(done, total)`` after each finished option.
     runner : callable, optional
         Stand-in for :func:`govsim.pipeline.run` (same signature; picklable for workers > 1).
+    engine : {"compiled", "simpy"}
+        Simulation engine, passed to the runner; results do not depend on it.
 
     Returns
     -------
@@ -184,7 +186,7 @@ def compare(scenario: Scenario | str | Path, options: Sequence[Option | str], *,
                 "replications": header.replications if replications is None
                 else int(replications),
                 "seed": header.seed if seed is None else int(seed),
-                "rounds": rounds, "solver": solver, "objective": objective}
+                "rounds": rounds, "solver": solver, "objective": objective, "engine": engine}
     bad = [f"{k} = {settings[k]}" for k in ("years", "replications") if settings[k] < 1]
     if settings["seed"] < 0:
         bad.append(f"seed = {settings['seed']}")

@@ -20,7 +20,8 @@ from types import TracebackType
 import pandas as pd
 
 from govsim.scenario import Scenario
-from govsim.sim.year import State, YearResult, simulate_year
+from govsim.sim.engine import DEFAULT_ENGINE
+from govsim.sim.year import State, YearResult, check_engine_option, simulate_year
 
 __all__ = ["YearPool"]
 
@@ -34,9 +35,14 @@ class YearPool:
         Worker processes (``None``: all cores, 1: serial in this process).
     replications
         The most tasks run at once (no more workers than that are started).
+    engine
+        The pool engine, ``compiled`` (default) or ``simpy`` (the reference).
     """
 
-    def __init__(self, workers: int | None, replications: int) -> None:
+    def __init__(self, workers: int | None, replications: int,
+                 engine: str = DEFAULT_ENGINE) -> None:
+        check_engine_option(engine)
+        self.engine = engine
         cores = os.cpu_count() or 1
         wanted = cores if workers is None else max(1, int(workers))
         self.workers = max(1, min(wanted, replications))
@@ -62,12 +68,13 @@ class YearPool:
         results: list[tuple[YearResult, State] | None] = [None] * len(states)
         if not self._executors:
             for r, state in enumerate(states):
-                results[r] = simulate_year(scenario, year, capacities, state, seed, r)
+                results[r] = simulate_year(scenario, year, capacities, state, seed, r,
+                                           engine=self.engine)
                 if on_done is not None:
                     on_done()
         else:
             futures = {self._executors[r % len(self._executors)].submit(
-                simulate_year, scenario, year, capacities, state, seed, r): r
+                simulate_year, scenario, year, capacities, state, seed, r, engine=self.engine): r
                 for r, state in enumerate(states)}
             for future in as_completed(futures):
                 results[futures[future]] = future.result()
