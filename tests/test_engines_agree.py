@@ -30,7 +30,7 @@ DISTRIBUTIONS = ("fixed", "exponential", "lognormal", "gamma")
 @st.composite
 def pool_specs(draw: st.DrawFn) -> PoolSpec:
     horizon = draw(st.sampled_from([24.0, 60.0, 100.0, 250.0]))
-    times = draw(st.sampled_from(["continuous", "grid", "distinct grid"]))
+    times = draw(st.sampled_from(["continuous", "grid", "distinct grid", "at samples"]))
     step = draw(st.sampled_from([0.25, 0.5, 1.0, 2.0, 4.0]))
     seed = draw(st.integers(0, 2**32 - 1))
     rng = np.random.default_rng(seed)
@@ -40,6 +40,11 @@ def pool_specs(draw: st.DrawFn) -> PoolSpec:
         arrivals = np.sort(rng.choice(grid, n))
     elif times == "distinct grid":  # ties with samples and slots, not between arrivals
         arrivals = np.sort(rng.choice(grid, min(n, len(grid)), replace=False))
+    elif times == "at samples":  # sparse arrivals at the daily samples' instants
+        samples = np.arange(4.0, horizon, 8.0)
+        arrivals = np.sort(np.concatenate([
+            rng.choice(samples, min(n // 4, len(samples)), replace=False),
+            rng.random(n // 8) * horizon]))
     else:
         arrivals = np.sort(rng.random(n) * horizon)
     n = len(arrivals)
@@ -174,6 +179,29 @@ def test_patience_running_out_as_a_worker_frees_up(engine: str) -> None:
     assert (log.case.tolist(), log.abandoned.tolist()) == ([0, 1], [])
     assert log.start.tolist() == [0.0, 4.0]
     assert log.queue.tolist() == [1, 0, 0, 0, 0]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_patience_and_hand_over_at_one_instant_follow_the_older_timer(engine: str) -> None:
+    """A token frees at 5 h exactly as a waiting case's patience runs out (rule 4).
+
+    Served: the token's completion timer was set at 1 h, the patience timer at 2 h, so the put
+    comes first. Abandons: the completion timer was set at 3 h (when case 1 started), after
+    case 2's patience timer (2 h). The FIFO kernel cannot tell these apart from the times alone
+    and must hand both to the event loop.
+    """
+    one = [Slot("w", "public", 1.0, 1.0)]
+    served = hand_spec([1.0, 2.0], [4.0, 1.0], one, patience=[100.0, 3.0])
+    abandons = hand_spec([1.0, 1.5, 2.0], [2.0, 2.0, 1.0], one, patience=[100.0, 100.0, 3.0])
+    log = pool_log(served, engine)
+    assert (log.case.tolist(), log.start.tolist(), log.abandoned.tolist()) == (
+        [0, 1], [1.0, 5.0], [])
+    log = pool_log(abandons, engine)
+    assert (log.case.tolist(), log.start.tolist(), log.abandoned.tolist()) == (
+        [0, 1], [1.0, 3.0], [2])
+    for spec in (served, abandons):
+        with pytest.raises(RuntimeError, match="cannot decide"):
+            compiled_log(spec, kernel="fifo")
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -66,11 +66,11 @@ def compiled_log(spec: PoolSpec, kernel: str = "auto") -> PoolLog:
     horizon = float(spec.hours_per_year)
     if kernel != "events" and _fifo_applies(plans):
         tokens, free = _initial_tokens(plans, first)
-        leave = np.array([np.inf if p.leave_hours is None else p.leave_hours for p in plans],
-                         dtype=float)
+        leave = np.repeat(np.array([np.inf if p.leave_hours is None else p.leave_hours
+                                    for p in plans], dtype=float), counts)
         ok, case, start, slot, hours, abandoned, queue = fifo_kernel(
-            horizon, gaps, n_carried, work, patience, impatient, token_slot, token_inv,
-            tokens, free, leave, monitor, MONITOR_FIRST_HOURS, MONITOR_INTERVAL_HOURS)
+            horizon, gaps, n_carried, work, patience, impatient, token_slot, token_inv, leave,
+            tokens, free, monitor, MONITOR_FIRST_HOURS, MONITOR_INTERVAL_HOURS)
         if ok:
             return PoolLog(case, start, slot, hours, abandoned, queue)
     if kernel == "fifo":

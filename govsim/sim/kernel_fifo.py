@@ -41,12 +41,13 @@ __all__ = ["fifo_kernel"]
 
 @njit
 def fifo_kernel(horizon, gaps, n_carried, work, patience, impatient, token_slot, token_inv,
-                init_token, init_free, slot_leave, monitor, monitor_first,
+                token_leave, init_token, init_free, monitor, monitor_first,
                 monitor_step):  # pragma: no cover - compiled
     """The recurrence; returns ``(ok, case, start, slot, hours, abandoned, queue)``.
 
-    ``init_token``/``init_free``: the tokens in the order they become free at first (present
-    ones with free time −∞, then joining ones at their join time). ``ok`` is false when
+    ``token_leave``: when each token's slot leaves (∞ if never). ``init_token``/``init_free``:
+    the tokens in the order they become free at first (present ones with free time −∞, then
+    joining ones at their join time). ``ok`` is false when
     simultaneous events make the order matter; the rest is then incomplete.
     """
     inf = np.inf
@@ -62,7 +63,6 @@ def fifo_kernel(horizon, gaps, n_carried, work, patience, impatient, token_slot,
         hn = heap_push(ft, fs, fk, hn, init_free[r], r, init_token[r])
     seq = n_init
 
-    clock = np.empty(n_cases, np.float64)
     s_case = np.empty(n_cases, np.int64)
     s_start = np.empty(n_cases, np.float64)
     s_slot = np.empty(n_cases, np.int64)
@@ -86,7 +86,6 @@ def fifo_kernel(horizon, gaps, n_carried, work, patience, impatient, token_slot,
             if a >= horizon:  # this case and all later ones arrive after the year
                 arrived = i
                 break
-        clock[i] = a
         d = a + patience[i] if impatient else inf
         served = False
         while hn > 0:
@@ -97,7 +96,7 @@ def fifo_kernel(horizon, gaps, n_carried, work, patience, impatient, token_slot,
             h = a if a > f else f
             if h >= horizon:
                 break
-            leave = slot_leave[token_slot[k]]
+            leave = token_leave[k]
             if h >= leave:
                 if h == leave:
                     return False, empty, s_start[:0], empty, s_hours[:0], empty, empty
@@ -129,19 +128,22 @@ def fifo_kernel(horizon, gaps, n_carried, work, patience, impatient, token_slot,
     order = np.argsort(ab_time[:nab], kind="mergesort")
     abandoned = ab_case[:nab][order]
     ab_sorted = ab_time[:nab][order]
-    if monitor:
+    if monitor:  # the arrival clock again (carried cases at 0), merged with the samples
         pa = 0
         ph = 0
         pd = 0
+        clock = 0.0 if n_carried > 0 or arrived == 0 else 0.0 + gaps[0]  # case pa's
         t = 0.0 + monitor_first
         while t < horizon:
-            while pa < arrived and clock[pa] < t:
+            while pa < arrived and clock < t:
                 pa += 1
+                if pa >= n_carried and pa < arrived:
+                    clock = clock + gaps[pa - n_carried]
             while ph < ns and s_start[ph] < t:
                 ph += 1
             while pd < nab and ab_sorted[pd] < t:
                 pd += 1
-            if ((pa < arrived and clock[pa] == t) or (ph < ns and s_start[ph] == t)
+            if ((pa < arrived and clock == t) or (ph < ns and s_start[ph] == t)
                     or (pd < nab and ab_sorted[pd] == t)):
                 return False, empty, s_start[:0], empty, s_hours[:0], empty, empty
             queue[nq] = pa - ph - pd
