@@ -165,7 +165,7 @@ def events_kernel(horizon, gaps, n_carried, work, patience, impatient, token_slo
     s_slot = np.empty(n_cases, np.int64)
     s_hours = np.empty(n_cases, np.float64)
     ns = 0
-    ab = np.empty(n_cases, np.int64)
+    ab = np.empty(n_cases if impatient else 0, np.int64)
     nab = 0
     queue = np.empty(int(horizon / monitor_step) + 2, np.int64)
     nq = 0

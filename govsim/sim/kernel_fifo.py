@@ -68,8 +68,8 @@ def fifo_kernel(horizon, gaps, n_carried, work, patience, impatient, token_slot,
     s_slot = np.empty(n_cases, np.int64)
     s_hours = np.empty(n_cases, np.float64)
     ns = 0
-    ab_case = np.empty(n_cases, np.int64)
-    ab_time = np.empty(n_cases, np.float64)
+    ab_case = np.empty(n_cases if impatient else 0, np.int64)
+    ab_time = np.empty(n_cases if impatient else 0, np.float64)
     nab = 0
     queue = np.empty(int(horizon / monitor_step) + 2, np.int64)
     nq = 0

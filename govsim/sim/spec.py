@@ -205,21 +205,22 @@ def check_spec(spec: PoolSpec) -> None:
         raise ValueError(f"hours_per_year must be finite and > 0, got {horizon!r}")
     if not (math.isfinite(spec.efficiency) and spec.efficiency > 0):
         raise ValueError(f"efficiency must be finite and > 0, got {spec.efficiency!r}")
+    from govsim.sim.kernel_shared import finite_at_least, not_below, sorted_within
+
     arrivals = np.asarray(spec.arrival_hours, dtype=float)
-    if len(arrivals) and not (np.isfinite(arrivals).all() and arrivals[0] >= 0
-                              and arrivals[-1] < horizon and (np.diff(arrivals) >= 0).all()):
+    if not sorted_within(arrivals, 0.0, float(horizon)):
         raise ValueError("arrival_hours must be sorted, finite and inside [0, hours_per_year)")
     carried = np.asarray(spec.carried_ages, dtype=float)
-    if not (np.isfinite(carried).all() and (carried >= 0).all()):
+    if not finite_at_least(carried, 0.0):
         raise ValueError("carried_ages must be finite and >= 0")
     cases = len(arrivals) + len(carried)
     work = np.asarray(spec.work_hours, dtype=float)
-    if len(work) != cases or not (np.isfinite(work).all() and (work >= 0).all()):
+    if len(work) != cases or not finite_at_least(work, 0.0):
         raise ValueError(f"work_hours must hold {cases} finite values >= 0, one per case "
                          f"(carried first)")
     if spec.patience_hours is not None:
         patience = np.asarray(spec.patience_hours, dtype=float)
-        if len(patience) != cases or np.isnan(patience).any() or (patience < 0).any():
+        if len(patience) != cases or not not_below(patience, 0.0):
             raise ValueError(f"patience_hours must hold {cases} values >= 0, one per case")
     for k, slot in enumerate(spec.slots):
         if not (math.isfinite(slot.fte) and slot.fte >= 0):
@@ -270,9 +271,9 @@ def summarise_log(spec: PoolSpec, log: PoolLog) -> PoolOutcome:
     the year began); a served case's satisfaction is its slot's quality less the penalty per
     hour waited beyond the target, within [0, 1]; it is timely if it waited at most the target;
     busy hours are cut at the year's end; a slot is available for its tokens × the hours it is
-    present. The per-case arithmetic is compiled (:mod:`govsim.sim.kernel_summary`).
+    present. The per-case arithmetic is compiled (:mod:`govsim.sim.kernel_shared`).
     """
-    from govsim.sim.kernel_summary import log_totals  # late: numba loads on first use only
+    from govsim.sim.kernel_shared import log_totals  # late: numba loads on first use only
 
     horizon = float(spec.hours_per_year)
     arrival_all = np.concatenate([-np.asarray(spec.carried_ages, dtype=float),

@@ -1,10 +1,12 @@
-"""The per-case arithmetic of :func:`govsim.sim.spec.summarise_log`, compiled.
+"""Compiled arithmetic both engines share: input checks and the summary of a pool's log.
 
-One pass over the served log gives each slot's served cases, satisfaction sum, timely cases
-and busy hours and the pool's wait sum; the 90th-percentile wait is NumPy's default ("linear")
-quantile, computed by partition; the backlog is the ages of cases neither served nor abandoned,
-oldest first. Both engines' logs go through this same code, so their outcomes can only differ
-if their logs do. Units: clock hours.
+The checks of :func:`~govsim.sim.spec.check_spec` are single passes over a spec's arrays. For
+:func:`~govsim.sim.spec.summarise_log`, one pass over the served log gives each slot's served
+cases, satisfaction sum, timely cases and busy hours and the pool's wait sum; the
+90th-percentile wait is NumPy's default ("linear") quantile, computed by partition; the backlog
+is the ages of cases neither served nor abandoned, oldest first. Both engines' logs go through
+this same code, so their outcomes can only differ if their logs do. Units: clock hours.
+(numba compiles no generator expressions, hence the explicit loops.)
 """
 
 from __future__ import annotations
@@ -13,10 +15,39 @@ import numpy as np
 
 from govsim.sim.jit import njit
 
-__all__ = ["QUANTILE", "log_totals"]
+__all__ = ["QUANTILE", "finite_at_least", "log_totals", "not_below", "sorted_within"]
 
 #: The wait quantile reported (``wait_p90``).
 QUANTILE = 0.9
+
+
+@njit
+def sorted_within(values, low, high):  # pragma: no cover - compiled
+    """Whether ``values`` are non-decreasing, finite and inside ``[low, high)``."""
+    previous = low
+    for v in values:
+        if not (v >= previous and v < high):  # false for NaN
+            return False
+        previous = v
+    return True
+
+
+@njit
+def finite_at_least(values, low):  # pragma: no cover - compiled
+    """Whether every value is finite and ``>= low``."""
+    for v in values:  # noqa: SIM110
+        if not (v >= low and v < np.inf):
+            return False
+    return True
+
+
+@njit
+def not_below(values, low):  # pragma: no cover - compiled
+    """Whether every value is ``>= low`` (infinity allowed, NaN not)."""
+    for v in values:  # noqa: SIM110
+        if not v >= low:
+            return False
+    return True
 
 
 @njit
