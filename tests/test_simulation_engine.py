@@ -151,3 +151,13 @@ def test_cache_goes_somewhere_writable(monkeypatch: pytest.MonkeyPatch, tmp_path
     monkeypatch.delenv("NUMBA_CACHE_DIR")
     monkeypatch.setattr(jit, "_writable", lambda folder: True)
     assert jit._choose_cache_dir() is None  # beside the source, numba's own default
+
+
+def test_workers_start_only_when_the_work_is_worth_it() -> None:
+    from govsim.sim.pool import auto_workers
+
+    guangan = govsim.load_scenario("guangan")
+    # about 500,000 cases a year: 5 replications take the compiled engine well under a second
+    assert auto_workers(guangan, 2025, 5, "compiled", cores=2) == 1
+    assert auto_workers(guangan, 2025, 5, "simpy", cores=2) == 2
+    assert auto_workers(guangan, 2025, 1, "simpy", cores=2) == 1  # one replication: one task

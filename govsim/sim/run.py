@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import math
 import multiprocessing
-import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ import pandas as pd
 from govsim.scenario import Scenario
 from govsim.sim.contracts import CONTRACT_EVENT_COLUMNS
 from govsim.sim.engine import DEFAULT_ENGINE
+from govsim.sim.pool import auto_workers
 from govsim.sim.year import (
     KPI_COLUMNS,
     PROVIDER_COLUMNS,
@@ -121,7 +121,8 @@ def simulate(scenario: Scenario, years: int | None = None, replications: int | N
         least one row (zero-FTE rows for a year without purchases). ``None`` runs the baseline
         staffing.
     workers : int, optional
-        Worker processes (``None``: all cores; ``1``: serial in this process). Results do not
+        Worker processes (``None``: all cores if the work is worth starting them for, see
+        :func:`govsim.sim.pool.auto_workers`; ``1``: serial in this process). Results do not
         depend on it.
     progress : callable, optional
         ``progress(done, total)`` after each finished replication-year (in parallel runs, after
@@ -151,7 +152,10 @@ def simulate(scenario: Scenario, years: int | None = None, replications: int | N
                               f"{n_years}, {n_reps}, {root})")
     plan_years = tuple(range(header.base_year, header.base_year + n_years))
     by_year = _capacities_by_year(capacities, plan_years)
-    n_workers = min(n_reps, os.cpu_count() or 1) if workers is None else max(1, int(workers))
+    if workers is None:
+        n_workers = auto_workers(scenario, plan_years[0], n_reps * n_years, engine)
+    else:
+        n_workers = min(max(1, int(workers)), n_reps)
     n_workers = min(n_workers, n_reps)
     total = n_reps * n_years
     outputs: list[_Tables | None] = [None] * n_reps
