@@ -161,3 +161,25 @@ def test_workers_start_only_when_the_work_is_worth_it() -> None:
     assert auto_workers(guangan, 2025, 5, "compiled", cores=2) == 1
     assert auto_workers(guangan, 2025, 5, "simpy", cores=2) == 2
     assert auto_workers(guangan, 2025, 1, "simpy", cores=2) == 1  # one replication: one task
+
+
+def test_sweep_engine_is_a_run_option_not_part_of_the_sweep(tmp_path: Path) -> None:
+    """``[sweep] engine`` reaches every run; it is not in the spec hash, so a sweep may resume
+    on the other engine (the runs are identical)."""
+    from govsim.sweep import load_sweep_spec, run_sweep
+    from govsim.sweep.runner import run_context
+
+    text = (Path(__file__).parents[1] / "scenarios" / "sweeps" / "tiny.toml").read_text(
+        encoding="utf-8")
+    text = text.replace("[sampler]", 'engine = "simpy"\n\n[sampler]')
+    for old, new in (("points = 8", "points = 2"), ("years = 2", "years = 1"),
+                     ("replications = 2", "replications = 1")):
+        text = text.replace(old, new)
+    spec = load_sweep_spec(text)
+    default = load_sweep_spec(text.replace('engine = "simpy"\n', ""))
+    assert "engine" not in default.text
+    assert spec.header.engine == "simpy" and default.header.engine == "compiled"
+    assert run_context(spec).engine == "simpy"
+    assert spec.spec_hash() == default.spec_hash()
+    runs = run_sweep(spec, tmp_path / "sweep", workers=1).runs
+    assert len(runs) == 12 and (runs["status"] == "ok").all()
