@@ -183,3 +183,16 @@ def test_sweep_engine_is_a_run_option_not_part_of_the_sweep(tmp_path: Path) -> N
     assert spec.spec_hash() == default.spec_hash()
     runs = run_sweep(spec, tmp_path / "sweep", workers=1).runs
     assert len(runs) == 12 and (runs["status"] == "ok").all()
+
+
+def test_compare_passes_the_engine_to_every_run(tiny: govsim.Scenario) -> None:
+    seen = []
+
+    def runner(scenario: govsim.Scenario, **kwargs: object) -> object:
+        seen.append(kwargs["engine"])
+        raise RuntimeError("stop here")
+
+    with pytest.raises(RuntimeError, match="stop here"):
+        govsim.compare(tiny, ["base:", "cap4: policy.relief_cap_share=0.04"], years=1,
+                       replications=1, workers=1, runner=runner, engine="simpy")
+    assert seen == ["simpy"]

@@ -2,7 +2,7 @@
 
 Importing this module imports numba (about 0.4 s), so only the compiled engine imports it, on
 first use. Compiled functions are cached on disk (``cache=True``): the first process compiles
-(a few seconds), later ones — spawned workers, Dask workers, the next run — load the machine
+(about 10 s for all kernels), later ones — spawned workers, Dask workers, the next run — load the machine
 code. The cache goes to ``$NUMBA_CACHE_DIR`` if that is set; else beside the source
 (``govsim/sim/__pycache__``) if that is writable; else to ``$XDG_CACHE_HOME/govsim/numba``
 (``~/.cache/govsim/numba``); else to ``govsim-numba-<uid>`` in the temporary directory. The

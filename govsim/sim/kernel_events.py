@@ -12,11 +12,12 @@ SimPy (4.1, ``simpy/core.py``) keeps one heap of ``(time, priority, id)``: proce
 URGENT (0), everything else NORMAL (1), and ``id`` counts up as events are *scheduled*, so
 simultaneous events of one priority run first scheduled, first processed. Times are sums
 ``now + delay`` in floating point; the kernel forms the same sums (arrival clock = previous
-arrival + gap, ``np.diff`` of the arrival times, exactly as the reference's source process does),
-so "simultaneous" means the same float in both. The kernel keeps
+arrival + gap, :func:`~govsim.sim.spec.arrival_gaps`, exactly as the reference's source process
+does), so "simultaneous" means the same float in both. The kernel keeps
 
-* a binary heap of *timeouts* (next arrival, service completions, patience, daily sample,
-  a slot joining or leaving) ordered by ``(time, sequence number)``;
+* the pending timeouts — service completions, patience, a slot joining or leaving in a binary
+  heap; the arrival source's and the daily sampler's (one each) beside it — ordered by
+  ``(time, sequence number)``;
 * for the current instant, a FIFO of URGENT events (case processes starting) and a FIFO of
   NORMAL zero-delay events (a store get or put taking effect, a patience condition firing, a
   timeout whose delay is 0 or vanishes in rounding).

@@ -22,12 +22,15 @@ abandoned before ``t``; abandonments are logged in the order of their deadlines 
 order), as SimPy processes them.
 
 This equals SimPy's event order (:mod:`govsim.sim.kernel_events`, rules 1–7) as long as no two
-events that could be ordered either way fall on the same instant. The kernel checks every place
-where that could happen — an arrival at the instant a token frees, two arrivals at one instant,
-a hand-over at the instant a slot leaves or a patience runs out, anything at the instant of a
-daily sample — and returns ``ok = False`` at the first one; :func:`govsim.sim.kernel.compiled_log`
-then runs the exact event loop instead. With continuous random times that never happens in
-practice; with fixed service times and whole hours it can. Units: clock hours.
+events that could be ordered either way fall on the same instant. The kernel checks where that
+could happen and returns ``ok = False`` at the first one: a hand-over at the instant a waiting
+case's patience runs out (which comes first depends on which timer was set first) and anything
+at the instant of a daily sample; and, conservatively, a hand-over at the instant a slot leaves,
+a token freeing as a case arrives and two arrivals at one instant (there the order does not
+change the outcome — the property test agrees — but the argument is not worth the risk).
+:func:`govsim.sim.kernel.compiled_log` then runs the exact event loop instead. With continuous
+random times this practically never happens; with fixed service times and whole hours it can.
+Units: clock hours.
 """
 
 from __future__ import annotations
