@@ -2,12 +2,12 @@
 
 Importing this module imports numba (about 0.4 s), so only the compiled engine imports it, on
 first use. Compiled functions are cached on disk (``cache=True``): the first process compiles
-(about 10 s for all kernels), later ones — spawned workers, Dask workers, the next run — load the machine
-code. The cache goes to ``$NUMBA_CACHE_DIR`` if that is set; else beside the source
-(``govsim/sim/__pycache__``) if that is writable; else to ``$XDG_CACHE_HOME/govsim/numba``
-(``~/.cache/govsim/numba``); else to ``govsim-numba-<uid>`` in the temporary directory. The
-choice is made before numba is imported and exported as ``NUMBA_CACHE_DIR``, so processes
-started later inherit it.
+(about 10 s for all kernels), later ones — spawned workers, Dask workers, the next run — load
+the machine code (about 0.5 s). The cache goes to ``$NUMBA_CACHE_DIR`` if that is set; else
+beside the source (``govsim/sim/__pycache__``) if that is writable; else to
+``$XDG_CACHE_HOME/govsim/numba`` (``~/.cache/govsim/numba``); else to ``govsim-numba-<uid>`` in
+the temporary directory. The choice is made before numba is imported and exported as
+``NUMBA_CACHE_DIR``, so processes started later inherit it.
 
 The heap orders entries by ``(time, sequence number)`` (both engines' order of simultaneous
 timeouts: first scheduled, first processed) and carries a kind and an argument with each.
