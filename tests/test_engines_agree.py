@@ -122,6 +122,14 @@ def test_compiled_engine_logs_what_simpy_logs(spec: PoolSpec) -> None:
     assert_same_outcome(spec)
 
 
+@pytest.mark.slow
+@settings(max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pool_specs())
+def test_compiled_engine_logs_what_simpy_logs_many(spec: PoolSpec) -> None:
+    """The same property on 5,000 specs (``-m slow``)."""
+    test_compiled_engine_logs_what_simpy_logs.hypothesis.inner_test(spec)
+
+
 def random_spec(rng: np.random.Generator, impatient: bool) -> PoolSpec:
     """A pool as a year of the model makes one: continuous random times, several slots."""
     horizon = 1960.0
