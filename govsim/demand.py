@@ -14,6 +14,8 @@ the director item; incumbent contracts add their FTE.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -23,6 +25,7 @@ __all__ = [
     "STAFFING_COLUMNS",
     "annual_cases",
     "baseline_staffing",
+    "baseline_staffing_rows",
     "demand_table",
     "monthly_cases",
 ]
@@ -61,10 +64,16 @@ def baseline_staffing(scenario: Scenario) -> pd.DataFrame:
     ``source`` is ``public`` (establishment caseworkers), ``director`` (child-welfare directors'
     part-time hours) or ``contract`` (incumbent purchase contracts).
     """
+    return pd.DataFrame(baseline_staffing_rows(scenario), columns=STAFFING_COLUMNS)
+
+
+def baseline_staffing_rows(scenario: Scenario) -> list[dict[str, Any]]:
+    """The rows of :func:`baseline_staffing` as dicts (no DataFrame: the simulation reads them
+    once per simulated year)."""
     demand = _demand_hours(scenario, scenario.scenario.base_year)
     hours_per_fte = scenario.scenario.productive_hours_per_fte
     explicit = {(s.county, s.item): s.fte for s in scenario.baseline.public_staff}
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, Any]] = []
     for county in scenario.counties:
         mine = {k: v for k, v in explicit.items() if k[0] == county.id}
         if mine or scenario.baseline.caseworker_assignment == "explicit":
@@ -86,7 +95,7 @@ def baseline_staffing(scenario: Scenario) -> pd.DataFrame:
                      "provider": contract.provider or f"{contract.county}-{contract.item}-"
                                                        f"{contract.provider_type}",
                      "fte": contract.fte})
-    return pd.DataFrame(rows, columns=STAFFING_COLUMNS)
+    return rows
 
 
 def _demand_hours(scenario: Scenario, year: int) -> dict[tuple[str, str], float]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import struct
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Generator
 from typing import Any
@@ -149,6 +150,7 @@ def simpy_log(spec: PoolSpec) -> PoolLog:
 #: Pools remembered by :func:`run_pool_cached` (per process; oldest forgotten first).
 CACHE_SIZE = 4096
 _cache: OrderedDict[bytes, PoolOutcome] = OrderedDict()
+_cache_lock = threading.Lock()
 
 
 def run_pool_cached(spec: PoolSpec, engine: str = DEFAULT_ENGINE) -> PoolOutcome:
@@ -173,14 +175,16 @@ def run_pool_memo(key: bytes, build: Callable[[], PoolSpec],
     them must not be answered from the other one's memo.
     """
     key = engine.encode() + key
-    outcome = _cache.get(key)
-    if outcome is None:
-        outcome = run_pool(build(), engine)
+    with _cache_lock:  # Dask workers may run several tasks in threads
+        outcome = _cache.get(key)
+        if outcome is not None:
+            _cache.move_to_end(key)
+            return outcome
+    outcome = run_pool(build(), engine)
+    with _cache_lock:
         _cache[key] = outcome
         if len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
-    else:
-        _cache.move_to_end(key)
     return outcome
 
 

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from govsim.demand import baseline_staffing, monthly_cases
+from govsim.demand import baseline_staffing_rows, monthly_cases
 from govsim.errors import GovsimError
 from govsim.rng import stream
 from govsim.scenario import Scenario
@@ -247,8 +247,8 @@ def simulate_year(scenario: Scenario, year: int, capacities: pd.DataFrame | None
                 "fte_purchased": sum(p.contract.fte for p in pool_plans),
             })
     log.debug("simulated %s replication %s: %d pools", year, replication, len(kpi_rows))
+    events.sort(key=lambda e: e["day"])  # stable: same-day events keep their order
     contracts_table = pd.DataFrame(events, columns=CONTRACT_EVENT_COLUMNS)
-    contracts_table = contracts_table.sort_values("day", kind="stable").reset_index(drop=True)
     result = YearResult(
         year=year,
         kpis=pd.DataFrame(kpi_rows, columns=KPI_COLUMNS),
@@ -301,13 +301,12 @@ def _wanted(scenario: Scenario, capacities: pd.DataFrame | None, year: int) -> d
 
 def _public_slots(scenario: Scenario) -> dict[tuple[str, str], list[Slot]]:
     """Establishment staff and directors per pool, from the baseline staffing."""
-    staffing = baseline_staffing(scenario)
     slots: dict[tuple[str, str], list[Slot]] = {}
-    for row in staffing.itertuples(index=False):
-        if row.source == "contract" or row.fte <= 0:
+    for row in baseline_staffing_rows(scenario):
+        if row["source"] == "contract" or row["fte"] <= 0:
             continue
-        slots.setdefault((row.county, row.item), []).append(
-            Slot(str(row.provider), str(row.source), float(row.fte), PUBLIC_QUALITY))
+        slots.setdefault((row["county"], row["item"]), []).append(
+            Slot(str(row["provider"]), str(row["source"]), float(row["fte"]), PUBLIC_QUALITY))
     return slots
 
 
