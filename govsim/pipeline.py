@@ -43,7 +43,7 @@ from govsim.policy import check_compliance
 from govsim.report import RunTables, default_run_dir, write_run
 from govsim.scenario import Scenario
 from govsim.sim import State, YearResult, summarise
-from govsim.sim.engine import DEFAULT_ENGINE, ENGINES
+from govsim.sim.engine import DEFAULT_ENGINE, check_engine
 from govsim.sim.pool import YearPool
 
 __all__ = ["PRIOR_FTE_YEARS", "RHO_FLOOR", "RHO_STEP", "RunError", "RunOptions", "RunResult",
@@ -288,8 +288,10 @@ def _options(scenario: Scenario, years: int | None, replications: int | None, se
             raise RunError(f"{name} must be at least 1, got {getattr(options, name)}")
     if options.seed < 0:
         raise RunError(f"seed must be >= 0, got {options.seed}")
-    if options.engine not in ENGINES:
-        raise RunError(f"engine must be one of {', '.join(ENGINES)}, got {options.engine!r}")
+    try:
+        check_engine(options.engine)
+    except ValueError as exc:
+        raise RunError(str(exc)) from None
     if options.objective not in ("max_coverage", "min_cost"):
         raise RunError(f"objective must be max_coverage or min_cost, got {options.objective!r}")
     return options

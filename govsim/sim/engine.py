@@ -11,8 +11,9 @@ turns into numbers once at the end of the year.
 
 The default engine, ``engine="compiled"`` (:mod:`govsim.sim.kernel`), computes exactly the same
 log — case for case, in the same order, with the same simultaneous-event order as SimPy — with
-a numba-compiled event loop, a few thousand times faster. The SimPy engine stays as the
-reference the compiled one is tested against (``tests/test_engines_agree.py``).
+numba-compiled loops, hundreds of times faster per case (``benchmarks/README.md``). The SimPy
+engine stays as the reference the compiled one is tested against
+(``tests/test_engines_agree.py``).
 """
 
 from __future__ import annotations

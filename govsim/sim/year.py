@@ -40,10 +40,10 @@ from govsim.sim.contracts import (
 from govsim.sim.draw import PoolDraw
 from govsim.sim.engine import (
     DEFAULT_ENGINE,
-    ENGINES,
     HOURS_PER_DAY,
     PoolOutcome,
     Slot,
+    check_engine,
     run_pool_memo,
 )
 
@@ -260,8 +260,10 @@ def simulate_year(scenario: Scenario, year: int, capacities: pd.DataFrame | None
 
 def check_engine_option(engine: str) -> None:
     """A :class:`SimulationError` unless ``engine`` names an engine."""
-    if engine not in ENGINES:
-        raise SimulationError(f"engine must be one of {', '.join(ENGINES)}; got {engine!r}")
+    try:
+        check_engine(engine)
+    except ValueError as exc:
+        raise SimulationError(str(exc)) from None
 
 
 # -- inputs ----------------------------------------------------------------------------------
