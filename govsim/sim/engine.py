@@ -148,8 +148,11 @@ def simpy_log(spec: PoolSpec) -> PoolLog:
                    queue=np.array(samples, dtype=np.int64))
 
 
-#: Pools remembered by :func:`run_pool_cached` (per process; oldest forgotten first).
-CACHE_SIZE = 4096
+#: Pools remembered by :func:`run_pool_memo` (per process; least recently used forgotten
+#: first). Enough for every pool of a few replications of a 183-county year (3,477 pools each),
+#: so the pipeline's later check rounds find the pools their allocation did not change: with
+#: 4,096 a 183-county run re-simulated 2.5 times as many pools (benchmarks/README.md).
+CACHE_SIZE = 32768
 _cache: OrderedDict[bytes, PoolOutcome] = OrderedDict()
 _cache_lock = threading.Lock()
 
