@@ -62,7 +62,7 @@ def pool_specs(draw: st.DrawFn) -> PoolSpec:
     elif kind == "exponential":
         patience = rng.exponential(draw(st.sampled_from([0.5, 3.0, 20.0])), cases)
     slots = []
-    for k in range(draw(st.integers(1, 4))):
+    for k in range(draw(st.integers(0, 4))):
         fte = draw(st.sampled_from([0.0, 0.3, 0.5, 1.0, 1.0, 2.0, 2.5, 3.0]))
         start = draw(st.sampled_from([0.0, 0.0, -1.0, 4.0, 12.0, step * 7, horizon / 2,
                                       horizon, horizon + 5]))

@@ -52,7 +52,7 @@ def compiled_log(spec: PoolSpec, kernel: str = "auto") -> PoolLog:
     """
     plans = slot_plans(spec)
     counts = np.array([p.tokens for p in plans], dtype=np.int64)
-    first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    first = np.cumsum(counts) - counts  # each slot's first token
     token_slot = np.repeat(np.arange(len(plans), dtype=np.int64), counts)
     token_inv = np.repeat(np.array([p.inv_speed for p in plans], dtype=float), counts)
     arrivals = np.asarray(spec.arrival_hours, dtype=float)
