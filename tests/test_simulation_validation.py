@@ -10,7 +10,7 @@ The default run (compiled engine, 40 replications, about 10 million cases, a few
 the full claim: the whole 95 % interval of the mean wait lies within ±5 % of Erlang C, and the
 99 % interval is at most ±5 % wide while containing the theory — so a wait off by 10 % or more
 cannot pass (a planted ×1.15 on every wait fails five tests). The same checks run on the SimPy
-reference engine with ``-m slow`` (about three minutes); in the default run the reference
+reference engine with ``-m slow`` (about six minutes); in the default run the reference
 instead has to reproduce the compiled engine's tables exactly on one replication.
 """
 
