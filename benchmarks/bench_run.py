@@ -2,6 +2,7 @@
 
     python benchmarks/bench_run.py [--scenario guangan] [--counties N] [--years Y]
                                    [--replications R] [--rounds K] [--workers W]
+                                   [--engines compiled,simpy]
 
 Runs the pipeline on a scenario (the built-in default, or a synthetic ``--counties N`` one from
 ``govsim.generate.generate_scenario(N, seed=1)``), writes the run folder into a temporary
@@ -10,6 +11,10 @@ peak resident memory of this process and of its worker processes (``ru_maxrss``)
 baseline measured in the same run it also times one plain ``simulate_year`` of the first plan
 year with today's staff (replication 0, in this process), and prints the run's cost in such
 replication-years — a ratio that is much less sensitive to how busy the machine is.
+
+With ``--engines compiled,simpy`` the whole run is repeated on each simulation engine (the
+baseline replication-year is timed on the first one) and the wall-time ratio is printed; the
+two runs' tables must be identical. Peak memory is then the largest over the runs.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ import resource
 import tempfile
 import time
 from pathlib import Path
+
+import pandas as pd
 
 import govsim
 from govsim.generate import generate_scenario
@@ -35,7 +42,10 @@ def main() -> None:
     parser.add_argument("--replications", type=int, default=None)
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--engines", default="compiled",
+                        help="comma-separated simulation engines to time, in order")
     args = parser.parse_args()
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     if args.counties:
         scenario = generate_scenario(args.counties, seed=1)
         name = f"synthetic, {args.counties} counties"
@@ -45,29 +55,42 @@ def main() -> None:
     year = scenario.scenario.base_year
 
     started = time.perf_counter()
-    simulate_year(scenario, year, None, None, seed=scenario.scenario.seed, replication=0)
+    simulate_year(scenario, year, None, None, seed=scenario.scenario.seed, replication=0,
+                  engine=engines[0])
     one_year = time.perf_counter() - started
-
-    started = time.perf_counter()
-    result = govsim.run(scenario, years=args.years, replications=args.replications,
-                        rounds=args.rounds, workers=args.workers)
-    with tempfile.TemporaryDirectory() as tmp:
-        result.write(Path(tmp) / "run")
-    wall = time.perf_counter() - started
-    timings = result.timings
+    print(f"scenario: {name}; workers {args.workers or os.cpu_count()}; load average "
+          f"{os.getloadavg()[0]:.1f}")
+    print(f"baseline: one replication-year simulate_year ({engines[0]}) in this process: "
+          f"{one_year:.2f} s")
+    walls = {}
+    tables = {}
+    for engine in engines:
+        started = time.perf_counter()
+        result = govsim.run(scenario, years=args.years, replications=args.replications,
+                            rounds=args.rounds, workers=args.workers, engine=engine)
+        with tempfile.TemporaryDirectory() as tmp:
+            result.write(Path(tmp) / "run")
+        wall = walls[engine] = time.perf_counter() - started
+        tables[engine] = result.replication_kpis
+        timings = result.timings
+        rounds = result.tables.rounds
+        print(f"govsim run, engine {engine}: {result.options.years} years x "
+              f"{result.replications} replications, up to {result.options.rounds} rounds; "
+              f"{len(rounds)} rounds run; wall {wall:.1f} s = "
+              f"{wall / one_year:.1f} replication-years; load average "
+              f"{os.getloadavg()[0]:.1f}")
+        report = timings.get("report", 0.0)
+        other = wall - timings["simulation"] - timings["allocation"] - report
+        print(f"  simulation {timings['simulation']:.1f} s, allocation "
+              f"{timings['allocation']:.2f} s, report {report:.1f} s, other {other:.1f} s")
+    if len(engines) > 1:
+        first = engines[0]
+        for engine in engines[1:]:
+            pd.testing.assert_frame_equal(tables[first], tables[engine], check_exact=True)
+            print(f"ratio {engine}/{first} wall time: {walls[engine] / walls[first]:.1f}x "
+                  f"(replication tables identical)")
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    rounds = result.tables.rounds
-    print(f"scenario: {name}; {result.options.years} years x {result.replications} "
-          f"replications, up to {result.options.rounds} rounds; {len(rounds)} rounds run; "
-          f"workers {args.workers or os.cpu_count()}; load average "
-          f"{os.getloadavg()[0]:.1f}")
-    print(f"baseline: one replication-year simulate_year in this process: {one_year:.1f} s")
-    print(f"govsim run wall time: {wall:.1f} s = {wall / one_year:.1f} replication-years")
-    print(f"  simulation {timings['simulation']:.1f} s, allocation {timings['allocation']:.2f}"
-          f" s, report {timings.get('report', float('nan')):.1f} s, other "
-          f"{wall - timings['simulation'] - timings['allocation'] - timings.get('report', 0):.1f}"
-          " s")
     print(f"peak resident memory: main process {own:.0f} MiB, largest worker {children:.0f} MiB")
 
 

@@ -14,6 +14,8 @@ the director item; incumbent contracts add their FTE.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -23,6 +25,7 @@ __all__ = [
     "STAFFING_COLUMNS",
     "annual_cases",
     "baseline_staffing",
+    "baseline_staffing_rows",
     "demand_table",
     "monthly_cases",
 ]
@@ -61,11 +64,16 @@ def baseline_staffing(scenario: Scenario) -> pd.DataFrame:
     ``source`` is ``public`` (establishment caseworkers), ``director`` (child-welfare directors'
     part-time hours) or ``contract`` (incumbent purchase contracts).
     """
-    base = scenario.scenario.base_year
-    demand = demand_table(scenario, base).set_index(["county", "item"])["demand_hours"]
+    return pd.DataFrame(baseline_staffing_rows(scenario), columns=STAFFING_COLUMNS)
+
+
+def baseline_staffing_rows(scenario: Scenario) -> list[dict[str, Any]]:
+    """The rows of :func:`baseline_staffing` as dicts (no DataFrame: the simulation reads them
+    once per simulated year)."""
+    demand = _demand_hours(scenario, scenario.scenario.base_year)
     hours_per_fte = scenario.scenario.productive_hours_per_fte
     explicit = {(s.county, s.item): s.fte for s in scenario.baseline.public_staff}
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, Any]] = []
     for county in scenario.counties:
         mine = {k: v for k, v in explicit.items() if k[0] == county.id}
         if mine or scenario.baseline.caseworker_assignment == "explicit":
@@ -87,23 +95,30 @@ def baseline_staffing(scenario: Scenario) -> pd.DataFrame:
                      "provider": contract.provider or f"{contract.county}-{contract.item}-"
                                                        f"{contract.provider_type}",
                      "fte": contract.fte})
-    return pd.DataFrame(rows, columns=STAFFING_COLUMNS)
+    return rows
 
 
-def _prohibited_first(scenario: Scenario, county: County, demand: pd.Series,
+def _demand_hours(scenario: Scenario, year: int) -> dict[tuple[str, str], float]:
+    """Expected demand hours per (county, item) in ``year`` (the ``demand_table`` figures)."""
+    return {(county.id, item.id): annual_cases(scenario, county, item, year) * item.mean_hours
+            for county in scenario.counties for item in scenario.items}
+
+
+def _prohibited_first(scenario: Scenario, county: County,
+                      demand: dict[tuple[str, str], float],
                       hours_per_fte: float) -> dict[str, float]:
     """Split a county's public caseworkers: prohibited items first, then caseworker items."""
     hours_left = county.public_caseworkers * hours_per_fte
     public: dict[str, float] = {}
     for item in scenario.items:
         if item.kind == "prohibited":
-            hours = min(hours_left, float(demand[(county.id, item.id)]))
+            hours = min(hours_left, demand[(county.id, item.id)])
             public[item.id] = hours / hours_per_fte
             hours_left -= hours
     caseworker_items = [i.id for i in scenario.items
                         if i.counts_toward == "caseworker" and i.kind != "prohibited"]
-    total = sum(float(demand[(county.id, i)]) for i in caseworker_items)
+    total = sum(demand[(county.id, i)] for i in caseworker_items)
     for item_id in caseworker_items:
-        share = float(demand[(county.id, item_id)]) / total if total > 0 else 0.0
+        share = demand[(county.id, item_id)] / total if total > 0 else 0.0
         public[item_id] = hours_left * share / hours_per_fte
     return public

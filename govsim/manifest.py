@@ -25,7 +25,7 @@ __all__ = ["KEY_PACKAGES", "command_line", "manifest_json", "package_versions", 
            "utc_now"]
 
 #: Packages whose versions change results or outputs.
-KEY_PACKAGES = ("govsim", "simpy", "pulp", "highspy", "numpy", "pandas", "matplotlib",
+KEY_PACKAGES = ("govsim", "simpy", "numba", "pulp", "highspy", "numpy", "pandas", "matplotlib",
                 "pydantic", "duckdb", "salib", "dask", "openpyxl")
 
 

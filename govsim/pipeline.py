@@ -47,6 +47,7 @@ from govsim.policy import check_compliance
 from govsim.report import RunTables, default_run_dir, write_run
 from govsim.scenario import Scenario
 from govsim.sim import State, YearResult, summarise
+from govsim.sim.engine import DEFAULT_ENGINE, check_engine
 from govsim.sim.pool import YearPool
 
 __all__ = ["PRIOR_FTE_YEARS", "RHO_FLOOR", "RHO_STEP", "RunError", "RunOptions", "RunResult",
@@ -82,10 +83,13 @@ class RunOptions:
     rounds: int = 3
     solver: str = "cbc"
     objective: str = "max_coverage"
+    #: Simulation engine (``compiled`` or the ``simpy`` reference); results do not depend on it.
+    engine: str = DEFAULT_ENGINE
 
     def as_dict(self) -> dict[str, Any]:
         return {"years": self.years, "replications": self.replications, "seed": self.seed,
-                "rounds": self.rounds, "solver": self.solver, "objective": self.objective}
+                "rounds": self.rounds, "solver": self.solver, "objective": self.objective,
+                "engine": self.engine}
 
 
 @dataclass(frozen=True)
@@ -155,7 +159,7 @@ class RunResult:
 def run(scenario: Scenario, *, years: int | None = None, replications: int | None = None,
         seed: int | None = None, rounds: int | None = None, solver: str = "cbc",
         objective: str | None = None, workers: int | None = None,
-        progress: Progress | None = None) -> RunResult:
+        progress: Progress | None = None, engine: str = DEFAULT_ENGINE) -> RunResult:
     """Run the simulation–optimisation loop over the plan horizon.
 
     Parameters
@@ -175,6 +179,9 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
     progress : callable, optional
         ``progress(done, total, label)`` after each simulated replication-year; ``total`` is
         an upper bound that shrinks when a year converges early.
+    engine : {"compiled", "simpy"}
+        Simulation engine (default compiled; ``simpy`` is the reference). Results do not
+        depend on it; it is recorded in the manifest's options.
 
     Returns
     -------
@@ -187,7 +194,7 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
     >>> sorted(result.tables.convergence.columns)[:3]
     ['adopted_round', 'converged', 'reason']
     """
-    options = _options(scenario, years, replications, seed, rounds, solver, objective)
+    options = _options(scenario, years, replications, seed, rounds, solver, objective, engine)
     check_allocatable(scenario)  # before the first simulation, not at the first allocation
     started_utc = utc_now()
     timings = {"simulation": 0.0, "allocation": 0.0}
@@ -211,7 +218,7 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
         timings["simulation"] += time.perf_counter() - started
         return out
 
-    with YearPool(workers, options.replications) as pool:
+    with YearPool(workers, options.replications, options.engine) as pool:
         baseline = simulate(pool, plan_years[0], None, [None] * options.replications,
                             f"{plan_years[0]} baseline")
         previous: list[YearResult] = [r for r, _ in baseline]
@@ -279,7 +286,8 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
 
 
 def _options(scenario: Scenario, years: int | None, replications: int | None, seed: int | None,
-             rounds: int | None, solver: str, objective: str | None) -> RunOptions:
+             rounds: int | None, solver: str, objective: str | None,
+             engine: str = DEFAULT_ENGINE) -> RunOptions:
     header = scenario.scenario
     options = RunOptions(
         years=header.horizon_years if years is None else years,
@@ -288,6 +296,7 @@ def _options(scenario: Scenario, years: int | None, replications: int | None, se
         rounds=3 if rounds is None else rounds,
         solver=solver,
         objective=scenario.policy.objective if objective is None else objective,
+        engine=engine,
     )
     check_options(options)
     return options
@@ -320,6 +329,10 @@ def check_options(options: RunOptions, where: str = "") -> None:
     if options.objective not in ("max_coverage", "min_cost"):
         raise RunError(f"{where}objective must be max_coverage or min_cost, "
                        f"got {options.objective!r}")
+    try:
+        check_engine(options.engine)
+    except ValueError as exc:
+        raise RunError(f"{where}{exc}") from None
 
 
 _LIMIT_OF = {"years": "horizon_years", "replications": "replications", "rounds": "rounds"}

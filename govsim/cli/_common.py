@@ -9,8 +9,8 @@ from rich.console import Console
 
 from govsim.errors import GovsimError, ScenarioError
 
-__all__ = ["add_run_options", "add_scenario_argument", "check_counts", "console", "console_err",
-           "explicit_run_options", "print_error", "wan"]
+__all__ = ["add_engine_option", "add_run_options", "add_scenario_argument", "check_counts",
+           "console", "console_err", "explicit_run_options", "print_error", "wan"]
 
 console = Console(highlight=False)
 console_err = Console(stderr=True, highlight=False)
@@ -85,6 +85,15 @@ def check_counts(args: argparse.Namespace, names: tuple[str, ...]) -> None:
         if value < low or (high is not None and value > high):
             span = f"between {low} and {high:,}" if high is not None else f"at least {low}"
             raise RunError(f"{flag} must be {span}, got {value:,}")
+
+
+def add_engine_option(parser: argparse.ArgumentParser, default: str = "compiled") -> None:
+    """``--engine compiled|simpy``: which simulation engine runs the pools (results identical)."""
+    from govsim.sim.engine import ENGINES  # late: keeps `govsim --help` light
+
+    parser.add_argument("--engine", choices=ENGINES, default=None,
+                        help=f"simulation engine: compiled (numba, fast) or simpy (the "
+                        f"reference); both give identical results (default: {default})")
 
 
 def print_error(exc: GovsimError) -> None:

@@ -17,7 +17,7 @@ import pandas as pd
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from govsim.cli._common import add_run_options, check_counts, console
+from govsim.cli._common import add_engine_option, add_run_options, check_counts, console
 from govsim.compare import (
     METRICS,
     Comparison,
@@ -64,6 +64,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         help="an option as overrides (repeatable); without --options a "
                         "'baseline' option (the scenario as is) comes first")
     add_run_options(parser, defaults_from="the options file's, else the scenario's")
+    add_engine_option(parser)
     parser.add_argument("--workers", type=int, default=None,
                         help="processes running options in parallel (default: all cores; "
                         "1 = one after the other)")
@@ -115,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
         task = bar.add_task("compare", total=len(options))
         comparison = compare(scenario, options, **settings, rounds=args.rounds,
                              solver=args.solver or "cbc", objective=args.objective,
-                             workers=args.workers,
+                             workers=args.workers, engine=args.engine or "compiled",
                              progress=lambda done, total: bar.update(task, completed=done),
                              title_zh=file.title_zh if file else "",
                              title_en=file.title_en if file else "")

@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from govsim.cli._common import (
+    add_engine_option,
     add_run_options,
     add_scenario_argument,
     check_counts,
@@ -58,6 +59,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--replay", type=Path, default=None, metavar="MANIFEST",
                         help="re-run a past run from its manifest.json (same scenario content, "
                         "seed and options; no SCENARIO or run options with it)")
+    add_engine_option(parser, default="compiled; with --replay, the manifest's")
     parser.set_defaults(func=run_command)
 
 
@@ -74,6 +76,8 @@ def run_command(args: argparse.Namespace) -> int:
         kwargs = {"years": args.years, "replications": args.replications, "seed": args.seed,
                   "rounds": args.rounds, "solver": args.solver or "cbc",
                   "objective": args.objective}
+    if args.engine is not None:  # results do not depend on it: a replay may switch engines
+        kwargs["engine"] = args.engine
     out = args.out or default_run_dir(scenario, args.results)
     target = prepare_folder(out, "run", overwrite=args.overwrite, default=args.out is None)
     for warning in scenario.warnings:

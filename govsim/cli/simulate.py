@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 import govsim
-from govsim.cli._common import add_scenario_argument, check_counts, console, wan
+from govsim.cli._common import add_engine_option, add_scenario_argument, check_counts, console, wan
 from govsim.output.folders import prepare_folder
 from govsim.scenario import load_scenario
 from govsim.sim import SimulationResult, simulate, summarise
@@ -31,7 +31,7 @@ __all__ = ["add_parser", "run"]
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
-        "simulate", help="simulate today's staffing over the horizon (SimPy)",
+        "simulate", help="simulate today's staffing over the horizon",
         description="Simulate the baseline staffing (public staff, directors, incumbent "
         "contracts) year by year over independent replications; print yearly totals with "
         "95 % confidence half-widths and, with --out, write kpis.csv, summary.csv, "
@@ -50,6 +50,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--overwrite", action="store_true",
                         help="replace a simulation folder govsim wrote at --out (never a "
                         "folder holding other files)")
+    add_engine_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("simulate", total=years * reps)
         result = simulate(scenario, years=years, replications=reps, seed=args.seed,
-                          workers=args.workers,
+                          workers=args.workers, engine=args.engine or "compiled",
                           progress=lambda done, total: bar.update(task, completed=done))
     finished = datetime.now(UTC)
     console.print(_summary_table(result, scenario.name))
@@ -131,7 +132,7 @@ def _manifest(args: argparse.Namespace, scenario: govsim.Scenario, result: Simul
                "--replications", str(result.replications), "--seed", str(result.seed)]
     if args.workers is not None:
         command += ["--workers", str(args.workers)]
-    command += ["--out", str(args.out)]
+    command += ["--engine", args.engine or "compiled", "--out", str(args.out)]
     return {
         "command": shlex.join(command),
         "scenario": {"name": scenario.name,
@@ -142,6 +143,7 @@ def _manifest(args: argparse.Namespace, scenario: govsim.Scenario, result: Simul
         "replications": result.replications,
         "years": list(result.years),
         "workers": args.workers,
+        "engine": args.engine or "compiled",
         "versions": {"govsim": govsim.__version__, "simpy": _version("simpy"),
                      "numpy": _version("numpy"), "pandas": _version("pandas"),
                      "python": platform.python_version()},

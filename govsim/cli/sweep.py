@@ -9,6 +9,7 @@ and ``metrics`` (the metric names a sweep file may keep). The library does the w
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import os
 import shlex
@@ -26,7 +27,7 @@ from rich.progress import (
 from rich.table import Table
 
 from govsim.bounds import LIMITS
-from govsim.cli._common import console, console_err
+from govsim.cli._common import add_engine_option, console, console_err
 from govsim.output.folders import prepare_folder
 from govsim.sweep import (
     METRICS,
@@ -75,6 +76,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--force", action="store_true",
                      help=f"run a sweep of more than {LIMITS['sweep_runs'].value:,} runs "
                      f"(never more than {LIMITS['sweep_runs_hard'].value:,})")
+    add_engine_option(run, default="the sweep file's engine, else compiled")
     run.set_defaults(func=_run)
 
     ana = commands.add_parser("analyze", help="Sobol' or Morris sensitivity indices",
@@ -125,6 +127,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.scheduler is not None:
         check_scheduler_address(args.scheduler)
     spec = load_sweep_spec(args.file)
+    if args.engine is not None:  # not part of the spec hash: a sweep may resume on either
+        spec = dataclasses.replace(spec, header=spec.header.model_copy(
+            update={"engine": args.engine}))
     executor, workers = "local", args.workers
     if args.dask_local is not None:
         executor, workers = "dask", args.dask_local
@@ -151,6 +156,7 @@ def _run(args: argparse.Namespace) -> int:
         command += [flag, str(value)] if value is not None else []
     command += ["--retry-failed"] if args.retry_failed else []
     command += ["--force"] if args.force else []
+    command += ["--engine", args.engine] if args.engine else []
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("runs · [red]{task.fields[failed]} failed[/red] · "
                           "{task.fields[rate]} · ETA {task.fields[eta]}"),

@@ -133,7 +133,7 @@ def compare(scenario: Scenario | str | Path, options: Sequence[Option | str], *,
             rounds: int | None = None, solver: str = "cbc", objective: str | None = None,
             workers: int | None = None, progress: Callable[[int, int], None] | None = None,
             runner: Runner | None = None, title_zh: str = "",
-            title_en: str = "") -> Comparison:
+            title_en: str = "", engine: str = "compiled") -> Comparison:
     """Run every option through the pipeline on common random numbers and compare them.
 
     Parameters
@@ -155,6 +155,8 @@ def compare(scenario: Scenario | str | Path, options: Sequence[Option | str], *,
         ``progress(done, total)`` after each finished option.
     runner : callable, optional
         Stand-in for :func:`govsim.pipeline.run` (same signature; picklable for workers > 1).
+    engine : {"compiled", "simpy"}
+        Simulation engine, passed to the runner; results do not depend on it.
 
     Returns
     -------
@@ -184,12 +186,13 @@ def compare(scenario: Scenario | str | Path, options: Sequence[Option | str], *,
                 "replications": header.replications if replications is None
                 else int(replications),
                 "seed": header.seed if seed is None else int(seed),
-                "rounds": rounds, "solver": solver, "objective": objective}
+                "rounds": rounds, "solver": solver, "objective": objective, "engine": engine}
     # Every option is checked before the first process starts (the pipeline would say the
     # same from inside a worker, much later).
     check_options(RunOptions(years=settings["years"], replications=settings["replications"],
                              seed=settings["seed"], rounds=3 if rounds is None else rounds,
-                             solver=solver, objective=objective or "max_coverage"))
+                             solver=solver, objective=objective or "max_coverage",
+                             engine=engine))
     for option_scenario in scenarios:
         check_allocatable(option_scenario)
     results = _run_all(runner or run, scenarios, settings, workers, progress)

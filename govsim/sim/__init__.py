@@ -1,16 +1,19 @@
-"""The discrete-event simulation (SimPy) of service demand and provider performance.
+"""The discrete-event simulation of service demand and provider performance.
 
-Modules read like the model: :mod:`~govsim.sim.engine` (worker pools and case processes on the
-working-hour clock), :mod:`~govsim.sim.contracts` (renewal, tendering, assessment, bars),
-:mod:`~govsim.sim.year` (one calendar year, ``simulate_year``) and :mod:`~govsim.sim.run`
-(the horizon over replications in parallel, ``simulate``, confidence intervals). Units: cases,
-FTE, CNY; waits in working days. See ``docs/model.md`` for the STRESS-DES description.
+Modules read like the model: :mod:`~govsim.sim.spec` (a pool's year as data: slots, tokens, the
+log and its summary), :mod:`~govsim.sim.engine` (``run_pool``; the SimPy reference engine, one
+process per case on the working-hour clock), :mod:`~govsim.sim.kernel` (the compiled engine,
+the default: :mod:`~govsim.sim.kernel_fifo` and :mod:`~govsim.sim.kernel_events`),
+:mod:`~govsim.sim.contracts` (renewal, tendering, assessment, bars), :mod:`~govsim.sim.year`
+(one calendar year, ``simulate_year``) and :mod:`~govsim.sim.run` (the horizon over
+replications in parallel, ``simulate``, confidence intervals). Units: cases, FTE, CNY; waits in
+working days. See ``docs/model.md`` for the STRESS-DES description.
 """
 
 from __future__ import annotations
 
 from govsim.sim.contracts import CONTRACT_EVENT_COLUMNS, ContractState
-from govsim.sim.engine import token_count
+from govsim.sim.engine import DEFAULT_ENGINE, ENGINES, token_count
 from govsim.sim.run import SUMMARY_METRICS, SimulationResult, simulate, summarise, t_critical
 from govsim.sim.year import (
     KPI_COLUMNS,
@@ -24,6 +27,8 @@ from govsim.sim.year import (
 
 __all__ = [
     "CONTRACT_EVENT_COLUMNS",
+    "DEFAULT_ENGINE",
+    "ENGINES",
     "KPI_COLUMNS",
     "PROVIDER_COLUMNS",
     "PUBLIC_QUALITY",

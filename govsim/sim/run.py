@@ -20,7 +20,16 @@ import pandas as pd
 from govsim.parallel import worker_count, worker_pool
 from govsim.scenario import Scenario
 from govsim.sim.contracts import CONTRACT_EVENT_COLUMNS
-from govsim.sim.year import KPI_COLUMNS, PROVIDER_COLUMNS, SimulationError, State, simulate_year
+from govsim.sim.engine import DEFAULT_ENGINE
+from govsim.sim.pool import auto_workers
+from govsim.sim.year import (
+    KPI_COLUMNS,
+    PROVIDER_COLUMNS,
+    SimulationError,
+    State,
+    check_engine_option,
+    simulate_year,
+)
 
 __all__ = ["SUMMARY_METRICS", "SimulationResult", "simulate", "summarise", "t_critical"]
 
@@ -93,7 +102,8 @@ def t_critical(df: int | float) -> float:
 def simulate(scenario: Scenario, years: int | None = None, replications: int | None = None,
              seed: int | None = None, capacities: pd.DataFrame | None = None,
              workers: int | None = None,
-             progress: Callable[[int, int], None] | None = None) -> SimulationResult:
+             progress: Callable[[int, int], None] | None = None,
+             engine: str = DEFAULT_ENGINE) -> SimulationResult:
     """Simulate the plan horizon over independent replications.
 
     Parameters
@@ -111,11 +121,15 @@ def simulate(scenario: Scenario, years: int | None = None, replications: int | N
         least one row (zero-FTE rows for a year without purchases). ``None`` runs the baseline
         staffing.
     workers : int, optional
-        Worker processes (``None``: all cores; ``1``: serial in this process). Results do not
+        Worker processes (``None``: all cores if the work is worth starting them for, see
+        :func:`govsim.sim.pool.auto_workers`; ``1``: serial in this process). Results do not
         depend on it.
     progress : callable, optional
         ``progress(done, total)`` after each finished replication-year (in parallel runs, after
         each replication).
+    engine : {"compiled", "simpy"}
+        The pool engine (default compiled; ``simpy`` is the reference). Results do not depend
+        on it.
 
     Returns
     -------
@@ -132,12 +146,17 @@ def simulate(scenario: Scenario, years: int | None = None, replications: int | N
     n_years = header.horizon_years if years is None else int(years)
     n_reps = header.replications if replications is None else int(replications)
     root = header.seed if seed is None else int(seed)
+    check_engine_option(engine)
     if n_years < 1 or n_reps < 1 or root < 0:
         raise SimulationError(f"need years >= 1, replications >= 1 and seed >= 0 (got "
                               f"{n_years}, {n_reps}, {root})")
     plan_years = tuple(range(header.base_year, header.base_year + n_years))
     by_year = _capacities_by_year(capacities, plan_years)
-    n_workers = worker_count(workers, n_reps)
+    if workers is None:
+        n_workers = auto_workers(scenario, plan_years[0], n_reps * n_years, engine)
+    else:
+        n_workers = worker_count(workers, n_reps)
+    n_workers = min(n_workers, n_reps)
     total = n_reps * n_years
     outputs: list[_Tables | None] = [None] * n_reps
     done = 0
@@ -150,10 +169,12 @@ def simulate(scenario: Scenario, years: int | None = None, replications: int | N
 
     if n_workers == 1:
         for r in range(n_reps):
-            outputs[r] = _replication(scenario, plan_years, by_year, root, r, lambda: tick(1))
+            outputs[r] = _replication(scenario, plan_years, by_year, root, r, engine,
+                                      lambda: tick(1))
     else:
         with worker_pool(n_workers) as pool:
-            futures = {pool.submit(_replication, scenario, plan_years, by_year, root, r): r
+            futures = {pool.submit(_replication, scenario, plan_years, by_year, root, r,
+                                   engine): r
                        for r in range(n_reps)}
             for future in as_completed(futures):
                 outputs[futures[future]] = future.result()
@@ -193,12 +214,14 @@ def summarise(kpis: pd.DataFrame, by: tuple[str, ...] = ("year", "county", "item
 
 def _replication(scenario: Scenario, plan_years: tuple[int, ...],
                  by_year: dict[int, pd.DataFrame | None], seed: int, replication: int,
+                 engine: str = DEFAULT_ENGINE,
                  on_year: Callable[[], None] | None = None) -> _Tables:
     """One replication over the plan years (a top-level function: picklable for spawn)."""
     state: State | None = None
     kpis, contracts, providers = [], [], []
     for year in plan_years:
-        result, state = simulate_year(scenario, year, by_year[year], state, seed, replication)
+        result, state = simulate_year(scenario, year, by_year[year], state, seed, replication,
+                                      engine=engine)
         kpis.append(result.kpis)
         contracts.append(result.contracts)
         providers.append(result.providers)

@@ -2,11 +2,11 @@
 
 The year runs on the working-hour clock (``0 ≤ t < hours_per_year``). Before it starts the
 purchases wanted for the year are renewed or tendered (:mod:`govsim.sim.contracts`); each
-contract draws its failure time; every (county, item) pool then runs in its own SimPy
-environment (:mod:`govsim.sim.engine`) with public staff and directors from
-:func:`govsim.demand.baseline_staffing` plus the contracts' workers. At year end each contract
-is assessed and the :class:`State` (backlog with ages, contracts, provider history, bars) is
-handed to the next year, so a pipeline can re-plan between years.
+contract draws its failure time; every (county, item) pool then runs on its own
+(:mod:`govsim.sim.engine`: the compiled engine by default, SimPy as the reference) with public
+staff and directors from :func:`govsim.demand.baseline_staffing` plus the contracts' workers.
+At year end each contract is assessed and the :class:`State` (backlog with ages, contracts,
+provider history, bars) is handed to the next year, so a pipeline can re-plan between years.
 
 Units: cases, FTE, CNY; waits in working days (clock hours / 8); ``day`` in the event log is the
 working day of the year. Random numbers come only from :func:`govsim.rng.stream` keyed by
@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from govsim.demand import baseline_staffing, monthly_cases
+from govsim.demand import baseline_staffing_rows, monthly_cases
 from govsim.errors import GovsimError
 from govsim.rng import stream
 from govsim.scenario import Scenario
@@ -37,14 +37,14 @@ from govsim.sim.contracts import (
     event,
     incumbent_contracts,
 )
+from govsim.sim.draw import PoolDraw
 from govsim.sim.engine import (
+    DEFAULT_ENGINE,
     HOURS_PER_DAY,
     PoolOutcome,
-    PoolSpec,
     Slot,
-    poisson_arrivals,
-    run_pool_cached,
-    service_hours,
+    check_engine,
+    run_pool_memo,
 )
 
 __all__ = [
@@ -54,6 +54,7 @@ __all__ = [
     "SimulationError",
     "State",
     "YearResult",
+    "check_engine_option",
     "simulate_year",
 ]
 
@@ -137,7 +138,7 @@ class _Plan:
 def simulate_year(scenario: Scenario, year: int, capacities: pd.DataFrame | None,
                   state: State | None, seed: int, replication: int = 0, *,
                   arrival_hours: Mapping[tuple[str, str], np.ndarray] | None = None,
-                  ) -> tuple[YearResult, State]:
+                  engine: str = DEFAULT_ENGINE) -> tuple[YearResult, State]:
     """Simulate one calendar year of every (county, item) pool.
 
     Parameters
@@ -161,6 +162,9 @@ def simulate_year(scenario: Scenario, year: int, capacities: pd.DataFrame | None
     arrival_hours : mapping, optional
         Testing hook: explicit sorted arrival times (clock hours) per ``(county, item)``,
         replacing the Poisson arrivals; pools not named get no arrivals.
+    engine : {"compiled", "simpy"}
+        Which engine runs the pools: the compiled one (default) or the SimPy reference. They
+        give identical results (``docs/model.md``, "Engines").
 
     Returns
     -------
@@ -175,6 +179,7 @@ def simulate_year(scenario: Scenario, year: int, capacities: pd.DataFrame | None
     ['year', 'county', 'item', 'arrivals', 'served']
     """
     header = scenario.scenario
+    check_engine_option(engine)
     if year < header.base_year:
         raise SimulationError(f"year {year} is before the base year {header.base_year}")
     if state is not None and state.year != year - 1:
@@ -212,9 +217,9 @@ def simulate_year(scenario: Scenario, year: int, capacities: pd.DataFrame | None
                     slots.append(Slot(f"takeover:{plan.contract.provider}", "takeover",
                                       plan.takeover_fte, PUBLIC_QUALITY,
                                       start_hours=plan.takeover_hours))
-            spec = _pool_spec(scenario, county, item, year, replication, seed, carried, slots,
+            draw = _pool_draw(scenario, county, item, year, replication, seed, carried, slots,
                               arrival_hours)
-            outcome = run_pool_cached(spec)
+            outcome = run_pool_memo(draw.key(), draw.spec, engine)
             if len(outcome.backlog_ages):
                 backlog[key] = outcome.backlog_ages
             cost = 0.0
@@ -242,8 +247,8 @@ def simulate_year(scenario: Scenario, year: int, capacities: pd.DataFrame | None
                 "fte_purchased": sum(p.contract.fte for p in pool_plans),
             })
     log.debug("simulated %s replication %s: %d pools", year, replication, len(kpi_rows))
+    events.sort(key=lambda e: e["day"])  # stable: same-day events keep their order
     contracts_table = pd.DataFrame(events, columns=CONTRACT_EVENT_COLUMNS)
-    contracts_table = contracts_table.sort_values("day", kind="stable").reset_index(drop=True)
     result = YearResult(
         year=year,
         kpis=pd.DataFrame(kpi_rows, columns=KPI_COLUMNS),
@@ -251,6 +256,14 @@ def simulate_year(scenario: Scenario, year: int, capacities: pd.DataFrame | None
         providers=pd.DataFrame(provider_rows, columns=PROVIDER_COLUMNS),
     )
     return result, State(year, backlog, next_contracts, history, bars)
+
+
+def check_engine_option(engine: str) -> None:
+    """A :class:`SimulationError` unless ``engine`` names an engine."""
+    try:
+        check_engine(engine)
+    except ValueError as exc:
+        raise SimulationError(str(exc)) from None
 
 
 # -- inputs ----------------------------------------------------------------------------------
@@ -290,13 +303,12 @@ def _wanted(scenario: Scenario, capacities: pd.DataFrame | None, year: int) -> d
 
 def _public_slots(scenario: Scenario) -> dict[tuple[str, str], list[Slot]]:
     """Establishment staff and directors per pool, from the baseline staffing."""
-    staffing = baseline_staffing(scenario)
     slots: dict[tuple[str, str], list[Slot]] = {}
-    for row in staffing.itertuples(index=False):
-        if row.source == "contract" or row.fte <= 0:
+    for row in baseline_staffing_rows(scenario):
+        if row["source"] == "contract" or row["fte"] <= 0:
             continue
-        slots.setdefault((row.county, row.item), []).append(
-            Slot(str(row.provider), str(row.source), float(row.fte), PUBLIC_QUALITY))
+        slots.setdefault((row["county"], row["item"]), []).append(
+            Slot(str(row["provider"]), str(row["source"]), float(row["fte"]), PUBLIC_QUALITY))
     return slots
 
 
@@ -321,42 +333,31 @@ def _plan(scenario: Scenario, contract: ContractState, year: int, replication: i
                  scenario.policy.takeover_share * contract.fte)
 
 
-def _pool_spec(scenario: Scenario, county: Any, item: Any, year: int, replication: int,
+def _pool_draw(scenario: Scenario, county: Any, item: Any, year: int, replication: int,
                seed: int, carried: np.ndarray, slots: list[Slot],
-               arrival_hours: Mapping[tuple[str, str], np.ndarray] | None) -> PoolSpec:
-    """Draw one pool's arrivals, service times and patience for the year."""
+               arrival_hours: Mapping[tuple[str, str], np.ndarray] | None) -> PoolDraw:
+    """What one pool's year is drawn from (nothing is drawn yet)."""
     header = scenario.scenario
     horizon = header.hours_per_year
     key = (county.id, item.id)
+    arrivals = None
     if arrival_hours is not None:
         arrivals = np.sort(np.asarray(arrival_hours.get(key, np.empty(0)), dtype=float))
         if len(arrivals) and (arrivals[0] < 0 or arrivals[-1] >= horizon):
             raise SimulationError(f"arrival_hours for {key} must lie in [0, {horizon})")
-    else:
-        rng = stream(seed, year, replication, "arrivals", county.id, item.id)
-        arrivals = poisson_arrivals(rng, monthly_cases(scenario, county, item, year), horizon)
-    carried_rng = stream(seed, year, replication, "backlog", county.id, item.id)
-    service_rng = stream(seed, year, replication, "service", county.id, item.id)
-    dist, mean, cv = item.distribution, item.mean_hours, item.service_cv
-    work = np.concatenate([service_hours(carried_rng, dist, mean, cv, len(carried)),
-                           service_hours(service_rng, dist, mean, cv, len(arrivals))])
-    patience = None
-    if item.patience_hours is not None:
-        # exponential patience is memoryless: a carried case draws afresh
-        patience_rng = stream(seed, year, replication, "patience", county.id, item.id)
-        patience = np.concatenate([carried_rng.exponential(item.patience_hours, len(carried)),
-                                   patience_rng.exponential(item.patience_hours,
-                                                            len(arrivals))])
-    return PoolSpec(
+    return PoolDraw(
+        seed=seed, year=year, replication=replication, county=county.id, item=item.id,
+        monthly_cases=None if arrivals is not None else
+        monthly_cases(scenario, county, item, year),
+        arrival_hours=arrivals,
         hours_per_year=horizon,
         efficiency=header.productive_hours_per_fte / horizon,
-        arrival_hours=arrivals,
-        carried_ages=np.asarray(carried, dtype=float),
-        work_hours=work,
-        patience_hours=patience,
-        slots=slots,
+        distribution=item.distribution, mean_hours=item.mean_hours, service_cv=item.service_cv,
+        patience_hours=item.patience_hours,
         target_wait_hours=item.target_wait_days * HOURS_PER_DAY,
         penalty_per_hour=scenario.policy.wait_satisfaction_penalty_per_day / HOURS_PER_DAY,
+        carried_ages=np.asarray(carried, dtype=float),
+        slots=tuple(slots),
     )
 
 

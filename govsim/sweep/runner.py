@@ -288,7 +288,7 @@ def run_context(spec: SweepSpec) -> RunContext:
     h = spec.header
     return RunContext(scenario=spec.scenario, stage=h.stage, metrics=tuple(h.metrics),
                       seed=h.seed, years=h.years, year=h.year, solver=h.solver,
-                      run_replications=h.run_replications, rounds=h.rounds)
+                      run_replications=h.run_replications, rounds=h.rounds, engine=h.engine)
 
 
 def pending_tasks(spec: SweepSpec, design: Design, done: set[tuple[int, int]]

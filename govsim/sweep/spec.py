@@ -118,6 +118,8 @@ class SweepHeader(_Model):
         description="run: simulation replications inside each pipeline run")
     rounds: int | None = Field(None, ge=1, le=limit("rounds"),
                                description="run: allocation–check rounds per year")
+    engine: Literal["compiled", "simpy"] = Field(
+        "compiled", description="simulate/run: simulation engine (results are identical)")
 
 
 class SamplerSpec(_Model):
@@ -274,7 +276,9 @@ class SweepSpec:
     def canonical(self) -> dict[str, Any]:
         """Everything that decides the runs' results (not comments, not file locations)."""
         return {
-            "sweep": self.header.model_dump(mode="json", exclude={"description", "scenario"}),
+            # the engine is not part of it: both engines give identical runs
+            "sweep": self.header.model_dump(mode="json",
+                                            exclude={"description", "scenario", "engine"}),
             "sampler": self.sampler.model_dump(mode="json"),
             "parameters": [{**p.spec.model_dump(mode="json"), "targets": [t for t, _ in
                                                                            p.targets]}

@@ -53,6 +53,7 @@ class RunContext:
     solver: str = "cbc"
     run_replications: int | None = None
     rounds: int | None = None
+    engine: str = "compiled"
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,8 @@ def _simulate(scenario: Scenario, context: RunContext, replication: int) -> Stag
     state = None
     frames = []
     for year in range(header.base_year, header.base_year + years):
-        result, state = simulate_year(scenario, year, None, state, context.seed, replication)
+        result, state = simulate_year(scenario, year, None, state, context.seed, replication,
+                                      engine=context.engine)
         frames.append(result.kpis)
     kpis = pd.concat(frames, ignore_index=True)
     kpis.insert(0, "replication", replication)
@@ -136,7 +138,8 @@ def _run(scenario: Scenario, context: RunContext, replication: int) -> StageOutp
 
     result = pipeline.run(scenario, years=context.years, replications=context.run_replications,
                           seed=replication_seed(context.seed, replication),
-                          rounds=context.rounds, solver=context.solver, workers=1)
+                          rounds=context.rounds, solver=context.solver, workers=1,
+                          engine=context.engine)
     tables = result.tables
     return StageOutput(scenario=scenario, kpis=result.replication_kpis,
                        allocation=tables.allocation, staffing=tables.staffing,
