@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 
+from govsim.compliance import check_compliance
 from govsim.errors import GovsimError, Problem, ScenarioError
-from govsim.policy import RULES, caseworkers_required, check_compliance, child_staff_required
+from govsim.policy import RULES, caseworkers_required, child_staff_required
 from govsim.scenario import Scenario, builtin_scenarios, load_scenario
 
 __version__ = "0.1.0"

@@ -45,8 +45,8 @@ def add_run_options(parser: argparse.ArgumentParser, defaults_from: str = "the s
                         help=f"root seed of the random streams (default: {defaults_from})")
     parser.add_argument("--rounds", type=int, default=None,
                         help="allocation-check rounds per year (default 3)")
-    parser.add_argument("--solver", choices=SOLVERS, default="cbc", help="LP solver")
-    parser.add_argument("--objective", choices=("max_coverage", "min_cost"), default=None,
+    parser.add_argument("--solver", choices=SOLVERS, default="highs", help="solver")
+    parser.add_argument("--objective", choices=("ordered_goals", "min_cost"), default=None,
                         help="allocation objective (default: the scenario's)")
 
 

@@ -3,7 +3,7 @@
 :func:`cap_range` solves the allocation (:func:`govsim.allocation.allocate`) once per relief-cap
 share and reports, per point, the money spent, the planned priority-weighted coverage, the
 caseworker shortfall against the 2 ‰ rule and the **shadow price** of the relief cap — what one
-more 万元 of cap buys, in priority-weighted cases served (``max_coverage``) or CNY (``min_cost``).
+more 万元 of cap buys, in points of need met (``ordered_goals``) or CNY (``min_cost``).
 The allocation is deterministic and takes well under a second, so the sweep needs no simulation:
 coverage here is the plan's (capacity against expected demand), not a simulated one.
 
@@ -97,7 +97,7 @@ def parse_cap_range(text: str) -> list[float]:
 
 
 def cap_range(scenario: Scenario, shares: Sequence[float], *, year: int | None = None,
-              solver: str = "cbc", objective: str | None = None,
+              solver: str = "highs", objective: str | None = None,
               progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
     """Solve the allocation at each relief-cap share; one row per share.
 
@@ -177,9 +177,9 @@ def plot_cap_range(table: pd.DataFrame, scenario: Scenario, lang: str | None = N
     fig = Figure(figsize=(8, 9), layout="constrained")
     axes = fig.subplots(3, 1, sharex=True)
     x = table["spend_total_wan"].to_numpy(dtype=float)
-    cases = scenario.policy.objective == "max_coverage"
-    price_unit = ("加权服务案件/万元" if cases else "元/万元") if zh else (
-        "weighted cases served per 10,000 CNY" if cases else "CNY per 10,000 CNY")
+    need = scenario.policy.objective == "ordered_goals"
+    price_unit = ("需求满足分/万元" if need else "元/万元") if zh else (
+        "points of need met per 10,000 CNY" if need else "CNY per 10,000 CNY")
     panels = (
         ("coverage_planned", 100.0, "计划优先级加权覆盖率（%）" if zh
          else "Planned priority-weighted coverage (%)", "#1565c0"),

@@ -15,7 +15,6 @@ from govsim.sim.run import SUMMARY_METRICS, SimulationResult, simulate, summaris
 from govsim.sim.year import (
     KPI_COLUMNS,
     PROVIDER_COLUMNS,
-    PUBLIC_QUALITY,
     SimulationError,
     State,
     YearResult,
@@ -26,7 +25,6 @@ __all__ = [
     "CONTRACT_EVENT_COLUMNS",
     "KPI_COLUMNS",
     "PROVIDER_COLUMNS",
-    "PUBLIC_QUALITY",
     "SUMMARY_METRICS",
     "ContractState",
     "SimulationError",
