@@ -215,7 +215,7 @@ class Policy(_Model):
     )
     goal_tolerance: Annotated[float, Field(ge=0, le=0.1)] = Field(
         1e-6, description="Relative tolerance within which each goal's optimum is held while "
-        "the later goals are optimised, share"
+        "the later goals are optimised, ratio"
     )
 
     @model_validator(mode="before")
@@ -469,7 +469,7 @@ class Baseline(_Model):
         "supervisor post (a village cadre or public-welfare post, 000 §(十)), paid from the "
         "child-welfare fund; each post counts as one person toward child-welfare-staff and "
         "gives director_hours_per_year to director_item; omit when new posts can only be "
-        "purchased FTE, CNY per post-year"
+        "purchased FTE, CNY per person-year"
     )
     public_quality: Share = Field(
         0.8, description="Mean satisfaction of cases served by establishment staff, directors "

@@ -598,12 +598,18 @@ def _merge(terms: Terms) -> Terms:
 
 
 def hold_slack(goal: Goal, value: float, tolerance: float) -> float:
-    """How far a later goal may move ``goal`` from its optimum ``value``: ``tolerance``
-    relative, and at least that much in absolute terms — except money over the caps, which
-    may only move by float noise (the compliance check allows half a fen)."""
+    """How far a later goal may move ``goal`` from its optimum ``value``.
+
+    Money over the caps, statutory work and people short are held at their optimum up to the
+    solvers' feasibility noise (10⁻⁹ 万元 — the compliance check allows half a fen — and 10⁻⁷
+    hours or people): a later goal must not trade away a fraction of a person. Floors, need
+    met and cost may move by ``tolerance`` relative, plus that noise.
+    """
     if goal.key == "caps":
-        return tolerance * abs(value) + 1e-9
-    return tolerance * max(1.0, abs(value))
+        return 1e-9
+    if goal.key in ("statutory", "staffing"):
+        return 1e-7
+    return tolerance * abs(value) + 1e-7
 
 
 def _expr(terms: Terms, constant: float = 0.0) -> pulp.LpAffineExpression:

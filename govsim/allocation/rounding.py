@@ -17,8 +17,8 @@ whole posts are found county by county:
 Each county then solves the ordered goals (restricted to its own variables) as MILPs, every
 goal held before the next, each within :data:`MIP_GAP` of its optimum (HiGHS closes a county's
 stage in a tenth of a second or so). Holding a county's part of a shared row at its linear
-activity keeps every cap: the parts add up to what the linear optimum spent. :func:`~govsim.allocation.solve.solve_model`
-then fixes the posts and solves the goals once more over the continuous variables of the
+activity keeps every cap: the parts add up to what the linear optimum spent.
+:func:`~govsim.allocation.solve.solve_model` then fixes the posts and solves the goals once more over the continuous variables of the
 whole prefecture (hours, project purchases, lottery money), so that what one county's rounding
 left unused in a shared fund can still be used.
 """
@@ -52,6 +52,9 @@ def whole_posts(model: AllocationModel) -> dict[pulp.LpVariable, float]:
     The counties' MILPs are solved with HiGHS's branch and bound whichever solver the linear
     passes use (CBC's took minutes on the same county problems).
     """
+    from govsim.allocation.solve import make_solver
+
+    make_solver("highs")  # checks highspy is there (and keeps HiGHS's banner off stdout)
     linear = {v: float(v.varValue or 0.0) for v in _all_variables(model)}
     blocks = _blocks(model, linear)
     tolerance = model.scenario.policy.goal_tolerance

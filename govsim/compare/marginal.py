@@ -56,11 +56,11 @@ CAP_RANGE_COLUMNS: tuple[tuple[str, str, str, str | None], ...] = (
     ("relief_cap_share", "救助资金上限比例", "Relief-cap share", "share"),
     ("spend_total_wan", "购买服务总支出（万元）", "Total spend (10,000 CNY)", "wan"),
     ("spend_relief_wan", "社会救助资金支出（万元）", "Relief-fund spend (10,000 CNY)", "wan"),
-    ("coverage_planned", "计划优先级加权覆盖率", "Planned priority-weighted coverage", "share"),
+    ("coverage_planned", "计划需求加权覆盖率", "Planned need-weighted coverage", "share"),
     ("caseworker_shortfall", "经办人员缺口（人）", "Caseworker shortfall (people)", "people"),
     ("child_staff_shortfall", "儿童福利工作人员缺口（人）", "Child-welfare staff shortfall",
      "people"),
-    ("objective_value", "目标值", "Objective value", None),
+    ("objective_value", "需求满足（分）", "Need met (points)", None),
     ("shadow_price_per_wan", "上限影子价格（每万元，加权平均）",
      "Cap shadow price per 10,000 CNY (weighted mean)", None),
     ("shadow_price_per_wan_max", "上限影子价格（每万元，最高县）",
@@ -98,8 +98,13 @@ def parse_cap_range(text: str) -> list[float]:
 
 def cap_range(scenario: Scenario, shares: Sequence[float], *, year: int | None = None,
               solver: str = "highs", objective: str | None = None,
+              integer_posts: bool = False,
               progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
     """Solve the allocation at each relief-cap share; one row per share.
+
+    Marginal analysis reads the linear plan (``integer_posts`` false by default): there a
+    higher cap never lowers an earlier goal's attainment, and the shadow prices are those of
+    the plan shown. Whole posts move in steps of one post.
 
     Parameters
     ----------
@@ -109,7 +114,7 @@ def cap_range(scenario: Scenario, shares: Sequence[float], *, year: int | None =
         Relief-cap shares, 0-1.
     year : int, optional
         Plan year (default the base year).
-    solver, objective
+    solver, objective, integer_posts
         As :func:`govsim.allocation.allocate`.
     progress : callable, optional
         ``progress(done, total)`` after each point.
@@ -129,7 +134,8 @@ def cap_range(scenario: Scenario, shares: Sequence[float], *, year: int | None =
     rows = []
     for done, share in enumerate(shares, start=1):
         variant = scenario.with_overrides({"policy.relief_cap_share": float(share)})
-        result = allocate(variant, year=year, solver=solver, objective=objective)
+        result = allocate(variant, year=year, solver=solver, objective=objective,
+                          integer_posts=integer_posts)
         rows.append(_point(float(share), result, scenario))
         if progress is not None:
             progress(done, len(shares))
@@ -137,11 +143,11 @@ def cap_range(scenario: Scenario, shares: Sequence[float], *, year: int | None =
 
 
 def _point(share: float, result: Any, scenario: Scenario) -> dict[str, Any]:
-    priorities = {i.id: i.priority for i in scenario.items}
+    priorities = {i.id: i.priority for i in scenario.purchasable_items}
     allocation, unmet, staffing = result.allocation, result.unmet, result.staffing
-    weight = unmet["item"].map(priorities).fillna(0.0)
-    demand = float((weight * unmet["cases_demand"]).sum())
-    served = float((weight * (unmet["cases_demand"] - unmet["cases_unmet"])).sum())
+    weight = unmet["item"].map(priorities).fillna(0.0)  # purchasable items: what the plan buys
+    demand = float((weight * unmet["hours_need"]).sum())
+    served = float((weight * unmet["hours_served"]).sum())
     shortfall = staffing.groupby("rule")["shortfall"].sum()
     caps = result.constraints[result.constraints["rule"] == "relief-cap"]
     # Weights: the relief fund behind each cap scope (its cap is share × fund).
