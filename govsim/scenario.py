@@ -214,7 +214,7 @@ class Policy(_Model):
         "segment of need_breakpoints, non-increasing (so money spreads across items), weight"
     )
     goal_tolerance: Annotated[float, Field(ge=0, le=0.1)] = Field(
-        1e-6, description="Relative tolerance within which each goal's optimum is held while "
+        1e-9, description="Relative tolerance within which each goal's optimum is held while "
         "the later goals are optimised, ratio"
     )
 

@@ -98,7 +98,15 @@ def _binding(model: AllocationModel, county: str, constraints: pd.DataFrame,
     prefixes += {"relief": ["relief-cap"], "child": ["fund[child"]}.get(fund, [])
     if lottery_pays or fund in ("lottery", "none"):
         prefixes.append("fund[lottery]")
-    binding = constraints[constraints["binding"]]
+    # with whole posts a money row stops purchases once it cannot pay one more post, and a
+    # market once it cannot field one more person
+    offered = [model.cost[p] for p, cap in model.scenario.county(county).market.items()
+               if cap > 0 and p in model.cost] if county in {c.id for c in
+                                                             model.scenario.counties} else []
+    post = min(offered, default=0.0) if model.integer_posts else 0.0
+    room = constraints["rule"].map({"relief-cap": post, "funding-sources": post,
+                                    "market": 1.0 if model.integer_posts else 0.0}).fillna(0.0)
+    binding = constraints[constraints["binding"] | (constraints["slack"] < room)]
     shared = ("prefecture", "total", "fund:lottery", "fund:child")
     return [n for n, scope in zip(binding["name"], binding["scope"], strict=True)
             if n.startswith(tuple(prefixes))

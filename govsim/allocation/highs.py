@@ -37,13 +37,16 @@ class HighsStages:
         self.model = model
         self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", False)
-        # money rows are in 万元: HiGHS's default 1e-7 would let a cap slip by a fen
-        self.highs.setOptionValue("primal_feasibility_tolerance", 1e-10)
-        self.highs.setOptionValue("dual_feasibility_tolerance", 1e-10)
+        self._tight()
         self._inf = highspy.kHighsInf
         self.columns = self._add_columns()
         self._add_rows()
         self.holds = 0
+
+    def _tight(self) -> None:
+        # money rows are in 万元: HiGHS's default 1e-7 would let a cap slip by a fen
+        self.highs.setOptionValue("primal_feasibility_tolerance", 1e-10)
+        self.highs.setOptionValue("dual_feasibility_tolerance", 1e-10)
 
     def _add_columns(self) -> _Columns:
         variables: dict[str, pulp.LpVariable] = {}
@@ -53,7 +56,7 @@ class HighsStages:
         for var in self.model.n.values():
             variables.setdefault(var.name, var)
         for goal in self.model.goals:
-            for var in goal.expr:
+            for var in goal.objective:
                 variables.setdefault(var.name, var)
         ordered = list(variables.values())
         lower = np.array([-self._inf if v.lowBound is None else v.lowBound for v in ordered])
@@ -90,14 +93,31 @@ class HighsStages:
 
         n = len(self.columns.variables)
         cost = np.zeros(n)
-        for var, coef in goal.expr.items():
+        for var, coef in goal.objective.items():
             cost[self.columns.index[var.name]] = coef
         self.highs.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
-        self.highs.changeObjectiveOffset(goal.expr.constant)
+        self.highs.changeObjectiveOffset(goal.objective.constant)
         self.highs.changeObjectiveSense(highspy.ObjSense.kMaximize if goal.sense ==
                                         pulp.LpMaximize else highspy.ObjSense.kMinimize)
         self.highs.run()
         status = self.highs.getModelStatus()
+        # Warm starts occasionally end in "unknown" on badly scaled data (a priority of 1e-7
+        # next to one of 5): solve again from scratch, then without presolve, then by IPM, then
+        # at HiGHS's default tolerances.
+        loose = {"primal_feasibility_tolerance": 1e-7, "dual_feasibility_tolerance": 1e-7}
+        for retry in ({}, {"presolve": "off"}, {"solver": "ipm"}, loose):
+            if status == highspy.HighsModelStatus.kOptimal:
+                break
+            log.info("highs: %s stage %s; solving again with %s", goal.key,
+                     self.highs.modelStatusToString(status), retry or "a fresh start")
+            self.highs.clearSolver()
+            for name, value in retry.items():
+                self.highs.setOptionValue(name, value)
+            self.highs.run()
+            status = self.highs.getModelStatus()
+        self.highs.setOptionValue("presolve", "choose")
+        self.highs.setOptionValue("solver", "choose")
+        self._tight()
         if status != highspy.HighsModelStatus.kOptimal:
             raise AllocationError(f"highs did not solve the {goal.key} stage of "
                                   f"{self.model.problem.name}: "

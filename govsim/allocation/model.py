@@ -95,12 +95,21 @@ class Row:
 
 @dataclass(frozen=True)
 class Goal:
-    """One of the ordered goals: an expression to minimise or maximise, in ``unit``."""
+    """One of the ordered goals: an expression to minimise or maximise, in ``unit``.
+
+    ``tie_break``, when given, is added to the objective while the goal is optimised (never
+    to its reported value or its hold): it only chooses among plans equal on the goal.
+    """
 
     key: str
     sense: int
     expr: pulp.LpAffineExpression
     unit: str
+    tie_break: pulp.LpAffineExpression | None = None
+
+    @property
+    def objective(self) -> pulp.LpAffineExpression:
+        return self.expr if self.tie_break is None else self.expr + self.tie_break
 
 
 @dataclass
@@ -653,8 +662,10 @@ def set_goals(model: AllocationModel) -> None:
                           "priority x quality x hours of need met (diminishing)"))
     social = {p.id: p.is_social_org for p in scenario.provider_types}
     subsidy = (scenario.baseline.director_post_subsidy or 0.0) / WAN
-    spend = [(n, model.cost[p] / WAN * (1.0 - SOCIAL_ORG_TIE_BREAK * social[p]))
-             for (_, _, p), n in model.n.items()]
+    spend = [(n, model.cost[p] / WAN) for (_, _, p), n in model.n.items()]
     spend += [(d, subsidy) for d in model.posts.values()]
-    goals.append(Goal("cost", pulp.LpMinimize, _expr(spend), "10k CNY of new purchases"))
+    prefer = [(n, -SOCIAL_ORG_TIE_BREAK * model.cost[p] / WAN)
+              for (_, _, p), n in model.n.items() if social[p]]
+    goals.append(Goal("cost", pulp.LpMinimize, _expr(spend), "10k CNY of new purchases",
+                      tie_break=_expr(prefer) if prefer else None))
     model.goals = goals

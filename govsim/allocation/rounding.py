@@ -8,19 +8,20 @@ whole posts are found county by county:
 
 - every row whose variables all belong to one county is that county's, as it stands;
 - a row shared by counties (the lottery fund, a pooled cap or child-welfare fund, the total
-  budget, a prefecture-wide social-organisation share) gives each county the part the linear
-  optimum gave it: its own terms, limited to their linear activity (the row's elastic
-  variable stays at its linear value);
+  budget, a prefecture-wide social-organisation share) is taken county by county in scenario
+  order: each county may use what the counties before it left, less what the linear optimum
+  gave the counties after it (the row's elastic variable stays at its linear value) — so a
+  pooled fund that one county cannot use in whole posts passes to the next;
 - a county's equity row keeps its own terms, with the other counties' service at its linear
   value.
 
 Each county then solves the ordered goals (restricted to its own variables) as MILPs, every
 goal held before the next, each within :data:`MIP_GAP` of its optimum (HiGHS closes a county's
-stage in a tenth of a second or so). Holding a county's part of a shared row at its linear
-activity keeps every cap: the parts add up to what the linear optimum spent.
-:func:`~govsim.allocation.solve.solve_model` then fixes the posts and solves the goals once more over the continuous variables of the
-whole prefecture (hours, project purchases, lottery money), so that what one county's rounding
-left unused in a shared fund can still be used.
+stage in a tenth of a second or so). Sharing rows this way keeps every cap: the parts never
+add up to more than the row allows. :func:`~govsim.allocation.solve.solve_model` then fixes
+the posts and solves the goals once more over the continuous variables of the whole
+prefecture (hours, project purchases, lottery money), so that what one county's rounding left
+unused in a shared fund can still be used.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ MIP_SECONDS = 30.0
 _Block = list[tuple[str, dict[pulp.LpVariable, float], int, float]]
 
 
+
 def whole_posts(model: AllocationModel) -> dict[pulp.LpVariable, float]:
     """Whole values of the model's integer variables (posts), county by county, from the
     variables' current values (the linear optimum of every goal).
@@ -56,19 +58,33 @@ def whole_posts(model: AllocationModel) -> dict[pulp.LpVariable, float]:
 
     make_solver("highs")  # checks highspy is there (and keeps HiGHS's banner off stdout)
     linear = {v: float(v.varValue or 0.0) for v in _all_variables(model)}
-    blocks = _blocks(model, linear)
+    local, shared = _split_rows(model, linear)
     tolerance = model.scenario.policy.goal_tolerance
     whole: dict[pulp.LpVariable, float] = {}
-    for county in model.scenario.counties:
-        rows = blocks.get(county.id, [])
+    used: dict[str, dict[str, float]] = defaultdict(dict)  # shared row -> county -> activity
+    counties = [c.id for c in model.scenario.counties]
+    for county in counties:
+        rows = list(local.get(county, []))
+        for name, (sense, bound, parts, lp_parts) in shared.items():
+            if county not in parts:
+                continue
+            # what the row leaves this county: its bound less what the counties before used
+            # and what the linear optimum gave the counties after (they can always keep it)
+            others = sum(used[name].get(c, lp_parts.get(c, 0.0)) for c in counties
+                         if c != county and c in lp_parts)
+            others += lp_parts.get(None, 0.0)
+            rows.append((f"{name}:{county}", parts[county], sense, bound - others))
         integers = {v for _, coefs, _, _ in rows for v in coefs if v.cat == pulp.LpInteger}
         integers |= {v for v in [*model.n.values(), *model.posts.values()]
-                     if v.cat == pulp.LpInteger and model.county_of[v.name] == county.id}
-        if not integers:
-            continue
-        _solve_county(model, county.id, rows, tolerance)
-        for var in integers:
-            whole[var] = float(round(var.varValue or 0.0))
+                     if v.cat == pulp.LpInteger and model.county_of[v.name] == county}
+        if integers:
+            _solve_county(model, county, rows, tolerance)
+            for var in integers:
+                whole[var] = float(round(var.varValue or 0.0))
+        for name, (_, _, parts, _) in shared.items():
+            if county in parts:
+                used[name][county] = sum(c * float(v.varValue or 0.0)
+                                         for v, c in parts[county].items())
     for var, value in linear.items():  # leave the model as the linear pass left it
         if var not in whole:
             var.varValue = value
@@ -85,9 +101,16 @@ def _all_variables(model: AllocationModel) -> list[pulp.LpVariable]:
     return list(seen.values())
 
 
-def _blocks(model: AllocationModel, linear: dict[pulp.LpVariable, float]) -> dict[str, _Block]:
-    """Each county's rows (name, coefficients, sense, right-hand side), shared rows split."""
-    blocks: dict[str, _Block] = defaultdict(list)
+_Shared = dict[str, tuple[int, float, dict[str, dict[pulp.LpVariable, float]],
+                          dict[str | None, float]]]
+
+
+def _split_rows(model: AllocationModel,
+                linear: dict[pulp.LpVariable, float]) -> tuple[dict[str, _Block], _Shared]:
+    """Each county's own rows, and the rows counties share: (sense, bound, each county's
+    terms, each county's linear activity — ``None`` for the row's elastic variable)."""
+    local: dict[str, _Block] = defaultdict(list)
+    shared: _Shared = {}
     for row in model.rows:
         constraint = row.constraint
         bound = -constraint.constant
@@ -96,20 +119,19 @@ def _blocks(model: AllocationModel, linear: dict[pulp.LpVariable, float]) -> dic
             by_county[model.county_of.get(var.name)][var] = coef
         if len(by_county) == 1 and None not in by_county:
             (county, coefs), = by_county.items()
-            blocks[county].append((row.name, coefs, constraint.sense, bound))
-            continue
-        if row.rule == "equity":
+            local[county].append((row.name, coefs, constraint.sense, bound))
+        elif row.rule == "equity":
+            # the county's own service, the others' at its linear value
             own = by_county.get(row.scope, {})
             others = sum(c * linear[v] for county, coefs in by_county.items()
                          if county != row.scope for v, c in coefs.items())
-            blocks[row.scope].append((row.name, own, constraint.sense, bound - others))
-            continue
-        for county, coefs in by_county.items():
-            if county is None:
-                continue  # the row's elastic variable stays at its linear value
-            part = sum(c * linear[v] for v, c in coefs.items())
-            blocks[county].append((f"{row.name}:{county}", coefs, constraint.sense, part))
-    return blocks
+            local[row.scope].append((row.name, own, constraint.sense, bound - others))
+        else:
+            parts = {c: coefs for c, coefs in by_county.items() if c is not None}
+            lp = {c: sum(k * linear[v] for v, k in coefs.items())
+                  for c, coefs in by_county.items()}
+            shared[row.name] = (constraint.sense, bound, parts, lp)
+    return local, shared
 
 
 def _solve_county(model: AllocationModel, county: str, rows: _Block,
@@ -131,9 +153,9 @@ def _solve_county(model: AllocationModel, county: str, rows: _Block,
             continue
         value = float(pulp.value(expr) or 0.0)  # the linear optimum, restricted
         if goal.key != "caps":
-            objective = expr
+            objective = _restricted(goal.objective, mine)
             if goal.key == "need" and cost is not None:
-                spend = _restricted(cost.expr, mine)
+                spend = _restricted(cost.objective, mine)
                 weight = 0.5 * tolerance * max(1.0, abs(value)) / max(1.0, float(
                     pulp.value(spend) or 0.0) * 2.0)
                 objective = expr - weight * spend

@@ -288,7 +288,7 @@ class _PulpStages:
                 pulp.LpAffineExpression(list(held.expr.items())), sense,
                 f"goal_{k}_{held.key}", bound - held.expr.constant))
             order.append(None)
-        problem.setObjective(goal.expr)
+        problem.setObjective(goal.objective)
         for var in [*self.model.n.values(), *self.model.posts.values()]:
             problem.addVariable(var)
         _run_cbc(problem, order if duals else [None] * len(order), make_solver("cbc"))

@@ -151,7 +151,8 @@ def decide_contracts(scenario: Scenario, year: int, wanted: dict[Key, float],
         if key not in prior and wanted[key] > 0:
             to_tender.append((key, wanted[key], "", "new purchase"))
     for key, fte, incumbent, reason in sorted(to_tender):
-        chosen, score, detail = _choose(scenario, key, fte, year, bars, history, committed)
+        chosen, score, detail = _choose(scenario, key, fte, year, bars, history, committed,
+                                        incumbent)
         contract = ContractState(key[0], key[1], key[2], chosen, fte, year, 1)
         active[key] = contract
         committed[chosen] = committed.get(chosen, 0.0) + fte
@@ -162,13 +163,16 @@ def decide_contracts(scenario: Scenario, year: int, wanted: dict[Key, float],
 
 
 def _choose(scenario: Scenario, key: Key, fte: float, year: int, bars: dict[str, int],
-            history: dict[str, tuple[tuple[int, float], ...]],
-            committed: dict[str, float]) -> tuple[str, float, str]:
+            history: dict[str, tuple[tuple[int, float], ...]], committed: dict[str, float],
+            incumbent: str = "") -> tuple[str, float, str]:
     """The best eligible provider by comprehensive score (ties: named before generic, by id).
 
-    A provider's quality in the score is its declared quality blended half and half with the
-    mean of its assessment scores so far (0 for a failure), so a record of good assessments
-    can win a tender and a failure weighs against it once its bar has run out.
+    Bidders: the named providers serving the county, a new unnamed local provider of the type
+    (no record), and the unnamed local providers of the type with a record (the incumbent
+    among them) that are not barred. A provider's
+    quality in the score is its declared quality blended half and half with the mean of its
+    assessment scores so far (0 for a failure), so a record of good assessments can win a
+    tender and a failure weighs against it once its bar has run out.
     """
     county, item, ptype = key
     ptype_data = scenario.provider_type(ptype)
@@ -190,11 +194,17 @@ def _choose(scenario: Scenario, key: Key, fte: float, year: int, bars: dict[str,
         declared = p.quality if p.quality is not None else ptype_data.quality
         candidates.append((p.id, declared, remaining, False))
     n = 1
-    while not eligible(generic_provider(county, item, ptype, n)):
+    while not eligible(generic_provider(county, item, ptype, n)) \
+            or generic_provider(county, item, ptype, n) in history:
         n += 1
-    market = scenario.county(county).market.get(ptype, fte)
-    candidates.append((generic_provider(county, item, ptype, n), ptype_data.quality,
-                       max(market, 0.0), True))
+    market = max(scenario.county(county).market.get(ptype, fte), 0.0)
+    named = {p.id for p in scenario.providers}
+    prefix = generic_provider(county, item, ptype, 0)[:-1]
+    known = sorted(pid for pid in history if pid.startswith(prefix) and eligible(pid))
+    if incumbent and incumbent not in named and eligible(incumbent):
+        known = sorted({*known, incumbent})
+    generics = [generic_provider(county, item, ptype, n), *known]
+    candidates += [(pid, ptype_data.quality, market, True) for pid in generics]
 
     scored = []
     for pid, declared, capacity, generic in candidates:
