@@ -33,7 +33,7 @@ _EXPORTS = {
     "allocate": "govsim.allocation",
     "builtin_scenarios": "govsim.scenario",
     "caseworkers_required": "govsim.policy",
-    "check_compliance": "govsim.policy",
+    "check_compliance": "govsim.compliance",
     "child_staff_required": "govsim.policy",
     "compare": "govsim.compare",
     "load_scenario": "govsim.scenario",
@@ -47,9 +47,10 @@ if TYPE_CHECKING:  # what type checkers and IDEs see (ruff: re-exports)
     from govsim import sweep
     from govsim.allocation import AllocationResult, allocate  # noqa: F401
     from govsim.compare import Comparison, compare  # noqa: F401
+    from govsim.compliance import check_compliance  # noqa: F401
     from govsim.errors import GovsimError, Problem, ScenarioError  # noqa: F401
     from govsim.pipeline import RunResult, run  # noqa: F401
-    from govsim.policy import RULES, caseworkers_required, check_compliance, child_staff_required  # noqa: F401
+    from govsim.policy import RULES, caseworkers_required, child_staff_required  # noqa: F401
     from govsim.scenario import Scenario, builtin_scenarios, load_scenario  # noqa: F401
     from govsim.sim import SimulationResult, simulate  # noqa: F401
 

@@ -22,6 +22,7 @@ import pandas as pd
 from govsim.scenario import County, Item, Scenario
 
 __all__ = [
+    "PART_TIME_POST",
     "STAFFING_COLUMNS",
     "annual_cases",
     "baseline_staffing",
@@ -31,6 +32,9 @@ __all__ = [
 ]
 
 STAFFING_COLUMNS = ["county", "item", "source", "provider_type", "provider", "fte"]
+#: ``provider_type`` of new part-time child-welfare director/supervisor posts (000 §(十)) in
+#: a plan's purchases: public-welfare posts paid a subsidy, working like directors in post.
+PART_TIME_POST = "part_time_post"
 
 
 def annual_cases(scenario: Scenario, county: County, item: Item, year: int) -> float:

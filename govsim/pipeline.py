@@ -37,13 +37,13 @@ from typing import Any
 import pandas as pd
 
 from govsim.allocation import AllocationResult, Estimates, allocate, estimates_from_scenario
-from govsim.allocation.estimates import poisson_quantile
+from govsim.allocation.estimates import contracts_in_force, poisson_quantile
 from govsim.bounds import LIMITS, check_allocatable, limit
-from govsim.demand import annual_cases
+from govsim.compliance import check_compliance
+from govsim.demand import PART_TIME_POST, annual_cases
 from govsim.errors import GovsimError
 from govsim.manifest import command_line, package_versions, scenario_record, utc_now
 from govsim.output.folders import OutputFolder, prepare_folder
-from govsim.policy import check_compliance
 from govsim.report import RunTables, default_run_dir, write_run
 from govsim.scenario import Scenario
 from govsim.sim import State, YearResult, summarise
@@ -51,8 +51,8 @@ from govsim.sim.engine import DEFAULT_ENGINE, check_engine
 from govsim.sim.pool import YearPool
 
 __all__ = ["PRIOR_FTE_YEARS", "RHO_FLOOR", "RHO_STEP", "RunError", "RunOptions", "RunResult",
-           "check_options", "check_plan_year", "estimates_from_simulation", "replay_hash",
-           "replay_options", "run"]
+           "check_options", "check_plan_year", "estimates_from_simulation", "plan_contracts",
+           "replay_hash", "replay_options", "run"]
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,8 @@ RHO_FLOOR = 0.4
 PRIOR_FTE_YEARS = 20.0
 #: Simulated coverage may fall this far below the planned coverage before a cell misses.
 COVERAGE_TOLERANCE = 0.02
+#: Objective names of earlier versions (manifests keep them): max_coverage became the goals.
+_OBJECTIVE_ALIASES = {"max_coverage": "ordered_goals"}
 
 Cell = tuple[str, str]
 Progress = Callable[[int, int, str], None]
@@ -81,8 +83,8 @@ class RunOptions:
     replications: int
     seed: int
     rounds: int = 3
-    solver: str = "cbc"
-    objective: str = "max_coverage"
+    solver: str = "highs"
+    objective: str = "ordered_goals"
     #: Simulation engine (``compiled`` or the ``simpy`` reference); results do not depend on it.
     engine: str = DEFAULT_ENGINE
 
@@ -157,7 +159,7 @@ class RunResult:
 
 
 def run(scenario: Scenario, *, years: int | None = None, replications: int | None = None,
-        seed: int | None = None, rounds: int | None = None, solver: str = "cbc",
+        seed: int | None = None, rounds: int | None = None, solver: str = "highs",
         objective: str | None = None, workers: int | None = None,
         progress: Progress | None = None, engine: str = DEFAULT_ENGINE) -> RunResult:
     """Run the simulation–optimisation loop over the plan horizon.
@@ -170,8 +172,8 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
         Default: the scenario's ``horizon_years``, ``replications`` and ``seed``.
     rounds : int, optional
         Allocation–check rounds per year, at least 1 (default 3).
-    solver : {"cbc", "highs"}
-    objective : {"max_coverage", "min_cost"}, optional
+    solver : {"highs", "cbc"}
+    objective : {"ordered_goals", "min_cost"}, optional
         Default ``scenario.policy.objective``.
     workers : int, optional
         Worker processes for the replications (``None``: all cores; 1: serial). Results do
@@ -224,6 +226,7 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
         previous: list[YearResult] = [r for r, _ in baseline]
         states: list[State | None] = [None] * options.replications
         rho: dict[Cell, float] = {}
+        in_force = contracts_in_force(scenario, plan_years[0])
         adopted_years: list[_Round] = []
         round_rows: list[dict[str, Any]] = []
         convergence: list[dict[str, Any]] = []
@@ -231,7 +234,8 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
             candidates: list[_Round] = []
             unchanged = False
             for k in range(1, options.rounds + 1):
-                estimates = estimates_from_simulation(scenario, year, previous, states, rho)
+                estimates = estimates_from_simulation(scenario, year, previous, states, rho,
+                                                      contracts=in_force)
                 started = time.perf_counter()
                 allocation = allocate(scenario, estimates, year, objective=options.objective,
                                       solver=options.solver)
@@ -239,7 +243,7 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
                 if candidates and _same_purchases(allocation, candidates[-1].allocation):
                     unchanged = True
                     break
-                capacities = _with_incumbents(scenario, allocation.allocation, year)
+                capacities = _capacities(allocation.allocation)
                 trial = simulate(pool, year, capacities, states, f"{year} round {k}")
                 candidate = _check(scenario, k, allocation, trial, states, dict(rho))
                 candidates.append(candidate)
@@ -261,6 +265,7 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
                                                 unchanged))
             previous = [r for r, _ in best.trial]
             states = [s for _, s in best.trial]
+            in_force = plan_contracts(scenario, best.allocation.allocation, in_force, year + 1)
     kpis = _per_replication(adopted_years, "kpis")
     providers = _per_replication(adopted_years, "providers")
     tables = _tables(scenario, adopted_years, kpis, providers, round_rows, convergence)
@@ -295,7 +300,8 @@ def _options(scenario: Scenario, years: int | None, replications: int | None, se
         seed=header.seed if seed is None else seed,
         rounds=3 if rounds is None else rounds,
         solver=solver,
-        objective=scenario.policy.objective if objective is None else objective,
+        objective=scenario.policy.objective if objective is None
+        else _OBJECTIVE_ALIASES.get(objective, objective),
         engine=engine,
     )
     check_options(options)
@@ -326,8 +332,8 @@ def check_options(options: RunOptions, where: str = "") -> None:
     if options.solver not in SOLVERS:
         raise RunError(f"{where}solver must be one of {', '.join(SOLVERS)}, "
                        f"got {options.solver!r}")
-    if options.objective not in ("max_coverage", "min_cost"):
-        raise RunError(f"{where}objective must be max_coverage or min_cost, "
+    if options.objective not in ("ordered_goals", "min_cost"):
+        raise RunError(f"{where}objective must be ordered_goals or min_cost, "
                        f"got {options.objective!r}")
     try:
         check_engine(options.engine)
@@ -365,7 +371,8 @@ def replay_hash(scenario_hash: str, options: dict[str, Any]) -> str:
 
 def estimates_from_simulation(scenario: Scenario, year: int, previous: list[YearResult],
                               states: list[State | None], rho: dict[Cell, float],
-                              quantile: float = 0.9) -> Estimates:
+                              quantile: float = 0.9,
+                              contracts: pd.DataFrame | None = None) -> Estimates:
     """Estimates for ``year`` from the simulated year before it (or the baseline of ``year``).
 
     Parameters
@@ -379,6 +386,9 @@ def estimates_from_simulation(scenario: Scenario, year: int, previous: list[Year
     rho
         Utilisation targets lowered by the check loop, per (county, item); others keep
         ``policy.utilisation_target``.
+    contracts
+        The plan's contracts in force in ``year`` (see :func:`plan_contracts`); default the
+        baseline's incumbents still in their term.
 
     Notes
     -----
@@ -408,7 +418,8 @@ def estimates_from_simulation(scenario: Scenario, year: int, previous: list[Year
         rho.get((c, i), scenario.policy.utilisation_target)
         for c, i in zip(demand["county"], demand["item"], strict=True)]
     providers = _observed_providers(base.providers, previous)
-    return Estimates(demand=demand, providers=providers, quantile=quantile)
+    return Estimates(demand=demand, providers=providers, quantile=quantile,
+                     contracts=base.contracts if contracts is None else contracts)
 
 
 def _carried_backlog(states: list[State | None]) -> dict[Cell, float]:
@@ -447,21 +458,42 @@ def _observed_providers(prior: pd.DataFrame, previous: list[YearResult]) -> pd.D
     return out
 
 
-def _with_incumbents(scenario: Scenario, allocation: pd.DataFrame, year: int) -> pd.DataFrame:
-    """Purchased FTE for the simulation: the allocation plus incumbent contracts still in term.
+def _capacities(allocation: pd.DataFrame) -> pd.DataFrame:
+    """What the simulation runs: FTE per (county, item, provider type) — contracts in force
+    and new purchases together (one contract per cell, renewed at the new size), and new
+    part-time posts."""
+    columns = ["county", "item", "provider_type", "fte"]
+    if allocation.empty:
+        return pd.DataFrame(columns=columns)
+    return allocation.groupby(columns[:3], as_index=False)["fte"].sum()
 
-    Incumbent contracts are part of the allocation model's public FTE (not charged to the
-    cap), so the simulation must keep them running until their term is reached.
+
+def plan_contracts(scenario: Scenario, allocation: pd.DataFrame, in_force: pd.DataFrame,
+                   year: int) -> pd.DataFrame:
+    """The plan's contracts in force in ``year``, from the adopted allocation of ``year - 1``.
+
+    Every purchase of a (county, item, provider type) is one contract, renewed a year at a
+    time: it started with the contract in force that year (if any) or in ``year - 1``, and it
+    continues into ``year`` at its FTE while within ``max_contract_years`` of its start
+    (001 §(七)4); then the purchase is re-tendered, a new purchase. Part-time posts are not
+    contracts.
     """
-    rows = [{"county": c.county, "item": c.item, "provider_type": c.provider_type,
-             "fte": float(c.fte)} for c in scenario.baseline.contracts
-            if year <= c.start_year + scenario.policy.max_contract_years - 1]
-    frame = allocation[["county", "item", "provider_type", "fte"]]
-    if rows:
-        frame = pd.concat([frame, pd.DataFrame(rows)], ignore_index=True)
-    if frame.empty:  # the simulation needs a frame, even an empty one
-        frame = pd.DataFrame(columns=["county", "item", "provider_type", "fte"])
-    return frame.groupby(["county", "item", "provider_type"], as_index=False)["fte"].sum()
+    started = {(r.county, r.item, r.provider_type): int(r.start_year)
+               for r in in_force.itertuples(index=False)}
+    limit = scenario.policy.max_contract_years
+    columns = list(in_force.columns) if len(in_force.columns) else \
+        ["county", "item", "provider_type", "fte", "start_year"]
+    rows = []
+    purchases = allocation[allocation["provider_type"] != PART_TIME_POST] \
+        if len(allocation) else allocation
+    if len(purchases):
+        grouped = purchases.groupby(["county", "item", "provider_type"])["fte"].sum()
+        for (county, item, ptype), fte in grouped.items():
+            start = started.get((county, item, ptype), year - 1)
+            if fte > 0 and year - start < limit:
+                rows.append({"county": county, "item": item, "provider_type": ptype,
+                             "fte": float(fte), "start_year": start})
+    return pd.DataFrame(rows, columns=columns)
 
 
 # -- the check -------------------------------------------------------------------------------
@@ -618,6 +650,7 @@ def _tables(scenario: Scenario, adopted: list[_Round], kpis: pd.DataFrame,
         "constraints": _stack([a.constraints.assign(year=a.year) for a in allocs]),
         "contracts": _per_replication(adopted, "contracts"),
         "explanations": _stack([a.explanations for a in allocs]),
+        "goals": _stack([a.goals for a in allocs]),
         "convergence": pd.DataFrame(convergence),
         "rounds": pd.DataFrame(round_rows),
     }
@@ -686,6 +719,9 @@ def replay_options(manifest: Any) -> tuple[Scenario, RunOptions]:
     missing = sorted(k for k in ("years", "replications", "seed") if k not in recorded)
     if missing:
         raise RunError(f"options.{missing[0]} is missing from the manifest")
+    # the hash covers the options as recorded; older objective names are read as today's
+    recorded = {**recorded, "objective": _OBJECTIVE_ALIASES.get(recorded.get("objective"),
+                                                                recorded.get("objective"))}
     options = RunOptions(**recorded)
     check_options(options, where="options.")
     return scenario, options

@@ -29,7 +29,6 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from govsim.fonts import use_cjk_font
-from govsim.policy import relief_cap_limits
 
 if TYPE_CHECKING:
     from govsim.scenario import Scenario
@@ -256,34 +255,33 @@ def plot_allocation_heatmap(allocation: pd.DataFrame, scenario: Scenario,
 
 # -- (b) relief-cap use ---------------------------------------------------------------------------
 
-def plot_relief_cap_use(allocation: pd.DataFrame, scenario: Scenario,
+def plot_relief_cap_use(compliance: pd.DataFrame, scenario: Scenario,
                         lang: str | None = None) -> Figure:
-    """Relief-funded purchase spend per county and year (万元) against each county's cap.
+    """Social-assistance purchase spend per county and year (万元) against each year's cap.
 
-    With ``policy.cap_scope = "prefecture"`` the pooled spend per year is drawn against the
-    prefecture's cap. Bars are annotated with the share of the cap used.
+    Drawn from the ``relief-cap`` rows of the compliance table, so the figures are those the
+    compliance check judged (every contract counted; the cap's base rolls forward). With
+    ``policy.cap_scope = "prefecture"`` the pooled spend is drawn against the prefecture's cap.
+    Bars are annotated with the share of the cap used; each year's cap is a red tick.
     """
     lang = resolve_lang(scenario, lang)
     title = label("relief_title", lang)
-    if allocation.empty:
+    rows = compliance[compliance["rule"] == "relief-cap"] if len(compliance) else compliance
+    if rows.empty:
         return _empty(title, lang)
-    relief = allocation[allocation["fund"] == "relief"]
-    spend = relief.groupby(["county", "year"])["cost"].sum() / WAN
-    years = sorted(allocation["year"].unique())
-    limits = {k: v / WAN for k, v in relief_cap_limits(scenario).items()}
+    rows = rows.assign(year=rows["year"].astype(int), value=rows["value"].astype(float) / WAN,
+                       limit=rows["limit"].astype(float) / WAN)
+    years = sorted(rows["year"].unique())
+    spend = rows.set_index(["scope", "year"])["value"]
+    limits = rows.set_index(["scope", "year"])["limit"]
     share = scenario.policy.relief_cap_share
-    if "prefecture" in limits:
-        by_year = spend.groupby("year").sum().reindex(years, fill_value=0.0)
-        scopes = ["prefecture"]
-        values = {"prefecture": by_year}
+    all_scopes = list(dict.fromkeys(rows["scope"]))
+    if all_scopes == ["prefecture"]:
+        scopes, note = all_scopes, ""
         names = {"prefecture": label("prefecture", lang)}
-        note = ""
     else:
-        use = (spend.groupby("county").max() / pd.Series(limits)).fillna(0.0)
-        use = use.reindex(list(limits), fill_value=0.0)
+        use = (spend / limits.where(limits > 0)).groupby(level="scope").max().fillna(0.0)
         scopes, note = _top_counties(use, [c.id for c in scenario.counties], lang, "by_cap_use")
-        values = {c: spend.get(c, pd.Series(dtype=float)).reindex(years, fill_value=0.0)
-                  for c in scopes}
         names = display_names(scenario, "counties", lang)
 
     fig = _figure(9.5, 1.4 + max(1.6, 0.17 * len(scopes) * len(years) + 0.2 * len(scopes)))
@@ -292,16 +290,16 @@ def plot_relief_cap_use(allocation: pd.DataFrame, scenario: Scenario,
     annotate = len(scopes) * len(years) <= 60
     for k, year in enumerate(years):
         ys = np.arange(len(scopes)) - 0.4 + height * (k + 0.5)
-        xs = [float(values[s].get(year, 0.0)) for s in scopes]
+        xs = [float(spend.get((s, year), 0.0)) for s in scopes]
+        caps = [float(limits.get((s, year), math.nan)) for s in scopes]
         ax.barh(ys, xs, height=height * 0.92, color=_YEAR_COLOURS[k % len(_YEAR_COLOURS)],
                 label=str(year))
-        if annotate:
-            for y, x, s in zip(ys, xs, scopes, strict=True):
-                if limits.get(s):
-                    ax.text(x, y, f" {x / limits[s]:.0%}", va="center", fontsize=7,
-                            color="#424242")
-    for y, scope in enumerate(scopes):
-        ax.plot([limits[scope]] * 2, [y - 0.45, y + 0.45], color="#c62828", linewidth=2.2)
+        for y, x, cap in zip(ys, xs, caps, strict=True):
+            if cap > 0:
+                ax.plot([cap] * 2, [y - height * 0.5, y + height * 0.5], color="#c62828",
+                        linewidth=2.2)
+                if annotate:
+                    ax.text(x, y, f" {x / cap:.0%}", va="center", fontsize=7, color="#424242")
     ax.set_yticks(range(len(scopes)), [_short(names.get(s, s), 16) for s in scopes])
     ax.invert_yaxis()
     ax.set_xlabel(label("wan", lang))
@@ -309,8 +307,8 @@ def plot_relief_cap_use(allocation: pd.DataFrame, scenario: Scenario,
     handles.append(Line2D([], [], color="#c62828", linewidth=2.2,
                           label=label("cap", lang, share=share)))
     _legend_outside(ax, handles)
-    ax.set_xlim(0, max(max(limits[s] for s in scopes),
-                       max(float(v.max()) for v in values.values())) * 1.15 or 1.0)
+    top = max(float(limits.max()), float(spend.max()))
+    ax.set_xlim(0, top * 1.15 or 1.0)
     _tidy(ax)
     ax.set_title(title, fontsize=12)
     _note(fig, note)
@@ -364,55 +362,55 @@ def plot_caseworkers(staffing: pd.DataFrame, scenario: Scenario,
 
 # -- (d) social-organisation share ----------------------------------------------------------------
 
-def plot_social_org_share(allocation: pd.DataFrame, scenario: Scenario,
+def plot_social_org_share(compliance: pd.DataFrame, scenario: Scenario,
                           lang: str | None = None) -> Figure:
-    """Spend by provider type per year (stacked, 万元) and the social-organisation share (%)
-    against the minimum share (30 % by default)."""
+    """The social-organisation share per county (or the prefecture) and year against the
+    minimum share — drawn from the ``social-org-share`` rows of the compliance table (new
+    purchases, per purchasing level, as the rule is checked). Scopes with no new purchases
+    are shown as missing, not 0.
+    """
     lang = resolve_lang(scenario, lang)
     title = label("social_title", lang)
-    if allocation.empty:
+    rows = (compliance[compliance["rule"] == "social-org-share"] if len(compliance)
+            else compliance)
+    if rows.empty:
         return _empty(title, lang)
-    spend = allocation.groupby(["year", "provider_type"])["cost"].sum().unstack().fillna(0) / WAN
-    types = _ordered(list(spend.columns), [p.id for p in scenario.provider_types])
-    spend = spend[types]
-    social = {p.id for p in scenario.provider_types if p.is_social_org}
-    total = spend.sum(axis=1)
-    share = (spend[[t for t in types if t in social]].sum(axis=1) / total.where(total > 0))
-    names = display_names(scenario, "provider_types", lang)
+    rows = rows.assign(year=rows["year"].astype(int),
+                       value=pd.to_numeric(rows["value"], errors="coerce"))
+    years = sorted(rows["year"].unique())
+    table = rows.pivot_table(index="scope", columns="year", values="value", aggfunc="first",
+                             dropna=False)
     minimum = scenario.policy.social_org_min_share
-
-    fig = _figure(10, 4.2)
-    left, right = fig.subplots(1, 2, width_ratios=[1.3, 1])
-    x = np.arange(len(spend.index))
-    bottom = np.zeros(len(x))
-    for k, t in enumerate(types):
-        left.bar(x, spend[t], bottom=bottom, width=0.6, label=names.get(t, t),
-                 color=_TYPE_COLOURS[k % len(_TYPE_COLOURS)])
-        bottom += spend[t].to_numpy()
-    left.set_xticks(x, [str(y) for y in spend.index])
-    left.set_ylabel(label("wan", lang))
-    left.set_title(label("spend_by_type", lang), fontsize=11)
-    left.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(0.0, -0.1),
-                ncols=min(3, len(types)))
-    _tidy(left, "y")
-
-    right.bar(x, share.fillna(0) * 100, width=0.6, color=["#2e7d32" if s + 1e-12 >= minimum
-                                                         else "#c62828" for s in share.fillna(0)])
-    for xi, s in zip(x, share, strict=True):
-        if not math.isnan(s):
-            right.annotate(f"{s:.1%}", (xi, s * 100), xytext=(0, 3), textcoords="offset points",
-                           ha="center", va="bottom", fontsize=9,
-                           bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"})
-    right.axhline(minimum * 100, color="black", linestyle="--", linewidth=1.2,
-                  label=label("minimum", lang, share=minimum))
-    right.set_xticks(x, [str(y) for y in spend.index])
-    top = max(float(share.max(skipna=True) or 0.0), minimum) * 100
-    right.set_ylim(0, min(105.0, top * 1.35 + 5))
-    right.set_ylabel("%")
-    right.set_title(label("share", lang), fontsize=11)
-    right.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(0.0, -0.1))
-    _tidy(right, "y")
-    fig.suptitle(title, fontsize=13)
+    order = [c.id for c in scenario.counties] if "prefecture" not in table.index \
+        else ["prefecture"]
+    lowest = table.min(axis=1).fillna(1.0)
+    scopes, note = _top_counties(-lowest, order, lang, "by_shortfall")
+    names = {"prefecture": label("prefecture", lang), **display_names(scenario, "counties",
+                                                                        lang)}
+    fig = _figure(9.5, 1.4 + max(1.6, 0.17 * len(scopes) * len(years) + 0.2 * len(scopes)))
+    ax = fig.add_subplot()
+    height = 0.8 / len(years)
+    for k, year in enumerate(years):
+        ys = np.arange(len(scopes)) - 0.4 + height * (k + 0.5)
+        values = [float(table.at[s, year]) if s in table.index else math.nan for s in scopes]
+        shown = [0.0 if math.isnan(v) else v * 100 for v in values]
+        ax.barh(ys, shown, height=height * 0.92, color=_YEAR_COLOURS[k % len(_YEAR_COLOURS)],
+                label=str(year))
+        for y, v in zip(ys, values, strict=True):
+            text = " —" if math.isnan(v) else f" {v:.0%}"
+            ax.text(0.0 if math.isnan(v) else v * 100, y, text, va="center", fontsize=7,
+                    color="#c62828" if not math.isnan(v) and v + 1e-12 < minimum
+                    else "#424242")
+    ax.axvline(minimum * 100, color="black", linestyle="--", linewidth=1.2,
+               label=label("minimum", lang, share=minimum))
+    ax.set_yticks(range(len(scopes)), [_short(names.get(s, s), 16) for s in scopes])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 105)
+    ax.set_xlabel("%")
+    _legend_outside(ax)
+    _tidy(ax)
+    ax.set_title(title, fontsize=12)
+    _note(fig, note)
     return fig
 
 

@@ -1,14 +1,14 @@
-"""The policy rules as data, the checks of a scenario against them, and allocation compliance.
+"""The policy rules as data, the limits they set, and the checks of a scenario against them.
 
 Every rule of ``shared/policy-rules.md`` that has a number or a yes/no test lives once in
 ``govsim/data/rules.toml`` (id, value, unit, source clause, Chinese and English text). This
 module loads it as :data:`RULES`, derives the staffing requirements (``caseworkers_required``
-rounds 2 ‰ up to whole people), finds input errors that break a rule (``prohibited-items``,
-``contract-term``) and checks any allocation table with :func:`check_compliance` — a code
-path independent of the allocation model's constraints, so each checks the other.
+rounds 2 ‰ up to whole people) and the relief cap of each year (the base rolls forward), and
+finds input errors that break a rule (``prohibited-items``, ``contract-term``). The
+compliance of an allocation is checked in :mod:`govsim.compliance`.
 
-Money in CNY; comparisons allow half a fen (0.005 CNY) for floating-point noise, so spending
-exactly 3 % passes and one yuan more fails.
+Money in CNY; comparisons allow half a fen (:data:`MONEY_TOLERANCE`) for floating-point noise,
+so spending exactly 3 % passes and one yuan more fails.
 """
 
 from __future__ import annotations
@@ -21,24 +21,21 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from govsim.errors import Problem
 
 if TYPE_CHECKING:
     from govsim.scenario import County, Scenario
 
 __all__ = [
-    "COMPLIANCE_COLUMNS",
     "MONEY_TOLERANCE",
     "RULES",
     "Rule",
     "caseworkers_required",
-    "check_compliance",
     "child_staff_required",
     "policy_departures",
     "purchase_warnings",
     "relief_cap_limits",
+    "relief_fund_expenditure",
     "rule",
     "semantic_problems",
 ]
@@ -46,7 +43,6 @@ __all__ = [
 #: CNY of floating-point slack in money comparisons (half a fen).
 MONEY_TOLERANCE = 0.005
 
-COMPLIANCE_COLUMNS = ["year", "rule", "scope", "value", "limit", "status", "source", "detail"]
 
 
 @dataclass(frozen=True)
@@ -106,15 +102,37 @@ def child_staff_required(county: County, per_unit: int) -> int:
     return per_unit * (county.townships + county.villages)
 
 
-def relief_cap_limits(scenario: Scenario) -> dict[str, float]:
-    """CNY each purchasing scope may spend on relief-funded items in a year.
+def relief_fund_expenditure(scenario: Scenario, county: County, year: int) -> float:
+    """The county's social-assistance special-fund expenditure in calendar ``year`` (CNY).
 
-    Keys are county ids, or ``"prefecture"`` when ``policy.cap_scope = "prefecture"``.
+    The year before the base year is ``relief_fund_last_year``; a later year is its entry in
+    ``relief_fund_by_year`` when given, else the year before grown by ``relief_fund_growth``.
     """
+    first = scenario.scenario.base_year - 1
+    if year < first:
+        raise ValueError(f"no relief-fund expenditure before {first} (the year before the base "
+                         f"year), asked for {year}")
+    value = county.relief_fund_last_year
+    for y in range(first + 1, year + 1):
+        value = county.relief_fund_by_year.get(y, value * (1.0 + county.relief_fund_growth))
+    return float(value)
+
+
+def relief_cap_limits(scenario: Scenario, year: int | None = None) -> dict[str, float]:
+    """CNY each purchasing scope may spend on social-assistance purchases in ``year``.
+
+    The limit rolls forward (001 §(八), 上年度): the cap share × the scope's special-fund
+    expenditure of ``year - 1`` (default: the base year, whose base is
+    ``relief_fund_last_year``). Keys are county ids, or ``"prefecture"`` when
+    ``policy.cap_scope = "prefecture"``.
+    """
+    year = scenario.scenario.base_year if year is None else year
     share = scenario.policy.relief_cap_share
+    limits = {c.id: share * relief_fund_expenditure(scenario, c, year - 1)
+              for c in scenario.counties}
     if scenario.policy.cap_scope == "prefecture":
-        return {"prefecture": share * sum(c.relief_fund_last_year for c in scenario.counties)}
-    return {c.id: share * c.relief_fund_last_year for c in scenario.counties}
+        return {"prefecture": math.fsum(limits.values())}
+    return limits
 
 
 # -- scenario checks -----------------------------------------------------------------------------
@@ -295,155 +313,3 @@ def _unknown(path: str, value: Any, what: str, known: set[Any]) -> Problem:
     message = f"unknown {what}"
     message += f"; did you mean {hint[0]!r}?" if hint else f" (known: {', '.join(names[:12])})"
     return Problem(path, message, value=value)
-
-
-# -- compliance of an allocation -------------------------------------------------------------------
-
-def check_compliance(scenario: Scenario, allocation: pd.DataFrame,
-                     contracts: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per rule and scope (and year): value, limit, status pass | fail | not-applicable.
-
-    ``allocation`` has columns year, county, item, provider_type, fte, cost (CNY) and optionally
-    fund (the fund paying for the row; default: the item's own fund). ``contracts`` has columns
-    county, item, provider, start_year, end_year (years held in a row = end - start + 1); without
-    it the scenario's incumbent contracts are checked. Rules with nothing to check in an
-    allocation (mechanisms) get a ``not-applicable`` row, so every rule appears.
-    """
-    alloc = _normalise_allocation(scenario, allocation)
-    years = sorted(alloc["year"].unique()) or [scenario.scenario.base_year]
-    rows: list[dict[str, Any]] = []
-    for year in years:
-        part = alloc[alloc["year"] == year]
-        rows += _relief_cap_rows(scenario, part, year)
-        rows += _social_org_rows(scenario, part, year)
-        rows += _staffing_rows(scenario, part, year)
-        rows += _catalogue_rows(scenario, part, year)
-        rows += _fund_rows(scenario, part, year)
-    rows += _contract_term_rows(scenario, contracts)
-    checked = {r["rule"] for r in rows}
-    for r in RULES.values():
-        if r.id not in checked:
-            rows.append(_row(None, r.id, "prefecture", None, r.value, "not-applicable",
-                             "a mechanism or standard, not checkable on an allocation table"))
-    return pd.DataFrame(rows, columns=COMPLIANCE_COLUMNS)
-
-
-def _normalise_allocation(scenario: Scenario, allocation: pd.DataFrame) -> pd.DataFrame:
-    alloc = allocation.copy()
-    needed = {"year", "county", "item", "provider_type", "fte", "cost"}
-    missing = needed - set(alloc.columns)
-    if missing:
-        raise ValueError(f"allocation table lacks columns {sorted(missing)}")
-    fund_of = {i.id: i.fund for i in scenario.items}
-    if "fund" not in alloc.columns:
-        alloc["fund"] = alloc["item"].map(fund_of)
-    social = {p.id: p.is_social_org for p in scenario.provider_types}
-    alloc["social_org"] = alloc["provider_type"].map(social).fillna(False).astype(bool)
-    return alloc
-
-
-def _row(year: Any, rule_id: str, scope: str, value: Any, limit: Any, status: str,
-         detail: str = "") -> dict[str, Any]:
-    return {"year": year, "rule": rule_id, "scope": scope, "value": value, "limit": limit,
-            "status": status, "source": RULES[rule_id].source, "detail": detail}
-
-
-def _relief_cap_rows(scenario: Scenario, alloc: pd.DataFrame, year: int) -> list[dict[str, Any]]:
-    relief = alloc[alloc["fund"] == "relief"]
-    spend = relief.groupby("county")["cost"].sum()
-    rows = []
-    for scope, limit in relief_cap_limits(scenario).items():
-        value = float(spend.sum() if scope == "prefecture" else spend.get(scope, 0.0))
-        status = "pass" if value <= limit + MONEY_TOLERANCE else "fail"
-        rows.append(_row(year, "relief-cap", scope, value, limit, status,
-                         f"relief-funded purchases {value / 1e4:,.1f} 万元 of "
-                         f"{limit / 1e4:,.1f} 万元 allowed"))
-    return rows
-
-
-def _social_org_rows(scenario: Scenario, alloc: pd.DataFrame, year: int) -> list[dict[str, Any]]:
-    total = float(alloc["cost"].sum())
-    minimum = scenario.policy.social_org_min_share
-    if total <= MONEY_TOLERANCE:
-        return [_row(year, "social-org-share", "prefecture", None, minimum, "not-applicable",
-                     "nothing purchased")]
-    social = float(alloc.loc[alloc["social_org"], "cost"].sum())
-    # Compare money, not ratios, so that exactly 30 % passes whatever the rounding.
-    status = "pass" if social + MONEY_TOLERANCE >= minimum * total else "fail"
-    return [_row(year, "social-org-share", "prefecture", social / total, minimum, status,
-                 f"{social / 1e4:,.1f} of {total / 1e4:,.1f} 万元 from social organisations")]
-
-
-def _staffing_rows(scenario: Scenario, alloc: pd.DataFrame, year: int) -> list[dict[str, Any]]:
-    counts = {i.id: i.counts_toward for i in scenario.items}
-    alloc = alloc.assign(counts_toward=alloc["item"].map(counts))
-    rows = []
-    for county in scenario.counties:
-        mine = alloc[alloc["county"] == county.id]
-        purchased = float(mine.loc[mine["counts_toward"] == "caseworker", "fte"].sum())
-        need = caseworkers_required(county, scenario.policy.caseworker_ratio)
-        have = county.public_caseworkers + purchased
-        rows.append(_row(year, "caseworker-ratio", county.id, have, need,
-                         "pass" if have + 1e-9 >= need else "fail",
-                         f"{county.public_caseworkers} in post + {purchased:.1f} purchased"))
-        purchased = float(mine.loc[mine["counts_toward"] == "child_staff", "fte"].sum())
-        need = child_staff_required(county, scenario.policy.child_staff_per_unit)
-        have = county.child_welfare_directors + purchased
-        rows.append(_row(year, "child-welfare-staff", county.id, have, need,
-                         "pass" if have + 1e-9 >= need else "fail",
-                         f"{county.child_welfare_directors} in post + {purchased:.1f} purchased"))
-    return rows
-
-
-def _catalogue_rows(scenario: Scenario, alloc: pd.DataFrame, year: int) -> list[dict[str, Any]]:
-    kinds = {i.id: i for i in scenario.items}
-    bought = alloc[alloc["fte"] > 0]
-    unknown = sorted(set(bought["item"]) - set(kinds))
-    banned = sorted(i for i in set(bought["item"]) if i in kinds and not kinds[i].is_purchasable)
-    return [
-        _row(year, "prohibited-items", "prefecture", len(banned), 0,
-             "fail" if banned else "pass",
-             ("purchased: " + ", ".join(banned)) if banned else "no prohibited item purchased"),
-        _row(year, "purchasable-items", "prefecture", len(unknown), 0,
-             "fail" if unknown else "pass",
-             ("not in the catalogue: " + ", ".join(unknown)) if unknown else "all in catalogue"),
-    ]
-
-
-def _fund_rows(scenario: Scenario, alloc: pd.DataFrame, year: int) -> list[dict[str, Any]]:
-    funds = scenario.funds
-    spend = alloc.groupby("fund")["cost"].sum()
-    rows = []
-    budgets = {"child": funds.child_welfare, "lottery": funds.lottery}
-    for fund, budget in budgets.items():
-        value = float(spend.get(fund, 0.0))
-        rows.append(_row(year, "funding-sources", f"fund:{fund}", value, budget,
-                         "pass" if value <= budget + MONEY_TOLERANCE else "fail",
-                         f"{fund} fund {value / 1e4:,.1f} of {budget / 1e4:,.1f} 万元"))
-    if funds.total_budget is not None:
-        value = float(alloc["cost"].sum())
-        rows.append(_row(year, "funding-sources", "total", value, funds.total_budget,
-                         "pass" if value <= funds.total_budget + MONEY_TOLERANCE else "fail",
-                         "all purchases against the total budget"))
-    return rows
-
-
-def _contract_term_rows(scenario: Scenario,
-                        contracts: pd.DataFrame | None) -> list[dict[str, Any]]:
-    limit = scenario.policy.max_contract_years
-    if contracts is None:
-        base = scenario.scenario.base_year
-        records = [{"county": c.county, "item": c.item, "provider": c.provider or c.provider_type,
-                    "start_year": c.start_year, "end_year": base}
-                   for c in scenario.baseline.contracts]
-    else:
-        records = contracts.to_dict("records")
-    if not records:
-        return [_row(None, "contract-term", "prefecture", 0, limit, "not-applicable",
-                     "no contracts")]
-    longest = max(int(r["end_year"]) - int(r["start_year"]) + 1 for r in records)
-    over = [r for r in records if int(r["end_year"]) - int(r["start_year"]) + 1 > limit]
-    detail = "; ".join(f"{r['county']}/{r['item']}/{r['provider']} {r['start_year']}-"
-                       f"{r['end_year']}" for r in over[:5]) or "every contract within the term"
-    return [_row(None, "contract-term", "prefecture", longest, limit,
-                 "fail" if over else "pass", detail)]

@@ -53,16 +53,21 @@ PLOT_DPI = 120
 
 #: The columns each table must have, in the order they are written (extra columns follow).
 TABLE_COLUMNS: dict[str, list[str]] = {
-    "allocation": ["year", "county", "item", "provider_type", "fund", "fte", "cost"],
-    "staffing": ["year", "county", "rule", "required", "in_post", "purchased", "shortfall"],
+    "allocation": ["year", "county", "item", "provider_type", "fund", "basis", "persons", "fte",
+                   "cost", "cost_lottery"],
+    "staffing": ["year", "county", "rule", "required", "in_post", "purchased", "part_time_posts",
+                 "shortfall"],
     "kpis": ["year", "county", "item", "arrivals_mean", "served_mean", "served_ci95",
              "abandoned_mean", "backlog_mean", "wait_mean_days_mean", "wait_p90_days_mean",
              "wait_p90_days_ci95", "utilisation_mean", "satisfaction_mean", "cost_mean"],
-    "compliance": ["year", "rule", "scope", "value", "limit", "status", "source", "detail"],
+    "compliance": ["year", "rule", "scope", "value", "limit", "unit", "status", "source",
+                   "detail"],
     "constraints": ["year", "name", "rule", "scope", "binding", "slack", "shadow_price"],
     "contracts": ["year", "day", "county", "item", "provider", "provider_type", "event", "fte",
                   "detail"],
-    "explanations": ["year", "county", "rule", "shortfall", "money_cny", "text_en", "text_zh"],
+    "explanations": ["year", "county", "item", "rule", "shortfall", "money_cny", "text_en",
+                     "text_zh"],
+    "goals": ["year", "order", "goal", "unit", "value", "price", "next_goal", "next_unit"],
     "convergence": ["year", "rounds", "converged", "reason"],
     "rounds": ["year", "round", "cells_checked", "cells_missed", "on_target_share",
                "weighted_coverage", "p90_wait_days", "spend_cny"],
@@ -71,8 +76,8 @@ TABLE_COLUMNS: dict[str, list[str]] = {
 #: Plot file stem → (function name in :mod:`govsim.plots`, table it draws), in report order.
 PLOTS: dict[str, tuple[str, str]] = {
     "allocation_heatmap": ("plot_allocation_heatmap", "allocation"),
-    "relief_cap_use": ("plot_relief_cap_use", "allocation"),
-    "social_org_share": ("plot_social_org_share", "allocation"),
+    "relief_cap_use": ("plot_relief_cap_use", "compliance"),
+    "social_org_share": ("plot_social_org_share", "compliance"),
     "caseworkers": ("plot_caseworkers", "staffing"),
     "service_levels": ("plot_service_levels", "kpis"),
     "contract_timeline": ("plot_contract_timeline", "contracts"),
@@ -102,6 +107,7 @@ class RunTables:
     explanations: pd.DataFrame
     convergence: pd.DataFrame
     rounds: pd.DataFrame = field(default_factory=pd.DataFrame)
+    goals: pd.DataFrame = field(default_factory=pd.DataFrame)
     manifest: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -23,7 +23,7 @@ import jinja2
 import pandas as pd
 
 from govsim.plots import EVENT_LABELS, display_names, item_summary
-from govsim.policy import RULES, relief_cap_limits
+from govsim.policy import RULES
 
 if TYPE_CHECKING:
     from govsim.report import RunTables
@@ -51,7 +51,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "relief_spend": ("社会救助资金购买支出（万元）", "Relief-funded spend (万元)"),
     "cap_use": ("3%上限使用率（合计）", "Relief-cap use (all scopes)"),
     "max_cap_use": ("单个县最高上限使用率", "Highest cap use of one scope"),
-    "social_share": ("社会组织占比", "Social-organisation share"),
+    "social_share": ("新增购买中社会组织占比（最低的县）",
+                     "Social-organisation share of new purchases (lowest county)"),
     "cw_required": ("经办人员需配备", "Caseworkers required"),
     "cw_in_post": ("经办人员在编", "Caseworkers in post"),
     "cw_purchased": ("经办人员购买", "Caseworkers purchased"),
@@ -217,28 +218,26 @@ def headline(tables: RunTables) -> pd.DataFrame:
     """
     alloc, staffing = tables.allocation, tables.staffing
     years = sorted(set(alloc["year"]) | set(staffing["year"]) | set(tables.kpis["year"]))
-    limits = relief_cap_limits(tables.scenario)
-    social = {p.id for p in tables.scenario.provider_types if p.is_social_org}
     summary = item_summary(tables.kpis) if not tables.kpis.empty else None
     compliance = tables.compliance
     undated = int(((compliance["status"] == "fail") & compliance["year"].isna()).sum())
     out = {}
     for year in years:
         part = alloc[alloc["year"] == year]
-        relief = part[part["fund"] == "relief"]
-        relief_by_scope = (relief.groupby("county")["cost"].sum() if "prefecture" not in limits
-                           else pd.Series({"prefecture": relief["cost"].sum()}))
-        total = float(part["cost"].sum())
+        checked = compliance[compliance["year"] == year]
+        # the relief cap and the social-organisation share as the compliance check judged them
+        caps = checked[checked["rule"] == "relief-cap"]
+        relief, limit = (pd.to_numeric(caps[c]) for c in ("value", "limit"))
+        shares = pd.to_numeric(checked.loc[checked["rule"] == "social-org-share", "value"],
+                               errors="coerce").dropna()
         cw = staffing[(staffing["year"] == year) & (staffing["rule"] == "caseworker-ratio")]
         col: dict[str, Any] = {
-            "total_spend": total,
-            "relief_spend": float(relief["cost"].sum()),
-            "cap_use": (float(relief["cost"].sum()) / sum(limits.values())
-                        if sum(limits.values()) > 0 else None),  # no cap: not computable
-            "max_cap_use": max((float(relief_by_scope.get(s, 0.0)) / v for s, v in
-                                limits.items() if v > 0), default=None),
-            "social_share": (float(part.loc[part["provider_type"].isin(social), "cost"].sum())
-                             / total if total > 0 else None),
+            "total_spend": float(part["cost"].sum()),
+            "relief_spend": float(relief.sum()),
+            "cap_use": float(relief.sum() / limit.sum()) if limit.sum() > 0 else None,
+            "max_cap_use": (float((relief / limit.where(limit > 0)).max())
+                            if len(caps) else None),
+            "social_share": float(shares.min()) if len(shares) else None,
             "cw_required": cw["required"].sum(), "cw_in_post": cw["in_post"].sum(),
             "cw_purchased": cw["purchased"].sum(), "cw_shortfall": cw["shortfall"].sum(),
             "coverage": None, "p90_wait": None,

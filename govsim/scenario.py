@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import difflib
 import hashlib
+import itertools
 import json
 import logging
 import re
@@ -123,9 +124,23 @@ class Policy(_Model):
         "county", description="The relief cap applies to each county on its own, or pooled over "
         "the prefecture"
     )
+    lottery_counts_toward_relief_cap: bool = Field(
+        True, description="Lottery-fund money paying for social-assistance items counts toward "
+        "relief-cap like any other yuan (001 §(八): 所需经费…统筹安排); false is the permissive "
+        "what-if in which the lottery fund tops up beyond the cap"
+    )
     social_org_min_share: Share = Field(
-        RULES["social-org-share"].value, description="Least share of all purchase spending that "
+        RULES["social-org-share"].value, description="Least share of purchase spending that "
         "goes to social organisations (rule social-org-share), share 0-1"
+    )
+    social_org_scope: Literal["county", "prefecture"] = Field(
+        "county", description="social-org-share holds at each purchasing level (county, as "
+        "004 各级 says) or pooled over the prefecture (what-if)"
+    )
+    social_org_base: Literal["new", "all"] = Field(
+        "new", description="social-org-share applies to new purchase spending (not renewals or "
+        "continuations of contracts in their term, as 004 新增 says) or to all purchase spending "
+        "(what-if)"
     )
     caseworker_ratio: Share = Field(
         RULES["caseworker-ratio"].value, description="Caseworkers required per dibao + tekun "
@@ -145,8 +160,9 @@ class Policy(_Model):
         "from purchases (rule blacklist), years"
     )
     bar_years_after_failure: NonNegInt = Field(
-        2, description="Years a provider is barred after its contract fails or fails its annual "
-        "assessment, years"
+        RULES["blacklist"].value, description="Years a provider is barred after its contract "
+        "fails or fails its annual assessment (003 三(五) says 一定时期 without a number; the "
+        "only documented period is 002 Shanghai §二(五)'s 3 years), years"
     )
     post_price_assistant: NonNegFloat = Field(
         RULES["post-prices"].value,
@@ -178,14 +194,54 @@ class Policy(_Model):
     utilisation_target: Share = Field(0.85, description="Planned utilisation (rho) of "
                                       "post-mode workers in the allocation's capacity "
                                       "constraint, share 0-1")
-    coverage_target: Share = Field(0.9, description="Share of each item's cases to serve under "
-                                   "the min_cost objective, share 0-1")
-    objective: Literal["max_coverage", "min_cost"] = Field(
-        "max_coverage", description="What the allocation optimises: priority-weighted cases "
-        "served (max_coverage), or spend subject to coverage_target (min_cost)"
+    coverage_target: Share = Field(0.9, description="Share of each item's need (hours) that "
+                                   "money needed (the min_cost objective) must serve, share 0-1")
+    objective: Literal["ordered_goals", "min_cost"] = Field(
+        "ordered_goals", description="What the allocation optimises: the ordered goals under "
+        "the caps (statutory duties, staffing rules, floors and fairness, need met, cost; see "
+        "docs/allocation.md), or min_cost, the money needed to meet goals 1-3 and "
+        "coverage_target with the caps lifted"
     )
-    integer_posts: bool = Field(False, description="Buy whole posts of post-mode items (a MILP) "
-                                "instead of fractional FTE")
+    integer_posts: bool = Field(True, description="Buy whole posts of post-mode items (a MILP); "
+                                "false buys fractional FTE (an LP)")
+    equity_floor: Share = Field(
+        0.0, description="Every county's need-weighted coverage is at least this share of the "
+        "prefecture's (goal 3 of the allocation; 0 = no fairness floor), share 0-1"
+    )
+    need_breakpoints: tuple[Share, ...] = Field(
+        (0.5, 0.8, 1.0), min_length=1, description="Diminishing returns of need met: upper ends "
+        "of the segments of a (county, item) cell's need, increasing and ending at 1, share 0-1"
+    )
+    need_weights: tuple[NonNegFloat, ...] = Field(
+        (1.0, 0.5, 0.2), min_length=1, description="Value of an hour of need met in each "
+        "segment of need_breakpoints, non-increasing (so money spreads across items), weight"
+    )
+    goal_tolerance: Annotated[float, Field(ge=0, le=0.1)] = Field(
+        1e-9, description="Relative tolerance within which each goal's optimum is held while "
+        "the later goals are optimised, ratio"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_objective_name(cls, data: Any) -> Any:
+        # "max_coverage" counted cases and starved long services; it is replaced by the
+        # ordered goals. Old files keep working.
+        if isinstance(data, dict) and data.get("objective") == "max_coverage":
+            log.warning("policy.objective 'max_coverage' is now 'ordered_goals'")
+            return {**data, "objective": "ordered_goals"}
+        return data
+
+    @model_validator(mode="after")
+    def _segments_valid(self) -> Policy:
+        points, weights = self.need_breakpoints, self.need_weights
+        if len(points) != len(weights):
+            raise ValueError("need_breakpoints and need_weights need the same length")
+        if any(b <= a for a, b in zip((0.0, *points), points, strict=False)) \
+                or abs(points[-1] - 1.0) > 1e-12:
+            raise ValueError("need_breakpoints must increase and end at 1")
+        if any(b > a for a, b in itertools.pairwise(weights)):
+            raise ValueError("need_weights must not increase (diminishing returns)")
+        return self
 
     @model_validator(mode="after")
     def _weights_known(self) -> Policy:
@@ -229,6 +285,16 @@ class County(_Model):
     child_welfare_directors: NonNegInt = Field(
         0, description="Child-welfare directors and supervisors in post (they count toward "
         "child-welfare-staff), people"
+    )
+    relief_fund_growth: Annotated[float, Field(gt=-1, le=1)] = Field(
+        0.0, description="Growth per year of the social-assistance special-fund expenditure after "
+        "relief_fund_last_year, for years relief_fund_by_year does not give; the base of "
+        "relief-cap rolls forward with it, share per year"
+    )
+    relief_fund_by_year: dict[int, NonNegFloat] = Field(
+        default_factory=dict, description="Social-assistance special-fund expenditure of "
+        "later calendar years (keys are years, e.g. \"2025\" = 90_000_000); year y's "
+        "relief-cap is the share of year y - 1's expenditure, CNY"
     )
     market: dict[str, NonNegFloat] = Field(
         default_factory=dict, description="FTE that local providers of each type can field here, "
@@ -282,10 +348,17 @@ class Item(_Model):
         None, description="Mean of the exponential patience: how long a waiting case waits "
         "before it abandons; omit for never, working hours"
     )
-    priority: NonNegFloat = Field(1.0, description="Value of a served case in the max_coverage "
-                                  "objective, weight")
+    priority: NonNegFloat = Field(1.0, description="Value of an hour of this item's need met, "
+                                  "relative to other items (goals 3 and 4 of the allocation), "
+                                  "weight")
     target_wait_days: NonNegFloat = Field(10.0, description="Target wait; waiting beyond it "
                                           "lowers satisfaction and timeliness, working days")
+    statutory: bool = Field(False, description="Statutory administrative work (means tests, "
+                            "annual reviews): this year's cases and the carried backlog must "
+                            "be cleared within the year (goal 1 of the allocation)")
+    min_coverage: Share = Field(0.0, description="Least share of this item's need (hours) the "
+                                "plan serves in every county (goal 3 of the allocation), "
+                                "share 0-1")
     counts_toward: Literal["caseworker", "child_staff", "none"] = Field(
         "none", description="Workers on this item count toward caseworker-ratio (caseworker), "
         "child-welfare-staff (child_staff) or neither (none)"
@@ -394,6 +467,17 @@ class Baseline(_Model):
     )
     director_item: str | None = Field(None, description="Id of the item the directors' hours go "
                                       "to; omit for none")
+    director_post_subsidy: NonNegFloat | None = Field(
+        None, description="Yearly subsidy of a new part-time child-welfare director or "
+        "supervisor post (a village cadre or public-welfare post, 000 §(十)), paid from the "
+        "child-welfare fund; each post counts as one person toward child-welfare-staff and "
+        "gives director_hours_per_year to director_item; omit when new posts can only be "
+        "purchased FTE, CNY per person-year"
+    )
+    public_quality: Share = Field(
+        0.8, description="Mean satisfaction of cases served by establishment staff, directors "
+        "and interim takeovers (no survey figure at hand), score 0-1"
+    )
     public_staff: tuple[PublicStaff, ...] = Field(
         (), description="Establishment FTE per (county, item); a county listed here uses these "
         "figures instead of the prohibited_first split"

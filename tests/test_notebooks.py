@@ -17,7 +17,7 @@ import pytest
 
 import govsim
 from govsim.compare import METRICS
-from govsim.policy import COMPLIANCE_COLUMNS
+from govsim.compliance import COMPLIANCE_COLUMNS
 from tests.notebook_runner import (
     INJECTED_TAG,
     NOTEBOOKS,
@@ -161,8 +161,8 @@ def test_planner_notebook_runs_and_leaves_a_run_folder(tmp_path: Path) -> None:
 
     compliance = pd.read_csv(folder / "compliance.csv", encoding="utf-8-sig")
     assert list(compliance.columns) == COMPLIANCE_COLUMNS
-    assert COMPLIANCE_COLUMNS == ["year", "rule", "scope", "value", "limit", "status", "source",
-                                  "detail"]
+    assert COMPLIANCE_COLUMNS == ["year", "rule", "scope", "value", "limit", "unit", "status",
+                                  "source", "detail"]
     assert set(compliance.rule) == set(govsim.RULES)
     assert set(compliance.status) <= {"pass", "fail", "not-applicable"}
     assert compliance.source.notna().all()

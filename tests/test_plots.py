@@ -124,7 +124,7 @@ def test_many_counties_stay_readable(many_counties: RunTables) -> None:
         labels = [t.get_text() for t in ax.get_xticklabels()]
         assert len(labels) == plots.MAX_COUNTIES
     for function in (plots.plot_relief_cap_use, plots.plot_caseworkers):
-        table = many_counties.allocation if function is plots.plot_relief_cap_use \
+        table = many_counties.compliance if function is plots.plot_relief_cap_use \
             else many_counties.staffing
         fig = function(table, scenario, "en")
         assert len(fig.axes[0].get_yticks()) == plots.MAX_COUNTIES

@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import govsim
-from govsim.policy import RULES, caseworkers_required, check_compliance, child_staff_required
+from govsim.compliance import check_compliance
+from govsim.policy import RULES, caseworkers_required, child_staff_required
 from govsim.scenario import Scenario
 
 
@@ -46,14 +47,39 @@ def test_relief_cap_exactly_three_percent_passes_one_yuan_more_fails(tiny: Scena
     assert _status(over, "relief-cap", "east") == "fail"
 
 
-def test_relief_cap_counts_only_relief_funded_rows(tiny: Scenario) -> None:
+def test_relief_cap_counts_every_yuan_of_relief_items(tiny: Scenario) -> None:
+    """001 §(八): every yuan paying for social-assistance purchases counts, contracts in force
+    and new ones alike, whichever fund pays; child items do not count."""
     limit = 0.03 * tiny.county("east").relief_fund_last_year
     rows = _alloc([(2025, "east", "care", "social_org", 1, limit),
                    (2025, "east", "child_visits", "social_org", 1, 50_000)])
     assert _status(check_compliance(tiny, rows), "relief-cap", "east") == "pass"
-    lottery = rows.assign(fund=["lottery", "child"])
-    lottery.loc[0, "cost"] = limit + 40_000  # over the cap, but paid by the lottery fund
-    assert _status(check_compliance(tiny, lottery), "relief-cap", "east") == "pass"
+    split = pd.concat([rows.iloc[[0]].assign(cost=limit - 40_000, basis="continuing"),
+                       rows.iloc[[0]].assign(cost=40_001, basis="new")])
+    table = check_compliance(tiny, split)
+    assert _status(table, "relief-cap", "east") == "fail"
+    detail = table.loc[table["rule"] == "relief-cap", "detail"].iloc[0]
+    assert "contracts in force 32.0" in detail and "0.0 万元 over" in detail
+    lottery = rows.assign(cost_lottery=[40_000.0, 0.0])
+    lottery.loc[0, "cost"] = limit + 40_000  # 40,000 of it paid by the lottery fund
+    assert _status(check_compliance(tiny, lottery), "relief-cap", "east") == "fail"
+    permissive = tiny.with_overrides({"policy.lottery_counts_toward_relief_cap": False})
+    assert _status(check_compliance(permissive, lottery), "relief-cap", "east") == "pass"
+
+
+def test_relief_cap_base_rolls_forward(tiny: Scenario) -> None:
+    """Year y's limit is 3 % of year y - 1's expenditure: given, or grown from the last."""
+    east = tiny.county("east").relief_fund_last_year  # 12,000,000 CNY spent in 2024
+    series = tiny.with_overrides({"counties.east.relief_fund_by_year": {"2025": 20_000_000}})
+    grown = tiny.with_overrides({"counties.east.relief_fund_growth": 0.1})
+    for scenario, limit_2026 in ((series, 600_000.0), (grown, 0.03 * east * 1.1),
+                                 (tiny, 0.03 * east)):
+        rows = _alloc([(2026, "east", "care", "social_org", 1, limit_2026)])
+        assert _status(check_compliance(scenario, rows), "relief-cap", "east") == "pass"
+        rows.loc[0, "cost"] = limit_2026 + 1
+        assert _status(check_compliance(scenario, rows), "relief-cap", "east") == "fail"
+        first = _alloc([(2025, "east", "care", "social_org", 1, 0.03 * east + 1)])
+        assert _status(check_compliance(scenario, first), "relief-cap", "east") == "fail"
 
 
 def test_pooled_cap_applies_to_the_prefecture(tiny: Scenario) -> None:
@@ -109,11 +135,21 @@ def test_child_welfare_staff_one_per_township_and_village(tiny: Scenario) -> Non
 
 
 def test_social_org_share_exactly_thirty_percent_passes(tiny: Scenario) -> None:
+    """Per county (004 各级), on new purchases (004 新增): continuations do not count."""
     rows = _alloc([(2025, "east", "care", "social_org", 1, 30_000),
-                   (2025, "east", "care", "enterprise", 1, 70_000)])
-    assert _status(check_compliance(tiny, rows), "social-org-share", "prefecture") == "pass"
+                   (2025, "east", "care", "enterprise", 1, 70_000),
+                   (2025, "east", "screening", "enterprise", 5, 300_000),
+                   (2025, "west", "care", "social_org", 1, 10_000)])
+    rows["basis"] = ["new", "new", "continuing", "new"]
+    table = check_compliance(tiny, rows)
+    assert _status(table, "social-org-share", "east") == "pass"
+    assert _status(table, "social-org-share", "west") == "pass"
     rows.loc[1, "cost"] = 70_001
-    assert _status(check_compliance(tiny, rows), "social-org-share", "prefecture") == "fail"
+    assert _status(check_compliance(tiny, rows), "social-org-share", "east") == "fail"
+    everything = tiny.with_overrides({"policy.social_org_base": "all"})
+    assert _status(check_compliance(everything, rows), "social-org-share", "east") == "fail"
+    pooled = tiny.with_overrides({"policy.social_org_scope": "prefecture"})
+    assert _status(check_compliance(pooled, rows), "social-org-share", "prefecture") == "pass"
 
 
 def test_contract_term_three_years_pass_four_fail(tiny: Scenario) -> None:
@@ -134,10 +170,25 @@ def test_prohibited_item_purchase_is_flagged(tiny: Scenario) -> None:
 
 
 def test_fund_budgets(tiny: Scenario) -> None:
-    rows = _alloc([(2025, "east", "child_visits", "social_org", 1, 100_000)])
-    assert _status(check_compliance(tiny, rows), "funding-sources", "fund:child") == "pass"
-    rows.loc[0, "cost"] = 100_001
-    assert _status(check_compliance(tiny, rows), "funding-sources", "fund:child") == "fail"
+    """The child-welfare fund split by children (east 2,200 of 3,900: 56,410.26 CNY of
+    100,000); the lottery fund at its budget; a total budget — each at its boundary."""
+    east = 100_000 * 2200 / 3900
+    rows = _alloc([(2025, "east", "child_visits", "social_org", 1, east)])
+    assert _status(check_compliance(tiny, rows), "funding-sources", "fund:child/east") == "pass"
+    rows.loc[0, "cost"] = east + 1
+    assert _status(check_compliance(tiny, rows), "funding-sources", "fund:child/east") == "fail"
+    lottery = tiny.funds.lottery
+    rows = _alloc([(2025, "east", "care", "social_org", 1, lottery)]).assign(
+        cost_lottery=lottery)
+    assert _status(check_compliance(tiny, rows), "funding-sources", "fund:lottery") == "pass"
+    rows.loc[0, ["cost", "cost_lottery"]] = lottery + 1
+    assert _status(check_compliance(tiny, rows), "funding-sources", "fund:lottery") == "fail"
+    total = tiny.with_overrides({"funds.total_budget": 200_000.0})
+    rows = _alloc([(2025, "east", "care", "social_org", 1, 150_000),
+                   (2025, "west", "care", "social_org", 1, 50_000)])
+    assert _status(check_compliance(total, rows), "funding-sources", "total") == "pass"
+    rows.loc[1, "cost"] = 50_001
+    assert _status(check_compliance(total, rows), "funding-sources", "total") == "fail"
 
 
 def test_compliance_has_a_row_for_every_rule(guangan: Scenario) -> None:

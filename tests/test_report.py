@@ -1,7 +1,7 @@
 """Tests of govsim.report and govsim.report_html: the run folder, its atomic writing, the HTML.
 
 The tables are synthetic (``synthetic_tables``), made by hand to follow the contracts of
-``docs/outputs.md``; only ``compliance`` comes from ``govsim.policy.check_compliance``.
+``docs/outputs.md``; only ``compliance`` comes from ``govsim.check_compliance``.
 ``tests/test_plots.py`` reuses the builder.
 """
 
@@ -48,7 +48,8 @@ def synthetic_tables(scenario: govsim.Scenario, seed: int = 0) -> RunTables:
     items = scenario.purchasable_items
     days = header.hours_per_year / 8
     alloc = [{"year": y, "county": c.id, "item": i.id, "provider_type": p.id, "fund": i.fund,
-              "fte": fte, "cost": fte * p.cost_per_fte_year}
+              "basis": "new", "persons": fte, "fte": fte, "cost": fte * p.cost_per_fte_year,
+              "cost_lottery": 0.0}
              for y in years for c in scenario.counties for i in items
              for p in scenario.provider_types
              if (fte := float(rng.choice([0.0, 0.0, 0.5, 1.0, 2.0, 3.5]))) > 0]
@@ -66,7 +67,7 @@ def synthetic_tables(scenario: govsim.Scenario, seed: int = 0) -> RunTables:
                      c.child_welfare_directors, "child_staff")):
                 bought = float(fte.get((y, c.id, kind), 0.0))
                 staffing.append({"year": y, "county": c.id, "rule": rule, "required": need,
-                                 "in_post": have, "purchased": bought,
+                                 "in_post": have, "purchased": bought, "part_time_posts": 0.0,
                                  "shortfall": max(0.0, need - have - bought)})
     staffing = pd.DataFrame(staffing, columns=TABLE_COLUMNS["staffing"])
     cost = allocation.groupby(["year", "county", "item"])["cost"].sum()
@@ -123,15 +124,15 @@ def synthetic_tables(scenario: govsim.Scenario, seed: int = 0) -> RunTables:
     contracts = pd.DataFrame(events, columns=TABLE_COLUMNS["contracts"])
     short = staffing[staffing["shortfall"] > 0]
     explanations = pd.DataFrame({
-        "year": short["year"], "county": short["county"], "rule": short["rule"],
+        "year": short["year"], "county": short["county"], "item": "", "rule": short["rule"],
         "shortfall": short["shortfall"], "money_cny": short["shortfall"] * 69_000.0,
         "text_en": [f"{c}: {s:.1f} more staff needed under {r}" for c, s, r in
                     zip(short["county"], short["shortfall"], short["rule"], strict=True)],
         "text_zh": [f"{c}：按{r}还缺{s:.1f}人" for c, s, r in
                     zip(short["county"], short["shortfall"], short["rule"], strict=True)],
     }, columns=TABLE_COLUMNS["explanations"])
-    explanations.loc[len(explanations)] = [years[0], scenario.counties[0].id, "relief-cap", 0.0,
-                                           0.0, HOSTILE, HOSTILE]
+    explanations.loc[len(explanations)] = [years[0], scenario.counties[0].id, "",
+                                           "relief-cap", 0.0, 0.0, HOSTILE, HOSTILE]
     convergence = pd.DataFrame({"year": years, "rounds": [2 + k for k in range(len(years))],
                                 "converged": [k == 0 for k in range(len(years))],
                                 "reason": ["targets met"] + ["round limit"] * (len(years) - 1)})

@@ -1,19 +1,21 @@
 """The budget allocation model: how much service to buy, where, from whom, under the caps.
 
-``allocate(scenario)`` builds a linear program (PuLP) from demand and provider estimates —
-purchased FTE per (county, purchasable item, provider type) and unmet cases per (county, item)
-— with every policy cap as a named constraint (``relief-cap[linshui]``, ``social-org-share``,
+``allocate(scenario)`` builds a mixed-integer linear program (PuLP) from demand and provider
+estimates — new purchased FTE per (county, purchasable item, provider type) on top of the
+contracts in force, hours of need served per source, new part-time child-welfare posts — with
+every policy cap as a named constraint (``relief-cap[linshui]``, ``social-org-share[linshui]``,
 ``caseworker-ratio[linshui]``, ``child-welfare-staff[linshui]``, ``market[linshui,social_org]``,
-``fund[child,linshui]``, ``fund[lottery]``, ``capacity[linshui,care]``), solves it with CBC or
-HiGHS, and returns an :class:`AllocationResult` of tidy tables: the purchases (CNY, FTE),
-unmet cases, staffing against the rules, every constraint's slack and shadow price, plain-
-language explanations (English and Chinese, money in 万元) and the independent compliance
-check of :func:`govsim.policy.check_compliance`.
+``fund[child,linshui]``, ``fund[lottery]``, ``floor[linshui,care]`` …), optimises the ordered
+goals (statutory duties, staffing rules, floors and fairness, need met, cost) with HiGHS or CBC,
+and returns an :class:`AllocationResult` of tidy tables: the purchases (CNY, FTE, people), the
+need served, staffing against the rules, every constraint's slack and shadow price, the goals
+and what each costs the next, plain-language explanations (English and Chinese, money in 万元)
+and the independent compliance check of :func:`govsim.compliance.check_compliance`.
 
-Staffing rules are elastic (a shortfall variable at a large penalty), so a hard case yields an
-allocation plus explanations, never an exception. Modules: ``estimates`` (the input tables),
-``model`` (variables and constraint families), ``solve`` (solvers and duals), ``results``
-(tables) and ``explain`` (texts). The LP is written out in ``docs/allocation.md``.
+Money caps and staffing rules are elastic, so a hard case yields a plan plus explanations,
+never an exception. Modules: ``estimates`` (the input tables), ``model`` (variables, constraint
+families, goals), ``solve`` (the ordered solve, duals), ``results`` (tables), ``explain``
+(texts), ``needed`` (money needed). The model is written out in ``docs/allocation.md``.
 """
 
 from __future__ import annotations
@@ -36,12 +38,19 @@ from govsim.allocation.model import (
 from govsim.allocation.results import (
     allocation_table,
     constraints_table,
+    goals_table,
     staffing_table,
     unmet_table,
 )
-from govsim.allocation.solve import SOLVERS, AllocationStatus, make_solver, solve_model
+from govsim.allocation.solve import (
+    SOLVERS,
+    AllocationStatus,
+    SolveOutcome,
+    make_solver,
+    solve_model,
+)
 from govsim.bounds import check_allocatable
-from govsim.policy import check_compliance
+from govsim.compliance import check_compliance
 from govsim.scenario import Scenario
 
 __all__ = [
@@ -60,36 +69,37 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class AllocationResult:
-    """A solved allocation of one plan year (money in CNY, capacity in FTE).
+    """A solved allocation of one plan year (money in CNY, capacity in FTE, people).
 
     Attributes
     ----------
     status : AllocationStatus
         ``OPTIMAL``, or ``RELAXED`` when an elastic rule had to give (see ``explanations``).
-    objective_value : float
-        Priority-weighted served cases minus penalties (``max_coverage``) or CNY of spend plus
-        penalties (``min_cost``), including the tiny quality tie-break.
     objective, solver, solver_version, year
-        What was solved, how and for when.
+        What was solved (``ordered_goals`` or ``min_cost``), how and for when.
     allocation : DataFrame
-        ``year, county, item, provider_type, fund, fte, cost`` — purchases with fte > 0.
+        ``year, county, item, provider_type, fund, basis, persons, fte, cost, cost_lottery``:
+        contracts in force (``basis = continuing``) and new purchases.
     unmet : DataFrame
-        ``year, county, item, cases_demand, cases_unmet, coverage``.
+        ``year, county, item, cases_demand, cases_unmet, hours_need, hours_served, coverage``.
     staffing : DataFrame
-        ``year, county, rule, required, in_post, purchased, shortfall``.
+        ``year, county, rule, required, in_post, purchased, part_time_posts, shortfall``
+        (people).
     constraints : DataFrame
-        ``name, rule, scope, binding, slack, shadow_price, value, limit,
+        ``name, rule, scope, binding, slack, shadow_price, value, limit, over,
         shadow_price_per_10k_cny`` for every named constraint.
+    goals : DataFrame
+        ``year, order, goal, unit, value, price, next_goal, next_unit``: each goal's optimum
+        and what holding it costs the next (NaN unless ``goal_prices``).
     explanations : DataFrame
-        ``year, county, rule, shortfall, money_cny, text_en, text_zh``.
+        ``year, county, item, rule, shortfall, money_cny, text_en, text_zh``.
     compliance : DataFrame
-        :func:`govsim.policy.check_compliance` of ``allocation``.
+        :func:`govsim.compliance.check_compliance` of ``allocation``.
     build_seconds, solve_seconds : float
-        Wall-clock time to build the PuLP model and to solve it (incl. reading the answer).
+        Wall-clock time to build the model and to solve every goal.
     """
 
     status: AllocationStatus
-    objective_value: float
     objective: str
     solver: str
     solver_version: str
@@ -98,6 +108,7 @@ class AllocationResult:
     unmet: pd.DataFrame
     staffing: pd.DataFrame
     constraints: pd.DataFrame
+    goals: pd.DataFrame
     explanations: pd.DataFrame
     compliance: pd.DataFrame
     build_seconds: float
@@ -105,8 +116,17 @@ class AllocationResult:
 
     @property
     def spend_cny(self) -> float:
-        """Total purchase spending, CNY."""
+        """Total purchase spending in the year, contracts in force included, CNY."""
         return float(self.allocation["cost"].sum())
+
+    @property
+    def objective_value(self) -> float:
+        """The last goal optimised: need met (``ordered_goals``: the ``need`` goal) or the money
+        of new purchases in CNY (``min_cost``)."""
+        goals = self.goals.set_index("goal")["value"]
+        if "need" in goals.index:
+            return float(goals["need"])
+        return float(goals["cost"]) * 1e4
 
     def shadow_price(self, name: str) -> float:
         """Shadow price of the constraint called ``name`` (e.g. ``relief-cap[linshui]``)."""
@@ -117,27 +137,32 @@ class AllocationResult:
 
 
 def allocate(scenario: Scenario, estimates: Estimates | None = None, year: int | None = None,
-             *, objective: Objective | None = None, solver: str = "cbc",
-             integer_posts: bool | None = None,
-             demand: DemandColumn = "mean") -> AllocationResult:
+             *, objective: Objective | None = None, solver: str = "highs",
+             integer_posts: bool | None = None, demand: DemandColumn = "mean",
+             goal_prices: bool = False) -> AllocationResult:
     """Allocate one year's purchase budget under the policy caps.
 
     Parameters
     ----------
     scenario : Scenario
     estimates : Estimates, optional
-        Demand and provider estimates; default :func:`estimates_from_scenario` for ``year``.
+        Demand, provider and contract estimates; default :func:`estimates_from_scenario`.
     year : int, optional
         Calendar plan year; default the scenario's base year.
-    objective : {"max_coverage", "min_cost"}, optional
-        Default ``scenario.policy.objective``.
-    solver : {"cbc", "highs"}
-        CBC bundled with PuLP, or HiGHS (interior point + crossover) when highspy is installed.
+    objective : {"ordered_goals", "min_cost"}, optional
+        Default ``scenario.policy.objective``. ``min_cost`` is money needed: the least money
+        meeting the statutory duties, the staffing rules, the floors and the coverage target
+        with the caps lifted.
+    solver : {"highs", "cbc"}
+        HiGHS in-process (highspy), or CBC bundled with PuLP.
     integer_posts : bool, optional
         Whole posts (a MILP); default ``scenario.policy.integer_posts``. Shadow prices then
-        come from the LP relaxation.
+        come from the LP relaxation of the stage that values money.
     demand : {"mean", "quantile"}
-        Whether capacity must cover expected cases or the estimates' upper quantile.
+        Whether the need is the expected cases or the estimates' upper quantile.
+    goal_prices : bool
+        Also solve, for each goal, the next goal with it dropped (what each goal costs the
+        next); doubles the solves.
 
     Returns
     -------
@@ -165,26 +190,27 @@ def allocate(scenario: Scenario, estimates: Estimates | None = None, year: int |
     model = build_model(scenario, estimates, year, objective=objective, integer_posts=whole,
                         demand=demand)
     build_seconds = time.perf_counter() - started
-    outcome = solve_model(model, solver)
-    return _result(model, estimates, outcome.duals, solver, outcome.version, build_seconds,
-                   outcome.seconds)
+    outcome = solve_model(model, solver, goal_prices=goal_prices)
+    return _result(model, estimates, outcome, build_seconds)
 
 
-def _result(model: AllocationModel, estimates: Estimates, duals: dict[str, float], solver: str,
-            version: str, build_seconds: float, solve_seconds: float) -> AllocationResult:
+def _result(model: AllocationModel, estimates: Estimates, outcome: SolveOutcome,
+            build_seconds: float) -> AllocationResult:
     allocation = allocation_table(model)
     unmet = unmet_table(model, estimates)
     staffing = staffing_table(model)
-    constraints = constraints_table(model, duals)
+    constraints = constraints_table(model, outcome.duals)
     explanations = explanations_table(model, allocation, staffing, unmet, constraints)
     relaxed = bool((staffing["shortfall"] > 1e-6).any()) or any(
-        (v.varValue or 0.0) > 1e-6 for v in model.coverage_gap.values())
-    value = float(model.problem.objective.value() or 0.0) * model.objective_scale
+        (v.varValue or 0.0) > 1e-6 for v in
+        [*model.over.values(), *model.floor_gap.values(), *model.equity_gap.values(),
+         *model.coverage_gap.values()])
     return AllocationResult(
         status=AllocationStatus.RELAXED if relaxed else AllocationStatus.OPTIMAL,
-        objective_value=value, objective=model.objective, solver=solver,
-        solver_version=version, year=model.year, allocation=allocation, unmet=unmet,
-        staffing=staffing, constraints=constraints, explanations=explanations,
+        objective=model.objective, solver=outcome.solver, solver_version=outcome.version,
+        year=model.year, allocation=allocation, unmet=unmet, staffing=staffing,
+        constraints=constraints, goals=goals_table(model, outcome.goals),
+        explanations=explanations,
         compliance=check_compliance(model.scenario, allocation),
-        build_seconds=build_seconds, solve_seconds=solve_seconds,
+        build_seconds=build_seconds, solve_seconds=outcome.seconds,
     )

@@ -4,10 +4,14 @@
 expected cases in the plan year (``cases_mean``), a chosen upper quantile of the year's cases
 (``cases_quantile``), working hours per case, the planned utilisation ``utilisation_target``
 (ρ, a share) and ``public_fte``, the full-time equivalents already working on the cell
-(establishment staff, child-welfare directors' part-time hours and incumbent contracts that
-continue into the year). ``providers`` has one row per provider type (optionally per county
+(establishment staff and child-welfare directors' part-time hours; contracts are in
+``contracts``). ``providers`` has one row per provider type (optionally per county
 and item too) with ``capacity_loss``, the share of purchased capacity lost to provider failures
-and takeover delays, and the observed ``quality`` (mean satisfaction, 0–1).
+and takeover delays, and the observed ``quality`` (mean satisfaction, 0–1). ``contracts`` lists
+the purchase contracts in force that continue into the plan year within their term (county,
+item, provider type, FTE, first year): the plan keeps them (a provider that passes its
+assessment is continued, 003 三(五); multi-year services are signed one year at a time, Chengdu
+Art. 23) and every yuan they cost counts toward the caps.
 
 The simulation pipeline fills these from simulated years; :func:`estimates_from_scenario`
 builds them from the scenario alone (expected demand and a Poisson quantile, no simulation)
@@ -27,7 +31,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -36,9 +40,11 @@ from govsim.demand import baseline_staffing, demand_table
 from govsim.scenario import Scenario
 
 __all__ = [
+    "CONTRACT_COLUMNS",
     "DEMAND_COLUMNS",
     "PROVIDER_COLUMNS",
     "Estimates",
+    "contracts_in_force",
     "default_capacity_loss",
     "estimates_from_scenario",
     "poisson_quantile",
@@ -49,6 +55,7 @@ log = logging.getLogger(__name__)
 DEMAND_COLUMNS = ["county", "item", "cases_mean", "cases_quantile", "hours_per_case",
                   "utilisation_target", "public_fte"]
 PROVIDER_COLUMNS = ["provider_type", "capacity_loss", "quality"]
+CONTRACT_COLUMNS = ["county", "item", "provider_type", "fte", "start_year"]
 
 
 @dataclass(frozen=True)
@@ -65,19 +72,31 @@ class Estimates:
         ``county`` and/or ``item`` for estimates that differ by place or service.
     quantile : float
         The probability level of ``cases_quantile`` (for the record).
+    contracts : pandas.DataFrame
+        Columns ``county, item, provider_type, fte, start_year``: contracts in force that
+        continue into the plan year (FTE, calendar year). Empty: none.
     """
 
     demand: pd.DataFrame
     providers: pd.DataFrame
     quantile: float = 0.9
+    contracts: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=CONTRACT_COLUMNS))
 
     def __post_init__(self) -> None:
-        missing = set(DEMAND_COLUMNS) - set(self.demand.columns)
-        if missing:
-            raise ValueError(f"Estimates.demand lacks columns {sorted(missing)}")
-        missing = set(PROVIDER_COLUMNS) - set(self.providers.columns)
-        if missing:
-            raise ValueError(f"Estimates.providers lacks columns {sorted(missing)}")
+        for name, columns in (("demand", DEMAND_COLUMNS), ("providers", PROVIDER_COLUMNS),
+                              ("contracts", CONTRACT_COLUMNS)):
+            missing = set(columns) - set(getattr(self, name).columns)
+            if missing:
+                raise ValueError(f"Estimates.{name} lacks columns {sorted(missing)}")
+
+    def continuing_fte(self) -> dict[tuple[str, str, str], float]:
+        """FTE of contracts in force per (county, item, provider type)."""
+        out: dict[tuple[str, str, str], float] = {}
+        for row in self.contracts.itertuples(index=False):
+            key = (str(row.county), str(row.item), str(row.provider_type))
+            out[key] = out.get(key, 0.0) + float(row.fte)
+        return out
 
     def provider_value(self, column: str, county: str, item: str, provider_type: str) -> float:
         """``column`` for a (county, item, type), from the most specific row present
@@ -130,6 +149,20 @@ def default_capacity_loss(failure_hazard: float, takeover_delay_days: float,
     return min(1.0, failure_hazard * (delay + (1.0 - takeover_share) * 0.5 * (1.0 - delay)))
 
 
+def contracts_in_force(scenario: Scenario, year: int) -> pd.DataFrame:
+    """The baseline's incumbent contracts that still run in ``year`` (within their term).
+
+    In the base year they are in force (signed before the plan is made); in a later year an
+    incumbent within ``max_contract_years`` of its start continues, as a provider that passes
+    its assessment would.
+    """
+    limit = scenario.policy.max_contract_years
+    rows = [{"county": c.county, "item": c.item, "provider_type": c.provider_type,
+             "fte": float(c.fte), "start_year": c.start_year}
+            for c in scenario.baseline.contracts if c.start_year <= year < c.start_year + limit]
+    return pd.DataFrame(rows, columns=CONTRACT_COLUMNS)
+
+
 def estimates_from_scenario(scenario: Scenario, year: int | None = None,
                             quantile: float = 0.9) -> Estimates:
     """Expected demand, its Poisson ``quantile`` and baseline staffing, without simulation.
@@ -145,8 +178,8 @@ def estimates_from_scenario(scenario: Scenario, year: int | None = None,
     Returns
     -------
     Estimates
-        ``public_fte`` comes from :func:`govsim.demand.baseline_staffing`; an incumbent
-        contract counts only in years it may still run (``max_contract_years`` from its start).
+        ``public_fte`` comes from :func:`govsim.demand.baseline_staffing` (establishment staff
+        and directors); ``contracts`` from :func:`contracts_in_force`.
 
     Examples
     --------
@@ -161,13 +194,7 @@ def estimates_from_scenario(scenario: Scenario, year: int | None = None,
     year = header.base_year if year is None else year
     table = demand_table(scenario, year)
     staff = baseline_staffing(scenario)
-    last_year = {(c.county, c.item, c.provider_type): c.start_year
-                 + scenario.policy.max_contract_years - 1 for c in scenario.baseline.contracts}
-    if len(staff):
-        ended = staff.apply(lambda r: r["source"] == "contract"
-                            and year > last_year.get((r["county"], r["item"],
-                                                      r["provider_type"]), year), axis=1)
-        staff = staff[~ended.astype(bool)]
+    staff = staff[staff["source"] != "contract"]
     public = staff.groupby(["county", "item"])["fte"].sum()
     demand = pd.DataFrame({
         "county": table["county"],
@@ -187,4 +214,5 @@ def estimates_from_scenario(scenario: Scenario, year: int | None = None,
         "quality": p.quality,
     } for p in scenario.provider_types])
     log.debug("estimates for %s %d: %d cells", scenario.name, year, len(demand))
-    return Estimates(demand=demand, providers=providers, quantile=quantile)
+    return Estimates(demand=demand, providers=providers, quantile=quantile,
+                     contracts=contracts_in_force(scenario, year))

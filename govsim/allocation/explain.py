@@ -1,84 +1,239 @@
 """Plain-language explanations of an allocation, in English and Chinese (money in 万元).
 
-One row per elastic rule that had to give (a staffing rule short of people, or — with
-``min_cost`` — an item served below its coverage target), saying the requirement, what is in
-post, what the purchases pay for, the shortfall and about how much money beyond the binding
-caps would close it; and one row per binding relief cap saying what one more 万元 of cap buys.
-Money to close a staffing gap is priced at the mean price of the posts bought for that rule in
-the county, or at the cheapest provider type available there if none was bought.
+One row for each thing a planner must be able to defend:
+
+- a money cap or the social-organisation share that contracts in force alone break (the
+  money over);
+- a staffing rule short of people, with the money that would close it;
+- a (county, item) cell below its floor — or a direct service with no service at all —
+  naming the limits that stop it and the money that would reach the floor;
+- a county below the equity floor;
+- with money needed (``min_cost``), a cell the market cannot serve to the coverage target;
+- a binding relief cap, with what one more 万元 of cap buys in need met.
+
+Limits are named in words (the relief cap, the child-welfare fund …), never by LP row names.
+Money to close a gap is priced at the cheapest way the county can buy it (per person for
+staffing, per hour of service for coverage).
 """
 
 from __future__ import annotations
+
+import math
 
 import pandas as pd
 
 from govsim.allocation.model import WAN, AllocationModel
 
-__all__ = ["EXPLANATION_COLUMNS", "explanations_table"]
+__all__ = ["EXPLANATION_COLUMNS", "explanations_table", "limit_names"]
 
-EXPLANATION_COLUMNS = ["year", "county", "rule", "shortfall", "money_cny", "text_en", "text_zh"]
+EXPLANATION_COLUMNS = ["year", "county", "item", "rule", "shortfall", "money_cny", "text_en",
+                       "text_zh"]
 
-_RULE_ZH = {"caseworker-ratio": "社会救助经办人员（2‰）",
-            "child-welfare-staff": "儿童福利督导员与儿童福利主任"}
-_PAYERS = {"caseworker-ratio": ("the relief cap pays", "救助资金上限"),
-           "child-welfare-staff": ("the child-welfare and lottery funds pay",
-                                   "儿童福利资金与福彩公益金")}
-#: Limits that can stop purchases for each staffing rule (row-name prefixes).
-_LIMITS = {"caseworker-ratio": ("relief-cap", "fund[lottery]", "total-budget", "market",
-                                "social-org-share"),
-           "child-welfare-staff": ("fund[child", "fund[lottery]", "total-budget", "market",
-                                   "social-org-share")}
+_RULE_ZH = {"caseworker-ratio": "社会救助经办人员", "child-welfare-staff":
+            "儿童福利督导员与儿童福利主任"}
+_RULE_EN = {"caseworker-ratio": "caseworkers", "child-welfare-staff":
+            "child-welfare supervisors and directors"}
+#: Limits that can stop purchases, by the rule of the row (row rule -> words).
+_LIMIT_WORDS = {
+    "relief-cap": ("the relief cap", "救助资金购买上限"),
+    "market": ("provider capacity", "承接主体供给能力"),
+    "social-org-share": ("the social-organisation share", "社会组织购买比例"),
+}
 
 
 def _num(x: float) -> str:
     return f"{x:,.0f}" if abs(x - round(x)) < 0.05 else f"{x:,.1f}"
 
 
+def _wan(cny: float) -> str:
+    return f"{cny / WAN:,.1f}"
+
+
+def limit_names(names: list[str], model: AllocationModel) -> tuple[str, str]:
+    """Binding row names in words: (English, Chinese)."""
+    en: list[str] = []
+    zh: list[str] = []
+    types = {p.id: p for p in model.scenario.provider_types}
+    for name in names:
+        if name.startswith("fund[child"):
+            words = ("the child-welfare fund", "儿童福利资金")
+        elif name == "fund[lottery]":
+            words = ("the welfare-lottery fund", "福彩公益金")
+        elif name == "total-budget":
+            words = ("the total purchase budget", "购买服务总预算")
+        elif name.startswith("market["):
+            p = name.rstrip("]").split(",")[-1]
+            ptype = types.get(p)
+            words = (f"{ptype.name_en or p if ptype else p} capacity",
+                     f"{ptype.name_zh if ptype else p}供给能力")
+        else:
+            words = _LIMIT_WORDS.get(name.split("[", 1)[0], (name, name))
+        if words[0] not in en:
+            en.append(words[0])
+            zh.append(words[1])
+    return ", ".join(en), "、".join(zh)
+
+
 def explanations_table(model: AllocationModel, allocation: pd.DataFrame,
                        staffing: pd.DataFrame, unmet: pd.DataFrame,
                        constraints: pd.DataFrame) -> pd.DataFrame:
-    """Explanations of shortfalls and binding relief caps (see the module docstring)."""
-    rows = _staffing_rows(model, allocation, staffing, constraints)
+    """Explanations (see the module docstring), one row each."""
+    rows = _over_rows(model, constraints)
+    rows += _staffing_rows(model, staffing, constraints)
+    rows += _floor_rows(model, unmet, constraints)
+    rows += _equity_rows(model)
     rows += _coverage_rows(model, unmet)
-    rows += _cap_rows(model, staffing, constraints)
+    rows += _cap_rows(model, constraints)
     return pd.DataFrame(rows, columns=EXPLANATION_COLUMNS)
 
 
-def _binding_limits(county: str, rule: str, constraints: pd.DataFrame) -> list[str]:
-    binding = constraints[constraints["binding"]]
-    names = [n for n in binding["name"] if n.startswith(_LIMITS[rule])]
-    return [n for n in names if "[" not in n or f"[{county}" in n or "prefecture" in n
-            or n in ("fund[lottery]", "fund[child]")]
+def _binding(model: AllocationModel, county: str, constraints: pd.DataFrame,
+             fund: str) -> list[str]:
+    """Names of binding limits that stop more purchases of an item paid by ``fund`` in
+    ``county``: its fund's cap, the lottery fund (where it may pay), the total budget, the
+    providers' capacity and the social-organisation share."""
+    prefixes = ["total-budget", "market[", "social-org-share"]
+    lottery_pays = fund == "child" or (
+        fund == "relief" and not model.scenario.policy.lottery_counts_toward_relief_cap)
+    prefixes += {"relief": ["relief-cap"], "child": ["fund[child"]}.get(fund, [])
+    if lottery_pays or fund in ("lottery", "none"):
+        prefixes.append("fund[lottery]")
+    # with whole posts a money row stops purchases once it cannot pay one more post, and a
+    # market once it cannot field one more person
+    offered = [model.cost[p] for p, cap in model.scenario.county(county).market.items()
+               if cap > 0 and p in model.cost] if county in {c.id for c in
+                                                             model.scenario.counties} else []
+    post = min(offered, default=0.0) if model.integer_posts else 0.0
+    room = constraints["rule"].map({"relief-cap": post, "funding-sources": post,
+                                    "market": 1.0 if model.integer_posts else 0.0}).fillna(0.0)
+    binding = constraints[constraints["binding"] | (constraints["slack"] < room)]
+    shared = ("prefecture", "total", "fund:lottery", "fund:child")
+    return [n for n, scope in zip(binding["name"], binding["scope"], strict=True)
+            if n.startswith(tuple(prefixes))
+            and (scope in shared or scope == county or scope.startswith(f"{county}/")
+                 or scope.endswith(f"/{county}"))]
 
 
-def _post_price(model: AllocationModel, allocation: pd.DataFrame, county: str,
-                rule: str) -> float:
-    counts = "caseworker" if rule == "caseworker-ratio" else "child_staff"
-    items = {i.id for i in model.scenario.items if i.counts_toward == counts}
-    bought = allocation[(allocation["county"] == county) & allocation["item"].isin(items)]
-    if bought["fte"].sum() > 1e-9:
-        return float(bought["cost"].sum() / bought["fte"].sum())
+def _row(model: AllocationModel, county: str, item: str, rule: str, shortfall: float,
+         money: float, en: str, zh: str) -> dict[str, object]:
+    return {"year": model.year, "county": county, "item": item, "rule": rule,
+            "shortfall": shortfall, "money_cny": money, "text_en": en, "text_zh": zh}
+
+
+def _over_rows(model: AllocationModel, constraints: pd.DataFrame) -> list[dict[str, object]]:
+    rows = []
+    for r in constraints[constraints["over"] > 0.005].itertuples(index=False):
+        scope_zh = _scope_zh(model, r.scope)
+        money = float(r.over)
+        if r.rule == "social-org-share":
+            en = (f"{r.scope}: new purchases cannot reach the social-organisation share: "
+                  f"{_wan(money)} 万元 more from social organisations would be needed")
+            zh = (f"{scope_zh}：新增购买中社会组织比例不达标，尚需向社会组织多购买 "
+                  f"{_wan(money)} 万元")
+        else:
+            en_name, zh_name = limit_names([r.name], model)
+            en = (f"{r.scope}: contracts in force alone cost {_wan(r.value)} 万元 against "
+                  f"{en_name} of {_wan(r.limit)} 万元 — {_wan(money)} 万元 over; no new "
+                  "purchase is paid from it")
+            zh = (f"{scope_zh}：在履行合同已需 {_wan(r.value)} 万元，超过{zh_name} "
+                  f"{_wan(r.limit)} 万元，超出 {_wan(money)} 万元；不再新增购买")
+        rows.append(_row(model, r.scope, "", r.rule, 0.0, money, en, zh))
+    return rows
+
+
+def _scope_zh(model: AllocationModel, scope: str) -> str:
+    if scope in ("prefecture", "total") or scope.startswith("fund:"):
+        return "全市"
+    return model.scenario.county(scope.split("/")[0]).name_zh
+
+
+def _person_price(model: AllocationModel, county: str, rule: str) -> float:
+    """The cheapest money for one more person of a staffing rule in the county (CNY)."""
+    if rule == "child-welfare-staff" and model.posts:
+        return model.scenario.baseline.director_post_subsidy or 0.0
     offered = [p for p, cap in model.scenario.county(county).market.items() if cap > 0]
     return min(model.cost[p] for p in offered or model.cost)
 
 
-def _staffing_rows(model: AllocationModel, allocation: pd.DataFrame, staffing: pd.DataFrame,
+def _staffing_rows(model: AllocationModel, staffing: pd.DataFrame,
                    constraints: pd.DataFrame) -> list[dict[str, object]]:
     rows = []
     for r in staffing[staffing["shortfall"] > 1e-6].itertuples(index=False):
         county = model.scenario.county(r.county)
-        money = r.shortfall * _post_price(model, allocation, r.county, r.rule)
-        payer_en, payer_zh = _PAYERS[r.rule]
-        limits = ", ".join(_binding_limits(r.county, r.rule, constraints)) or "none"
-        text_en = (f"{r.county}: {r.rule} needs {r.required}, {r.in_post} in post, {payer_en} "
-                   f"for {_num(r.purchased)} more; {_num(r.shortfall)} posts short, about "
-                   f"{money / WAN:,.1f} 万元 beyond the caps (binding: {limits})")
-        text_zh = (f"{county.name_zh}：{_RULE_ZH[r.rule]}需 {r.required} 人，在岗 {r.in_post} 人，"
-                   f"{payer_zh}可购买 {_num(r.purchased)} 人；尚缺 {_num(r.shortfall)} 人，"
-                   f"约需上限之外 {money / WAN:,.1f} 万元（起约束作用：{limits}）")
-        rows.append({"year": model.year, "county": r.county, "rule": r.rule,
-                     "shortfall": float(r.shortfall), "money_cny": money,
-                     "text_en": text_en, "text_zh": text_zh})
+        money = r.shortfall * _person_price(model, r.county, r.rule)
+        fund = "relief" if r.rule == "caseworker-ratio" else "child"
+        en_lim, zh_lim = limit_names(_binding(model, r.county, constraints, fund), model)
+        bought = r.purchased + r.part_time_posts
+        en = (f"{r.county}: {_RULE_EN[r.rule]} — {r.required} needed, {r.in_post} in post, "
+              f"{_num(bought)} purchased; {_num(r.shortfall)} short, about {_wan(money)} 万元 "
+              f"more would close it (limited by {en_lim or 'nothing purchasable'})")
+        zh = (f"{county.name_zh}：{_RULE_ZH[r.rule]}需 {r.required} 人，在岗 {r.in_post} 人，"
+              f"购买 {_num(bought)} 人；尚缺 {_num(r.shortfall)} 人，约需再增加 {_wan(money)} 万元"
+              f"（受{zh_lim or '无可购买项目'}限制）")
+        rows.append(_row(model, r.county, "", r.rule, float(r.shortfall), money, en, zh))
+    return rows
+
+
+def _hour_price(model: AllocationModel, county: str, item: str) -> float:
+    """The cheapest money for one more hour of the item's service in the county (CNY)."""
+    prices = [model.cost[p] / model.hours_per_fte[county, item, p]
+              for p in model.offered.get((county, item), ())
+              if model.hours_per_fte.get((county, item, p), 0.0) > 0
+              and model.scenario.county(county).market.get(p, 0.0) > 0]
+    return min(prices, default=math.nan)
+
+
+def _floor_rows(model: AllocationModel, unmet: pd.DataFrame,
+                constraints: pd.DataFrame) -> list[dict[str, object]]:
+    """Cells below their floor, and direct services with need and nothing served."""
+    items = {i.id: i for i in model.scenario.items}
+    table = unmet.set_index(["county", "item"])
+    rows = []
+    for key, cell in model.cells.items():
+        item = items[key[1]]
+        if cell["need"] <= 0:
+            continue
+        served = float(table.loc[key, "hours_served"])
+        floor = item.min_coverage
+        below_floor = key in model.floor_gap and floor * cell["need"] - served > 1e-6
+        nothing = item.kind == "service" and served <= 1e-6
+        if not (below_floor or nothing):
+            continue
+        target = floor if below_floor else max(floor, 0.0)
+        short = max(0.0, target * cell["need"] - served) if below_floor else cell["need"]
+        money = short * _hour_price(model, *key)
+        en_lim, zh_lim = limit_names(_binding(model, key[0], constraints, item.fund), model)
+        county = model.scenario.county(key[0])
+        coverage = served / cell["need"]
+        if below_floor:
+            en = (f"{key[0]}/{key[1]}: {coverage:.0%} of the need served, below its floor of "
+                  f"{floor:.0%}; about {_wan(money)} 万元 more would reach the floor "
+                  f"(limited by {en_lim or 'the earlier goals'})")
+            zh = (f"{county.name_zh}/{item.name_zh}：服务需求满足 {coverage:.0%}，低于最低保障 "
+                  f"{floor:.0%}；约需再增加 {_wan(money)} 万元（受{zh_lim or '前序目标'}限制）")
+        else:
+            en = (f"{key[0]}/{key[1]}: no service bought (no floor set; other items meet more "
+                  f"need per yuan); serving all of it would take about {_wan(money)} 万元 "
+                  f"(limited by {en_lim or 'nothing'})")
+            zh = (f"{county.name_zh}/{item.name_zh}：未购买服务（未设最低保障，其他项目单位资金满足"
+                  f"的需求更多）；全部满足约需 {_wan(money)} 万元（受{zh_lim or '无'}限制）")
+        rows.append(_row(model, key[0], key[1], "floor", short, money, en, zh))
+    return rows
+
+
+def _equity_rows(model: AllocationModel) -> list[dict[str, object]]:
+    rows = []
+    floor = model.scenario.policy.equity_floor
+    for county_id, gap in model.equity_gap.items():
+        short = float(gap.varValue or 0.0)
+        if short <= 1e-6:
+            continue
+        county = model.scenario.county(county_id)
+        en = (f"{county_id}: need-weighted coverage below {floor:.0%} of the prefecture's, by "
+              f"{_num(short)} priority-weighted hours")
+        zh = (f"{county.name_zh}：按需求加权的服务覆盖率低于全市的 {floor:.0%}，差 {_num(short)} "
+              "（优先级加权小时）")
+        rows.append(_row(model, county_id, "", "equity", short, math.nan, en, zh))
     return rows
 
 
@@ -89,52 +244,27 @@ def _coverage_rows(model: AllocationModel, unmet: pd.DataFrame) -> list[dict[str
         short = float(gap.varValue or 0.0)
         if short <= 1e-6:
             continue
-        cell = model.cells[key]
-        offers = [(model.cost[p] / cell[f"eff:{p}"], p) for (c, i, p) in model.w
-                  if (c, i) == key]
-        money = short * min(offers)[0] if offers else float("nan")
         county = model.scenario.county(key[0])
         item = model.scenario.item(key[1])
-        text_en = (f"{key[0]}/{key[1]}: coverage target {target:.0%} of "
-                   f"{_num(cell['cases'])} cases; {_num(short)} cases below it, about "
-                   f"{money / WAN:,.1f} 万元 beyond the caps")
-        text_zh = (f"{county.name_zh}/{item.name_zh}：服务覆盖目标 {target:.0%}（需求 "
-                   f"{_num(cell['cases'])} 件），尚缺 {_num(short)} 件，约需上限之外 "
-                   f"{money / WAN:,.1f} 万元")
-        rows.append({"year": model.year, "county": key[0], "rule": "coverage-target",
-                     "shortfall": short, "money_cny": money, "text_en": text_en,
-                     "text_zh": text_zh})
+        en = (f"{key[0]}/{key[1]}: providers here cannot serve the coverage target of "
+              f"{target:.0%}; {_num(short)} hours a year short")
+        zh = (f"{county.name_zh}/{item.name_zh}：承接主体供给能力不足以达到 {target:.0%} 的覆盖"
+              f"目标，每年尚缺 {_num(short)} 小时")
+        rows.append(_row(model, key[0], key[1], "coverage-target", short, math.nan, en, zh))
     return rows
 
 
-def _cap_rows(model: AllocationModel, staffing: pd.DataFrame,
-              constraints: pd.DataFrame) -> list[dict[str, object]]:
+def _cap_rows(model: AllocationModel, constraints: pd.DataFrame) -> list[dict[str, object]]:
     rows = []
-    caps = constraints[(constraints["rule"] == "relief-cap") & constraints["binding"]]
-    short_caseworkers = staffing[(staffing["rule"] == "caseworker-ratio")
-                                 & (staffing["shortfall"] > 1e-6)]
+    caps = constraints[(constraints["rule"] == "relief-cap") & constraints["binding"]
+                       & (constraints["over"] <= 0.005)]
     for r in caps.itertuples(index=False):
-        scope_zh = ("全市" if r.scope == "prefecture"
-                    else model.scenario.county(r.scope).name_zh)
+        scope_zh = _scope_zh(model, r.scope)
         per_wan = r.shadow_price_per_10k_cny
-        short = short_caseworkers if r.scope == "prefecture" else short_caseworkers[
-            short_caseworkers["county"] == r.scope]
-        if len(short):
-            posts = WAN / min(model.cost.values())
-            buys_en = f"up to {posts:.2f} more caseworker posts (the ratio is still short)"
-            buys_zh = f"最多 {posts:.2f} 个经办人员岗位（2‰ 仍未达标）"
-        elif model.objective == "max_coverage":
-            buys_en = f"{per_wan:,.1f} priority-weighted cases"
-            buys_zh = f"{per_wan:,.1f} 件（按优先级加权）服务"
-        else:
-            buys_en = f"a saving of {-per_wan / WAN:,.2f} 万元 of penalties and spend"
-            buys_zh = f"节省 {-per_wan / WAN:,.2f} 万元（含惩罚项）"
-        rows.append({
-            "year": model.year, "county": r.scope, "rule": "relief-cap", "shortfall": 0.0,
-            "money_cny": float(r.limit),
-            "text_en": f"{r.scope}: the relief cap binds ({r.limit / WAN:,.1f} 万元); one more "
-                       f"万元 of cap buys {buys_en}",
-            "text_zh": f"{scope_zh}：救助资金购买上限已用满（{r.limit / WAN:,.1f} 万元）；"
-                       f"上限每增加 1 万元可多购买{buys_zh}",
-        })
+        en = (f"{r.scope}: the relief cap binds ({_wan(r.limit)} 万元, contracts in force "
+              f"included); one more 万元 of cap adds {per_wan:,.1f} points of need met")
+        zh = (f"{scope_zh}：救助资金购买上限已用满（{_wan(r.limit)} 万元，含在履行合同）；"
+              f"上限每增加 1 万元，需求满足增加 {per_wan:,.1f} 分")
+        rows.append(_row(model, r.scope, "", "relief-cap", 0.0, float(r.limit), en, zh))
     return rows
+

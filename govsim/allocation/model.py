@@ -1,19 +1,33 @@
-"""The allocation linear program: variables, one ``add_*`` function per constraint family.
+"""The allocation model: variables, one ``add_*`` function per constraint family, ordered goals.
 
-Units inside the model: purchased capacity in FTE (``w``), cases per year (``u`` unmet,
-``v`` coverage shortfall), posts (staffing shortfall ``s``) and money in **万元** (10,000 CNY)
-for every money row and for the ``min_cost`` objective — money rows in CNY would carry
-coefficients of ~7·10⁴ and let the solver's 10⁻⁷ feasibility tolerance overshoot a cap by more
-than the half-fen the compliance check allows. ``Row.scale`` converts a row back to natural
-units (CNY, FTE, posts, cases) for reports.
+Units inside the model: new purchased capacity in FTE (``n``; contracts in force are constants,
+``continuing``), need in **hours** a year (``used`` hours per source, ``segments`` of need met,
+floor and coverage shortfalls), people (staffing shortfall ``s``, new part-time posts ``d``) and
+money in **万元** (10,000 CNY) for every money row — in CNY the coefficients would be ~7·10⁴ and
+the solver's 10⁻⁷ feasibility tolerance could overshoot a cap by more than the half-fen the
+compliance check allows. ``Row.scale`` converts a row back to natural units for reports.
 
 Every constraint is registered as a :class:`Row` with a stable name (``relief-cap[linshui]``,
-``capacity[linshui,care]``, ``market[linshui,social_org]``, ``social-org-share``,
-``fund[child,linshui]`` …), the policy rule id it encodes and its scope. PuLP rewrites names
-(``-[],`` become ``_``), so the registry, not PuLP's names, is the reference. Expressions are
-built directly as ``pulp.LpAffineExpression`` from (variable, coefficient) lists, which is
-about three times faster than ``lpSum``. The mathematics is written out in
-``docs/allocation.md``.
+``capacity[linshui,care,social_org]``, ``social-org-share[linshui]``, ``floor[linshui,care]``
+…), the policy rule id it encodes and its scope. PuLP rewrites names, so the registry, not
+PuLP's names, is the reference. Money caps and the social-organisation share are elastic (an
+``over`` variable per row) so that contracts in force that alone break a cap give a plan and a
+failing compliance row, never an infeasible model.
+
+The objective is a list of :class:`Goal` s solved in order, each held (within
+``policy.goal_tolerance``) while the next is optimised (:func:`govsim.allocation.solve`):
+
+0. ``caps`` — money over the caps (万元), zero unless contracts in force alone exceed one;
+1. ``statutory`` — hours of statutory administrative work left unmet;
+2. ``staffing`` — people short of ``caseworker-ratio`` and ``child-welfare-staff``;
+3. ``floors`` — priority-weighted hours below the items' floors and the counties' equity floor;
+4. ``need`` — priority × quality × hours of need met, with diminishing returns per cell
+   (maximised; ``ordered_goals`` only);
+5. ``cost`` — money of new purchases (万元), social organisations preferred on ties.
+
+``min_cost`` ("money needed") lifts the money caps and adds ``coverage`` (hours below
+``policy.coverage_target``) after ``floors``. Never count *cases*: that ranks items by
+priority ÷ hours and starves long services. The mathematics is in ``docs/allocation.md``.
 """
 
 from __future__ import annotations
@@ -28,24 +42,30 @@ from typing import Literal
 import pulp
 
 from govsim.allocation.estimates import Estimates
+from govsim.demand import PART_TIME_POST
 from govsim.errors import GovsimError
 from govsim.policy import caseworkers_required, child_staff_required, relief_cap_limits
 from govsim.scenario import Scenario
 
-__all__ = ["AllocationError", "AllocationModel", "Penalties", "Row", "build_model"]
+__all__ = ["PART_TIME_POST", "STAFFING_RULES", "AllocationError", "AllocationModel", "Goal",
+           "Row", "build_model", "cell_money", "hold_slack", "staffing_requirement"]
 
 log = logging.getLogger(__name__)
 
 WAN = 1e4
-#: Safety factor by which an elastic penalty exceeds the most the same money could buy elsewhere.
-PENALTY_FACTOR = 10.0
-#: The quality tie-break is at most this share of the least valuable purchase's own value.
-TIE_BREAK_SHARE = 1e-4
+#: Staffing rule -> the ``counts_toward`` value of the items whose workers count.
+STAFFING_RULES = {"caseworker-ratio": "caseworker", "child-welfare-staff": "child_staff"}
+#: Weight of the social-organisation preference in the cost goal (Shanghai §二(二): prefer
+#: social organisations when other things are equal) — a tie-break, never a trade-off.
+SOCIAL_ORG_TIE_BREAK = 1e-6
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_]")
 
-Objective = Literal["max_coverage", "min_cost"]
+Objective = Literal["ordered_goals", "min_cost"]
 DemandColumn = Literal["mean", "quantile"]
+Terms = list[tuple[pulp.LpVariable, float]]
+Cell = tuple[str, str]
+Key = tuple[str, str, str]
 
 
 class AllocationError(GovsimError):
@@ -54,7 +74,12 @@ class AllocationError(GovsimError):
 
 @dataclass
 class Row:
-    """One named constraint: ``expr (sense) rhs``, natural value = model value × ``scale``."""
+    """One named constraint ``expr (+ elastic) sense rhs``.
+
+    The natural value of the row is ``(expr + constant) × scale`` and its limit
+    ``(rhs + constant) × scale``: ``constant`` is what contracts in force already contribute
+    (moved to the right-hand side in the LP).
+    """
 
     name: str
     rule: str
@@ -65,60 +90,101 @@ class Row:
     rhs: float
     scale: float = 1.0
     elastic: pulp.LpVariable | None = None
+    constant: float = 0.0
 
 
 @dataclass(frozen=True)
-class Penalties:
-    """Objective weights: per post short, per case below the coverage target, tie-break."""
+class Goal:
+    """One of the ordered goals: an expression to minimise or maximise, in ``unit``.
 
-    staffing: float
-    coverage: dict[tuple[str, str], float]
-    tie_break: float
+    ``tie_break``, when given, is added to the objective while the goal is optimised (never
+    to its reported value or its hold): it only chooses among plans equal on the goal.
+    """
+
+    key: str
+    sense: int
+    expr: pulp.LpAffineExpression
+    unit: str
+    tie_break: pulp.LpAffineExpression | None = None
+
+    @property
+    def objective(self) -> pulp.LpAffineExpression:
+        return self.expr if self.tie_break is None else self.expr + self.tie_break
 
 
 @dataclass
 class AllocationModel:
-    """A built (unsolved) allocation LP/MILP with its variables and named rows."""
+    """A built (unsolved) allocation model with its variables, named rows and goals."""
 
     problem: pulp.LpProblem
     scenario: Scenario
     year: int
     objective: Objective
     demand_column: str
-    cells: dict[tuple[str, str], dict[str, float]]
-    w: dict[tuple[str, str, str], pulp.LpVariable]
-    u: dict[tuple[str, str], pulp.LpVariable]
-    lottery: dict[tuple[str, str], pulp.LpVariable]
-    shortfall: dict[tuple[str, str], pulp.LpVariable]
-    coverage_gap: dict[tuple[str, str], pulp.LpVariable]
+    integer_posts: bool
+    cells: dict[Cell, dict[str, float]]
     cost: dict[str, float]
-    quality: dict[tuple[str, str, str], float]
-    penalties: Penalties
+    quality: dict[Key, float]
+    continuing: dict[Key, float]
+    hours_per_fte: dict[Key, float]
+    n: dict[Key, pulp.LpVariable] = field(default_factory=dict)
+    posts: dict[str, pulp.LpVariable] = field(default_factory=dict)
+    used: dict[tuple[str, str, str], pulp.LpVariable] = field(default_factory=dict)
+    segments: dict[Cell, list[pulp.LpVariable]] = field(default_factory=dict)
+    lottery: dict[Cell, pulp.LpVariable] = field(default_factory=dict)
+    shortfall: dict[tuple[str, str], pulp.LpVariable] = field(default_factory=dict)
+    floor_gap: dict[Cell, pulp.LpVariable] = field(default_factory=dict)
+    equity_gap: dict[str, pulp.LpVariable] = field(default_factory=dict)
+    coverage_gap: dict[Cell, pulp.LpVariable] = field(default_factory=dict)
+    over: dict[str, pulp.LpVariable] = field(default_factory=dict)
+    offered: dict[Cell, list[str]] = field(default_factory=dict)
+    sources: dict[Cell, list[str]] = field(default_factory=dict)
+    goals: list[Goal] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
-    objective_scale: float = 1.0
-    objective_constant: float = 0.0
+    county_of: dict[str, str | None] = field(default_factory=dict)
+    _count: int = 0
 
     @property
     def is_mip(self) -> bool:
-        return any(v.cat == pulp.LpInteger for v in self.w.values())
+        return any(v.cat == pulp.LpInteger for v in self.problem.variables())
 
-    def add(self, name: str, rule: str, scope: str, terms: list[tuple[pulp.LpVariable, float]],
-            sense: int, rhs: float, scale: float = 1.0,
-            elastic: pulp.LpVariable | None = None) -> Row:
-        """Register ``Σ terms (+ elastic) sense rhs`` under a stable name."""
+    def variable(self, prefix: str, county: str | None, low: float | None = 0.0,
+                 up: float | None = None, integer: bool = False) -> pulp.LpVariable:
+        """A new variable named ``{prefix}_{k}`` (PuLP needs unique names) that belongs to
+        ``county`` (``None``: to the prefecture)."""
+        self._count += 1
+        var = pulp.LpVariable(f"{prefix}_{self._count}", lowBound=low, upBound=up,
+                              cat=pulp.LpInteger if integer else pulp.LpContinuous)
+        self.county_of[var.name] = county
+        return var
+
+    def add(self, name: str, rule: str, scope: str, terms: Terms, sense: int, rhs: float,
+            scale: float = 1.0, elastic: bool = False, constant: float = 0.0) -> Row:
+        """Register ``Σ terms sense rhs`` under a stable name; ``elastic`` adds an ``over``
+        variable that lets the row give (in the direction that relaxes it)."""
+        over = None
+        terms = _merge(terms)
+        full = list(terms)
+        if elastic:
+            counties = {self.county_of.get(v.name) for v, _ in terms}
+            over = self.variable("o", counties.pop() if len(counties) == 1 else None)
+            self.over[name] = over
+            full.append((over, 1.0 if sense == pulp.LpConstraintGE else -1.0))
         expr = pulp.LpAffineExpression(terms)
-        full = expr if elastic is None else pulp.LpAffineExpression([*terms, (elastic, 1.0)])
-        # PuLP mangles names; a sanitised name plus the row number stays unique and readable.
         pulp_name = f"{_UNSAFE.sub('_', name)}_{len(self.rows)}"
-        constraint = pulp.LpConstraint(full, sense, pulp_name, rhs)
+        constraint = pulp.LpConstraint(pulp.LpAffineExpression(full), sense, pulp_name, rhs)
         self.problem.addConstraint(constraint)
-        row = Row(name, rule, scope, constraint, expr, sense, rhs, scale, elastic)
+        row = Row(name, rule, scope, constraint, expr, sense, rhs, scale, over, constant)
         self.rows.append(row)
         return row
 
+    def served(self, cell: Cell) -> Terms:
+        """Hours of the cell's need served, as terms (the sum of the hours used per source)."""
+        return [(self.used[cell[0], cell[1], src], 1.0) for src in self.sources.get(cell, ())]
+
 
 def build_model(scenario: Scenario, estimates: Estimates, year: int, *,
-                objective: Objective = "max_coverage", integer_posts: bool = False,
+                objective: Objective = "ordered_goals", integer_posts: bool = True,
                 demand: DemandColumn = "mean") -> AllocationModel:
     """Build the allocation model of ``scenario`` for calendar ``year`` from ``estimates``.
 
@@ -126,47 +192,52 @@ def build_model(scenario: Scenario, estimates: Estimates, year: int, *,
     ----------
     scenario, estimates, year
         The problem data.
-    objective : {"max_coverage", "min_cost"}
+    objective : {"ordered_goals", "min_cost"}
+        The ordered goals under the caps, or money needed (caps lifted, a coverage target).
     integer_posts : bool
-        Whole posts for post-mode items (a MILP); project hours stay continuous.
+        Whole posts for post-mode items and part-time posts (a MILP); project hours stay
+        continuous.
     demand : {"mean", "quantile"}
-        Which demand column the capacity rows must cover.
+        Which demand column the need is taken from.
     """
-    if objective not in ("max_coverage", "min_cost"):
-        raise AllocationError(f"unknown objective {objective!r} (max_coverage or min_cost)")
+    if objective not in ("ordered_goals", "min_cost"):
+        raise AllocationError(f"unknown objective {objective!r} (ordered_goals or min_cost)")
     if demand not in ("mean", "quantile"):
         raise AllocationError(f"unknown demand column {demand!r} (mean or quantile)")
-    sense = pulp.LpMaximize if objective == "max_coverage" else pulp.LpMinimize
     model = AllocationModel(
-        problem=pulp.LpProblem(f"allocation_{scenario.name}_{year}", sense),
-        scenario=scenario, year=year, objective=objective,
-        demand_column=f"cases_{demand}", cells=_cells(scenario, estimates, f"cases_{demand}"),
-        w={}, u={}, lottery={}, shortfall={}, coverage_gap={},
+        problem=pulp.LpProblem(f"allocation_{scenario.name}_{year}", pulp.LpMinimize),
+        scenario=scenario, year=year, objective=objective, demand_column=f"cases_{demand}",
+        integer_posts=integer_posts,
+        cells=_cells(scenario, estimates, f"cases_{demand}"),
         cost={p.id: p.cost_per_fte_year for p in scenario.provider_types},
-        quality={}, penalties=Penalties(0.0, {}, 0.0),
+        quality={}, continuing=estimates.continuing_fte(), hours_per_fte={},
     )
-    _add_variables(model, estimates, integer_posts)
-    model.penalties = _penalties(model)
+    _check_contracts(model)
+    _add_variables(model, estimates)
     add_capacity(model)
-    add_relief_cap(model)
-    add_social_org_share(model)
+    add_need(model)
     add_staffing(model, "caseworker-ratio")
     add_staffing(model, "child-welfare-staff")
     add_market(model)
-    add_funds(model)
+    add_social_org_share(model)
+    if objective == "ordered_goals":
+        add_relief_cap(model)
+        add_funds(model)
+    add_floors(model)
+    add_equity(model)
     if objective == "min_cost":
         add_coverage_target(model)
-    set_objective(model)
-    log.info("built %s: %d variables, %d rows", model.problem.name,
-             model.problem.numVariables(), len(model.rows))
+    set_goals(model)
+    log.info("built %s: %d variables, %d rows, %d goals", model.problem.name,
+             len(model.problem.variables()), len(model.rows), len(model.goals))
     return model
 
 
 # -- data and variables ---------------------------------------------------------------------------
 
 def _cells(scenario: Scenario, estimates: Estimates,
-           column: str) -> dict[tuple[str, str], dict[str, float]]:
-    """Demand data of each purchasable (county, item), in scenario order."""
+           column: str) -> dict[Cell, dict[str, float]]:
+    """Need of each purchasable (county, item), in scenario order: cases, hours, ρ, public FTE."""
     table = estimates.demand.set_index(["county", "item"])
     if not table.index.is_unique:
         raise AllocationError("Estimates.demand has more than one row for some (county, item)")
@@ -178,152 +249,127 @@ def _cells(scenario: Scenario, estimates: Estimates,
             if key not in records:
                 raise AllocationError(f"Estimates.demand has no row for {key}")
             row = records[key]
-            cells[key] = {"cases": float(row[column]), "hours": float(row["hours_per_case"]),
+            cases = float(row[column])
+            hours = float(row["hours_per_case"])
+            cells[key] = {"cases": cases, "hours": hours, "need": cases * hours,
                           "rho": float(row["utilisation_target"]),
                           "public_fte": float(row["public_fte"])}
     return cells
 
 
-def _add_variables(model: AllocationModel, estimates: Estimates, integer_posts: bool) -> None:
+def _check_contracts(model: AllocationModel) -> None:
+    items = {i.id: i for i in model.scenario.items}
+    for (c, i, p), fte in model.continuing.items():
+        if (c, i) not in model.cells or p not in model.cost:
+            raise AllocationError(f"a contract in force for {c}/{i}/{p} names an unknown or "
+                                  "non-purchasable county, item or provider type")
+        if fte < 0 or not math.isfinite(fte):
+            raise AllocationError(f"a contract in force for {c}/{i}/{p} has {fte!r} FTE")
+        if not items[i].is_purchasable:  # pragma: no cover - cells hold purchasable items only
+            raise AllocationError(f"a contract in force buys {i!r}, which may not be purchased")
+
+
+def _offered(model: AllocationModel, county_id: str, item_id: str) -> list[str]:
+    county = model.scenario.county(county_id)
+    return [p.id for p in model.scenario.provider_types
+            if county.market.get(p.id, 0.0) > 0 or (county_id, item_id, p.id) in model.continuing]
+
+
+def _add_variables(model: AllocationModel, estimates: Estimates) -> None:
     scenario = model.scenario
-    ph = scenario.scenario.productive_hours_per_fte
-    items = {i.id: i for i in scenario.items}
-    type_ids = [p.id for p in scenario.provider_types]
-    with_lottery = scenario.funds.lottery > 0
+    header, policy, baseline = scenario.scenario, scenario.policy, scenario.baseline
+    ph = header.productive_hours_per_fte
+    widths = [b - a for a, b in zip((0.0, *policy.need_breakpoints), policy.need_breakpoints,
+                                    strict=False)]
+    with_posts = baseline.director_post_subsidy is not None and baseline.director_item
+    lottery_items = {i.id for i in scenario.purchasable_items
+                     if i.fund == "child" or (i.fund == "relief"
+                                              and not policy.lottery_counts_toward_relief_cap)}
     for county in scenario.counties:
-        offered = [p for p in type_ids if county.market.get(p, 0.0) > 0]
-        for staffing in ("caseworker-ratio", "child-welfare-staff"):
-            model.shortfall[county.id, staffing] = pulp.LpVariable(
-                f"s_{len(model.shortfall)}", lowBound=0)
+        for rule in STAFFING_RULES:
+            model.shortfall[county.id, rule] = model.variable("s", county.id)
+        if with_posts and (county.id, baseline.director_item) in model.cells:
+            model.posts[county.id] = model.variable("d", county.id, integer=model.integer_posts)
         for item in scenario.purchasable_items:
-            cell = model.cells[county.id, item.id]
-            if cell["cases"] > 0:
-                model.u[county.id, item.id] = pulp.LpVariable(
-                    f"u_{len(model.u)}", lowBound=0, upBound=cell["cases"])
-            whole = integer_posts and item.purchase_mode == "post"
-            # Project hours are packaged deliveries: no queueing allowance (rho) on them.
+            key = (county.id, item.id)
+            cell = model.cells[key]
+            # Project hours are packaged deliveries: no queueing allowance (ρ) on them.
             rho = cell["rho"] if item.purchase_mode == "post" else 1.0
+            whole = model.integer_posts and item.purchase_mode == "post"
+            offered = _offered(model, county.id, item.id)
+            model.offered[key] = offered
             for p in offered:
-                key = (county.id, item.id, p)
-                model.w[key] = pulp.LpVariable(
-                    f"w_{len(model.w)}", lowBound=0,
-                    cat=pulp.LpInteger if whole else pulp.LpContinuous)
+                model.n[county.id, item.id, p] = model.variable("n", county.id, integer=whole)
                 loss = estimates.provider_value("capacity_loss", county.id, item.id, p)
-                model.quality[key] = estimates.provider_value("quality", county.id, item.id, p)
-                cell[f"eff:{p}"] = ph * rho * (1.0 - loss) / cell["hours"]
-            if with_lottery and offered and items[item.id].fund in ("relief", "child"):
-                model.lottery[county.id, item.id] = pulp.LpVariable(
-                    f"l_{len(model.lottery)}", lowBound=0)
+                model.quality[county.id, item.id, p] = estimates.provider_value(
+                    "quality", county.id, item.id, p)
+                model.hours_per_fte[county.id, item.id, p] = ph * rho * (1.0 - loss)
+            if cell["need"] > 0:
+                sources = offered + (["public"] if cell["public_fte"] > 0 else [])
+                if county.id in model.posts and item.id == baseline.director_item:
+                    sources.append(PART_TIME_POST)
+                model.sources[key] = sources
+                for src in sources:
+                    up = rho * ph * cell["public_fte"] if src == "public" else None
+                    model.used[county.id, item.id, src] = model.variable("h", county.id, up=up)
+                if model.objective == "ordered_goals":
+                    model.segments[key] = [model.variable("g", county.id, up=w * cell["need"])
+                                           for w in widths]
+            if offered and item.id in lottery_items and scenario.funds.lottery > 0 \
+                    and model.objective == "ordered_goals":
+                model.lottery[key] = model.variable("l", county.id)
 
 
-def _penalties(model: AllocationModel) -> Penalties:
-    """Elastic penalties large enough to rank staffing rules first, small enough for the solver.
-
-    ``max_coverage``: money for one post could instead buy at most ``C_max / C_min`` FTE of the
-    most valuable service, worth ``V_max`` priority-weighted cases each; the penalty per post
-    short is ``PENALTY_FACTOR × V_max × C_max / C_min``. ``min_cost``: a case below the coverage
-    target costs ``PENALTY_FACTOR × (1 + priority)`` × the dearest price of serving it; a post
-    short costs
-    ``PENALTY_FACTOR`` × what one post's money could save in coverage penalties.
-    """
-    scenario = model.scenario
-    items = {i.id: i for i in scenario.items}
-    prices = list(model.cost.values())
-    ratio = max(prices) / min(prices)
-    values, cheapest = [], []
-    coverage: dict[tuple[str, str], float] = {}
-    for (county, item_id), cell in model.cells.items():
-        eff = [v for k, v in cell.items() if k.startswith("eff:")]
-        if not eff or cell["cases"] <= 0:
-            continue
-        priority = items[item_id].priority
-        values.append(priority * max(eff))
-        if priority > 0:
-            cheapest.append(priority * min(eff) / max(prices))
-        # (1 + priority): when the target cannot be met, the low-priority items give first.
-        coverage[county, item_id] = (PENALTY_FACTOR * (1.0 + priority) * max(prices) / WAN
-                                     / min(eff))
-    if model.objective == "max_coverage":
-        staffing = PENALTY_FACTOR * ratio * max(values, default=0.0)
-        quality = min(model.quality.values(), default=1.0) or 1.0
-        tie = TIE_BREAK_SHARE * quality * min(cheapest, default=0.0)
-    else:
-        staffing = PENALTY_FACTOR * ratio * max(
-            (coverage[k] * max(v for n, v in model.cells[k].items() if n.startswith("eff:"))
-             for k in coverage), default=0.0)
-        staffing = max(staffing, PENALTY_FACTOR * ratio * max(prices) / WAN)
-        tie = 0.0
-    return Penalties(staffing=max(staffing, 1.0), coverage=coverage, tie_break=tie)
-
-
-def _cell_cost_terms(model: AllocationModel
-                     ) -> dict[tuple[str, str], list[tuple[pulp.LpVariable, float]]]:
-    """Money terms (万元) of each (county, item) cell's purchases."""
-    terms: dict[tuple[str, str], list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
-    for (c, i, p), w in model.w.items():
-        terms[c, i].append((w, model.cost[p] / WAN))
-    return terms
+def cell_money(model: AllocationModel, cell: Cell) -> tuple[Terms, float]:
+    """Money of a cell's purchases in 万元: terms of the new FTE and the continuing constant."""
+    c, i = cell
+    offered = model.offered.get(cell, ())
+    terms = [(model.n[c, i, p], model.cost[p] / WAN) for p in offered]
+    constant = math.fsum(model.cost[p] * model.continuing.get((c, i, p), 0.0) / WAN
+                         for p in offered)
+    return terms, constant
 
 
 # -- constraint families --------------------------------------------------------------------------
 
 def add_capacity(model: AllocationModel) -> None:
-    """``capacity[c,i]``: Σ_p eff·w + u ≥ D − ρ·ph·public/hours, in cases per year."""
-    ph = model.scenario.scenario.productive_hours_per_fte
-    by_cell: dict[tuple[str, str], list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
-    for (c, i, p), w in model.w.items():
-        by_cell[c, i].append((w, model.cells[c, i][f"eff:{p}"]))
-    for key, u in model.u.items():
-        cell = model.cells[key]
-        rhs = cell["cases"] - cell["rho"] * ph * cell["public_fte"] / cell["hours"]
-        model.add(f"capacity[{key[0]},{key[1]}]", "capacity", f"{key[0]}/{key[1]}",
-                  [*by_cell[key], (u, 1.0)], pulp.LpConstraintGE, rhs)
+    """``capacity[c,i,p]``: hours used from provider type p ≤ its hours per FTE × (continuing +
+    new FTE); ``posts[c]``: hours used from new part-time posts ≤ ρ × hours per post × posts.
+    Public staff's hours are a bound on their variable (ρ × productive hours × public FTE)."""
+    baseline = model.scenario.baseline
+    for (c, i, src), used in model.used.items():
+        if src == "public":
+            continue
+        if src == PART_TIME_POST:
+            rho = model.cells[c, i]["rho"]
+            model.add(f"posts[{c}]", "child-welfare-staff", c,
+                      [(used, 1.0), (model.posts[c], -rho * baseline.director_hours_per_year)],
+                      pulp.LpConstraintLE, 0.0)
+            continue
+        per_fte = model.hours_per_fte[c, i, src]
+        cont = model.continuing.get((c, i, src), 0.0)
+        model.add(f"capacity[{c},{i},{src}]", "capacity", f"{c}/{i}/{src}",
+                  [(used, 1.0), (model.n[c, i, src], -per_fte)], pulp.LpConstraintLE,
+                  per_fte * cont)
 
 
-def add_relief_cap(model: AllocationModel) -> None:
-    """``relief-cap[c]`` (or ``relief-cap[prefecture]``): relief-fund money ≤ share × last
-    year's relief spending; lottery money paying part of a relief item does not count."""
-    relief = {i.id for i in model.scenario.items if i.fund == "relief"}
-    terms: dict[str, list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
-    pooled = model.scenario.policy.cap_scope == "prefecture"
-    for (c, i, p), w in model.w.items():
-        if i in relief:
-            terms["prefecture" if pooled else c].append((w, model.cost[p] / WAN))
-    for (c, i), var in model.lottery.items():
-        if i in relief:
-            terms["prefecture" if pooled else c].append((var, -1.0))
-    for scope, limit in relief_cap_limits(model.scenario).items():
-        model.add(f"relief-cap[{scope}]", "relief-cap", scope, terms[scope],
-                  pulp.LpConstraintLE, limit / WAN, scale=WAN)
-
-
-def add_social_org_share(model: AllocationModel) -> None:
-    """``social-org-share``: Σ social-org spend ≥ share × Σ spend, written linearly."""
-    share = model.scenario.policy.social_org_min_share
-    social = {p.id: p.is_social_org for p in model.scenario.provider_types}
-    terms = [(w, (float(social[p]) - share) * model.cost[p] / WAN)
-             for (_, _, p), w in model.w.items()]
-    if terms:
-        model.add("social-org-share", "social-org-share", "prefecture", terms,
-                  pulp.LpConstraintGE, 0.0, scale=WAN)
-
-
-def add_staffing(model: AllocationModel, rule: Literal["caseworker-ratio",
-                                                       "child-welfare-staff"]) -> None:
-    """``caseworker-ratio[c]`` / ``child-welfare-staff[c]``: people in post + purchased FTE of
-    the items that count + shortfall ≥ requirement (elastic, in posts)."""
-    scenario = model.scenario
-    counts = "caseworker" if rule == "caseworker-ratio" else "child_staff"
-    counting = {i.id for i in scenario.items if i.counts_toward == counts}
-    by_county: dict[str, list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
-    for (c, i, _), w in model.w.items():
-        if i in counting:
-            by_county[c].append((w, 1.0))
-    for county in scenario.counties:
-        required, in_post = staffing_requirement(scenario, county.id, rule)
-        model.add(f"{rule}[{county.id}]", rule, county.id, by_county[county.id],
-                  pulp.LpConstraintGE, float(required - in_post),
-                  elastic=model.shortfall[county.id, rule])
+def add_need(model: AllocationModel) -> None:
+    """``need[c,i]``: hours served ≤ the cell's need; ``value[c,i]``: the need-met segments fill
+    with quality-weighted hours (Σ seg ≤ Σ quality × hours used)."""
+    public_quality = model.scenario.baseline.public_quality
+    for key, cell in model.cells.items():
+        served = model.served(key)
+        if not served:
+            continue
+        model.add(f"need[{key[0]},{key[1]}]", "capacity", f"{key[0]}/{key[1]}", served,
+                  pulp.LpConstraintLE, cell["need"])
+        if key in model.segments:
+            terms: Terms = [(g, 1.0) for g in model.segments[key]]
+            for src in model.sources[key]:
+                q = model.quality.get((key[0], key[1], src), public_quality)
+                terms.append((model.used[key[0], key[1], src], -q))
+            model.add(f"value[{key[0]},{key[1]}]", "need-met", f"{key[0]}/{key[1]}", terms,
+                      pulp.LpConstraintLE, 0.0)
 
 
 def staffing_requirement(scenario: Scenario, county_id: str, rule: str) -> tuple[int, int]:
@@ -336,16 +382,98 @@ def staffing_requirement(scenario: Scenario, county_id: str, rule: str) -> tuple
             county.child_welfare_directors)
 
 
+def add_staffing(model: AllocationModel, rule: str) -> None:
+    """``caseworker-ratio[c]`` / ``child-welfare-staff[c]``: people in post + FTE of contracts
+    in force and new purchases on the items that count + new part-time posts (child-welfare
+    staff) + shortfall ≥ requirement, in people."""
+    scenario = model.scenario
+    counting = {i.id for i in scenario.items if i.counts_toward == STAFFING_RULES[rule]}
+    by_county: dict[str, Terms] = defaultdict(list)
+    for (c, i, _), n in model.n.items():
+        if i in counting:
+            by_county[c].append((n, 1.0))
+    if rule == "child-welfare-staff":
+        for c, d in model.posts.items():
+            by_county[c].append((d, 1.0))
+    continuing_by_county: dict[str, float] = defaultdict(float)
+    for (c, i, _), fte in model.continuing.items():
+        if i in counting:
+            continuing_by_county[c] += fte
+    for county in scenario.counties:
+        required, in_post = staffing_requirement(scenario, county.id, rule)
+        continuing = continuing_by_county[county.id]
+        shortfall = model.shortfall[county.id, rule]
+        model.add(f"{rule}[{county.id}]", rule, county.id,
+                  [*by_county[county.id], (shortfall, 1.0)], pulp.LpConstraintGE,
+                  float(required - in_post) - continuing, constant=continuing)
+
+
 def add_market(model: AllocationModel) -> None:
-    """``market[c,p]``: Σ_i w[c,i,p] ≤ FTE that providers of type p can field in c."""
-    by_market: dict[tuple[str, str], list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
-    for (c, _, p), w in model.w.items():
-        by_market[c, p].append((w, 1.0))
+    """``market[c,p]``: continuing + new FTE of type p in c ≤ what its providers can field
+    (never below what the contracts in force already field)."""
+    by_market: dict[tuple[str, str], Terms] = defaultdict(list)
+    for (c, _, p), n in model.n.items():
+        by_market[c, p].append((n, 1.0))
+    held_by: dict[tuple[str, str], float] = defaultdict(float)
+    for (c, _, p), fte in model.continuing.items():
+        held_by[c, p] += fte
     for county in model.scenario.counties:
-        for p, capacity in county.market.items():
-            if (county.id, p) in by_market:
-                model.add(f"market[{county.id},{p}]", "market", f"{county.id}/{p}",
-                          by_market[county.id, p], pulp.LpConstraintLE, capacity)
+        for p in model.cost:
+            if (county.id, p) not in by_market:
+                continue
+            held = held_by[county.id, p]
+            capacity = max(county.market.get(p, 0.0), held)
+            model.add(f"market[{county.id},{p}]", "market", f"{county.id}/{p}",
+                      by_market[county.id, p], pulp.LpConstraintLE, capacity - held,
+                      constant=held)
+
+
+def add_social_org_share(model: AllocationModel) -> None:
+    """``social-org-share[scope]``: Σ (social[p] − share)·C[p]·FTE ≥ 0 over the scope's new
+    purchases (``social_org_base = "new"``) or all purchases (``"all"``), elastic."""
+    policy = model.scenario.policy
+    share = policy.social_org_min_share
+    social = {p.id: p.is_social_org for p in model.scenario.provider_types}
+    pooled = policy.social_org_scope == "prefecture"
+    terms: dict[str, Terms] = defaultdict(list)
+    constant: dict[str, float] = defaultdict(float)
+    for (c, _i, p), n in model.n.items():
+        coef = (float(social[p]) - share) * model.cost[p] / WAN
+        terms["prefecture" if pooled else c].append((n, coef))
+    if policy.social_org_base == "all":
+        for (c, _, p), fte in model.continuing.items():
+            constant["prefecture" if pooled else c] += \
+                (float(social[p]) - share) * model.cost[p] * fte / WAN
+    for scope, scope_terms in terms.items():
+        model.add(f"social-org-share[{scope}]", "social-org-share", scope, scope_terms,
+                  pulp.LpConstraintGE, -constant[scope], scale=WAN, elastic=True,
+                  constant=constant[scope])
+
+
+def add_relief_cap(model: AllocationModel) -> None:
+    """``relief-cap[c]`` (or ``[prefecture]``): every yuan of social-assistance (relief-item)
+    purchases in the year — contracts in force and new ones, whichever fund pays — ≤ the cap
+    share × last year's special-fund expenditure (001 §(八)); elastic, so that contracts in
+    force alone over the cap show as a breach. With ``lottery_counts_toward_relief_cap`` false,
+    lottery money paying a relief item does not count."""
+    scenario = model.scenario
+    relief = {i.id for i in scenario.items if i.fund == "relief"}
+    pooled = scenario.policy.cap_scope == "prefecture"
+    terms: dict[str, Terms] = defaultdict(list)
+    committed: dict[str, float] = defaultdict(float)
+    for cell in model.cells:
+        if cell[1] not in relief:
+            continue
+        scope = "prefecture" if pooled else cell[0]
+        money, constant = cell_money(model, cell)
+        terms[scope] += money
+        committed[scope] += constant
+        if cell in model.lottery:
+            terms[scope].append((model.lottery[cell], -1.0))
+    for scope, limit in relief_cap_limits(scenario, model.year).items():
+        model.add(f"relief-cap[{scope}]", "relief-cap", scope, terms[scope],
+                  pulp.LpConstraintLE, limit / WAN - committed[scope], scale=WAN,
+                  elastic=True, constant=committed[scope])
 
 
 def child_fund_limits(scenario: Scenario) -> dict[str, float]:
@@ -363,72 +491,181 @@ def child_fund_limits(scenario: Scenario) -> dict[str, float]:
 
 def add_funds(model: AllocationModel) -> None:
     """``fund[child,c]`` / ``fund[child]``, ``fund[lottery]``, ``fund-split[c,i]`` and
-    ``total-budget``. Relief items are paid from the relief cap, child items from the
-    child-welfare fund, lottery (and fund-less purchasable) items from the lottery fund; the
-    lottery fund may also pay any part of a relief or child item (``l[c,i]`` ≤ the cell's cost)."""
+    ``total-budget``, each counting contracts in force, elastic. Child items and new part-time
+    posts are paid from the child-welfare fund, lottery (and fund-less purchasable) items from
+    the lottery fund; the lottery fund may also pay part of a child item (``l[c,i]`` ≤ the
+    cell's cost) — and of a relief item when it does not count toward the relief cap."""
     scenario = model.scenario
     fund_of = {i.id: i.fund for i in scenario.items}
     pooled = scenario.funds.child_welfare_split == "pooled"
-    child: dict[str, list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
-    lottery: list[tuple[pulp.LpVariable, float]] = []
-    cell_cost = _cell_cost_terms(model)
-    for (c, i, p), w in model.w.items():
-        money = model.cost[p] / WAN
-        if fund_of[i] == "child":
-            child["prefecture" if pooled else c].append((w, money))
-        elif fund_of[i] in ("lottery", "none"):
-            lottery.append((w, money))
-    for (c, i), var in model.lottery.items():
-        lottery.append((var, 1.0))
-        if fund_of[i] == "child":
-            child["prefecture" if pooled else c].append((var, -1.0))
-        model.add(f"fund-split[{c},{i}]", "funding-sources", f"{c}/{i}",
-                  [(var, 1.0)] + [(w, -m) for w, m in cell_cost[c, i]],
-                  pulp.LpConstraintLE, 0.0, scale=WAN)
-    for scope, limit in child_fund_limits(scenario).items():
-        if child[scope]:
-            name = "fund[child]" if scope == "prefecture" else f"fund[child,{scope}]"
-            model.add(name, "funding-sources", f"fund:child/{scope}", child[scope],
-                      pulp.LpConstraintLE, limit / WAN, scale=WAN)
-    if lottery:
-        model.add("fund[lottery]", "funding-sources", "fund:lottery", lottery,
-                  pulp.LpConstraintLE, scenario.funds.lottery / WAN, scale=WAN)
-    if scenario.funds.total_budget is not None and model.w:
-        model.add("total-budget", "funding-sources", "total",
-                  [(w, model.cost[p] / WAN) for (_, _, p), w in model.w.items()],
-                  pulp.LpConstraintLE, scenario.funds.total_budget / WAN, scale=WAN)
+    subsidy = (scenario.baseline.director_post_subsidy or 0.0) / WAN
+    terms: dict[str, Terms] = defaultdict(list)
+    committed: dict[str, float] = defaultdict(float)
+    for cell in model.cells:
+        money, constant = cell_money(model, cell)
+        fund = fund_of[cell[1]]
+        name = ("fund[child]" if pooled else f"fund[child,{cell[0]}]") if fund == "child" \
+            else "fund[lottery]" if fund in ("lottery", "none") else None
+        terms["total-budget"] += money
+        committed["total-budget"] += constant
+        if name:
+            terms[name] += money
+            committed[name] += constant
+        if cell in model.lottery:
+            var = model.lottery[cell]
+            terms["fund[lottery]"].append((var, 1.0))
+            if fund == "child":
+                terms[name].append((var, -1.0))  # type: ignore[index]
+            model.add(f"fund-split[{cell[0]},{cell[1]}]", "funding-sources",
+                      f"{cell[0]}/{cell[1]}", [(var, 1.0)] + [(v, -m) for v, m in money],
+                      pulp.LpConstraintLE, constant, scale=WAN)
+    for c, d in model.posts.items():
+        terms["fund[child]" if pooled else f"fund[child,{c}]"].append((d, subsidy))
+        terms["total-budget"].append((d, subsidy))
+    limits = {("fund[child]" if scope == "prefecture" else f"fund[child,{scope}]"): limit
+              for scope, limit in child_fund_limits(scenario).items()}
+    limits["fund[lottery]"] = scenario.funds.lottery
+    if scenario.funds.total_budget is not None:
+        limits["total-budget"] = scenario.funds.total_budget
+    for name, limit in limits.items():
+        if not terms[name] and committed[name] == 0:
+            continue
+        scope = name.removeprefix("fund[").rstrip("]").replace(",", "/")
+        model.add(name, "funding-sources", "total" if name == "total-budget" else f"fund:{scope}",
+                  terms[name], pulp.LpConstraintLE, limit / WAN - committed[name], scale=WAN,
+                  elastic=True, constant=committed[name])
+
+
+def add_floors(model: AllocationModel) -> None:
+    """``floor[c,i]``: hours served + shortfall ≥ the item's ``min_coverage`` × need."""
+    items = {i.id: i for i in model.scenario.items}
+    for key, cell in model.cells.items():
+        floor = items[key[1]].min_coverage
+        if floor <= 0 or cell["need"] <= 0:
+            continue
+        gap = model.variable("f", key[0])
+        model.floor_gap[key] = gap
+        model.add(f"floor[{key[0]},{key[1]}]", "floor", f"{key[0]}/{key[1]}",
+                  [*model.served(key), (gap, 1.0)], pulp.LpConstraintGE, floor * cell["need"])
+
+
+def need_weights(model: AllocationModel) -> tuple[dict[str, float], float]:
+    """Priority-weighted need hours per county (purchasable items) and in the prefecture."""
+    items = {i.id: i for i in model.scenario.items}
+    per_county: dict[str, float] = defaultdict(float)
+    for (c, i), cell in model.cells.items():
+        per_county[c] += items[i].priority * cell["need"]
+    return dict(per_county), math.fsum(per_county.values())
+
+
+def add_equity(model: AllocationModel) -> None:
+    """``equity[c]``: the county's need-weighted coverage ≥ ``equity_floor`` × the prefecture's,
+    written linearly in priority-weighted hours: Σ_i prio·S[c,i] − e·(W_c/W)·Σ prio·S + g ≥ 0."""
+    floor = model.scenario.policy.equity_floor
+    per_county, total = need_weights(model)
+    if floor <= 0 or total <= 0:
+        return
+    items = {i.id: i for i in model.scenario.items}
+    mine: dict[str, Terms] = defaultdict(list)
+    for (c, i, _), v in model.used.items():
+        mine[c].append((v, items[i].priority))
+    everyone = [t for terms in mine.values() for t in terms]
+    for county in model.scenario.counties:
+        weight = per_county.get(county.id, 0.0)
+        if weight <= 0:
+            continue
+        gap = model.variable("e", county.id)
+        model.equity_gap[county.id] = gap
+        share = floor * weight / total
+        # a county's own hours appear twice: Row terms are merged
+        terms = mine[county.id] + [(v, -share * w) for v, w in everyone]
+        model.add(f"equity[{county.id}]", "equity", county.id, [*terms, (gap, 1.0)],
+                  pulp.LpConstraintGE, 0.0)
 
 
 def add_coverage_target(model: AllocationModel) -> None:
-    """``coverage-target[c,i]`` (min_cost): u − v ≤ (1 − target)·D, v ≥ 0 elastic (cases)."""
+    """``coverage-target[c,i]`` (money needed): hours served + shortfall ≥ target × need."""
     target = model.scenario.policy.coverage_target
-    for key, u in model.u.items():
-        gap = pulp.LpVariable(f"v_{len(model.coverage_gap)}", lowBound=0)
+    for key, cell in model.cells.items():
+        if cell["need"] <= 0:
+            continue
+        gap = model.variable("t", key[0])
         model.coverage_gap[key] = gap
         model.add(f"coverage-target[{key[0]},{key[1]}]", "coverage-target",
-                  f"{key[0]}/{key[1]}", [(u, 1.0), (gap, -1.0)], pulp.LpConstraintLE,
-                  (1.0 - target) * model.cells[key]["cases"])
+                  f"{key[0]}/{key[1]}", [*model.served(key), (gap, 1.0)],
+                  pulp.LpConstraintGE, target * cell["need"])
 
 
-def set_objective(model: AllocationModel) -> None:
-    """max_coverage: Σ priority·(D − u) − P·Σ s − ε·Σ (price/quality)·w, in weighted cases.
-    min_cost: Σ price·w + Σ P_cov·v + P·Σ s, in 万元 (reported in CNY)."""
-    items = {i.id: i for i in model.scenario.items}
-    pen = model.penalties
-    terms: list[tuple[pulp.LpVariable, float]]
-    if model.objective == "max_coverage":
-        terms = [(u, -items[i].priority) for (_, i), u in model.u.items()]
-        terms += [(w, -pen.tie_break * model.cost[p] / model.quality[c, i, p])
-                  for (c, i, p), w in model.w.items()]
-        terms += [(s, -pen.staffing) for s in model.shortfall.values()]
-        constant = math.fsum(items[i].priority * model.cells[c, i]["cases"]
-                             for (c, i) in model.u)
-        model.objective_scale = 1.0
+# -- goals ----------------------------------------------------------------------------------------
+
+def _merge(terms: Terms) -> Terms:
+    """Terms with repeated variables summed (``LpAffineExpression`` keeps only the last)."""
+    total: dict[pulp.LpVariable, float] = {}
+    for var, coef in terms:
+        total[var] = total.get(var, 0.0) + coef
+    return list(total.items())
+
+
+def hold_slack(goal: Goal, value: float, tolerance: float) -> float:
+    """How far a later goal may move ``goal`` from its optimum ``value``.
+
+    Money over the caps, statutory work and people short are held at their optimum up to the
+    solvers' feasibility noise (10⁻⁹ 万元 — the compliance check allows half a fen — and 10⁻⁷
+    hours or people): a later goal must not trade away a fraction of a person. Floors, need
+    met and cost may move by ``tolerance`` relative, plus that noise.
+    """
+    if goal.key == "caps":
+        return 1e-9
+    if goal.key in ("statutory", "staffing"):
+        return 1e-7
+    return tolerance * abs(value) + 1e-7
+
+
+def _expr(terms: Terms, constant: float = 0.0) -> pulp.LpAffineExpression:
+    return pulp.LpAffineExpression(_merge(terms), constant=constant)
+
+
+def set_goals(model: AllocationModel) -> None:
+    """The ordered goals (see the module docstring); goals with nothing to decide are left out."""
+    scenario = model.scenario
+    items = {i.id: i for i in scenario.items}
+    policy = scenario.policy
+    goals: list[Goal] = []
+    if model.over:
+        goals.append(Goal("caps", pulp.LpMinimize, _expr([(v, 1.0) for v in model.over.values()]),
+                          "10k CNY over the caps"))
+    statutory = [key for key in model.cells if items[key[1]].statutory
+                 and model.cells[key]["need"] > 0]
+    if statutory:
+        need = math.fsum(model.cells[k]["need"] for k in statutory)
+        served = [t for k in statutory for t in model.served(k)]
+        goals.append(Goal("statutory", pulp.LpMinimize,
+                          _expr([(v, -1.0) for v, _ in served], need),
+                          "hours of statutory work unmet"))
+    goals.append(Goal("staffing", pulp.LpMinimize,
+                      _expr([(v, 1.0) for v in model.shortfall.values()]), "people short"))
+    floors = [(g, items[k[1]].priority) for k, g in model.floor_gap.items()]
+    floors += [(g, 1.0) for g in model.equity_gap.values()]
+    if floors:
+        goals.append(Goal("floors", pulp.LpMinimize, _expr(floors),
+                          "priority-weighted hours below the floors"))
+    if model.objective == "min_cost":
+        if model.coverage_gap:
+            goals.append(Goal("coverage", pulp.LpMinimize,
+                              _expr([(g, items[k[1]].priority)
+                                     for k, g in model.coverage_gap.items()]),
+                              "priority-weighted hours below the coverage target"))
     else:
-        terms = [(w, model.cost[p] / WAN) for (_, _, p), w in model.w.items()]
-        terms += [(v, pen.coverage[k]) for k, v in model.coverage_gap.items()]
-        terms += [(s, pen.staffing) for s in model.shortfall.values()]
-        constant = 0.0
-        model.objective_scale = WAN
-    model.objective_constant = constant
-    model.problem.setObjective(pulp.LpAffineExpression(terms, constant=constant))
+        value = [(g, items[k[1]].priority * w) for k, segs in model.segments.items()
+                 for g, w in zip(segs, policy.need_weights, strict=True)]
+        goals.append(Goal("need", pulp.LpMaximize, _expr(value),
+                          "priority x quality x hours of need met (diminishing)"))
+    social = {p.id: p.is_social_org for p in scenario.provider_types}
+    subsidy = (scenario.baseline.director_post_subsidy or 0.0) / WAN
+    spend = [(n, model.cost[p] / WAN) for (_, _, p), n in model.n.items()]
+    spend += [(d, subsidy) for d in model.posts.values()]
+    prefer = [(n, -SOCIAL_ORG_TIE_BREAK * model.cost[p] / WAN)
+              for (_, _, p), n in model.n.items() if social[p]]
+    goals.append(Goal("cost", pulp.LpMinimize, _expr(spend), "10k CNY of new purchases",
+                      tie_break=_expr(prefer) if prefer else None))
+    model.goals = goals

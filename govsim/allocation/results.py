@@ -1,40 +1,58 @@
-"""Reading a solved allocation model into tidy tables (money in CNY, capacity in FTE).
+"""Reading a solved allocation model into tidy tables (money in CNY, capacity in FTE, people).
 
-``allocation_table`` has one row per (county, item, provider type, fund): a cell partly paid by
-the lottery fund is split into its own-fund and lottery portions in proportion to the money.
-``unmet_table`` covers every (county, item) including prohibited items, whose unmet cases
-follow from public staff alone. ``staffing_table`` and ``constraints_table`` report the staffing
-rules and every named row with slack and shadow price in natural units.
+``allocation_table`` has one row per (county, item, provider type, basis): ``continuing`` for
+the contracts in force, ``new`` for new purchases; ``cost_lottery`` is the part of ``cost`` the
+lottery fund pays. New part-time child-welfare posts are rows with provider type
+``part_time_post``. ``persons`` counts people (whole posts in whole-post mode); project-mode
+purchases are packaged hours, not posts, and have none. ``unmet_table`` covers every (county,
+item) including prohibited items, whose need is met by public staff alone; coverage is hours
+served ÷ hours of need (missing when there is no need). ``staffing_table`` reports the staffing
+rules in people, ``constraints_table`` every named row with slack, shadow price and how far an
+elastic row gave, ``goals_table`` the ordered goals.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 
 import pandas as pd
 
 from govsim.allocation.estimates import Estimates
-from govsim.allocation.model import WAN, AllocationModel, staffing_requirement
+from govsim.allocation.model import (
+    PART_TIME_POST,
+    STAFFING_RULES,
+    WAN,
+    AllocationModel,
+    staffing_requirement,
+)
+from govsim.allocation.solve import GoalOutcome
 
 __all__ = [
     "ALLOCATION_COLUMNS",
     "CONSTRAINT_COLUMNS",
+    "GOAL_COLUMNS",
     "STAFFING_COLUMNS",
     "UNMET_COLUMNS",
     "allocation_table",
     "constraints_table",
+    "goals_table",
     "staffing_table",
     "unmet_table",
 ]
 
-ALLOCATION_COLUMNS = ["year", "county", "item", "provider_type", "fund", "fte", "cost"]
-UNMET_COLUMNS = ["year", "county", "item", "cases_demand", "cases_unmet", "coverage"]
-STAFFING_COLUMNS = ["year", "county", "rule", "required", "in_post", "purchased", "shortfall"]
+ALLOCATION_COLUMNS = ["year", "county", "item", "provider_type", "fund", "basis", "persons",
+                      "fte", "cost", "cost_lottery"]
+UNMET_COLUMNS = ["year", "county", "item", "cases_demand", "cases_unmet", "hours_need",
+                 "hours_served", "coverage"]
+STAFFING_COLUMNS = ["year", "county", "rule", "required", "in_post", "purchased",
+                    "part_time_posts", "shortfall"]
 CONSTRAINT_COLUMNS = ["name", "rule", "scope", "binding", "slack", "shadow_price", "value",
-                      "limit", "shadow_price_per_10k_cny"]
+                      "limit", "over", "shadow_price_per_10k_cny"]
+GOAL_COLUMNS = ["year", "order", "goal", "unit", "value", "price", "next_goal", "next_unit"]
 
 #: FTE below this are solver noise, not purchases.
-FTE_EPSILON = 1e-12
+FTE_EPSILON = 1e-9
 
 
 def _value(var: object) -> float:
@@ -43,87 +61,116 @@ def _value(var: object) -> float:
 
 
 def allocation_table(model: AllocationModel) -> pd.DataFrame:
-    """Purchases with fte > 0: ``year, county, item, provider_type, fund, fte, cost``."""
-    own = {i.id: ("lottery" if i.fund == "none" else i.fund) for i in model.scenario.items}
-    cell_cost: dict[tuple[str, str], float] = defaultdict(float)
-    fte = {}
-    for key, w in model.w.items():
-        value = _value(w)
-        if value > FTE_EPSILON:
-            fte[key] = value
-            cell_cost[key[0], key[1]] += value * model.cost[key[2]]
+    """Purchases in the year: contracts in force and new purchases (see the module docstring)."""
+    scenario = model.scenario
+    items = {i.id: i for i in scenario.items}
     rows = []
-    for (c, i, p), value in fte.items():
+    for (c, i), offered in model.offered.items():
+        item = items[i]
+        parts = []
+        for p in offered:
+            cont = model.continuing.get((c, i, p), 0.0)
+            new = _value(model.n[c, i, p])
+            for basis, fte in (("continuing", cont), ("new", new)):
+                if fte > FTE_EPSILON:
+                    parts.append((p, basis, fte, fte * model.cost[p]))
+        cell_cost = math.fsum(cost for *_, cost in parts)
         lottery = _value(model.lottery[c, i]) * WAN if (c, i) in model.lottery else 0.0
-        share = min(1.0, max(0.0, lottery / cell_cost[c, i])) if cell_cost[c, i] else 0.0
-        cost = value * model.cost[p]
-        portions = [(own[i], 1.0)] if own[i] == "lottery" else [(own[i], 1.0 - share),
-                                                                ("lottery", share)]
-        rows += [{"year": model.year, "county": c, "item": i, "provider_type": p, "fund": fund,
-                  "fte": value * part, "cost": cost * part}
-                 for fund, part in portions if part > 1e-12]
+        share = min(1.0, max(0.0, lottery / cell_cost)) if cell_cost > 0 else 0.0
+        fund = "lottery" if item.fund in ("lottery", "none") else item.fund
+        for p, basis, fte, cost in parts:
+            rows.append({"year": model.year, "county": c, "item": i, "provider_type": p,
+                         "fund": fund, "basis": basis,
+                         "persons": fte if item.purchase_mode == "post" else math.nan,
+                         "fte": fte, "cost": cost,
+                         "cost_lottery": cost if fund == "lottery" else cost * share})
+    baseline = scenario.baseline
+    ph = scenario.scenario.productive_hours_per_fte
+    for c, d in model.posts.items():
+        posts = _value(d)
+        if posts > FTE_EPSILON:
+            rows.append({"year": model.year, "county": c, "item": baseline.director_item,
+                         "provider_type": PART_TIME_POST, "fund": "child", "basis": "new",
+                         "persons": posts, "fte": posts * baseline.director_hours_per_year / ph,
+                         "cost": posts * (baseline.director_post_subsidy or 0.0),
+                         "cost_lottery": 0.0})
     return pd.DataFrame(rows, columns=ALLOCATION_COLUMNS)
 
 
 def unmet_table(model: AllocationModel, estimates: Estimates) -> pd.DataFrame:
-    """Cases demanded (the demand column the model used) and left unmet, per (county, item)."""
+    """Need (cases and hours) and what the plan serves of it, per (county, item)."""
     ph = model.scenario.scenario.productive_hours_per_fte
     demand = estimates.demand.set_index(["county", "item"])
     rows = []
     for county in model.scenario.counties:
         for item in model.scenario.items:
             key = (county.id, item.id)
-            cases = float(demand.loc[key, model.demand_column])
+            record = demand.loc[key]
+            cases = float(record[model.demand_column])
+            hours = float(record["hours_per_case"])
+            need = cases * hours
             if key in model.cells:
-                unmet = _value(model.u[key]) if key in model.u else 0.0
+                served = math.fsum(_value(v) for v, _ in model.served(key))
             else:
-                row = demand.loc[key]
-                served = (row["utilisation_target"] * ph * row["public_fte"]
-                          / row["hours_per_case"])
-                unmet = max(0.0, cases - served)
-            unmet = min(max(unmet, 0.0), cases)
+                served = float(record["utilisation_target"]) * ph * float(record["public_fte"])
+            served = min(max(served, 0.0), need)
             rows.append({"year": model.year, "county": county.id, "item": item.id,
-                         "cases_demand": cases, "cases_unmet": unmet,
-                         "coverage": 1.0 - unmet / cases if cases > 0 else 1.0})
+                         "cases_demand": cases,
+                         "cases_unmet": (need - served) / hours if hours > 0 else 0.0,
+                         "hours_need": need, "hours_served": served,
+                         "coverage": served / need if need > 0 else math.nan})
     return pd.DataFrame(rows, columns=UNMET_COLUMNS)
 
 
 def staffing_table(model: AllocationModel) -> pd.DataFrame:
-    """Each county's staffing rules: required, in post, purchased FTE, shortfall (posts)."""
+    """Each county's staffing rules in people: required, in post, purchased (contracts in force
+    and new), new part-time posts, shortfall."""
     counts = {i.id: i.counts_toward for i in model.scenario.items}
     purchased: dict[tuple[str, str], float] = defaultdict(float)
-    for (c, i, _), w in model.w.items():
-        rule = {"caseworker": "caseworker-ratio", "child_staff": "child-welfare-staff"}.get(
-            counts[i])
-        if rule:
-            purchased[c, rule] += _value(w)
+    for rule, flag in STAFFING_RULES.items():
+        for (c, i, p), n in model.n.items():
+            if counts[i] == flag:
+                purchased[c, rule] += _value(n) + model.continuing.get((c, i, p), 0.0)
     rows = []
     for county in model.scenario.counties:
-        for rule in ("caseworker-ratio", "child-welfare-staff"):
+        for rule in STAFFING_RULES:
             required, in_post = staffing_requirement(model.scenario, county.id, rule)
+            posts = _value(model.posts.get(county.id)) if rule == "child-welfare-staff" else 0.0
             bought = purchased[county.id, rule]
-            short = required - in_post - bought
+            short = required - in_post - bought - posts
             rows.append({"year": model.year, "county": county.id, "rule": rule,
                          "required": required, "in_post": in_post, "purchased": bought,
+                         "part_time_posts": posts,
                          "shortfall": short if short > 1e-6 else 0.0})
     return pd.DataFrame(rows, columns=STAFFING_COLUMNS)
 
 
 def constraints_table(model: AllocationModel, duals: dict[str, float]) -> pd.DataFrame:
-    """Every named row: binding, slack, shadow price (natural units), value and limit.
+    """Every named row: binding, slack, shadow price (natural units), value, limit, over.
 
-    ``slack`` is how far the row is from its limit (negative for an elastic rule that is
-    short); ``shadow_price`` is d(objective)/d(limit); money rows also give it per 10,000 CNY.
+    ``value`` and ``limit`` include what contracts in force contribute; ``slack`` is how far
+    the row is from its limit (negative when an elastic row gave: ``over`` says by how much);
+    ``shadow_price`` is d(goal)/d(limit) of the stage that values money (see
+    :mod:`govsim.allocation.solve`); money rows also give it per 10,000 CNY.
     """
     rows = []
     for row in model.rows:
-        value = float(row.expr.value() or 0.0) * row.scale
-        limit = row.rhs * row.scale
+        value = (float(row.expr.value() or 0.0) + row.constant) * row.scale
+        limit = (row.rhs + row.constant) * row.scale
         slack = limit - value if row.sense < 0 else value - limit
         tolerance = 1e-6 * max(1.0, abs(limit))
         shadow = duals[row.name]
         rows.append({"name": row.name, "rule": row.rule, "scope": row.scope,
                      "binding": bool(slack <= tolerance), "slack": slack,
                      "shadow_price": shadow, "value": value, "limit": limit,
+                     "over": _value(row.elastic) * row.scale if row.elastic is not None else 0.0,
                      "shadow_price_per_10k_cny": shadow * WAN if row.scale == WAN else None})
     return pd.DataFrame(rows, columns=CONSTRAINT_COLUMNS)
+
+
+def goals_table(model: AllocationModel, goals: tuple[GoalOutcome, ...]) -> pd.DataFrame:
+    """The ordered goals: optimum, and what holding each costs the next (``price``)."""
+    rows = [{"year": model.year, "order": k + 1, "goal": g.goal, "unit": g.unit,
+             "value": g.value, "price": g.price, "next_goal": g.next_goal,
+             "next_unit": g.next_unit} for k, g in enumerate(goals)]
+    return pd.DataFrame(rows, columns=GOAL_COLUMNS)

@@ -1,54 +1,67 @@
-"""Solving an allocation model with CBC or HiGHS, and reading its shadow prices.
+"""Solving the ordered goals with HiGHS or CBC, the goals' prices, and the shadow prices.
 
-Shadow prices are returned in one convention whatever the solver: the change of the objective
-(in its natural unit — priority-weighted cases for ``max_coverage``, CNY for ``min_cost``) per
-unit increase of the row's right-hand side in the row's natural unit (CNY for money rows,
-posts, FTE or cases otherwise). PuLP's CBC interface reports duals in the problem's own sense;
-its HiGHS interface reports those of the minimisation it hands to HiGHS, so a maximisation's
-duals are negated here. For a MILP (``integer_posts``) the LP relaxation is solved first for
-the duals, then the MILP for the allocation.
+:func:`solve_model` optimises the model's goals in order (``model.goals``) as linear programs:
+each goal is solved with every earlier goal held at its optimum (within
+``policy.goal_tolerance``, relative, at least that much in absolute terms), so a later goal can
+never buy its gain with an earlier one. Whole posts are then made by
+:mod:`govsim.allocation.rounding` (every cap kept) and the goals solved again with the posts
+fixed. HiGHS keeps one in-process model across the stages (:mod:`govsim.allocation.highs`);
+CBC, PuLP's bundled binary, solves a fresh MPS export per stage and serves as the independent
+cross-check.
 
-CBC is PuLP's bundled binary, but run here rather than through ``PULP_CBC_CMD``: PuLP reads
-CBC's text solution, which has 8 significant digits, so a purchase exactly at a 3 million CNY
-cap came back a few fen over it and a staffing sum of exactly 26 as 25.9999999 — enough to fail
-the compliance check (half a fen, 10⁻⁹ FTE). CBC's ``-saveSolution`` file holds the primal and
-dual values as binary doubles; that is what is read. :func:`polish` then repairs what is left
-of the solvers' feasibility tolerance (at most ``POLISH_TOLERANCE`` relative): staffing sums
-are raised to their requirement, purchases trimmed to every money limit, preferring purchases
-that do not count toward a staffing rule.
+With ``goal_prices`` it also reports what each goal costs the next: how much better the next
+goal's optimum gets with this goal (and every later hold) dropped — 0 when they do not compete.
 
-HiGHS runs its interior-point method (``solver="ipm"``) with crossover on, so that the answer
-is a basic solution with proper duals; the MILP uses HiGHS's own choice for the relaxations.
+Shadow prices come from the linear pass's stage that values money: ``need`` (need met per unit
+of a row's limit) under the caps, ``cost`` (CNY per unit) for money needed; in one convention
+whatever the solver — the change of that goal per unit increase of the row's limit in its
+natural unit (CNY for money rows, people, FTE or hours otherwise).
+
+CBC's ``-saveSolution`` binary file is read because its text solution (8 significant digits)
+let caps overshoot by a few fen. :func:`polish` repairs what is left of the solvers'
+tolerances (integers rounded, values clipped to bounds, money rows trimmed), so that
+:func:`govsim.compliance.check_compliance` passes on its half-fen tolerance.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import math
+import os
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from enum import Enum
 from importlib import metadata
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pulp
 
-from govsim.allocation.model import WAN, AllocationError, AllocationModel, Row
+from govsim.allocation.highs import HighsStages
+from govsim.allocation.model import (
+    WAN,
+    AllocationError,
+    AllocationModel,
+    Goal,
+    Row,
+    hold_slack,
+)
+from govsim.allocation.rounding import whole_posts
 
-__all__ = ["POLISH_TOLERANCE", "SOLVERS", "AllocationStatus", "SolveOutcome", "make_solver",
-           "polish", "solve_model", "solver_version"]
+__all__ = ["POLISH_TOLERANCE", "SOLVERS", "AllocationStatus", "GoalOutcome",
+           "SolveOutcome", "make_solver", "polish", "solve_model", "solver_version"]
 
 log = logging.getLogger(__name__)
 
-SOLVERS = ("cbc", "highs")
+SOLVERS = ("highs", "cbc")
 #: Largest violation (relative to the row's limit, or absolute below 1) that polish repairs.
 POLISH_TOLERANCE = 1e-5
-#: Relative optimality gap and time limit (s) of a CBC MILP; its LP relaxation gives the duals.
-MIP_GAP = 1e-4
-MIP_SECONDS = 60.0
-#: Violations below this (万元 for money rows, posts for staffing) are float noise, not repaired.
+#: Violations below this (万元 for money rows, people for staffing) are float noise.
 _NOISE = 1e-9
 
 
@@ -60,33 +73,62 @@ class AllocationStatus(Enum):
 
 
 @dataclass(frozen=True)
+class GoalOutcome:
+    """One goal's optimum and what holding it costs the next goal.
+
+    ``price`` is how much better the next goal (``next_goal``, in ``next_unit``) could be with
+    this goal dropped: 0 when the goals do not compete, NaN when not computed.
+    """
+
+    goal: str
+    unit: str
+    value: float
+    price: float
+    next_goal: str
+    next_unit: str
+
+
+@dataclass(frozen=True)
 class SolveOutcome:
-    """Solver name and version, row duals (natural units) and solve seconds."""
+    """Solver, version, goals, row duals (natural units of ``dual_goal``) and seconds."""
 
     solver: str
     version: str
+    goals: tuple[GoalOutcome, ...]
+    dual_goal: str
     duals: dict[str, float]
     seconds: float
 
 
+@functools.cache
 def _highs_available() -> bool:
     try:
-        return bool(pulp.HiGHS(msg=False).available())
-    except Exception:  # PuLP raises its own errors when highspy cannot load
+        import highspy
+    except ImportError:
         return False
+    # HiGHS prints a banner on stdout when the process creates its first solver, whatever its
+    # options; create that first one with the C-level stdout pointed at /dev/null.
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    return bool(pulp.HiGHS(msg=False).available())
 
 
-def make_solver(name: str, *, mip: bool = False) -> pulp.LpSolver:
-    """A configured PuLP solver: ``"cbc"`` (bundled) or ``"highs"`` (needs ``highspy``)."""
+def make_solver(name: str) -> pulp.LpSolver:
+    """A configured PuLP solver: ``"highs"`` (highspy, in-process) or ``"cbc"`` (bundled)."""
     if name == "cbc":
-        return pulp.PULP_CBC_CMD(msg=False, gapRel=MIP_GAP, timeLimit=MIP_SECONDS)
+        return pulp.PULP_CBC_CMD(msg=False)
     if name == "highs":
         if not _highs_available():
             raise AllocationError("solver 'highs' needs the highspy package "
-                                  "(pip install 'govsim[highs]'); or use --solver cbc")
-        if mip:
-            return pulp.HiGHS(msg=False, gapRel=MIP_GAP, timeLimit=MIP_SECONDS)
-        return pulp.HiGHS(msg=False, solver="ipm", run_crossover="on")
+                                  "(pip install highspy); or use --solver cbc")
+        return pulp.HiGHS(msg=False)
     raise AllocationError(f"unknown solver {name!r}; choose one of {', '.join(SOLVERS)}")
 
 
@@ -101,63 +143,189 @@ def solver_version(name: str) -> str:
     return f"{base} / CBC (bundled)"
 
 
-def solve_model(model: AllocationModel, solver: str = "cbc") -> SolveOutcome:
-    """Solve ``model`` in place; return duals of every registered row (natural units).
+def solve_model(model: AllocationModel, solver: str = "highs", *,
+                goal_prices: bool = False) -> SolveOutcome:
+    """Optimise the model's goals in order, in place; duals and (optionally) goal prices.
+
+    The goals are solved as linear programs; with integer variables (whole posts) the linear
+    optimum is then rounded (:func:`govsim.allocation.rounding.round_posts`, every cap kept),
+    the posts fixed there and the goals solved again over the continuous variables. Duals and
+    goal prices come from the linear pass.
 
     Raises
     ------
     AllocationError
-        For an unknown or unavailable solver, or when the solver does not report an optimum
-        (the elastic model is feasible by construction, so this means numerical trouble).
+        For an unknown or unavailable solver, or when a stage cannot be solved (the model is
+        elastic, so that means numerical trouble).
     """
+    make_solver(solver)
     started = time.perf_counter()
-    integers = [v for v in model.problem.variables() if v.cat == pulp.LpInteger]
-    for var in integers:
-        var.cat = pulp.LpContinuous
-    _run(model, make_solver(solver), solver, "LP" if not integers else "LP relaxation")
-    duals = _duals(model, solver)
-    if integers:
-        for var in integers:
-            var.cat = pulp.LpInteger
-        _run(model, make_solver(solver, mip=True), solver, "MILP")
+    stages: _Stages = HighsStages(model) if solver == "highs" else _PulpStages(model)
+    dual_goal = next((g for g in model.goals if g.key == "need"), model.goals[-1])
+    values, holds = _ordered(model, stages, dual_goal)
+    duals = _duals(model, solver, dual_goal)
+    prices = [math.nan] * len(model.goals)
+    integers = [v for v in _variables(model) if v.cat == pulp.LpInteger]
+    if goal_prices or integers:
+        linear = _snapshot(model)
+        if goal_prices:
+            prices = _prices(model, stages, values, holds)
+            _restore(model, linear)
+        if integers:
+            rounded = whole_posts(model)
+            stages.drop_holds(0)
+            stages.fix(rounded)
+            try:
+                values, _ = _ordered(model, stages, None)
+            finally:
+                stages.unfix()
     polish(model)
+    outcomes = []
+    for k, goal in enumerate(model.goals):
+        nxt = model.goals[k + 1] if k + 1 < len(model.goals) else None
+        outcomes.append(GoalOutcome(goal.key, goal.unit, values[k],
+                                    prices[k] if nxt else math.nan,
+                                    nxt.key if nxt else "", nxt.unit if nxt else ""))
     seconds = time.perf_counter() - started
-    log.info("%s solved %s in %.3f s", solver, model.problem.name, seconds)
-    return SolveOutcome(solver, solver_version(solver), duals, seconds)
+    log.info("%s solved %d goals of %s in %.3f s", solver, len(model.goals),
+             model.problem.name, seconds)
+    return SolveOutcome(solver, solver_version(solver), tuple(outcomes), dual_goal.key, duals,
+                        seconds)
 
 
-def _run(model: AllocationModel, engine: pulp.LpSolver, solver: str, what: str) -> None:
-    if solver == "cbc":
-        _run_cbc(model, engine, what)
-        return
-    status = model.problem.solve(engine)
-    if status != pulp.LpStatusOptimal:
-        raise AllocationError(f"{solver} did not solve the {what} of {model.problem.name}: "
-                              f"{pulp.LpStatus.get(status, status)}")
+def _ordered(model: AllocationModel, stages: _Stages,
+             dual_goal: Goal | None) -> tuple[list[float], list[tuple[Goal, float]]]:
+    """Every goal in order, each held before the next; the optima and the hold bounds."""
+    tolerance = model.scenario.policy.goal_tolerance
+    values: list[float] = []
+    holds: list[tuple[Goal, float]] = []
+    for goal in model.goals:
+        value = stages.solve(goal, duals=goal is dual_goal)
+        values.append(value)
+        slack = hold_slack(goal, value, tolerance)
+        bound = value + slack if goal.sense == pulp.LpMinimize else value - slack
+        holds.append((goal, bound))
+        stages.hold(goal, bound)
+    return values, holds
 
 
-def _run_cbc(model: AllocationModel, engine: pulp.LpSolver, what: str) -> None:
-    """Solve with PuLP's bundled CBC binary, reading the binary solution (full precision)."""
-    problem = model.problem
-    mip = what == "MILP"
+def _prices(model: AllocationModel, stages: _Stages, values: list[float],
+            holds: list[tuple[Goal, float]]) -> list[float]:
+    """For each goal, how much better the next goal gets with this goal (and every later
+    hold) dropped, in the next goal's unit."""
+    prices = [math.nan] * len(model.goals)
+    for k in range(len(model.goals) - 1):
+        stages.drop_holds(0)
+        for goal, bound in holds[:k]:
+            stages.hold(goal, bound)
+        nxt = model.goals[k + 1]
+        freed = stages.solve(nxt)
+        gain = freed - values[k + 1]
+        prices[k] = max(0.0, gain if nxt.sense == pulp.LpMaximize else -gain)
+    stages.drop_holds(0)
+    return prices
+
+
+def _duals(model: AllocationModel, solver: str, goal: Goal) -> dict[str, float]:
+    """Duals of every model row in the stage of ``goal``, per unit of the row's natural limit
+    (the cost goal is in 万元: its duals are reported per CNY)."""
+    scale = WAN if goal.key == "cost" else 1.0
+    duals = {}
+    for row in model.rows:
+        pi = row.constraint.pi
+        if pi is None:
+            raise AllocationError(f"{solver} returned no dual for {row.name}")
+        duals[row.name] = float(pi) * scale / row.scale
+    return duals
+
+
+def _snapshot(model: AllocationModel) -> dict[pulp.LpVariable, float | None]:
+    return {v: v.varValue for v in _variables(model)}
+
+
+def _restore(model: AllocationModel, values: dict[pulp.LpVariable, float | None]) -> None:
+    for var, value in values.items():
+        var.varValue = value
+
+
+def _variables(model: AllocationModel) -> list[pulp.LpVariable]:
+    seen: dict[str, pulp.LpVariable] = {}
+    for row in model.rows:
+        for var in row.constraint:
+            seen[var.name] = var
+    for var in [*model.n.values(), *model.posts.values()]:
+        seen[var.name] = var
+    return list(seen.values())
+
+
+class _Stages(Protocol):
+    def solve(self, goal: Goal, *, duals: bool = False) -> float: ...
+    def hold(self, goal: Goal, bound: float) -> None: ...
+    def drop_holds(self, keep: int = 0) -> None: ...
+    def fix(self, values: dict[pulp.LpVariable, float]) -> None: ...
+    def unfix(self) -> None: ...
+
+
+class _PulpStages:
+    """The ordered goals with CBC: a fresh PuLP problem (every row, the holds) per stage,
+    solved as a linear program from PuLP's MPS export."""
+
+    def __init__(self, model: AllocationModel) -> None:
+        self.model = model
+        self.holds: list[tuple[Goal, float]] = []
+        self._bounds: dict[pulp.LpVariable, tuple[float | None, float | None]] = {}
+
+    def solve(self, goal: Goal, *, duals: bool = False) -> float:
+        problem = pulp.LpProblem(f"{self.model.problem.name}_{goal.key}", goal.sense)
+        order: list[Row | None] = []
+        for row in self.model.rows:
+            problem.addConstraint(row.constraint)
+            order.append(row)
+        for k, (held, bound) in enumerate(self.holds):
+            sense = pulp.LpConstraintLE if held.sense == pulp.LpMinimize \
+                else pulp.LpConstraintGE
+            problem.addConstraint(pulp.LpConstraint(
+                pulp.LpAffineExpression(list(held.expr.items())), sense,
+                f"goal_{k}_{held.key}", bound - held.expr.constant))
+            order.append(None)
+        problem.setObjective(goal.objective)
+        for var in [*self.model.n.values(), *self.model.posts.values()]:
+            problem.addVariable(var)
+        _run_cbc(problem, order if duals else [None] * len(order), make_solver("cbc"))
+        return float(pulp.value(goal.expr) or 0.0)
+
+    def hold(self, goal: Goal, bound: float) -> None:
+        self.holds.append((goal, bound))
+
+    def drop_holds(self, keep: int = 0) -> None:
+        del self.holds[keep:]
+
+    def fix(self, values: dict[pulp.LpVariable, float]) -> None:
+        for var, value in values.items():
+            self._bounds.setdefault(var, (var.lowBound, var.upBound))
+            var.lowBound = var.upBound = value
+
+    def unfix(self) -> None:
+        for var, (low, up) in self._bounds.items():
+            var.lowBound, var.upBound = low, up
+        self._bounds.clear()
+
+
+def _run_cbc(problem: pulp.LpProblem, order: list[Row | None], engine: pulp.LpSolver) -> None:
+    """Solve the linear program with PuLP's bundled CBC binary, reading the binary solution
+    (full precision)."""
     with tempfile.TemporaryDirectory(prefix="govsim-cbc-") as folder:
         mps, text, binary = (str(Path(folder) / n) for n in ("model.mps", "sol.txt", "sol.bin"))
-        variables = problem.writeMPS(mps, rename=True, mip=mip)[0]
+        variables = problem.writeMPS(mps, rename=True, mip=False)[0]
         command = [engine.path, mps]
         if problem.sense == pulp.LpMaximize:
             command.append("-max")
-        if mip:
-            command += ["-ratioGap", str(MIP_GAP), "-sec", str(MIP_SECONDS), "-solve"]
-        else:
-            command.append("-initialSolve")
-        command += ["-saveSolution", binary, "-solution", text]
+        command += ["-initialSolve", "-saveSolution", binary, "-solution", text]
         run = subprocess.run(command, capture_output=True, text=True, check=False)
         head = Path(text).read_text().split("\n", 1)[0] if Path(text).exists() else ""
-        if not head.startswith("Optimal") and not (mip and "objective value" in head):
-            raise AllocationError(f"cbc did not solve the {what} of {problem.name}: "
-                                  f"{head or run.stdout[-300:]}")
         if not head.startswith("Optimal"):
-            log.warning("cbc stopped before proving optimality of the MILP: %s", head)
+            raise AllocationError(f"cbc did not solve {problem.name}: "
+                                  f"{head or run.stdout[-300:]}")
         data = Path(binary).read_bytes()
     rows, cols = (int(n) for n in np.frombuffer(data[:8], dtype=np.int32))
     values = np.frombuffer(data[8:], dtype=np.float64)
@@ -165,81 +333,54 @@ def _run_cbc(model: AllocationModel, engine: pulp.LpSolver, what: str) -> None:
     primal = values[1 + 2 * rows: 1 + 2 * rows + cols]
     for var, value in zip(variables, primal, strict=True):
         var.varValue = float(value)
-        if mip and var.cat == pulp.LpInteger and abs(value - round(value)) > 1e-6:
-            raise AllocationError(f"cbc found no whole-post solution of {problem.name} within "
-                                  f"{MIP_SECONDS:.0f} s ({head}); try integer_posts=False")
-    for row, pi in zip(model.rows, duals, strict=True):  # rows are in the problem's order
-        row.constraint.pi = float(pi)
+    for row, pi in zip(order, duals, strict=True):  # rows are in the problem's order
+        if row is not None:
+            row.constraint.pi = float(pi)
     problem.assignStatus(pulp.LpStatusOptimal)
 
 
-def _duals(model: AllocationModel, solver: str) -> dict[str, float]:
-    flip = -1.0 if solver == "highs" and model.problem.sense == pulp.LpMaximize else 1.0
-    duals = {}
-    for row in model.rows:
-        pi = row.constraint.pi
-        if pi is None:
-            raise AllocationError(f"{solver} returned no dual for {row.name}")
-        duals[row.name] = flip * float(pi) * model.objective_scale / row.scale
-    return duals
-
+# -- polishing ------------------------------------------------------------------------------------
 
 def polish(model: AllocationModel) -> None:
-    """Repair solver rounding in place so that the solution meets every hard limit exactly."""
-    counting = {i.id for i in model.scenario.items if i.counts_toward != "none"}
-    protected = {id(w) for (_, i, _), w in model.w.items() if i in counting}
-    for var in model.problem.variables():  # solvers return −1e-7 for a bound of 0
+    """Repair solver rounding in place: integers rounded, values clipped to their bounds, money
+    rows trimmed to their limits (continuous purchases first), staffing sums raised."""
+    for var in _variables(model):  # solvers return −1e-7 for a bound of 0, 2.9999999 for 3
         value = var.varValue or 0.0
+        if var.cat == pulp.LpInteger:
+            value = float(round(value))
         if var.lowBound is not None:
             value = max(value, var.lowBound)
         if var.upBound is not None:
             value = min(value, var.upBound)
         var.varValue = value
-    cell_cost: dict[tuple[str, str], float] = {}
-    for (c, i, p), w in model.w.items():
-        cell_cost[c, i] = cell_cost.get((c, i), 0.0) + (w.varValue or 0.0) * model.cost[p] / WAN
-    for key, var in model.lottery.items():
-        var.varValue = min(max(var.varValue or 0.0, 0.0), cell_cost.get(key, 0.0))
-    by_rule: dict[str, list[Row]] = {}
     for row in model.rows:
-        by_rule.setdefault(row.rule, []).append(row)
-    for row in by_rule.get("caseworker-ratio", []) + by_rule.get("child-welfare-staff", []):
-        _raise_to(row)
-    money = [r for r in by_rule.get("funding-sources", []) if r.name == "fund[lottery]"]
-    money += [r for r in by_rule.get("funding-sources", []) if r.name != "fund[lottery]"
-              and not r.name.startswith("fund-split")]
-    for row in money + by_rule.get("relief-cap", []):
-        _trim_to(row, protected, sign=1.0)
-    for row in by_rule.get("social-org-share", []):
-        _trim_to(row, protected, sign=-1.0)
+        if row.rule in ("relief-cap", "funding-sources") and row.sense == pulp.LpConstraintLE:
+            _trim_to(row)
 
 
 def _activity(row: Row) -> float:
     return sum(coef * (var.varValue or 0.0) for var, coef in row.expr.items())
 
 
-def _raise_to(row: Row) -> None:
-    """A >= staffing row a hair short: add the missing FTE to its largest purchase."""
-    deficit = row.rhs - _activity(row)
-    if not _NOISE < deficit <= POLISH_TOLERANCE * max(1.0, abs(row.rhs)):
+def _trim_to(row: Row) -> None:
+    """A ≤ money row a hair over its limit (with no over-variable in use): lower the continuous
+    purchases that push it up, or raise the continuous payments (lottery money) that pull it
+    down, within their bounds."""
+    if row.elastic is not None and (row.elastic.varValue or 0.0) > _NOISE:
         return
-    var = max(row.expr, key=lambda v: v.varValue or 0.0, default=None)
-    if var is not None and (var.varValue or 0.0) > 0.0:
-        var.varValue = (var.varValue or 0.0) + deficit * (1.0 + 1e-9)
-
-
-def _trim_to(row: Row, protected: set[int], sign: float) -> None:
-    """A <= money row a hair over (sign 1), or the >= social-org row a hair short (sign −1):
-    lower the purchases that push it the wrong way, unprotected ones first."""
-    excess = sign * (_activity(row) - row.rhs)
+    excess = _activity(row) - row.rhs
     if excess <= _NOISE or excess > POLISH_TOLERANCE * max(1.0, abs(row.rhs)) + 1.0:
         return
-    candidates = sorted(((var, coef) for var, coef in row.expr.items()
-                         if sign * coef > 0 and (var.varValue or 0.0) > 0.0),
-                        key=lambda vc: (id(vc[0]) in protected, -sign * vc[1] * vc[0].varValue))
-    for var, coef in candidates:
-        cut = min(var.varValue, excess / (sign * coef))
-        var.varValue -= cut
-        excess -= cut * sign * coef
+    movable = sorted(((var, coef) for var, coef in row.expr.items()
+                      if var.cat != pulp.LpInteger and coef != 0.0),
+                     key=lambda vc: (vc[1] < 0, -abs(vc[1]) * (vc[0].varValue or 0.0)))
+    for var, coef in movable:
+        value = var.varValue or 0.0
+        room = value if coef > 0 else (math.inf if var.upBound is None else var.upBound - value)
+        step = min(room, excess / abs(coef))
+        if step <= 0:
+            continue
+        var.varValue = value - step if coef > 0 else value + step
+        excess -= step * abs(coef)
         if excess <= 0.0:
             return

@@ -54,8 +54,9 @@ def add_run_options(parser: argparse.ArgumentParser, defaults_from: str = "the s
                         help=f"root seed of the random streams (default: {defaults_from})")
     parser.add_argument("--rounds", type=int, default=None,
                         help="allocation-check rounds per year (default 3)")
-    parser.add_argument("--solver", choices=SOLVERS, default=None, help="LP solver (default cbc)")
-    parser.add_argument("--objective", choices=("max_coverage", "min_cost"), default=None,
+    parser.add_argument("--solver", choices=SOLVERS, default=None,
+                        help="solver (default highs)")
+    parser.add_argument("--objective", choices=("ordered_goals", "min_cost"), default=None,
                         help="allocation objective (default: the scenario's)")
     added = parser._actions[before:]
     parser.set_defaults(run_option_flags={a.dest: a.option_strings[0] for a in added})

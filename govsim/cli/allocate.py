@@ -29,9 +29,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     add_scenario_argument(parser)
     parser.add_argument("--year", type=int, default=None, help="calendar plan year "
                         "(default: the scenario's base year)")
-    parser.add_argument("--objective", choices=["max_coverage", "min_cost"], default=None,
+    parser.add_argument("--objective", choices=["ordered_goals", "min_cost"], default=None,
                         help="default: the scenario's policy.objective")
-    parser.add_argument("--solver", default="cbc", help=f"one of {', '.join(SOLVERS)}")
+    parser.add_argument("--solver", default="highs", help=f"one of {', '.join(SOLVERS)}")
     parser.add_argument("--integer-posts", action="store_true", default=None,
                         help="buy whole posts (a MILP)")
     parser.add_argument("--demand", choices=["mean", "quantile"], default="mean",
@@ -70,7 +70,8 @@ def write_outputs(result: AllocationResult, scenario: Scenario, out: Path | Outp
         for name, table in (("allocation", result.allocation), ("staffing", result.staffing),
                             ("compliance", result.compliance),
                             ("constraints", result.constraints),
-                            ("explanations", result.explanations), ("unmet", result.unmet)):
+                            ("explanations", result.explanations), ("unmet", result.unmet),
+                            ("goals", result.goals)):
             table.to_csv(stage.path / f"{name}.csv", index=False, encoding="utf-8")
         stage.write_manifest({
             "scenario": scenario.name, "scenario_hash": scenario.content_hash(),
@@ -86,12 +87,15 @@ def write_outputs(result: AllocationResult, scenario: Scenario, out: Path | Outp
 
 def _print_summary(result: AllocationResult, scenario: Scenario) -> None:
     console.print(f"[bold]{scenario.name}[/bold] {result.year}: {result.objective} with "
-                  f"{result.solver} — {result.status.value}, objective "
-                  f"{result.objective_value:,.1f}")
+                  f"{result.solver} — {result.status.value}")
+    for goal in result.goals.itertuples(index=False):
+        console.print(f"  goal {goal.order} {goal.goal}: {goal.value:,.1f} {goal.unit}",
+                      markup=False)
     caps = result.constraints[result.constraints["rule"] == "relief-cap"].set_index("scope")
     spend = result.allocation.groupby("county")["cost"].sum()
     staff = result.staffing.set_index(["county", "rule"])
-    table = Table(title="spend vs relief cap (万元) and caseworkers vs 2 ‰")
+    table = Table(title="spend (contracts in force included) vs relief cap (万元) and "
+                        "caseworkers vs the staffing rule (people)")
     for column in ("county", "spend", "relief spend", "cap", "万元 shadow", "caseworkers",
                    "required", "short"):
         table.add_column(column, justify="left" if column == "county" else "right")
@@ -102,8 +106,8 @@ def _print_summary(result: AllocationResult, scenario: Scenario) -> None:
                       wan(cap["value"]) if cap is not None else "-",
                       wan(cap["limit"]) if cap is not None else "-",
                       f"{cap['shadow_price_per_10k_cny']:,.1f}" if cap is not None else "-",
-                      f"{cw['in_post'] + cw['purchased']:,.1f}", str(cw["required"]),
-                      f"{cw['shortfall']:,.1f}")
+                      _people(cw["in_post"] + cw["purchased"]), str(int(cw["required"])),
+                      _people(cw["shortfall"]))
     console.print(table)
     for text in result.explanations["text_en" if scenario.scenario.lang == "en" else "text_zh"]:
         console.print(f"• {text}", markup=False, soft_wrap=True)
@@ -112,3 +116,8 @@ def _print_summary(result: AllocationResult, scenario: Scenario) -> None:
         console.print(f"compliance: {len(fails)} rule(s) fail: "
                       + ", ".join(f"{r}[{s}]" for r, s in zip(fails["rule"], fails["scope"],
                                                               strict=True)), markup=False)
+
+
+def _people(value: float) -> str:
+    """Whole people as integers; fractional FTE (``integer_posts = false``) with a decimal."""
+    return f"{value:,.0f}" if abs(value - round(value)) < 1e-6 else f"{value:,.1f} FTE"

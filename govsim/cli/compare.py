@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("compare", total=len(options))
         comparison = compare(scenario, options, **settings, rounds=args.rounds,
-                             solver=args.solver or "cbc", objective=args.objective,
+                             solver=args.solver or "highs", objective=args.objective,
                              workers=args.workers, engine=args.engine or "compiled",
                              progress=lambda done, total: bar.update(task, completed=done),
                              title_zh=file.title_zh if file else "",
@@ -139,7 +139,7 @@ def _cap_range(args: argparse.Namespace, scenario: Scenario, options: list[Optio
     with Progress(TextColumn("solving allocations"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=True) as bar:
         task = bar.add_task("cap-range", total=len(shares))
-        table = cap_range(scenario, shares, year=args.year, solver=args.solver or "cbc",
+        table = cap_range(scenario, shares, year=args.year, solver=args.solver or "highs",
                           objective=args.objective,
                           progress=lambda done, total: bar.update(task, completed=done))
     console.print(_cap_table(table, scenario.name))

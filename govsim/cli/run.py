@@ -8,7 +8,6 @@ the scenario content and options recorded in its manifest.
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
 
 import pandas as pd
@@ -109,7 +108,7 @@ def _print_summary(result: RunResult, scenario: Scenario, folder: Path) -> None:
     tables = result.tables
     table = Table(title=f"{scenario.scenario.title_zh or scenario.name}  {scenario.name}",
                   title_justify="left")
-    for header in ("year 年", "spend 万元", "relief cap use", "social-org share",
+    for header in ("year 年", "spend 万元", "relief cap use", "social-org share (lowest county)",
                    "caseworkers short", "coverage", "p90 wait (d)", "rule failures",
                    "converged"):
         table.add_column(header, justify="right")
@@ -118,7 +117,7 @@ def _print_summary(result: RunResult, scenario: Scenario, folder: Path) -> None:
         alloc = tables.allocation[tables.allocation["year"] == year] \
             if len(tables.allocation) else tables.allocation
         spend = float(alloc["cost"].sum()) if len(alloc) else 0.0
-        social = _social_share(result, alloc)
+        social = _lowest_social_share(tables.compliance, year)
         staff = tables.staffing
         short = staff[(staff["year"] == year) & (staff["rule"] == "caseworker-ratio")]
         kpis = result.replication_kpis
@@ -132,9 +131,9 @@ def _print_summary(result: RunResult, scenario: Scenario, folder: Path) -> None:
         comp = tables.compliance
         failures = int(((comp["year"] == year) & (comp["status"] == "fail")).sum())
         conv = tables.convergence[tables.convergence["year"] == year]
-        share = f"{social:.0%}" if not math.isnan(social) else "–"
-        table.add_row(str(year), wan(spend), caps.get(year, "–"), share,
-                      f"{short['shortfall'].sum():,.1f}", f"{coverage:.1%}", f"{p90:.1f}",
+        table.add_row(str(year), wan(spend), caps.get(year, "–"),
+                      "–" if social != social else f"{social:.0%}",
+                      f"{short['shortfall'].sum():,.0f}", f"{coverage:.1%}", f"{p90:.1f}",
                       str(failures), "yes" if bool(conv["converged"].iloc[0]) else "no")
     console.print(table)
     explanations = tables.explanations
@@ -157,9 +156,8 @@ def _relief_use(compliance: pd.DataFrame) -> dict[int, str]:
     return out
 
 
-def _social_share(result: RunResult, alloc: pd.DataFrame) -> float:
-    if alloc.empty or alloc["cost"].sum() <= 0:
-        return float("nan")
-    social = {p.id for p in result.scenario.provider_types if p.is_social_org}
-    return float(alloc.loc[alloc["provider_type"].isin(social), "cost"].sum()
-                 / alloc["cost"].sum())
+def _lowest_social_share(compliance: pd.DataFrame, year: int) -> float:
+    """The lowest social-organisation share of new purchases over the scopes, as checked."""
+    rows = compliance[(compliance["rule"] == "social-org-share") & (compliance["year"] == year)]
+    values = pd.to_numeric(rows["value"], errors="coerce").dropna()
+    return float(values.min()) if len(values) else float("nan")

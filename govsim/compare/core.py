@@ -81,7 +81,7 @@ class Comparison:
     seed: int
     replications: int
     years: tuple[int, ...]
-    solver: str = "cbc"
+    solver: str = "highs"
     objective: str | None = None
     rounds: int | None = None
     title_zh: str = ""
@@ -130,7 +130,7 @@ class Comparison:
 
 def compare(scenario: Scenario | str | Path, options: Sequence[Option | str], *,
             years: int | None = None, replications: int | None = None, seed: int | None = None,
-            rounds: int | None = None, solver: str = "cbc", objective: str | None = None,
+            rounds: int | None = None, solver: str = "highs", objective: str | None = None,
             workers: int | None = None, progress: Callable[[int, int], None] | None = None,
             runner: Runner | None = None, title_zh: str = "",
             title_en: str = "", engine: str = "compiled") -> Comparison:
@@ -191,7 +191,7 @@ def compare(scenario: Scenario | str | Path, options: Sequence[Option | str], *,
     # same from inside a worker, much later).
     check_options(RunOptions(years=settings["years"], replications=settings["replications"],
                              seed=settings["seed"], rounds=3 if rounds is None else rounds,
-                             solver=solver, objective=objective or "max_coverage",
+                             solver=solver, objective=objective or "ordered_goals",
                              engine=engine))
     for option_scenario in scenarios:
         check_allocatable(option_scenario)

@@ -3,7 +3,7 @@
 :func:`cap_range` solves the allocation (:func:`govsim.allocation.allocate`) once per relief-cap
 share and reports, per point, the money spent, the planned priority-weighted coverage, the
 caseworker shortfall against the 2 ‰ rule and the **shadow price** of the relief cap — what one
-more 万元 of cap buys, in priority-weighted cases served (``max_coverage``) or CNY (``min_cost``).
+more 万元 of cap buys, in points of need met (``ordered_goals``) or CNY (``min_cost``).
 The allocation is deterministic and takes well under a second, so the sweep needs no simulation:
 coverage here is the plan's (capacity against expected demand), not a simulated one.
 
@@ -52,11 +52,11 @@ CAP_RANGE_COLUMNS: tuple[tuple[str, str, str, str | None], ...] = (
     ("relief_cap_share", "救助资金上限比例", "Relief-cap share", "share"),
     ("spend_total_wan", "购买服务总支出（万元）", "Total spend (10,000 CNY)", "wan"),
     ("spend_relief_wan", "社会救助资金支出（万元）", "Relief-fund spend (10,000 CNY)", "wan"),
-    ("coverage_planned", "计划优先级加权覆盖率", "Planned priority-weighted coverage", "share"),
+    ("coverage_planned", "计划需求加权覆盖率", "Planned need-weighted coverage", "share"),
     ("caseworker_shortfall", "经办人员缺口（人）", "Caseworker shortfall (people)", "people"),
     ("child_staff_shortfall", "儿童福利工作人员缺口（人）", "Child-welfare staff shortfall",
      "people"),
-    ("objective_value", "目标值", "Objective value", None),
+    ("objective_value", "需求满足（分）", "Need met (points)", None),
     ("shadow_price_per_wan", "上限影子价格（每万元，加权平均）",
      "Cap shadow price per 10,000 CNY (weighted mean)", None),
     ("shadow_price_per_wan_max", "上限影子价格（每万元，最高县）",
@@ -93,9 +93,14 @@ def parse_cap_range(text: str) -> list[float]:
 
 
 def cap_range(scenario: Scenario, shares: Sequence[float], *, year: int | None = None,
-              solver: str = "cbc", objective: str | None = None,
+              solver: str = "highs", objective: str | None = None,
+              integer_posts: bool = False,
               progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
     """Solve the allocation at each relief-cap share; one row per share.
+
+    Marginal analysis reads the linear plan (``integer_posts`` false by default): there a
+    higher cap never lowers an earlier goal's attainment, and the shadow prices are those of
+    the plan shown. Whole posts move in steps of one post.
 
     Parameters
     ----------
@@ -105,7 +110,7 @@ def cap_range(scenario: Scenario, shares: Sequence[float], *, year: int | None =
         Relief-cap shares, 0-1.
     year : int, optional
         Plan year (default the base year).
-    solver, objective
+    solver, objective, integer_posts
         As :func:`govsim.allocation.allocate`.
     progress : callable, optional
         ``progress(done, total)`` after each point.
@@ -125,7 +130,8 @@ def cap_range(scenario: Scenario, shares: Sequence[float], *, year: int | None =
     rows = []
     for done, share in enumerate(shares, start=1):
         variant = scenario.with_overrides({"policy.relief_cap_share": float(share)})
-        result = allocate(variant, year=year, solver=solver, objective=objective)
+        result = allocate(variant, year=year, solver=solver, objective=objective,
+                          integer_posts=integer_posts)
         rows.append(_point(float(share), result, scenario))
         if progress is not None:
             progress(done, len(shares))
@@ -133,11 +139,11 @@ def cap_range(scenario: Scenario, shares: Sequence[float], *, year: int | None =
 
 
 def _point(share: float, result: Any, scenario: Scenario) -> dict[str, Any]:
-    priorities = {i.id: i.priority for i in scenario.items}
+    priorities = {i.id: i.priority for i in scenario.purchasable_items}
     allocation, unmet, staffing = result.allocation, result.unmet, result.staffing
-    weight = unmet["item"].map(priorities).fillna(0.0)
-    demand = float((weight * unmet["cases_demand"]).sum())
-    served = float((weight * (unmet["cases_demand"] - unmet["cases_unmet"])).sum())
+    weight = unmet["item"].map(priorities).fillna(0.0)  # purchasable items: what the plan buys
+    demand = float((weight * unmet["hours_need"]).sum())
+    served = float((weight * unmet["hours_served"]).sum())
     shortfall = staffing.groupby("rule")["shortfall"].sum()
     caps = result.constraints[result.constraints["rule"] == "relief-cap"]
     # Weights: the relief fund behind each cap scope (its cap is share × fund).
@@ -173,9 +179,9 @@ def plot_cap_range(table: pd.DataFrame, scenario: Scenario, lang: str | None = N
     fig = Figure(figsize=(8, 9), layout="constrained")
     axes = fig.subplots(3, 1, sharex=True)
     x = table["spend_total_wan"].to_numpy(dtype=float)
-    cases = scenario.policy.objective == "max_coverage"
-    price_unit = ("加权服务案件/万元" if cases else "元/万元") if zh else (
-        "weighted cases served per 10,000 CNY" if cases else "CNY per 10,000 CNY")
+    need = scenario.policy.objective == "ordered_goals"
+    price_unit = ("需求满足分/万元" if need else "元/万元") if zh else (
+        "points of need met per 10,000 CNY" if need else "CNY per 10,000 CNY")
     panels = (
         ("coverage_planned", 100.0, "计划优先级加权覆盖率（%）" if zh
          else "Planned priority-weighted coverage (%)", "#1565c0"),

@@ -18,7 +18,6 @@ from govsim.sim.run import SUMMARY_METRICS, SimulationResult, simulate, summaris
 from govsim.sim.year import (
     KPI_COLUMNS,
     PROVIDER_COLUMNS,
-    PUBLIC_QUALITY,
     SimulationError,
     State,
     YearResult,
@@ -31,7 +30,6 @@ __all__ = [
     "ENGINES",
     "KPI_COLUMNS",
     "PROVIDER_COLUMNS",
-    "PUBLIC_QUALITY",
     "SUMMARY_METRICS",
     "ContractState",
     "SimulationError",

@@ -1,12 +1,14 @@
 """Purchase contracts over the annual cycle: renewal, tendering, failure, assessment, bars.
 
 Policy mechanisms (``shared/policy-rules.md``): ``annual-cycle`` (contracts are signed one year
-at a time), ``contract-term`` (at most ``policy.max_contract_years`` years in a row with one
-provider, then re-tendered), ``not-lowest-price`` (replacements chosen by a comprehensive score
-in which quality and capacity weigh more than price), ``assessment`` (a year-end score with
-satisfaction weighing most; below the pass mark the contract is not renewed and the provider is
-barred), ``exit-takeover`` (a failing provider exits, an interim takeover restores part of its
-capacity after a delay, and the provider is barred for ``policy.bar_years_after_failure``).
+at a time), ``contract-term`` (a contract runs at most ``policy.max_contract_years`` years in a
+row, then the purchase is re-tendered — the limit is on the contract, not the provider: an
+incumbent that passed its assessments bids again and is scored on its record),
+``not-lowest-price`` (providers chosen by a comprehensive score in which quality and capacity
+weigh more than price), ``assessment`` (a year-end score with satisfaction weighing most; below
+the pass mark the contract is not renewed and the provider is barred), ``exit-takeover`` (a
+failing provider exits, an interim takeover restores part of its capacity after a delay, and the
+provider is barred for ``policy.bar_years_after_failure``).
 
 Units: FTE, CNY, calendar years; ``day`` in the event log is the working day of the year
 (clock hours / 8). Bars are inclusive: ``bars[p] = y`` means ``p`` may not hold a contract in
@@ -135,7 +137,8 @@ def decide_contracts(scenario: Scenario, year: int, wanted: dict[Key, float],
             events.append(event(year, 0.0, new, new.provider, "renewed", fte,
                                 f"year {new.years_held} of at most {limit} in a row"))
             continue
-        excluded = {old.provider}
+        # The limit is on the contract, not the provider (003 三(五) 考评合格者，继续支持): an
+        # incumbent that passed bids again; one that failed or was barred is kept out by bars.
         if old.years_held >= limit:
             reason = "re-tender: term reached"
             if old.renewable:  # only an incumbent can stand at its limit and be renewable
@@ -143,32 +146,41 @@ def decide_contracts(scenario: Scenario, year: int, wanted: dict[Key, float],
                                     f"{old.years_held} years in a row (max {limit})"))
         else:
             reason = f"re-tender: {old.reason or 'provider barred'}"
-        to_tender.append((key, fte, excluded, reason))
+        to_tender.append((key, fte, old.provider, reason))
     for key in sorted(wanted):
         if key not in prior and wanted[key] > 0:
-            to_tender.append((key, wanted[key], set(), "new purchase"))
-    for key, fte, excluded, reason in sorted(to_tender):
-        chosen, score, detail = _choose(scenario, key, fte, year, excluded, bars, history,
-                                        committed)
+            to_tender.append((key, wanted[key], "", "new purchase"))
+    for key, fte, incumbent, reason in sorted(to_tender):
+        chosen, score, detail = _choose(scenario, key, fte, year, bars, history, committed,
+                                        incumbent)
         contract = ContractState(key[0], key[1], key[2], chosen, fte, year, 1)
         active[key] = contract
         committed[chosen] = committed.get(chosen, 0.0) + fte
+        won = "; the incumbent won again" if chosen == incumbent else ""
         events.append(event(year, 0.0, contract, chosen, "signed", fte,
-                            f"{reason}; score {score:.3f} ({detail})"))
+                            f"{reason}; score {score:.3f} ({detail}){won}"))
     return Tender(tuple(active[k] for k in sorted(active)), tuple(events))
 
 
-def _choose(scenario: Scenario, key: Key, fte: float, year: int, excluded: set[str],
-            bars: dict[str, int], history: dict[str, tuple[tuple[int, float], ...]],
-            committed: dict[str, float]) -> tuple[str, float, str]:
-    """The best eligible provider by comprehensive score (ties: named before generic, by id)."""
+def _choose(scenario: Scenario, key: Key, fte: float, year: int, bars: dict[str, int],
+            history: dict[str, tuple[tuple[int, float], ...]], committed: dict[str, float],
+            incumbent: str = "") -> tuple[str, float, str]:
+    """The best eligible provider by comprehensive score (ties: named before generic, by id).
+
+    Bidders: the named providers serving the county, a new unnamed local provider of the type
+    (no record), and the unnamed local providers of the type with a record (the incumbent
+    among them) that are not barred. A provider's
+    quality in the score is its declared quality blended half and half with the mean of its
+    assessment scores so far (0 for a failure), so a record of good assessments can win a
+    tender and a failure weighs against it once its bar has run out.
+    """
     county, item, ptype = key
     ptype_data = scenario.provider_type(ptype)
     weights = scenario.policy.selection_weights
     total_weight = sum(weights.values())
 
     def eligible(pid: str) -> bool:
-        return pid not in excluded and bars.get(pid, -math.inf) < year
+        return bars.get(pid, -math.inf) < year
 
     candidates: list[tuple[str, float, float, bool]] = []  # id, quality, capacity, generic
     for p in scenario.providers:
@@ -182,11 +194,17 @@ def _choose(scenario: Scenario, key: Key, fte: float, year: int, excluded: set[s
         declared = p.quality if p.quality is not None else ptype_data.quality
         candidates.append((p.id, declared, remaining, False))
     n = 1
-    while not eligible(generic_provider(county, item, ptype, n)):
+    while not eligible(generic_provider(county, item, ptype, n)) \
+            or generic_provider(county, item, ptype, n) in history:
         n += 1
-    market = scenario.county(county).market.get(ptype, fte)
-    candidates.append((generic_provider(county, item, ptype, n), ptype_data.quality,
-                       max(market, 0.0), True))
+    market = max(scenario.county(county).market.get(ptype, fte), 0.0)
+    named = {p.id for p in scenario.providers}
+    prefix = generic_provider(county, item, ptype, 0)[:-1]
+    known = sorted(pid for pid in history if pid.startswith(prefix) and eligible(pid))
+    if incumbent and incumbent not in named and eligible(incumbent):
+        known = sorted({*known, incumbent})
+    generics = [generic_provider(county, item, ptype, n), *known]
+    candidates += [(pid, ptype_data.quality, market, True) for pid in generics]
 
     scored = []
     for pid, declared, capacity, generic in candidates:

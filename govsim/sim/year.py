@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from govsim.demand import baseline_staffing_rows, monthly_cases
+from govsim.demand import PART_TIME_POST, baseline_staffing_rows, monthly_cases
 from govsim.errors import GovsimError
 from govsim.rng import stream
 from govsim.scenario import Scenario
@@ -50,7 +50,6 @@ from govsim.sim.engine import (
 __all__ = [
     "KPI_COLUMNS",
     "PROVIDER_COLUMNS",
-    "PUBLIC_QUALITY",
     "SimulationError",
     "State",
     "YearResult",
@@ -59,10 +58,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-#: Mean satisfaction of cases served by establishment staff, directors and interim takeovers
-#: (no survey figure at hand; between the enterprise and social-organisation qualities).
-PUBLIC_QUALITY = 0.8
 
 KPI_COLUMNS = ["year", "county", "item", "arrivals", "served", "abandoned", "backlog",
                "wait_mean_days", "wait_p90_days", "utilisation", "satisfaction", "cost",
@@ -186,7 +181,7 @@ def simulate_year(scenario: Scenario, year: int, capacities: pd.DataFrame | None
         raise SimulationError(f"the state is the end of {state.year}; it can only start "
                               f"{state.year + 1}, not {year}")
     horizon = header.hours_per_year
-    wanted = _wanted(scenario, capacities, year)
+    wanted, posts = _wanted(scenario, capacities, year)
     prior = dict(state.contracts) if state else incumbent_contracts(scenario, year)
     bars = dict(state.bars) if state else {}
     history = dict(state.history) if state else {}
@@ -198,6 +193,9 @@ def simulate_year(scenario: Scenario, year: int, capacities: pd.DataFrame | None
         plans.setdefault((contract.county, contract.item), []).append(plan)
 
     public = _public_slots(scenario)
+    for (county_id, item_id), fte in posts.items():
+        public.setdefault((county_id, item_id), []).append(
+            Slot(PART_TIME_POST, "director", fte, scenario.baseline.public_quality))
     kpi_rows: list[dict[str, Any]] = []
     provider_rows: list[dict[str, Any]] = []
     backlog: dict[tuple[str, str], np.ndarray] = {}
@@ -215,7 +213,7 @@ def simulate_year(scenario: Scenario, year: int, capacities: pd.DataFrame | None
             for plan in pool_plans:
                 if plan.takeover_hours < horizon:
                     slots.append(Slot(f"takeover:{plan.contract.provider}", "takeover",
-                                      plan.takeover_fte, PUBLIC_QUALITY,
+                                      plan.takeover_fte, scenario.baseline.public_quality,
                                       start_hours=plan.takeover_hours))
             draw = _pool_draw(scenario, county, item, year, replication, seed, carried, slots,
                               arrival_hours)
@@ -268,14 +266,17 @@ def check_engine_option(engine: str) -> None:
 
 # -- inputs ----------------------------------------------------------------------------------
 
-def _wanted(scenario: Scenario, capacities: pd.DataFrame | None, year: int) -> dict[Key, float]:
-    """Purchased FTE wanted per (county, item, provider type) in ``year``."""
+def _wanted(scenario: Scenario, capacities: pd.DataFrame | None, year: int
+            ) -> tuple[dict[Key, float], dict[tuple[str, str], float]]:
+    """Purchased FTE wanted per (county, item, provider type) in ``year``, and the FTE of new
+    part-time posts per (county, item) (rows with provider type ``part_time_post``)."""
     wanted: dict[Key, float] = {}
+    posts: dict[tuple[str, str], float] = {}
     if capacities is None:
         for c in scenario.baseline.contracts:
             key = (c.county, c.item, c.provider_type)
             wanted[key] = wanted.get(key, 0.0) + float(c.fte)
-        return wanted
+        return wanted, posts
     missing = {"county", "item", "provider_type", "fte"} - set(capacities.columns)
     if missing:
         raise SimulationError(f"capacities lack the column(s) {sorted(missing)}")
@@ -290,6 +291,11 @@ def _wanted(scenario: Scenario, capacities: pd.DataFrame | None, year: int) -> d
         if not math.isfinite(fte) or fte < 0:
             raise SimulationError(f"capacities: fte must be finite and >= 0, got {row.fte!r} "
                                   f"for {row.county}/{row.item}/{row.provider_type}")
+        if row.provider_type == PART_TIME_POST and row.county in counties \
+                and row.item in items:
+            cell = (str(row.county), str(row.item))
+            posts[cell] = posts.get(cell, 0.0) + fte
+            continue
         if row.county not in counties or row.item not in items or row.provider_type not in types:
             raise SimulationError(f"capacities: unknown county, item or provider type in "
                                   f"{row.county}/{row.item}/{row.provider_type}")
@@ -298,7 +304,7 @@ def _wanted(scenario: Scenario, capacities: pd.DataFrame | None, year: int) -> d
                                   f"({row.county}, {fte:g} FTE)", rule="prohibited-items")
         key = (str(row.county), str(row.item), str(row.provider_type))
         wanted[key] = wanted.get(key, 0.0) + fte
-    return wanted
+    return wanted, posts
 
 
 def _public_slots(scenario: Scenario) -> dict[tuple[str, str], list[Slot]]:
@@ -308,7 +314,8 @@ def _public_slots(scenario: Scenario) -> dict[tuple[str, str], list[Slot]]:
         if row["source"] == "contract" or row["fte"] <= 0:
             continue
         slots.setdefault((row["county"], row["item"]), []).append(
-            Slot(str(row["provider"]), str(row["source"]), float(row["fte"]), PUBLIC_QUALITY))
+            Slot(str(row["provider"]), str(row["source"]), float(row["fte"]),
+                 scenario.baseline.public_quality))
     return slots
 
 

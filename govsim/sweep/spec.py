@@ -112,7 +112,7 @@ class SweepHeader(_Model):
                               description="simulate/run: plan years (default: horizon_years)")
     year: int | None = Field(None, ge=1990, le=2100,
                              description="allocate: calendar plan year (default: base_year)")
-    solver: Literal["cbc", "highs"] = Field("cbc", description="allocate/run: LP solver")
+    solver: Literal["highs", "cbc"] = Field("highs", description="allocate/run: solver")
     run_replications: int | None = Field(
         None, ge=1, le=limit("replications"),
         description="run: simulation replications inside each pipeline run")

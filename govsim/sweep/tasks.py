@@ -50,7 +50,7 @@ class RunContext:
     seed: int
     years: int | None = None
     year: int | None = None
-    solver: str = "cbc"
+    solver: str = "highs"
     run_replications: int | None = None
     rounds: int | None = None
     engine: str = "compiled"

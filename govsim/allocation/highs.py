@@ -1,0 +1,159 @@
+"""The ordered goals on one in-process HiGHS model (``highspy``), as linear programs.
+
+The PuLP model is translated once into a :class:`highspy.Highs` instance (columns with bounds,
+one row per registered :class:`~govsim.allocation.model.Row`; integrality is left to
+:mod:`govsim.allocation.rounding`). Each stage then only changes the objective and appends the
+hold row of the goal just solved, so HiGHS starts every stage from the previous basis: the
+stages after the first cost a few dual-simplex iterations each.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pulp
+
+from govsim.allocation.model import AllocationError, AllocationModel, Goal
+
+__all__ = ["HighsStages"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Columns:
+    index: dict[str, int]
+    variables: list[pulp.LpVariable]
+
+
+class HighsStages:
+    """One HiGHS model of an allocation model, solved goal by goal."""
+
+    def __init__(self, model: AllocationModel) -> None:
+        import highspy
+
+        self.model = model
+        self.highs = highspy.Highs()
+        self.highs.setOptionValue("output_flag", False)
+        self._tight()
+        self._inf = highspy.kHighsInf
+        self.columns = self._add_columns()
+        self._add_rows()
+        self.holds = 0
+
+    def _tight(self) -> None:
+        # money rows are in 万元: HiGHS's default 1e-7 would let a cap slip by a fen
+        self.highs.setOptionValue("primal_feasibility_tolerance", 1e-10)
+        self.highs.setOptionValue("dual_feasibility_tolerance", 1e-10)
+
+    def _add_columns(self) -> _Columns:
+        variables: dict[str, pulp.LpVariable] = {}
+        for row in self.model.rows:
+            for var in row.constraint:
+                variables.setdefault(var.name, var)
+        for var in self.model.n.values():
+            variables.setdefault(var.name, var)
+        for goal in self.model.goals:
+            for var in goal.objective:
+                variables.setdefault(var.name, var)
+        ordered = list(variables.values())
+        lower = np.array([-self._inf if v.lowBound is None else v.lowBound for v in ordered])
+        upper = np.array([self._inf if v.upBound is None else v.upBound for v in ordered])
+        self.highs.addVars(len(ordered), lower, upper)
+        self._lower, self._upper = lower, upper
+        return _Columns({v.name: k for k, v in enumerate(ordered)}, ordered)
+
+    def _row(self, expr: pulp.LpAffineExpression | pulp.LpConstraint) -> tuple[np.ndarray,
+                                                                                np.ndarray]:
+        idx = np.fromiter((self.columns.index[v.name] for v in expr), dtype=np.int32)
+        val = np.fromiter(expr.values(), dtype=float)
+        return idx, val
+
+    def _add_rows(self) -> None:
+        for row in self.model.rows:
+            constraint = row.constraint
+            bound = -constraint.constant
+            lower, upper = self._bounds(constraint.sense, bound)
+            idx, val = self._row(constraint)
+            self.highs.addRow(lower, upper, len(idx), idx, val)
+
+    def _bounds(self, sense: int, bound: float) -> tuple[float, float]:
+        if sense == pulp.LpConstraintLE:
+            return -self._inf, bound
+        if sense == pulp.LpConstraintGE:
+            return bound, self._inf
+        return bound, bound
+
+    def solve(self, goal: Goal, *, duals: bool = False) -> float:
+        """Optimise ``goal`` under the rows and holds so far; variables take the solution (and
+        the model rows' ``pi`` the duals, in PuLP's convention for the goal's sense)."""
+        import highspy
+
+        n = len(self.columns.variables)
+        cost = np.zeros(n)
+        for var, coef in goal.objective.items():
+            cost[self.columns.index[var.name]] = coef
+        self.highs.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
+        self.highs.changeObjectiveOffset(goal.objective.constant)
+        self.highs.changeObjectiveSense(highspy.ObjSense.kMaximize if goal.sense ==
+                                        pulp.LpMaximize else highspy.ObjSense.kMinimize)
+        self.highs.run()
+        status = self.highs.getModelStatus()
+        # Warm starts occasionally end in "unknown" on badly scaled data (a priority of 1e-7
+        # next to one of 5): solve again from scratch, then without presolve, then by IPM, then
+        # at HiGHS's default tolerances.
+        loose = {"primal_feasibility_tolerance": 1e-7, "dual_feasibility_tolerance": 1e-7}
+        for retry in ({}, {"presolve": "off"}, {"solver": "ipm"}, loose):
+            if status == highspy.HighsModelStatus.kOptimal:
+                break
+            log.info("highs: %s stage %s; solving again with %s", goal.key,
+                     self.highs.modelStatusToString(status), retry or "a fresh start")
+            self.highs.clearSolver()
+            for name, value in retry.items():
+                self.highs.setOptionValue(name, value)
+            self.highs.run()
+            status = self.highs.getModelStatus()
+        self.highs.setOptionValue("presolve", "choose")
+        self.highs.setOptionValue("solver", "choose")
+        self._tight()
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise AllocationError(f"highs did not solve the {goal.key} stage of "
+                                  f"{self.model.problem.name}: "
+                                  f"{self.highs.modelStatusToString(status)}")
+        solution = self.highs.getSolution()
+        for var, value in zip(self.columns.variables, solution.col_value, strict=True):
+            var.varValue = float(value)
+        if duals:
+            for row, pi in zip(self.model.rows, solution.row_dual, strict=False):
+                row.constraint.pi = float(pi)
+        return float(pulp.value(goal.expr) or 0.0)
+
+    def hold(self, goal: Goal, bound: float) -> None:
+        """Keep ``goal`` at ``bound`` (≤ for a goal minimised, ≥ for one maximised)."""
+        sense = pulp.LpConstraintLE if goal.sense == pulp.LpMinimize else pulp.LpConstraintGE
+        lower, upper = self._bounds(sense, bound - goal.expr.constant)
+        idx, val = self._row(goal.expr)
+        self.highs.addRow(lower, upper, len(idx), idx, val)
+        self.holds += 1
+
+    def drop_holds(self, keep: int = 0) -> None:
+        """Remove the hold rows after the first ``keep``."""
+        total = self.highs.getNumRow()
+        first = total - self.holds + keep
+        if first < total:
+            self.highs.deleteRows(total - first, np.arange(first, total, dtype=np.int32))
+        self.holds = keep
+
+    def fix(self, values: dict[pulp.LpVariable, float]) -> None:
+        """Fix these variables at these values (both bounds)."""
+        idx = np.array([self.columns.index[v.name] for v in values], dtype=np.int32)
+        vals = np.array(list(values.values()), dtype=float)
+        if len(idx):
+            self.highs.changeColsBounds(len(idx), idx, vals, vals)
+
+    def unfix(self) -> None:
+        """Restore every column's own bounds."""
+        n = len(self.columns.variables)
+        self.highs.changeColsBounds(n, np.arange(n, dtype=np.int32), self._lower, self._upper)

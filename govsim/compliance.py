@@ -1,0 +1,254 @@
+"""Compliance of a purchase plan with the policy rules, recomputed from its table alone.
+
+:func:`check_compliance` reads an allocation table — one row per purchase, contracts in force
+(``basis = continuing``) and new ones (``basis = new``) — and checks every rule of
+:data:`govsim.policy.RULES` that can be checked on it. It shares none of the allocation model's
+accounting (no LP rows, no model objects), so each checks the other:
+
+- ``relief-cap``: **every** yuan paying for social-assistance (relief-item) purchases in the
+  year — continuing and new, whichever fund pays (001 §(八) 所需经费…统筹安排) — against the
+  cap share × the previous year's special-fund expenditure (the base rolls forward); per county
+  or pooled (``policy.cap_scope``). With ``lottery_counts_toward_relief_cap = false`` the
+  lottery-paid part is left out.
+- ``social-org-share``: the share of **new** purchase spending (004 各级…新增) bought from
+  social organisations, per county (``policy.social_org_scope``), or of all spending
+  (``policy.social_org_base = "all"``). New part-time posts are subsidies, not purchases.
+- ``caseworker-ratio`` and ``child-welfare-staff``: people in post + purchased people on the
+  items that count (+ new part-time posts) against the requirement.
+- ``prohibited-items``, ``purchasable-items``, ``funding-sources`` and ``contract-term``.
+
+Values and limits are compared in the rule's unit (``unit`` column: CNY, share, persons,
+years, items) with half a fen of slack for money, so spending exactly 3 % passes and one yuan
+more fails.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from govsim.policy import (
+    MONEY_TOLERANCE,
+    RULES,
+    caseworkers_required,
+    child_staff_required,
+    relief_cap_limits,
+)
+from govsim.scenario import Scenario
+
+__all__ = ["COMPLIANCE_COLUMNS", "check_compliance"]
+
+COMPLIANCE_COLUMNS = ["year", "rule", "scope", "value", "limit", "unit", "status", "source",
+                      "detail"]
+#: Purchases in the allocation table that are subsidised posts, not bought from a provider.
+_POSTS = "part_time_post"
+#: People below this are rounding noise.
+_PEOPLE_TOLERANCE = 1e-9
+
+
+def check_compliance(scenario: Scenario, allocation: pd.DataFrame,
+                     contracts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per rule and scope (and year): value, limit, unit, status pass | fail |
+    not-applicable.
+
+    ``allocation`` has columns year, county, item, provider_type, fte, cost (CNY) and optionally
+    basis (``continuing`` | ``new``; default new), persons (people; default fte), cost_lottery
+    (the part of cost the lottery fund pays; default 0, or all of it for lottery items).
+    ``contracts`` has columns county, item, provider, start_year, end_year (years held in a row
+    = end - start + 1); without it the scenario's incumbent contracts are checked. Rules with
+    nothing to check in an allocation (mechanisms) get a ``not-applicable`` row.
+    """
+    alloc = _normalise(scenario, allocation)
+    years = sorted(int(y) for y in alloc["year"].unique()) or [scenario.scenario.base_year]
+    rows: list[dict[str, Any]] = []
+    for year in years:
+        part = alloc[alloc["year"] == year]
+        rows += _relief_cap_rows(scenario, part, year)
+        rows += _social_org_rows(scenario, part, year)
+        rows += _staffing_rows(scenario, part, year)
+        rows += _catalogue_rows(scenario, part, year)
+        rows += _fund_rows(scenario, part, year)
+    rows += _contract_term_rows(scenario, contracts)
+    checked = {r["rule"] for r in rows}
+    for r in RULES.values():
+        if r.id not in checked:
+            rows.append(_row(None, r.id, "prefecture", None, r.value, "", "not-applicable",
+                             "a mechanism or standard, not checkable on an allocation table"))
+    return pd.DataFrame(rows, columns=COMPLIANCE_COLUMNS)
+
+
+def _normalise(scenario: Scenario, allocation: pd.DataFrame) -> pd.DataFrame:
+    needed = {"year", "county", "item", "provider_type", "fte", "cost"}
+    missing = needed - set(allocation.columns)
+    if missing and len(allocation.columns):
+        raise ValueError(f"allocation table lacks columns {sorted(missing)}")
+    alloc = allocation.copy() if not missing else pd.DataFrame(columns=sorted(needed))
+    items = {i.id: i for i in scenario.items}
+    own = alloc["item"].map(lambda i: items[i].fund if i in items else "none")
+    if "basis" not in alloc.columns:
+        alloc["basis"] = "new"
+    if "persons" not in alloc.columns:
+        alloc["persons"] = alloc["fte"]
+    alloc["persons"] = alloc["persons"].fillna(alloc["fte"])
+    if "cost_lottery" not in alloc.columns:
+        alloc["cost_lottery"] = alloc["cost"].where(own.isin(["lottery", "none"]), 0.0)
+    alloc["item_fund"] = own
+    social = {p.id: p.is_social_org for p in scenario.provider_types}
+    alloc["social_org"] = alloc["provider_type"].map(social).fillna(False).astype(bool)
+    alloc["purchase"] = alloc["provider_type"] != _POSTS
+    return alloc
+
+
+def _row(year: Any, rule_id: str, scope: str, value: Any, limit: Any, unit: str, status: str,
+         detail: str = "") -> dict[str, Any]:
+    return {"year": year, "rule": rule_id, "scope": scope, "value": value, "limit": limit,
+            "unit": unit, "status": status, "source": RULES[rule_id].source, "detail": detail}
+
+
+def _wan(cny: float) -> str:
+    return f"{cny / 1e4:,.1f}"
+
+
+def _relief_cap_rows(scenario: Scenario, alloc: pd.DataFrame, year: int) -> list[dict[str, Any]]:
+    relief = alloc[alloc["item_fund"] == "relief"].copy()
+    if not scenario.policy.lottery_counts_toward_relief_cap:
+        relief["cost"] = relief["cost"] - relief["cost_lottery"]
+    pooled = scenario.policy.cap_scope == "prefecture"
+    rows = []
+    for scope, limit in relief_cap_limits(scenario, year).items():
+        mine = relief if pooled else relief[relief["county"] == scope]
+        continuing = math.fsum(mine.loc[mine["basis"] == "continuing", "cost"])
+        new = math.fsum(mine.loc[mine["basis"] != "continuing", "cost"])
+        value = continuing + new
+        status = "pass" if value <= limit + MONEY_TOLERANCE else "fail"
+        detail = (f"{_wan(value)} 万元 (contracts in force {_wan(continuing)} + new "
+                  f"{_wan(new)}) of {_wan(limit)} 万元 allowed")
+        if status == "fail":
+            detail += f"; {_wan(value - limit)} 万元 over"
+        rows.append(_row(year, "relief-cap", scope, value, limit, "CNY", status, detail))
+    return rows
+
+
+def _social_org_rows(scenario: Scenario, alloc: pd.DataFrame, year: int) -> list[dict[str, Any]]:
+    policy = scenario.policy
+    minimum = policy.social_org_min_share
+    base = alloc[alloc["purchase"]]
+    if policy.social_org_base == "new":
+        base = base[base["basis"] != "continuing"]
+    scopes = (["prefecture"] if policy.social_org_scope == "prefecture"
+              else [c.id for c in scenario.counties])
+    what = "new purchases" if policy.social_org_base == "new" else "all purchases"
+    rows = []
+    for scope in scopes:
+        mine = base if scope == "prefecture" else base[base["county"] == scope]
+        total = math.fsum(mine["cost"])
+        if total <= MONEY_TOLERANCE:
+            rows.append(_row(year, "social-org-share", scope, None, minimum, "share",
+                             "not-applicable", f"no {what}"))
+            continue
+        social = math.fsum(mine.loc[mine["social_org"], "cost"])
+        # Compare money, not ratios, so that exactly 30 % passes whatever the rounding.
+        status = "pass" if social + MONEY_TOLERANCE >= minimum * total else "fail"
+        rows.append(_row(year, "social-org-share", scope, social / total, minimum, "share",
+                         status, f"{_wan(social)} of {_wan(total)} 万元 of {what} from social "
+                                 "organisations"))
+    return rows
+
+
+def _staffing_rows(scenario: Scenario, alloc: pd.DataFrame, year: int) -> list[dict[str, Any]]:
+    counts = {i.id: i.counts_toward for i in scenario.items}
+    alloc = alloc.assign(counts_toward=alloc["item"].map(counts))
+    rows = []
+    for county in scenario.counties:
+        mine = alloc[alloc["county"] == county.id]
+        for rule, flag, need, in_post in (
+            ("caseworker-ratio", "caseworker",
+             caseworkers_required(county, scenario.policy.caseworker_ratio),
+             county.public_caseworkers),
+            ("child-welfare-staff", "child_staff",
+             child_staff_required(county, scenario.policy.child_staff_per_unit),
+             county.child_welfare_directors),
+        ):
+            counting = mine[mine["counts_toward"] == flag]
+            purchased = math.fsum(counting.loc[counting["purchase"], "persons"])
+            posts = math.fsum(counting.loc[~counting["purchase"], "persons"])
+            have = in_post + purchased + posts
+            detail = f"{in_post} in post + {purchased:,.0f} purchased"
+            if posts:
+                detail += f" + {posts:,.0f} part-time posts"
+            rows.append(_row(year, rule, county.id, have, need, "persons",
+                             "pass" if have + _PEOPLE_TOLERANCE >= need else "fail", detail))
+    return rows
+
+
+def _catalogue_rows(scenario: Scenario, alloc: pd.DataFrame, year: int) -> list[dict[str, Any]]:
+    kinds = {i.id: i for i in scenario.items}
+    bought = alloc[(alloc["fte"] > 0) & alloc["purchase"]]
+    unknown = sorted(set(bought["item"]) - set(kinds))
+    banned = sorted(i for i in set(bought["item"]) if i in kinds and not kinds[i].is_purchasable)
+    return [
+        _row(year, "prohibited-items", "prefecture", len(banned), 0, "items",
+             "fail" if banned else "pass",
+             ("purchased: " + ", ".join(banned)) if banned else "no prohibited item purchased"),
+        _row(year, "purchasable-items", "prefecture", len(unknown), 0, "items",
+             "fail" if unknown else "pass",
+             ("not in the catalogue: " + ", ".join(unknown)) if unknown else "all in catalogue"),
+    ]
+
+
+def _child_fund_limits(scenario: Scenario) -> dict[str, float]:
+    funds = scenario.funds
+    if funds.child_welfare_split == "pooled":
+        return {"prefecture": funds.child_welfare}
+    children = {c.id: c.left_behind_children + c.children_in_difficulty
+                for c in scenario.counties}
+    total = sum(children.values())
+    return {c: funds.child_welfare * (n / total if total else 1 / len(children))
+            for c, n in children.items()}
+
+
+def _fund_rows(scenario: Scenario, alloc: pd.DataFrame, year: int) -> list[dict[str, Any]]:
+    funds = scenario.funds
+    rows = []
+    child = alloc[alloc["item_fund"] == "child"]
+    child_paid = child["cost"] - child["cost_lottery"]
+    for scope, budget in _child_fund_limits(scenario).items():
+        mask = child["county"] == scope if scope != "prefecture" else child["county"].notna()
+        value = math.fsum(child_paid[mask])
+        name = "fund:child" if scope == "prefecture" else f"fund:child/{scope}"
+        rows.append(_row(year, "funding-sources", name, value, budget, "CNY",
+                         "pass" if value <= budget + MONEY_TOLERANCE else "fail",
+                         f"child-welfare fund {_wan(value)} of {_wan(budget)} 万元"))
+    lottery = math.fsum(alloc["cost_lottery"])
+    rows.append(_row(year, "funding-sources", "fund:lottery", lottery, funds.lottery, "CNY",
+                     "pass" if lottery <= funds.lottery + MONEY_TOLERANCE else "fail",
+                     f"lottery fund {_wan(lottery)} of {_wan(funds.lottery)} 万元"))
+    if funds.total_budget is not None:
+        value = math.fsum(alloc["cost"])
+        rows.append(_row(year, "funding-sources", "total", value, funds.total_budget, "CNY",
+                         "pass" if value <= funds.total_budget + MONEY_TOLERANCE else "fail",
+                         "all purchases and posts against the total budget"))
+    return rows
+
+
+def _contract_term_rows(scenario: Scenario,
+                        contracts: pd.DataFrame | None) -> list[dict[str, Any]]:
+    limit = scenario.policy.max_contract_years
+    if contracts is None:
+        base = scenario.scenario.base_year
+        records = [{"county": c.county, "item": c.item, "provider": c.provider or c.provider_type,
+                    "start_year": c.start_year, "end_year": base}
+                   for c in scenario.baseline.contracts]
+    else:
+        records = contracts.to_dict("records")
+    if not records:
+        return [_row(None, "contract-term", "prefecture", 0, limit, "years", "not-applicable",
+                     "no contracts")]
+    longest = max(int(r["end_year"]) - int(r["start_year"]) + 1 for r in records)
+    over = [r for r in records if int(r["end_year"]) - int(r["start_year"]) + 1 > limit]
+    detail = "; ".join(f"{r['county']}/{r['item']}/{r['provider']} {r['start_year']}-"
+                       f"{r['end_year']}" for r in over[:5]) or "every contract within the term"
+    return [_row(None, "contract-term", "prefecture", longest, limit, "years",
+                 "fail" if over else "pass", detail)]
