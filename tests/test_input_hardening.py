@@ -191,7 +191,9 @@ def test_nothing_to_allocate_runs_and_says_so(tiny: govsim.Scenario, overrides: 
         monkeypatch.setattr("govsim.report.render_plots", lambda *a, **k: {})
         assert (result.write(tmp_path / "run") / "report.html").is_file()
     allocation = result.tables.allocation
-    assert allocation.empty and {"county", "item", "fte", "cost"} <= set(allocation.columns)
+    # nothing new is bought; contracts in force (tiny's incumbent care contract) still run
+    assert {"county", "item", "fte", "cost", "basis"} <= set(allocation.columns)
+    assert (allocation["basis"] == "continuing").all()
     assert len(result.replication_kpis) > 0  # today's staff were simulated
     assert set(result.tables.compliance["rule"]) >= {"relief-cap", "caseworker-ratio"}
 

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 import govsim
-from govsim.policy import check_compliance
+from govsim.compliance import check_compliance
 from govsim.sim.contracts import ContractState, Tender, decide_contracts, incumbent_contracts
 
 KEY = ("east", "care", "social_org")
@@ -152,10 +152,12 @@ def test_assessment_pass_mark_at_its_boundary(tiny: govsim.Scenario) -> None:
 # -- item 18: lottery fund and total budget --------------------------------------------------------
 
 def _alloc(rows: list[tuple[str, str, str, float, float]]) -> pd.DataFrame:
-    return pd.DataFrame([(2025, c, i, "social_org", fund, fte, cost)
+    """Purchases paid by ``fund``: the lottery fund pays a row through ``cost_lottery``."""
+    return pd.DataFrame([(2025, c, i, "social_org", fte, cost,
+                          cost if fund == "lottery" else 0.0)
                          for c, i, fund, fte, cost in rows],
-                        columns=["year", "county", "item", "provider_type", "fund", "fte",
-                                 "cost"])
+                        columns=["year", "county", "item", "provider_type", "fte", "cost",
+                                 "cost_lottery"])
 
 
 def _status(table: pd.DataFrame, scope: str) -> str:
@@ -168,10 +170,13 @@ def _status(table: pd.DataFrame, scope: str) -> str:
                                                  ("child", "fund:child", 100_000)])
 def test_fund_budgets_at_their_boundary(tiny: govsim.Scenario, fund: str, scope: str,
                                         budget: int) -> None:
-    # tiny: funds.lottery = 50,000 and funds.child_welfare = 100,000 CNY a year
-    at = _alloc([("east", "care", fund, 0.5, budget / 2), ("west", "care", fund, 0.5, budget / 2)])
+    # tiny: funds.lottery = 50,000 and funds.child_welfare = 100,000 CNY a year (pooled here)
+    tiny = tiny.with_overrides({"funds.child_welfare_split": "pooled"})
+    item = "child_visits" if fund == "child" else "care"
+    at = _alloc([("east", item, fund, 0.5, budget / 2), ("west", item, fund, 0.5, budget / 2)])
     assert _status(check_compliance(tiny, at), scope) == "pass"
-    over = at.assign(cost=[budget / 2, budget / 2 + 1])
+    over = _alloc([("east", item, fund, 0.5, budget / 2), ("west", item, fund, 0.5,
+                                                          budget / 2 + 1)])
     assert _status(check_compliance(tiny, over), scope) == "fail"
 
 
@@ -187,13 +192,20 @@ def test_total_budget_at_its_boundary(tiny: govsim.Scenario) -> None:
 
 def test_allocation_spends_up_to_a_binding_total_budget(tiny: govsim.Scenario) -> None:
     scenario = tiny.with_overrides({"funds.total_budget": 200_000})  # tiny needs far more
-    spend = float(govsim.allocate(scenario).allocation["cost"].sum())
+    # fractional posts: whole posts of 69,000 CNY cannot meet a budget to the yuan
+    spend = float(govsim.allocate(scenario, integer_posts=False).allocation["cost"].sum())
     assert 200_000 - 1 <= spend <= 200_000 + 0.005
+    whole = float(govsim.allocate(scenario).allocation["cost"].sum())
+    assert 200_000 - 69_000 < whole <= 200_000 + 0.005
 
 
 def test_allocation_spends_up_to_a_binding_lottery_fund(tiny: govsim.Scenario) -> None:
+    """With no relief cap and no child fund, new purchases are what the lottery fund pays (for
+    child items: it counts toward the relief cap like any yuan, so relief items get none)."""
     only_lottery = tiny.with_overrides({"policy.relief_cap_share": 0.0,
                                         "funds.child_welfare": 0.0})
-    allocation = govsim.allocate(only_lottery).allocation
-    assert set(allocation["fund"]) <= {"lottery"}
-    assert 50_000 - 1 <= float(allocation["cost"].sum()) <= 50_000 + 0.005
+    allocation = govsim.allocate(only_lottery, integer_posts=False).allocation
+    new = allocation[allocation["basis"] == "new"]
+    assert set(new["fund"]) <= {"child", "lottery"}
+    assert new["cost"].to_numpy() == pytest.approx(new["cost_lottery"].to_numpy())
+    assert 50_000 - 1 <= float(new["cost_lottery"].sum()) <= 50_000 + 0.005

@@ -106,8 +106,8 @@ def queue_scenario(hours: float, lam: dict[str, float], with_abandonment: bool) 
     county = tiny["counties"][0]
     # villages drive the M/M/c arrivals and tekun the impatient ones: both stay within the
     # population, as validation requires of real counties.
-    counties = [{**county, "id": cid, "villages": round(rate * hours), "tekun": 0,
-                 "population": 100_000} for cid, rate in lam.items()]
+    counties = [{**county, "id": cid, "villages": round(rate * hours), "dibao": 0, "tekun": 0,
+                 "population": 1_000_000} for cid, rate in lam.items()]
     items = [{"id": "mmc", "name_zh": "个案", "kind": "service", "fund": "relief",
               "driver": ["villages"], "rate": 1.0, "distribution": "exponential",
               "mean_hours": 1.0}]

@@ -22,6 +22,7 @@ See ``docs/compare.md``.
 
 from __future__ import annotations
 
+from govsim.callable_module import make_callable
 from govsim.compare.core import Comparison, compare
 from govsim.compare.marginal import cap_range, parse_cap_range, plot_cap_range, write_cap_range
 from govsim.compare.metrics import METRICS, Metric, metric
@@ -61,3 +62,5 @@ __all__ = [
     "write_cap_range",
     "write_comparison",
 ]
+
+make_callable(__name__, compare)  # govsim.compare(...) whatever was imported first

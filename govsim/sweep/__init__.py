@@ -21,10 +21,9 @@ file format, seeds, store schema and resume rules is ``docs/sweep.md``.
 
 from __future__ import annotations
 
-import sys
-import types
 from typing import Any
 
+from govsim.callable_module import make_callable
 from govsim.sweep.metrics import METRICS, Metric, metrics_for_stage
 from govsim.sweep.runner import (
     SweepInterrupted,
@@ -62,11 +61,4 @@ def sweep(spec: SweepSpec | str | Any, out: Any = None, *, executor: Any = "loca
     return run_sweep(spec, out, executor=executor, **options)
 
 
-class _CallableModule(types.ModuleType):
-    """``govsim.sweep`` is both this package and a function: calling it runs a sweep."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> SweepResult:
-        return sweep(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
+make_callable(__name__, sweep)
