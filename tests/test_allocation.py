@@ -414,3 +414,17 @@ def test_highs_and_cbc_agree_on_the_linear_plan(guangan: Scenario, tiny: Scenari
             caps = ["relief-cap" in n for n in cbc.constraints["name"]]
             assert cbc.constraints.loc[caps, "shadow_price"].to_numpy() == pytest.approx(
                 highs.constraints.loc[caps, "shadow_price"].to_numpy(), rel=1e-5, abs=1e-9)
+
+
+def test_statutory_work_comes_first_and_what_it_leaves_is_explained() -> None:
+    """Care made statutory (2,000 h) against a 150,000-CNY cap (1,500 h): the plan buys care
+    only — counselling (priority 3) waits — and says 500 h cannot be cleared, 5.0 万元 short."""
+    result = allocate(hand_scenario(items__0__statutory=True, items__1__priority=3.0,
+                                    counties__0__relief_fund_last_year=5_000_000.0),
+                      integer_posts=False)
+    assert _fte(result).to_dict() == pytest.approx({"care": 1.5})
+    assert _goal(result, "statutory") == pytest.approx(500.0, rel=1e-6)
+    (row,) = result.explanations[result.explanations["rule"] == "statutory"].itertuples()
+    assert row.item == "care" and row.shortfall == pytest.approx(500.0, rel=1e-6)
+    assert row.money_cny == pytest.approx(50_000.0, rel=1e-6)
+    assert "5.0 万元" in row.text_en and "法定事务" in row.text_zh

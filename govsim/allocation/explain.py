@@ -4,6 +4,8 @@ One row for each thing a planner must be able to defend:
 
 - a money cap or the social-organisation share that contracts in force alone break (the
   money over);
+- statutory work (this year's cases and the carried backlog) the plan cannot clear, with the
+  money that would clear it;
 - a staffing rule short of people, with the money that would close it;
 - a (county, item) cell below its floor — or a direct service with no service at all —
   naming the limits that stop it and the money that would reach the floor;
@@ -79,6 +81,7 @@ def explanations_table(model: AllocationModel, allocation: pd.DataFrame,
                        constraints: pd.DataFrame) -> pd.DataFrame:
     """Explanations (see the module docstring), one row each."""
     rows = _over_rows(model, constraints)
+    rows += _statutory_rows(model, unmet, constraints)
     rows += _staffing_rows(model, staffing, constraints)
     rows += _floor_rows(model, unmet, constraints)
     rows += _equity_rows(model)
@@ -171,6 +174,32 @@ def _staffing_rows(model: AllocationModel, staffing: pd.DataFrame,
               f"购买 {_num(bought)} 人；尚缺 {_num(r.shortfall)} 人，约需再增加 {_wan(money)} 万元"
               f"（受{zh_lim or '无可购买项目'}限制）")
         rows.append(_row(model, r.county, "", r.rule, float(r.shortfall), money, en, zh))
+    return rows
+
+
+def _statutory_rows(model: AllocationModel, unmet: pd.DataFrame,
+                    constraints: pd.DataFrame) -> list[dict[str, object]]:
+    """Statutory work (this year's cases and the carried backlog) the plan cannot clear."""
+    items = {i.id: i for i in model.scenario.items}
+    table = unmet.set_index(["county", "item"])
+    rows = []
+    for key, cell in model.cells.items():
+        item = items[key[1]]
+        if not item.statutory or cell["need"] <= 0:
+            continue
+        short = cell["need"] - float(table.loc[key, "hours_served"])
+        if short <= 1e-6 * cell["need"]:
+            continue
+        money = short * _hour_price(model, *key)
+        en_lim, zh_lim = limit_names(_binding(model, key[0], constraints, item.fund), model)
+        county = model.scenario.county(key[0])
+        en = (f"{key[0]}/{key[1]}: statutory work — {_num(short)} of {_num(cell['need'])} hours "
+              f"(this year's cases and the backlog) cannot be cleared; about {_wan(money)} 万元 "
+              f"more would clear it (limited by {en_lim or 'provider capacity'})")
+        zh = (f"{county.name_zh}/{item.name_zh}：法定事务 {_num(cell['need'])} 小时（含积压）中有 "
+              f"{_num(short)} 小时无法完成；约需再增加 {_wan(money)} 万元（受"
+              f"{zh_lim or '承接主体供给能力'}限制）")
+        rows.append(_row(model, key[0], key[1], "statutory", short, money, en, zh))
     return rows
 
 
