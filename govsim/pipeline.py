@@ -41,7 +41,7 @@ from govsim.allocation.estimates import contracts_in_force, poisson_quantile
 from govsim.bounds import LIMITS, check_allocatable, limit
 from govsim.compliance import check_compliance
 from govsim.demand import PART_TIME_POST, annual_cases
-from govsim.errors import GovsimError
+from govsim.errors import RunError
 from govsim.manifest import command_line, package_versions, scenario_record, utc_now
 from govsim.output.folders import OutputFolder, prepare_folder
 from govsim.report import RunTables, default_run_dir, write_run
@@ -69,10 +69,6 @@ _OBJECTIVE_ALIASES = {"max_coverage": "ordered_goals"}
 
 Cell = tuple[str, str]
 Progress = Callable[[int, int, str], None]
-
-
-class RunError(GovsimError, ValueError):
-    """Bad run options (years, replications, rounds, seed) or an unreadable replay manifest."""
 
 
 @dataclass(frozen=True)

@@ -21,18 +21,25 @@ import itertools
 import json
 import logging
 import re
-import types
 import typing
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 
 from govsim.bounds import bound_problems, capacity_problems, limit, size_problems
 from govsim.errors import InputError, Problem, ScenarioError
-from govsim.inputs import InputModel, nesting_depth, parse_toml, read_text
+from govsim.inputs import (
+    InputModel,
+    fields_at,
+    format_path,
+    nesting_depth,
+    parse_toml,
+    read_text,
+    validation_problems,
+)
 from govsim.policy import RULES, policy_departures, purchase_warnings, semantic_problems
 
 __all__ = [
@@ -595,7 +602,7 @@ class Scenario(_Model):
             raise InputError([Problem("", f"tables or arrays nested more than "
                                       f"{limit('nesting_depth')} levels deep", file=source)])
         lines = line_index(text) if text else {}
-        problems = _schema_problems(data) + semantic_problems(data)
+        problems = validation_problems(Scenario, data) + semantic_problems(data)
         reported = {p.path for p in problems}  # a value the schema refuses is reported once
         problems += [p for p in bound_problems(data)
                      if p.severity == "error" and p.path not in reported]
@@ -669,79 +676,10 @@ def _load_text(text: str, source: str) -> Scenario:
     return Scenario.from_dict(data, source=source, text=text.removeprefix("\ufeff"))
 
 
-# -- schema errors with field paths and "did you mean" ------------------------------------------
-
-def _schema_problems(data: Mapping[str, Any]) -> list[Problem]:
-    try:
-        Scenario.model_validate(data)
-    except ValidationError as exc:
-        errors = exc.errors()
-        # A list whose element is bad also reports "too short after validation": say it once.
-        locs = [tuple(e["loc"]) for e in errors]
-        return [_problem_from_pydantic(e, data) for e, loc in zip(errors, locs, strict=True)
-                if not any(len(o) > len(loc) and o[: len(loc)] == loc for o in locs)]
-    return []
-
+# -- problems in file order ---------------------------------------------------------------------
 
 def _problem_order(problem: Problem) -> tuple[int, str]:
     return (problem.line if problem.line is not None else 10**9, problem.path)
-
-
-def _problem_from_pydantic(err: Mapping[str, Any], data: Mapping[str, Any]) -> Problem:
-    loc = tuple(err["loc"])
-    path = format_path(loc)
-    kind = err["type"]
-    message = err["msg"].removeprefix("Value error, ")
-    if kind == "extra_forbidden":
-        known = _fields_at(loc[:-1])
-        message = "unknown key"
-        hint = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
-        if hint:
-            message += f"; did you mean {hint[0]!r}?"
-        elif known:
-            message += f" (known keys: {', '.join(known)})"
-    elif kind == "missing":
-        return Problem(path, "required field is missing")
-    value = err.get("input", None)
-    if kind.startswith("model_") or isinstance(value, dict):
-        return Problem(path, message)
-    return Problem(path, message, value=value)
-
-
-def format_path(loc: tuple[Any, ...]) -> str:
-    """``('counties', 3, 'dibao')`` -> ``counties[3].dibao``."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
-
-
-def _fields_at(loc: tuple[Any, ...]) -> list[str]:
-    """Field names of the model found by walking ``loc`` from ``Scenario``."""
-    model: Any = Scenario
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        fields = getattr(model, "model_fields", None)
-        if not fields or part not in fields:
-            return []
-        model = _inner_model(fields[part].annotation)
-    fields = getattr(model, "model_fields", None)
-    return list(fields) if fields else []
-
-
-def _inner_model(annotation: Any) -> Any:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    if typing.get_origin(annotation) in (tuple, list, typing.Union, types.UnionType):
-        for arg in typing.get_args(annotation):
-            found = _inner_model(arg)
-            if found is not None:
-                return found
-    return None
 
 
 # -- overrides ------------------------------------------------------------------------------------
@@ -765,8 +703,8 @@ def _apply_override(data: dict[str, Any], path: str, value: Any) -> list[Problem
                 else:
                     next_targets.extend(node[i] for i in chosen)
             elif isinstance(node, dict):
-                known = list(node) or _fields_at(tuple(walked))
-                allowed = set(known) | set(_fields_at(tuple(walked)))
+                known = list(node) or fields_at(Scenario, tuple(walked))
+                allowed = set(known) | set(fields_at(Scenario, tuple(walked)))
                 if part not in allowed and not _is_free_dict(walked):
                     return [_override_problem(path, walked, part, sorted(allowed), value)]
                 if last:

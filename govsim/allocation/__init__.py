@@ -28,13 +28,7 @@ import pandas as pd
 
 from govsim.allocation.estimates import Estimates, estimates_from_scenario
 from govsim.allocation.explain import explanations_table
-from govsim.allocation.model import (
-    AllocationError,
-    AllocationModel,
-    DemandColumn,
-    Objective,
-    build_model,
-)
+from govsim.allocation.model import AllocationModel, DemandColumn, Objective, build_model
 from govsim.allocation.results import (
     allocation_table,
     constraints_table,
@@ -51,6 +45,7 @@ from govsim.allocation.solve import (
 )
 from govsim.bounds import check_allocatable
 from govsim.compliance import check_compliance
+from govsim.errors import AllocationError
 from govsim.scenario import Scenario
 
 __all__ = [

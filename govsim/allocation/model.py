@@ -43,7 +43,7 @@ import pulp
 
 from govsim.allocation.estimates import Estimates
 from govsim.demand import PART_TIME_POST
-from govsim.errors import GovsimError
+from govsim.errors import AllocationError
 from govsim.policy import caseworkers_required, child_staff_required, relief_cap_limits
 from govsim.scenario import Scenario
 
@@ -66,10 +66,6 @@ DemandColumn = Literal["mean", "quantile"]
 Terms = list[tuple[pulp.LpVariable, float]]
 Cell = tuple[str, str]
 Key = tuple[str, str, str]
-
-
-class AllocationError(GovsimError):
-    """The allocation could not be built or solved (bad option, missing solver, solver failure)."""
 
 
 @dataclass

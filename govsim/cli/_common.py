@@ -72,7 +72,8 @@ def check_counts(args: argparse.Namespace, names: tuple[str, ...]) -> None:
     """Refuse counts out of range before any work: ``--years`` (at most the horizon limit),
     ``--replications``, ``--rounds``, ``--workers`` (at least 1) and ``--seed`` (>= 0)."""
     from govsim.bounds import limit
-    from govsim.pipeline import MAX_SEED, RunError
+    from govsim.errors import RunError
+    from govsim.pipeline import MAX_SEED
 
     highs = {"years": limit("horizon_years"), "replications": limit("replications"),
              "rounds": limit("rounds"), "seed": MAX_SEED}

@@ -22,7 +22,6 @@ from govsim.compare import (
     METRICS,
     Comparison,
     Option,
-    OptionError,
     cap_range,
     compare,
     load_options,
@@ -35,6 +34,7 @@ from govsim.compare import (
 from govsim.compare.marginal import default_cap_range_dir
 from govsim.compare.metrics import UNITS
 from govsim.compare.output import default_compare_dir, format_value
+from govsim.errors import OptionError
 from govsim.manifest import command_line
 from govsim.output.folders import prepare_folder
 from govsim.pipeline import check_plan_year
@@ -99,11 +99,11 @@ def run(args: argparse.Namespace) -> int:
     if args.cap_range is not None:
         return _cap_range(args, scenario, options)
     if args.year is not None:
-        raise OptionError([("", "--year applies to --cap-range only; a comparison runs the "
-                                "whole plan horizon (--years)")])
+        raise OptionError("--year applies to --cap-range only; a comparison runs the whole "
+                          "plan horizon (--years)")
     if len(options) < 2:
-        raise OptionError([("", "nothing to compare: give --options FILE and/or --option "
-                                '"NAME: path=value" (at least one option besides the baseline)')])
+        raise OptionError("nothing to compare: give --options FILE and/or --option "
+                          '"NAME: path=value" (at least one option besides the baseline)')
     settings = {key: getattr(args, key) if getattr(args, key) is not None
                 else (getattr(file, key) if file else None)
                 for key in ("years", "replications", "seed")}

@@ -23,9 +23,10 @@ from govsim.cli._common import (
     explicit_run_options,
     wan,
 )
+from govsim.errors import RunError
 from govsim.inputs import parse_json, read_text
 from govsim.output.folders import prepare_folder
-from govsim.pipeline import RunError, RunResult, replay_options, run
+from govsim.pipeline import RunResult, replay_options, run
 from govsim.report import default_run_dir
 from govsim.scenario import Scenario, load_scenario
 

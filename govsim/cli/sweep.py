@@ -28,10 +28,10 @@ from rich.table import Table
 
 from govsim.bounds import LIMITS
 from govsim.cli._common import add_engine_option, console, console_err
+from govsim.errors import SweepError
 from govsim.output.folders import prepare_folder
 from govsim.sweep import (
     METRICS,
-    SweepError,
     SweepInterrupted,
     SweepProgress,
     load_sweep_spec,

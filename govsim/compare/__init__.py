@@ -26,20 +26,14 @@ from govsim.callable_module import make_callable
 from govsim.compare.core import Comparison, compare
 from govsim.compare.marginal import cap_range, parse_cap_range, plot_cap_range, write_cap_range
 from govsim.compare.metrics import METRICS, Metric, metric
-from govsim.compare.options import (
-    Option,
-    OptionError,
-    OptionsFile,
-    load_options,
-    parse_option,
-    resolve_options,
-)
+from govsim.compare.options import Option, OptionsFile, load_options, parse_option, resolve_options
 from govsim.compare.output import (
     comparison_html,
     default_compare_dir,
     plot_comparison,
     write_comparison,
 )
+from govsim.errors import OptionError
 
 __all__ = [
     "METRICS",

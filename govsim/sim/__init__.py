@@ -12,17 +12,11 @@ working days. See ``docs/model.md`` for the STRESS-DES description.
 
 from __future__ import annotations
 
+from govsim.errors import SimulationError
 from govsim.sim.contracts import CONTRACT_EVENT_COLUMNS, ContractState
 from govsim.sim.engine import DEFAULT_ENGINE, ENGINES, token_count
 from govsim.sim.run import SUMMARY_METRICS, SimulationResult, simulate, summarise, t_critical
-from govsim.sim.year import (
-    KPI_COLUMNS,
-    PROVIDER_COLUMNS,
-    SimulationError,
-    State,
-    YearResult,
-    simulate_year,
-)
+from govsim.sim.year import KPI_COLUMNS, PROVIDER_COLUMNS, State, YearResult, simulate_year
 
 __all__ = [
     "CONTRACT_EVENT_COLUMNS",

@@ -17,19 +17,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from govsim.errors import SimulationError
 from govsim.parallel import worker_count, worker_pool
 from govsim.scenario import Scenario
 from govsim.sim.contracts import CONTRACT_EVENT_COLUMNS
 from govsim.sim.engine import DEFAULT_ENGINE
 from govsim.sim.pool import auto_workers
-from govsim.sim.year import (
-    KPI_COLUMNS,
-    PROVIDER_COLUMNS,
-    SimulationError,
-    State,
-    check_engine_option,
-    simulate_year,
-)
+from govsim.sim.year import KPI_COLUMNS, PROVIDER_COLUMNS, State, check_engine_option, simulate_year
 
 __all__ = ["SUMMARY_METRICS", "SimulationResult", "simulate", "summarise", "t_critical"]
 

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from govsim.demand import PART_TIME_POST, baseline_staffing_rows, monthly_cases
-from govsim.errors import GovsimError
+from govsim.errors import SimulationError
 from govsim.rng import stream
 from govsim.scenario import Scenario
 from govsim.sim.contracts import (
@@ -65,14 +65,6 @@ KPI_COLUMNS = ["year", "county", "item", "arrivals", "served", "abandoned", "bac
 PROVIDER_COLUMNS = ["year", "county", "item", "provider_type", "provider", "fte_contracted",
                     "capacity_loss_share", "served", "satisfaction", "assessment_score",
                     "failures", "cost", "start_year", "years_held"]
-
-
-class SimulationError(GovsimError, ValueError):
-    """Bad input to the simulation (capacities, years, state); ``rule`` names a broken rule."""
-
-    def __init__(self, message: str, rule: str | None = None) -> None:
-        self.rule = rule
-        super().__init__(message + (f" [rule {rule}]" if rule else ""))
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from govsim.callable_module import make_callable
+from govsim.errors import SweepError, SweepSpecError
 from govsim.sweep.metrics import METRICS, Metric, metrics_for_stage
 from govsim.sweep.runner import (
     SweepInterrupted,
@@ -32,7 +33,7 @@ from govsim.sweep.runner import (
     open_sweep,
     run_sweep,
 )
-from govsim.sweep.spec import SweepError, SweepSpec, SweepSpecError, load_sweep_spec
+from govsim.sweep.spec import SweepSpec, load_sweep_spec
 
 __all__ = [
     "METRICS",

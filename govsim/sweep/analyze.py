@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from govsim.sweep.spec import SweepError
+from govsim.errors import SweepError
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -22,12 +22,13 @@ from typing import Any
 import pandas as pd
 
 from govsim.bounds import LIMITS
+from govsim.errors import SweepError
 from govsim.manifest import manifest_json, package_versions
 from govsim.output.files import write_atomic
 from govsim.output.folders import clean_stale, prepare_folder
 from govsim.sweep.executors import Executor, make_executor
 from govsim.sweep.samplers import Design, design_size, make_design
-from govsim.sweep.spec import SweepError, SweepSpec, load_sweep_spec
+from govsim.sweep.spec import SweepSpec, load_sweep_spec
 from govsim.sweep.store import DB_FILE, MANIFEST_FILE, SPEC_FILE, SweepStore
 from govsim.sweep.tasks import RunContext, RunTask
 

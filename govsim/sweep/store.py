@@ -33,10 +33,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from govsim.errors import OutputError
+from govsim.errors import OutputError, SweepError
 from govsim.output.files import open_append, real_folder
 from govsim.output.folders import OutputFolder, prepare_folder
-from govsim.sweep.spec import SweepError
 from govsim.sweep.tasks import RunOutcome
 
 __all__ = [
