@@ -259,17 +259,22 @@ def format_path(loc: tuple[Any, ...]) -> str:
 
 
 def fields_at(root: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
-    """Field names of the model found by walking ``loc`` (list indices skipped) from ``root``."""
+    """Keys of the model found by walking ``loc`` (list indices skipped) from ``root``."""
     model: Any = root
     for part in loc:
         if isinstance(part, int):
             continue
-        fields = getattr(model, "model_fields", None)
-        if not fields or part not in fields:
+        fields = _keys(model)
+        if part not in fields:
             return []
         model = _inner_model(fields[part].annotation)
-    fields = getattr(model, "model_fields", None)
-    return list(fields) if fields else []
+    return list(_keys(model))
+
+
+def _keys(model: Any) -> dict[str, Any]:
+    """A model's fields by the key that input data uses (the alias where there is one)."""
+    fields = getattr(model, "model_fields", None) or {}
+    return {info.alias or name: info for name, info in fields.items()}
 
 
 def _inner_model(annotation: Any) -> Any:

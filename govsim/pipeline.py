@@ -121,7 +121,7 @@ class RunResult:
 
     @property
     def years(self) -> tuple[int, ...]:
-        base = self.scenario.scenario.base_year
+        base = self.scenario.header.base_year
         return tuple(range(base, base + self.options.years))
 
     @property
@@ -196,7 +196,7 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
     check_allocatable(scenario)  # before the first simulation, not at the first allocation
     started_utc = utc_now()
     timings = {"simulation": 0.0, "allocation": 0.0}
-    header = scenario.scenario
+    header = scenario.header
     plan_years = list(range(header.base_year, header.base_year + options.years))
     total = options.replications * (1 + options.years * options.rounds)
     done = 0
@@ -289,7 +289,7 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
 def _options(scenario: Scenario, years: int | None, replications: int | None, seed: int | None,
              rounds: int | None, solver: str, objective: str | None,
              engine: str = DEFAULT_ENGINE) -> RunOptions:
-    header = scenario.scenario
+    header = scenario.header
     options = RunOptions(
         years=header.horizon_years if years is None else years,
         replications=header.replications if replications is None else replications,
@@ -343,7 +343,7 @@ _LIMIT_OF = {"years": "horizon_years", "replications": "replications", "rounds":
 def check_plan_year(scenario: Scenario, year: Any, name: str = "year") -> int:
     """``year`` (default the base year) if it is a plan year of ``scenario``; else
     :class:`RunError` naming ``name`` (``--year`` on the command line)."""
-    header = scenario.scenario
+    header = scenario.header
     if year is None:
         return header.base_year
     first, last = header.base_year, header.base_year + header.horizon_years - 1

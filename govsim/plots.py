@@ -136,7 +136,7 @@ def display_names(scenario: Scenario, kind: str, lang: str) -> dict[str, str]:
 
 def resolve_lang(scenario: Scenario, lang: str | None) -> str:
     """``lang`` checked, or the scenario's language when None."""
-    lang = lang or scenario.scenario.lang
+    lang = lang or scenario.header.lang
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
     return lang
@@ -538,7 +538,7 @@ def plot_contract_timeline(contracts: pd.DataFrame, scenario: Scenario,
     title = label("timeline_title", lang)
     if contracts.empty:
         return _empty(title, lang)
-    days_per_year = scenario.scenario.hours_per_year / 8.0
+    days_per_year = scenario.header.hours_per_year / 8.0
     first, last = int(contracts["year"].min()), int(contracts["year"].max())
     spans = _contract_spans(contracts, days_per_year, last + 1.0)
     events = contracts.assign(t=contracts["year"] + contracts["day"] / days_per_year)

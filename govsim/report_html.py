@@ -434,7 +434,7 @@ def render_report(tables: RunTables, images: Mapping[str, bytes], lang: str) -> 
     """
     t = _t(lang)
     scenario = tables.scenario
-    header = scenario.scenario
+    header = scenario.header
     names = {**display_names(scenario, "counties", lang),
              "prefecture": "全市" if lang == "zh" else "prefecture"}
     title = (header.title_zh if lang == "zh" else header.title_en) or header.title_en or \

@@ -75,7 +75,8 @@ def scenario_tables(root: type[BaseModel] = Scenario) -> list[TableDoc]:
 
 
 def _tables(model: type[BaseModel], prefix: str) -> Iterator[TableDoc]:
-    for name, info in model.model_fields.items():
+    for field_name, info in model.model_fields.items():
+        name = info.alias or field_name  # the key in the file
         inner, many = _model_of(info.annotation)
         if inner is None:
             continue
@@ -290,7 +291,8 @@ def table_markdown(table: TableDoc) -> list[str]:
         lines += [_links(" ".join(doc.replace("``", "`").split())), ""]
     lines += ["| key | type | unit | default | allowed values | meaning |",
               "|---|---|---|---|---|---|"]
-    for name, info in table.model.model_fields.items():
+    for field_name, info in table.model.model_fields.items():
+        name = info.alias or field_name
         nested, many = _model_of(info.annotation)
         meaning, unit = field_unit(info)
         if nested is not None:
@@ -322,7 +324,8 @@ def scenario_reference_markdown() -> str:
     """The generated part of ``docs/scenario.md``: an overview and one table per TOML table."""
     tables = scenario_tables()
     lines = ["| table | what it holds | required |", "|---|---|---|"]
-    for name, info in Scenario.model_fields.items():
+    for field_name, info in Scenario.model_fields.items():
+        name = info.alias or field_name
         nested, many = _model_of(info.annotation)
         if nested is None:
             continue

@@ -105,7 +105,7 @@ class _LP:
 def scipy_goals(scenario: Scenario) -> dict[str, float]:
     """Caps, staffing and need met of ``scenario``'s base year, from docs/allocation.md."""
     lp = _LP()
-    header, policy = scenario.scenario, scenario.policy
+    header, policy = scenario.header, scenario.policy
     ph = header.productive_hours_per_fte
     rho = policy.utilisation_target
     working_days = header.hours_per_year / 8

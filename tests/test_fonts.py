@@ -23,7 +23,7 @@ FAMILY = "Noto Sans CJK SC"
 def _guangan_names() -> list[str]:
     scenario = govsim.load_scenario("guangan")
     names = [c.name_zh for c in scenario.counties] + [i.name_zh for i in scenario.items]
-    return names + [p.name_zh for p in scenario.provider_types] + [scenario.scenario.title_zh]
+    return names + [p.name_zh for p in scenario.provider_types] + [scenario.header.title_zh]
 
 
 def _glyph_warnings(caught: list[warnings.WarningMessage]) -> list[str]:

@@ -100,7 +100,7 @@ def test_chinese_plots_use_the_cjk_font_for_every_text(guangan: RunTables) -> No
 
 
 def test_scenario_language_is_the_default(tiny: RunTables) -> None:
-    assert tiny.scenario.scenario.lang == "en"
+    assert tiny.scenario.header.lang == "en"
     fig = plots.plot_caseworkers(tiny.staffing, tiny.scenario)
     assert "East County" in " ".join(_texts(fig))
     with pytest.raises(ValueError, match="lang"):

@@ -43,7 +43,7 @@ HOSTILE = "<script>alert('x')</script> & \"quotes\""
 def synthetic_tables(scenario: govsim.Scenario, seed: int = 0) -> RunTables:
     """Plausible run tables for any scenario, following the table contracts."""
     rng = np.random.default_rng(seed)
-    header = scenario.scenario
+    header = scenario.header
     years = [header.base_year + k for k in range(header.horizon_years)]
     items = scenario.purchasable_items
     days = header.hours_per_year / 8

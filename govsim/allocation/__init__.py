@@ -177,7 +177,7 @@ def allocate(scenario: Scenario, estimates: Estimates | None = None, year: int |
     """
     make_solver(solver)
     check_allocatable(scenario)
-    year = scenario.scenario.base_year if year is None else year
+    year = scenario.header.base_year if year is None else year
     estimates = estimates_from_scenario(scenario, year) if estimates is None else estimates
     objective = scenario.policy.objective if objective is None else objective
     whole = scenario.policy.integer_posts if integer_posts is None else integer_posts

@@ -273,7 +273,7 @@ def _offered(model: AllocationModel, county_id: str, item_id: str) -> list[str]:
 
 def _add_variables(model: AllocationModel, estimates: Estimates) -> None:
     scenario = model.scenario
-    header, policy, baseline = scenario.scenario, scenario.policy, scenario.baseline
+    header, policy, baseline = scenario.header, scenario.policy, scenario.baseline
     ph = header.productive_hours_per_fte
     widths = [b - a for a, b in zip((0.0, *policy.need_breakpoints), policy.need_breakpoints,
                                     strict=False)]

@@ -109,7 +109,7 @@ def _print_summary(result: AllocationResult, scenario: Scenario) -> None:
                       _people(cw["in_post"] + cw["purchased"]), str(int(cw["required"])),
                       _people(cw["shortfall"]))
     console.print(table)
-    for text in result.explanations["text_en" if scenario.scenario.lang == "en" else "text_zh"]:
+    for text in result.explanations["text_en" if scenario.header.lang == "en" else "text_zh"]:
         console.print(f"• {text}", markup=False, soft_wrap=True)
     fails = result.compliance[result.compliance["status"] == "fail"]
     if len(fails):

@@ -120,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
                              progress=lambda done, total: bar.update(task, completed=done),
                              title_zh=file.title_zh if file else "",
                              title_en=file.title_en if file else "")
-    lang = args.lang or scenario.scenario.lang
+    lang = args.lang or scenario.header.lang
     console.print(_summary(comparison, lang))
     folder = write_comparison(comparison, target, lang=args.lang, command=command_line())
     console.print(f"results: {folder}/  (comparison.xlsx, comparison.csv, comparison.png, "

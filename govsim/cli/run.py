@@ -107,7 +107,7 @@ def _replay(path: Path) -> tuple[Scenario, dict[str, object]]:
 
 def _print_summary(result: RunResult, scenario: Scenario, folder: Path) -> None:
     tables = result.tables
-    table = Table(title=f"{scenario.scenario.title_zh or scenario.name}  {scenario.name}",
+    table = Table(title=f"{scenario.header.title_zh or scenario.name}  {scenario.name}",
                   title_justify="left")
     for header in ("year 年", "spend 万元", "relief cap use", "social-org share (lowest county)",
                    "caseworkers short", "coverage", "p90 wait (d)", "rule failures",

@@ -60,8 +60,8 @@ def run(args: argparse.Namespace) -> int:
     target = prepare_folder(args.out, "simulate", overwrite=args.overwrite) \
         if args.out is not None else None
     started = datetime.now(UTC)
-    years = args.years or scenario.scenario.horizon_years
-    reps = args.replications or scenario.scenario.replications
+    years = args.years or scenario.header.horizon_years
+    reps = args.replications or scenario.header.replications
     columns = (TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
                TextColumn("replication-years"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:

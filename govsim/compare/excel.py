@@ -228,7 +228,7 @@ def _assumptions_sheet(sheet: Worksheet, comparison: Comparison, command: str | 
     scenario = comparison.scenario
     facts = [
         ("比较 Comparison", comparison.title_zh or comparison.title_en or ""),
-        ("场景 Scenario", f"{scenario.name} {scenario.scenario.title_zh}".strip()),
+        ("场景 Scenario", f"{scenario.name} {scenario.header.title_zh}".strip()),
         ("场景来源 Scenario source", scenario.source or ""),
         ("基准场景内容哈希 Scenario content hash (SHA-256)", scenario.content_hash()),
         ("随机种子 Seed", comparison.seed),

@@ -105,11 +105,11 @@ def simulate(scenario: Scenario, years: int | None = None, replications: int | N
     scenario : Scenario
         The scenario (not modified).
     years : int, optional
-        Plan years from the base year (default ``scenario.scenario.horizon_years``).
+        Plan years from the base year (default ``scenario.header.horizon_years``).
     replications : int, optional
-        Replications (default ``scenario.scenario.replications``).
+        Replications (default ``scenario.header.replications``).
     seed : int, optional
-        Root seed (default ``scenario.scenario.seed``).
+        Root seed (default ``scenario.header.seed``).
     capacities : DataFrame, optional
         Purchased FTE per ``year, county, item, provider_type, fte``; every plan year needs at
         least one row (zero-FTE rows for a year without purchases). ``None`` runs the baseline
@@ -136,7 +136,7 @@ def simulate(scenario: Scenario, years: int | None = None, replications: int | N
     >>> sorted(r.kpis["replication"].unique().tolist())
     [0, 1]
     """
-    header = scenario.scenario
+    header = scenario.header
     n_years = header.horizon_years if years is None else int(years)
     n_reps = header.replications if replications is None else int(replications)
     root = header.seed if seed is None else int(seed)

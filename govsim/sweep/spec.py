@@ -49,13 +49,8 @@ from pydantic import Field, field_validator, model_validator
 from govsim.bounds import limit
 from govsim.errors import InputError, Problem, ScenarioError, SweepError, SweepSpecError
 from govsim.inputs import InputModel, parse_toml, read_text, validation_problems
-from govsim.scenario import (
-    Scenario,
-    builtin_scenarios,
-    line_index,
-    load_scenario,
-    placed,
-)
+from govsim.scenario import Scenario, builtin_scenarios, load_scenario
+from govsim.scenario.lines import line_index, placed
 from govsim.sweep.metrics import METRICS, metrics_for_stage
 
 __all__ = [
