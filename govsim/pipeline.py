@@ -42,8 +42,8 @@ from govsim.bounds import LIMITS, check_allocatable, limit
 from govsim.compliance import check_compliance
 from govsim.demand import PART_TIME_POST, annual_cases
 from govsim.errors import RunError
-from govsim.manifest import command_line, package_versions, scenario_record, utc_now
 from govsim.output.folders import OutputFolder, prepare_folder
+from govsim.output.manifest import build_manifest, utc_now
 from govsim.report import RunTables, default_run_dir, write_run
 from govsim.scenario import Scenario
 from govsim.sim import State, YearResult, summarise
@@ -265,21 +265,14 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
     kpis = _per_replication(adopted_years, "kpis")
     providers = _per_replication(adopted_years, "providers")
     tables = _tables(scenario, adopted_years, kpis, providers, round_rows, convergence)
-    manifest = {
-        "kind": "run",
-        "command": command_line(),
-        "scenario": scenario_record(scenario),
-        "options": options.as_dict(),
-        "replay_hash": replay_hash(scenario.content_hash(), options.as_dict()),
-        "seed": options.seed,
-        "replications": options.replications,
-        "years": plan_years,
-        "solver": {"name": options.solver, "version": adopted_years[0].allocation.solver_version},
-        "versions": package_versions(),
-        "started_utc": started_utc,
-        "finished_utc": utc_now(),
-        "timings_seconds": dict(timings),
-    }
+    manifest = build_manifest(
+        "run", scenario=scenario, with_data=True, started=started_utc,
+        options=options.as_dict(),
+        replay_hash=replay_hash(scenario.content_hash(), options.as_dict()),
+        seed=options.seed, replications=options.replications, years=plan_years,
+        solver={"name": options.solver, "version": adopted_years[0].allocation.solver_version},
+        timings_seconds=dict(timings),
+    )
     tables = RunTables(**{**tables, "scenario": scenario, "manifest": manifest})
     baseline_kpis = _stack([_with_replication(r.kpis, i) for i, (r, _) in enumerate(baseline)])
     return RunResult(scenario=scenario, options=options, tables=tables, replication_kpis=kpis,

@@ -335,7 +335,7 @@ def test_cli_allocate_writes_outputs(tmp_path: Path) -> None:
                  "goals"):
         assert (out / f"{name}.csv").is_file(), name
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["scenario"] == "tiny" and manifest["solver"] == "highs"
+    assert manifest["scenario"]["name"] == "tiny" and manifest["solver"]["name"] == "highs"
 
 
 def test_cli_allocate_bad_solver_exits_2(capsys: pytest.CaptureFixture[str]) -> None:

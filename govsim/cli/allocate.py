@@ -1,4 +1,5 @@
-"""``govsim allocate``: solve one year's allocation, write its tables, print a summary."""
+"""``govsim allocate``: solve one year's allocation, write its tables (:mod:`govsim.output.tables`),
+print a summary."""
 
 from __future__ import annotations
 
@@ -9,15 +10,15 @@ from pathlib import Path
 
 from rich.table import Table
 
-from govsim import __version__
 from govsim.allocation import SOLVERS, AllocationResult, allocate
 from govsim.cli._common import add_scenario_argument, console, wan
-from govsim.manifest import command_line
-from govsim.output.folders import OutputFolder, prepare_folder
+from govsim.output.folders import prepare_folder
+from govsim.output.manifest import command_line
+from govsim.output.tables import write_allocation
 from govsim.pipeline import check_plan_year
 from govsim.scenario import Scenario, load_scenario
 
-__all__ = ["add_parser", "run", "write_outputs"]
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -52,37 +53,12 @@ def run(args: argparse.Namespace) -> int:
         if args.out is not None else None
     result = allocate(scenario, year=year, objective=args.objective, solver=args.solver,
                       integer_posts=args.integer_posts, demand=args.demand)
-    folder = write_outputs(result, scenario, target, started, argv=sys.argv) \
-        if target is not None else None
+    folder = write_allocation(result, scenario, target, started=started,
+                              command=command_line(sys.argv)) if target is not None else None
     _print_summary(result, scenario)
     if folder is not None:
         console.print(f"wrote {folder}", markup=False)
     return 0
-
-
-def write_outputs(result: AllocationResult, scenario: Scenario, out: Path | OutputFolder,
-                  started: datetime, argv: list[str], overwrite: bool = False) -> Path:
-    """Write the CSV files and manifest.json into ``out`` atomically (see
-    :mod:`govsim.output.folders`); returns the folder written."""
-    target = out if isinstance(out, OutputFolder) else \
-        prepare_folder(out, "allocate", overwrite=overwrite)
-    with target.staging() as stage:
-        for name, table in (("allocation", result.allocation), ("staffing", result.staffing),
-                            ("compliance", result.compliance),
-                            ("constraints", result.constraints),
-                            ("explanations", result.explanations), ("unmet", result.unmet),
-                            ("goals", result.goals)):
-            table.to_csv(stage.path / f"{name}.csv", index=False, encoding="utf-8")
-        stage.write_manifest({
-            "scenario": scenario.name, "scenario_hash": scenario.content_hash(),
-            "year": result.year, "objective": result.objective, "solver": result.solver,
-            "solver_version": result.solver_version, "status": result.status.value,
-            "objective_value": result.objective_value, "govsim_version": __version__,
-            "command": command_line(argv), "started_utc": started.isoformat(),
-            "finished_utc": datetime.now(UTC).isoformat(),
-            "build_seconds": result.build_seconds, "solve_seconds": result.solve_seconds,
-        })
-    return target.path
 
 
 def _print_summary(result: AllocationResult, scenario: Scenario) -> None:

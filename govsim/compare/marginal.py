@@ -38,6 +38,7 @@ from govsim.compare.output import (
 from govsim.errors import GovsimError
 from govsim.fonts import use_cjk_font
 from govsim.output.folders import OutputFolder, prepare_folder
+from govsim.output.manifest import build_manifest
 from govsim.plots import resolve_lang
 from govsim.scenario import Scenario
 
@@ -239,13 +240,10 @@ def write_cap_range(table: pd.DataFrame, scenario: Scenario,
         _workbook(table, tmp / "cap_range.xlsx")
         (tmp / "cap_range.png").write_bytes(png_bytes(plot_cap_range(table, scenario, lang),
                                                  PLOT_DPI))
-        stage.write_manifest({"command": command,
-                              "scenario": {"name": scenario.name, "source": scenario.source,
-                                           "content_hash": scenario.content_hash()},
-                              "shares": table["relief_cap_share"].tolist(),
-                              "cap_scope": scenario.policy.cap_scope,
-                              "objective": scenario.policy.objective,
-                              "written_utc": now.isoformat(timespec="seconds")})
+        stage.write_manifest(build_manifest(
+            "cap-range", scenario=scenario, command=command, started=now,
+            shares=table["relief_cap_share"].tolist(), cap_scope=scenario.policy.cap_scope,
+            objective=scenario.policy.objective))
     return target.path
 
 

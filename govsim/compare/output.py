@@ -32,8 +32,8 @@ import govsim
 from govsim.compare.excel import write_workbook
 from govsim.compare.metrics import METRICS, UNITS, metric
 from govsim.fonts import use_cjk_font
-from govsim.manifest import package_versions, scenario_record
 from govsim.output.folders import OutputFolder, prepare_folder
+from govsim.output.manifest import build_manifest
 from govsim.plots import resolve_lang
 
 if TYPE_CHECKING:
@@ -307,26 +307,16 @@ def write_comparison(comparison: Comparison, out_dir: str | Path | OutputFolder 
 
 def _manifest(comparison: Comparison, command: str | None, started: datetime,
               finished: datetime, lang: str) -> dict[str, Any]:
-    scenario = comparison.scenario
-    return {
-        "kind": "compare",
-        "command": command,
-        "scenario": scenario_record(scenario),
-        "seed": comparison.seed,
-        "replications": comparison.replications,
-        "years": list(comparison.years),
-        "solver": comparison.solver,
-        "objective": comparison.objective,
-        "rounds": comparison.rounds,
-        "common_random_numbers": True,
-        "options": [{**o.to_dict(), "baseline": i == 0, "content_hash": s.content_hash()}
-                    for i, (o, s) in enumerate(zip(comparison.options, comparison.scenarios,
-                                                   strict=True))],
-        "metrics": [{"id": m.id, "name_zh": m.name_zh, "name_en": m.name_en, "unit": m.unit,
-                     "kind": m.kind} for m in METRICS],
-        "lang": lang,
-        "csv_encoding": CSV_ENCODING,
-        "versions": package_versions(),
-        "started_utc": started.astimezone(UTC).isoformat(timespec="seconds"),
-        "finished_utc": finished.astimezone(UTC).isoformat(timespec="seconds"),
-    }
+    return build_manifest(
+        "compare", scenario=comparison.scenario, with_data=True, command=command,
+        started=started, finished=finished,
+        seed=comparison.seed, replications=comparison.replications,
+        years=list(comparison.years), solver=comparison.solver,
+        objective=comparison.objective, rounds=comparison.rounds,
+        common_random_numbers=True,
+        options=[{**o.to_dict(), "baseline": i == 0, "content_hash": s.content_hash()}
+                 for i, (o, s) in enumerate(zip(comparison.options, comparison.scenarios,
+                                                strict=True))],
+        metrics=[{"id": m.id, "name_zh": m.name_zh, "name_en": m.name_en, "unit": m.unit,
+                  "kind": m.kind} for m in METRICS],
+        lang=lang, csv_encoding=CSV_ENCODING)

@@ -36,6 +36,7 @@ import pandas as pd
 from govsim.errors import OutputError, SweepError
 from govsim.output.files import open_append, real_folder
 from govsim.output.folders import OutputFolder, prepare_folder
+from govsim.output.manifest import build_manifest
 from govsim.sweep.tasks import RunOutcome
 
 __all__ = [
@@ -251,10 +252,10 @@ class SweepStore:
                 literal = str(stage.path / f"{name}.{fmt}").replace("'", "''")
                 self.con.execute(f"COPY ({query}) TO '{literal}' {option}")
             meta = self.meta()
-            stage.write_manifest({"sweep": json.loads(meta.get("spec_json", "{}"))
-                                  .get("sweep", {}).get("name"),
-                                  "spec_hash": meta.get("spec_hash"), "format": fmt,
-                                  "source": str(self.folder)})
+            stage.write_manifest(build_manifest(
+                "sweep-export", sweep=json.loads(meta.get("spec_json", "{}"))
+                .get("sweep", {}).get("name"), spec_hash=meta.get("spec_hash"), format=fmt,
+                source=str(self.folder)))
         return [target.path / f"{name}.{fmt}" for name in queries]
 
 

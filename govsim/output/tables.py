@@ -1,0 +1,72 @@
+"""The folders of ``govsim allocate`` and ``govsim simulate``: their tables and manifest.
+
+Both are written atomically through the output-folder service (:mod:`govsim.output.folders`):
+everything goes to a hidden temporary folder beside the target, renamed into place once
+complete; a folder govsim did not write is never replaced. CSVs are
+:data:`~govsim.output.files.CSV_ENCODING`; the manifest comes from
+:func:`~govsim.output.manifest.build_manifest`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from govsim.output.files import write_csv
+from govsim.output.folders import OutputFolder, prepare_folder
+from govsim.output.manifest import build_manifest
+
+if TYPE_CHECKING:
+    from govsim.allocation import AllocationResult
+    from govsim.scenario import Scenario
+    from govsim.sim import SimulationResult
+
+__all__ = ["ALLOCATION_TABLES", "SIMULATION_TABLES", "write_allocation", "write_simulation"]
+
+#: The tables of an allocation folder, by file stem (attributes of ``AllocationResult``).
+ALLOCATION_TABLES = ("allocation", "staffing", "compliance", "constraints", "explanations",
+                     "unmet", "goals")
+#: The tables of a simulation folder (attributes of ``SimulationResult``).
+SIMULATION_TABLES = ("kpis", "summary", "contracts", "providers")
+
+
+def _target(out: str | Path | OutputFolder, kind: str, overwrite: bool) -> OutputFolder:
+    return out if isinstance(out, OutputFolder) else prepare_folder(out, kind,
+                                                                    overwrite=overwrite)
+
+
+def write_allocation(result: AllocationResult, scenario: Scenario,
+                     out: str | Path | OutputFolder, *, started: datetime | None = None,
+                     command: str | None = None, overwrite: bool = False) -> Path:
+    """Write one year's allocation tables (:data:`ALLOCATION_TABLES`) and its manifest into
+    ``out`` atomically; returns the folder written."""
+    target = _target(out, "allocate", overwrite)
+    with target.staging() as stage:
+        for name in ALLOCATION_TABLES:
+            write_csv(getattr(result, name), stage.path / f"{name}.csv")
+        stage.write_manifest(build_manifest(
+            "allocate", scenario=scenario, command=command, started=started,
+            year=result.year, objective=result.objective,
+            solver={"name": result.solver, "version": result.solver_version},
+            status=result.status.value, objective_value=result.objective_value,
+            timings_seconds={"build": result.build_seconds, "solve": result.solve_seconds}))
+    return target.path
+
+
+def write_simulation(result: SimulationResult, scenario: Scenario,
+                     out: str | Path | OutputFolder, *, started: datetime | None = None,
+                     finished: datetime | None = None, command: str | None = None,
+                     workers: int | None = None, engine: str = "compiled",
+                     overwrite: bool = False) -> Path:
+    """Write a simulation's tables (:data:`SIMULATION_TABLES`) and its manifest into ``out``
+    atomically; returns the folder written."""
+    target = _target(out, "simulate", overwrite)
+    with target.staging() as stage:
+        for name in SIMULATION_TABLES:
+            write_csv(getattr(result, name), stage.path / f"{name}.csv")
+        stage.write_manifest(build_manifest(
+            "simulate", scenario=scenario, command=command, started=started,
+            finished=finished, seed=result.seed, replications=result.replications,
+            years=list(result.years), workers=workers, engine=engine))
+    return target.path
