@@ -44,7 +44,7 @@ from govsim.demand import PART_TIME_POST, annual_cases
 from govsim.errors import RunError
 from govsim.output.folders import OutputFolder, prepare_folder
 from govsim.output.manifest import build_manifest, utc_now
-from govsim.report import RunTables, default_run_dir, write_run
+from govsim.output.report import RunTables, default_run_dir, write_run
 from govsim.scenario import Scenario
 from govsim.sim import State, YearResult, summarise
 from govsim.sim.engine import DEFAULT_ENGINE, check_engine

@@ -20,8 +20,8 @@ from govsim.compare import (
     comparison_html,
     write_comparison,
 )
-from govsim.compare.output import FILES
 from govsim.errors import GovsimError
+from govsim.output.compare import FILES
 from tests.workbook_headers import (
     ALLOCATION_HEADERS,
     COMPLIANCE_HEADERS,

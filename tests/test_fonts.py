@@ -1,4 +1,4 @@
-"""Tests of govsim.fonts: the CJK font is registered, resolved and covers every Chinese label."""
+"""Tests of govsim.output.fonts: the CJK font is registered, resolved, covers every label."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties, findfont, fontManager
 
 import govsim
-from govsim import fonts
+from govsim.output import fonts
 from govsim.errors import GovsimError
-from govsim.fonts import CJK_FONT_FILE, cjk_font_path, font_covers, use_cjk_font
-from govsim.plots import EVENT_LABELS, LABELS
+from govsim.output.fonts import CJK_FONT_FILE, cjk_font_path, font_covers, use_cjk_font
+from govsim.output.plots import EVENT_LABELS, LABELS
 
 FAMILY = "Noto Sans CJK SC"
 

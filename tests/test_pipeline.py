@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 import govsim
+from govsim.output.report import CSV_ENCODING, PLOTS, TABLE_COLUMNS
 from govsim.pipeline import RunError, replay_options, run
-from govsim.report import CSV_ENCODING, PLOTS, TABLE_COLUMNS
 
 RULE_IDS = set(govsim.RULES)
 

@@ -1,4 +1,4 @@
-"""Tests of govsim.plots: every plot builds, in both languages, with Chinese glyphs present,
+"""Tests of govsim.output.plots: every plot builds, in both languages, with Chinese glyphs present,
 without pyplot state, and stays readable for a 183-county scenario.
 
 The synthetic tables come from ``tests/test_report.py`` (``synthetic_tables``).
@@ -20,9 +20,9 @@ from matplotlib.text import Text
 from test_report import synthetic_tables
 
 import govsim
-from govsim import plots
-from govsim.fonts import cjk_font_path, font_covers
-from govsim.report import PLOTS, TABLE_COLUMNS, RunTables
+from govsim.output import plots
+from govsim.output.fonts import cjk_font_path, font_covers
+from govsim.output.report import PLOTS, TABLE_COLUMNS, RunTables
 
 FUNCTIONS = {stem: (getattr(plots, function), table) for stem, (function, table) in PLOTS.items()}
 

@@ -33,9 +33,9 @@ from govsim.compare import (
 )
 from govsim.compare.marginal import default_cap_range_dir
 from govsim.compare.metrics import UNITS
-from govsim.compare.output import default_compare_dir, format_value
 from govsim.errors import OptionError
 from govsim.manifest import command_line
+from govsim.output.compare import default_compare_dir, format_value
 from govsim.output.folders import prepare_folder
 from govsim.pipeline import check_plan_year
 from govsim.scenario import Scenario, load_scenario

@@ -26,8 +26,8 @@ from govsim.cli._common import (
 from govsim.errors import RunError
 from govsim.inputs import parse_json, read_text
 from govsim.output.folders import prepare_folder
+from govsim.output.report import default_run_dir
 from govsim.pipeline import RunResult, replay_options, run
-from govsim.report import default_run_dir
 from govsim.scenario import Scenario, load_scenario
 
 __all__ = ["add_parser", "run_command"]

@@ -11,8 +11,8 @@ share — and takes the table to a meeting. This package owns that comparison:
 - :mod:`~govsim.compare.metrics` — the metrics (spend by fund in 万元, relief-cap use,
   social-organisation share, caseworker shortfall, priority-weighted coverage, cases, p90 wait,
   cost per case, satisfaction, rule failures) and paired 95 % intervals;
-- :mod:`~govsim.compare.excel` — the ``comparison.xlsx`` workbook;
-- :mod:`~govsim.compare.output` — the compare folder (CSV, workbook, chart, HTML, manifest),
+- :mod:`~govsim.output.excel` — the ``comparison.xlsx`` workbook;
+- :mod:`~govsim.output.compare` — the compare folder (CSV, workbook, chart, HTML, manifest),
   written atomically, and the HTML section for the run report;
 - :mod:`~govsim.compare.marginal` — the relief-cap sweep for budget hearings (allocation only:
   coverage, caseworker shortfall and shadow prices against money spent).
@@ -27,13 +27,13 @@ from govsim.compare.core import Comparison, compare
 from govsim.compare.marginal import cap_range, parse_cap_range, plot_cap_range, write_cap_range
 from govsim.compare.metrics import METRICS, Metric, metric
 from govsim.compare.options import Option, OptionsFile, load_options, parse_option, resolve_options
-from govsim.compare.output import (
+from govsim.errors import OptionError
+from govsim.output.compare import (
     comparison_html,
     default_compare_dir,
     plot_comparison,
     write_comparison,
 )
-from govsim.errors import OptionError
 
 __all__ = [
     "METRICS",

@@ -29,17 +29,17 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from govsim.allocation import allocate
-from govsim.compare.excel import NUMBER_FORMATS
-from govsim.compare.output import (
+from govsim.errors import GovsimError
+from govsim.output.compare import (
     CSV_ENCODING,
     PLOT_DPI,
     png_bytes,
 )
-from govsim.errors import GovsimError
-from govsim.fonts import use_cjk_font
+from govsim.output.excel import NUMBER_FORMATS
 from govsim.output.folders import OutputFolder, prepare_folder
+from govsim.output.fonts import use_cjk_font
 from govsim.output.manifest import build_manifest
-from govsim.plots import resolve_lang
+from govsim.output.plots import resolve_lang
 from govsim.scenario import Scenario
 
 __all__ = ["CAP_RANGE_COLUMNS", "cap_range", "default_cap_range_dir", "parse_cap_range",
