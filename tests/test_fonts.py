@@ -12,10 +12,10 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties, findfont, fontManager
 
 import govsim
-from govsim.output import fonts
 from govsim.errors import GovsimError
+from govsim.output import fonts
 from govsim.output.fonts import CJK_FONT_FILE, cjk_font_path, font_covers, use_cjk_font
-from govsim.output.plots import EVENT_LABELS, LABELS
+from govsim.output.labels import LABELS
 
 FAMILY = "Noto Sans CJK SC"
 
@@ -52,7 +52,7 @@ def test_default_family_resolves_to_the_noto_file() -> None:
 
 def test_font_covers_every_chinese_label() -> None:
     texts = _guangan_names()
-    texts += [v["zh"] for v in LABELS.values()] + [v["zh"] for v in EVENT_LABELS.values()]
+    texts += [zh for zh, _ in LABELS.values()]
     missing = [t for t in texts if not font_covers(t, FAMILY)]
     assert missing == []
     assert font_covers("广安区\n2025 −")  # newline ignored, U+2212 covered

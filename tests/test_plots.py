@@ -22,6 +22,7 @@ from test_report import synthetic_tables
 import govsim
 from govsim.output import plots
 from govsim.output.fonts import cjk_font_path, font_covers
+from govsim.output.labels import LABELS
 from govsim.output.report import PLOTS, TABLE_COLUMNS, RunTables
 
 FUNCTIONS = {stem: (getattr(plots, function), table) for stem, (function, table) in PLOTS.items()}
@@ -165,5 +166,20 @@ def test_contract_spans_follow_the_event_log() -> None:
 
 
 def test_every_label_has_both_languages() -> None:
-    for key, texts in {**plots.LABELS, **plots.EVENT_LABELS}.items():
-        assert set(texts) == {"zh", "en"}, key
+    for key, texts in LABELS.items():
+        assert len(texts) == 2 and all(texts), key
+
+
+def test_policy_numbers_in_labels_come_from_the_scenario() -> None:
+    from govsim.output.labels import label, policy_fields
+
+    what_if = govsim.load_scenario("tiny").with_overrides({"policy.relief_cap_share": 0.025,
+                                   "policy.caseworker_ratio": 0.003})
+    zh = policy_fields(what_if.policy, "zh")
+    assert label("plot.relief_title", "zh", **zh) == "社会救助资金购买服务支出与2.5%上限"
+    assert label("report.staffing", "zh", **zh) == "人员配备（3‰规则与儿童福利）"
+    assert label("cap_range.caseworkers", "en", **policy_fields(what_if.policy, "en")) == \
+        "Caseworkers short of the 3 ‰ rule (people)"
+    frozen = [key for key, texts in LABELS.items() for text in texts
+              if any(number in text for number in ("3%", "2‰", "2 ‰", "30%"))]
+    assert frozen == []

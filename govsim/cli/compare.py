@@ -31,12 +31,12 @@ from govsim.compare import (
     write_cap_range,
     write_comparison,
 )
-from govsim.compare.marginal import default_cap_range_dir
-from govsim.compare.metrics import UNITS
 from govsim.errors import OptionError
 from govsim.manifest import command_line
-from govsim.output.compare import default_compare_dir, format_value
+from govsim.output.charts import format_value
+from govsim.output.compare import default_cap_range_dir, default_compare_dir
 from govsim.output.folders import prepare_folder
+from govsim.output.labels import label
 from govsim.pipeline import check_plan_year
 from govsim.scenario import Scenario, load_scenario
 
@@ -162,7 +162,7 @@ def _summary(comparison: Comparison, lang: str) -> Table:
         table.add_column(f"{name}\n(基准 baseline)" if i == 0 else name, justify="right")
     data = comparison.table.set_index("option")
     for m in METRICS:
-        cells = [m.name(lang), UNITS[m.unit][0 if lang == "zh" else 1]]
+        cells = [m.name(lang), label(f"unit.{m.unit}", lang)]
         for i, name in enumerate(names):
             text = format_value(data.at[name, m.id], m.unit)
             if i > 0:

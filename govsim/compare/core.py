@@ -28,6 +28,7 @@ from govsim.compare.metrics import (
     METRICS,
     PLAN_METRICS,
     SIMULATION_METRICS,
+    Metric,
     mean_ci95,
     paired_difference,
     plan_metrics,
@@ -86,6 +87,11 @@ class Comparison:
     rounds: int | None = None
     title_zh: str = ""
     title_en: str = ""
+
+    @property
+    def metrics(self) -> tuple[Metric, ...]:
+        """The metrics of :attr:`table`, in order (ids, names, units) — what a writer shows."""
+        return tuple(METRICS)
 
     @property
     def baseline(self) -> Option:

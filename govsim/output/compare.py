@@ -4,8 +4,9 @@
 ``results/<scenario>/compare-<UTC YYYYmmddTHHMMSSZ>/``) holding ``comparison.csv`` (one row per
 option, the columns of :attr:`~govsim.compare.core.Comparison.table`), ``replications.csv`` (the
 simulation metrics of every option and replication), ``comparison.xlsx``
-(:mod:`~govsim.output.excel`), ``comparison.png`` (:func:`plot_comparison`),
-``comparison.html`` (:func:`comparison_html` as a page) and ``manifest.json``, through the
+(:mod:`~govsim.output.excel`), ``comparison.png``
+(:func:`~govsim.output.charts.plot_comparison`), ``comparison.html`` (:func:`comparison_html`
+as a page, from ``templates/comparison.html.j2``) and ``manifest.json``, through the
 output-folder service (:mod:`govsim.output.folders`): a hidden temporary folder beside the
 target, renamed into place once complete; nothing govsim did not write is replaced.
 
@@ -16,177 +17,66 @@ CSV files are UTF-8 with a byte-order mark (Excel on Chinese Windows needs it). 
 from __future__ import annotations
 
 import base64
-import html
-import io
 import math
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
-from matplotlib.patches import Patch
 
-import govsim
-from govsim.compare.metrics import METRICS, UNITS, metric
-from govsim.output.excel import write_workbook
+from govsim.output.charts import (
+    comparison_title,
+    format_value,
+    plot_cap_range,
+    plot_comparison,
+)
+from govsim.output.excel import write_cap_range_workbook, write_workbook
+from govsim.output.files import CSV_ENCODING, write_csv
 from govsim.output.folders import OutputFolder, prepare_folder
-from govsim.output.fonts import use_cjk_font
+from govsim.output.html import environment
+from govsim.output.labels import label
 from govsim.output.manifest import build_manifest
-from govsim.output.plots import resolve_lang
+from govsim.output.plots import PLOT_DPI, png_bytes, resolve_lang
 
 if TYPE_CHECKING:
     from govsim.compare.core import Comparison
+    from govsim.scenario import Scenario
 
 __all__ = [
-    "CHART_METRICS",
-    "CSV_ENCODING",
+    "CAP_RANGE_FILES",
     "FILES",
     "comparison_html",
+    "default_cap_range_dir",
     "default_compare_dir",
-    "format_value",
-    "plot_comparison",
-    "png_bytes",
+    "write_cap_range",
     "write_comparison",
 ]
 
-CSV_ENCODING = "utf-8-sig"
-PLOT_DPI = 120
 #: The files of a compare folder besides manifest.json.
 FILES = ("comparison.csv", "replications.csv", "comparison.xlsx", "comparison.png",
          "comparison.html")
-#: The key metrics drawn by :func:`plot_comparison`, in panel order.
-CHART_METRICS = ("spend_total_wan", "coverage_weighted", "caseworker_shortfall",
-                 "wait_p90_days", "cost_per_served_cny", "satisfaction")
-_COLOURS = {"baseline": "#1565c0", "significant": "#ef6c00", "not": "#9e9e9e"}
-_TEXT = {
-    "title": ("预算方案比较", "Budget options compared"),
-    "baseline": ("基准方案", "baseline"),
-    "significant": ("与基准差异显著（95%）", "differs from baseline (95 %)"),
-    "not": ("与基准差异不显著", "no significant difference"),
-    "metric": ("指标", "Measure"),
-    "unit": ("单位", "Unit"),
-    "note": ("Δ 为与基准方案的差异（方案 − 基准），方括号内为配对重复的95%置信区间；加粗为显著，"
-             "灰色为不显著（n.s.）。所有方案使用相同的随机数（共同随机数）。",
-             "Δ is the difference from the baseline (option − baseline), with the 95 % interval "
-             "of the paired replications in brackets; bold when significant, grey when not "
-             "(n.s.). Every option runs on the same random numbers."),
-    "facts": ("场景 {name}，内容哈希 {hash}，随机种子 {seed}，重复 {reps} 次，年度 {years}。",
-              "Scenario {name}, content hash {hash}, seed {seed}, {reps} replications, years "
-              "{years}."),
-}
+#: The files of a cap-range folder besides manifest.json.
+CAP_RANGE_FILES = ("cap_range.csv", "cap_range.xlsx", "cap_range.png")
 
 
-def _t(key: str, lang: str) -> str:
-    return _TEXT[key][0 if lang == "zh" else 1]
-
-
-def _title(comparison: Comparison, lang: str) -> str:
-    """The comparison's title in ``lang``, else in the other language, else a generic one."""
-    first, second = ((comparison.title_zh, comparison.title_en) if lang == "zh"
-                     else (comparison.title_en, comparison.title_zh))
-    return first or second or _t("title", lang)
-
-
-def default_compare_dir(scenario: govsim.Scenario, results_root: str | Path = "results",
+def default_compare_dir(scenario: Scenario, results_root: str | Path = "results",
                         now: datetime | None = None) -> Path:
     """``<results_root>/<scenario name>/compare-<UTC YYYYmmddTHHMMSSZ>/``."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     return Path(results_root) / scenario.name / f"compare-{now.strftime('%Y%m%dT%H%M%SZ')}"
 
 
-def format_value(value: Any, unit: str, signed: bool = False) -> str:
-    """A metric value for reading: 万元 with one decimal, shares in per cent, and so on."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    sign = "+" if signed else ""
-    if unit == "share":
-        return f"{value * 100:{sign},.1f}%"
-    digits = {"wan": 1, "people": 1, "cases": 0, "days": 1, "cny_per_case": 0, "score": 3,
-              "count": 0}[unit]
-    return f"{value:{sign},.{digits}f}"
-
-
-# -- chart -----------------------------------------------------------------------------------------
-
-def plot_comparison(comparison: Comparison, lang: str | None = None) -> Figure:
-    """Key metrics per option: one horizontal bar per option in six panels.
-
-    Bars are blue for the baseline, orange where the option differs significantly from it (the
-    paired 95 % interval excludes zero) and grey where it does not. No per-option error bars:
-    under common random numbers two options' own intervals may overlap although their paired
-    difference is significant, so the colour carries the test.
-    """
-    lang = resolve_lang(comparison.scenario, lang)
-    use_cjk_font()
-    table = comparison.table
-    names = [o.name for o in comparison.options]
-    height = max(4.0, 1.2 + 0.38 * len(names)) * 2
-    fig = Figure(figsize=(14, height), layout="constrained")
-    axes = fig.subplots(2, 3, sharey=True)
-    positions = np.arange(len(names))[::-1]
-    for ax, metric_id in zip(axes.flat, CHART_METRICS, strict=True):
-        m = metric(metric_id)
-        scale = 100.0 if m.unit == "share" else 1.0
-        values = table[m.id].to_numpy(dtype=float) * scale
-        colours = [_bar_colour(i, table.at[i, f"{m.id}_significant"]) for i in range(len(names))]
-        ax.barh(positions, np.nan_to_num(values), color=colours)
-        unit = "%" if m.unit == "share" else UNITS[m.unit][0 if lang == "zh" else 1]
-        ax.set_title(f"{m.name(lang)}（{unit}）" if lang == "zh" else f"{m.name(lang)} ({unit})",
-                     fontsize=10)
-        ax.set_yticks(positions, names)
-        ax.spines[["top", "right"]].set_visible(False)
-        ax.grid(axis="x", color="#dddddd", linewidth=0.6)
-        ax.set_axisbelow(True)
-        ax.tick_params(labelsize=9)
-        for y, value in zip(positions, values, strict=True):
-            ax.annotate(format_value(value / scale, m.unit), (np.nan_to_num(value), y),
-                        xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
-        finite = values[np.isfinite(values)]
-        top = float(finite.max()) if finite.size else 0.0
-        low = min(0.0, float(finite.min()) if finite.size else 0.0)
-        ax.set_xlim(low * 1.18, top * 1.18 if top > 0 else 1.0)
-    handles = [Patch(color=_COLOURS[k], label=_t(k, lang))
-               for k in ("baseline", "significant", "not")]
-    fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, fontsize=9)
-    fig.suptitle(_title(comparison, lang), fontsize=12)
-    return fig
-
-
-def _bar_colour(index: int, significant: Any) -> str:
-    if index == 0:
-        return _COLOURS["baseline"]
-    if significant is pd.NA or significant is None or not bool(significant):
-        return _COLOURS["not"]
-    return _COLOURS["significant"]
-
-
-def png_bytes(figure: Figure, dpi: int = PLOT_DPI) -> bytes:
-    """The figure as PNG (no software tag, so that equal figures give equal bytes)."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
-    return buffer.getvalue()
+def default_cap_range_dir(scenario: Scenario, results_root: str | Path = "results",
+                          now: datetime | None = None) -> Path:
+    """``<results_root>/<scenario name>/cap-range-<UTC YYYYmmddTHHMMSSZ>/``."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    return Path(results_root) / scenario.name / f"cap-range-{now.strftime('%Y%m%dT%H%M%SZ')}"
 
 
 # -- HTML ------------------------------------------------------------------------------------------
 
-_STYLE = """
-.govsim-compare table{border-collapse:collapse;font-size:13px;margin:8px 0}
-.govsim-compare th,.govsim-compare td{border:1px solid #d0d7de;padding:4px 8px;vertical-align:top}
-.govsim-compare th{background:#ddebf7;text-align:center}
-.govsim-compare td.num{text-align:right;white-space:nowrap}
-.govsim-compare th.base{background:#bdd7ee}
-.govsim-compare .sig{background:#fff2cc;font-weight:bold}
-.govsim-compare .ns{color:#808080}
-.govsim-compare .d{font-size:11px;display:block}
-.govsim-compare img{max-width:100%}
-.govsim-compare p.note{color:#555;font-size:12px}
-"""
-
-
 def comparison_html(comparison: Comparison, lang: str | None = None,
-                    image: bytes | None = None) -> str:
+                    image: bytes | None = None, *, page: bool = False) -> str:
     """A self-contained HTML ``<section>`` (inline CSS, chart as a data URI) for a report.
 
     Parameters
@@ -195,43 +85,37 @@ def comparison_html(comparison: Comparison, lang: str | None = None,
     lang : {"zh", "en"}, optional
         Default: the baseline scenario's language.
     image : bytes, optional
-        The chart as PNG; default :func:`plot_comparison` is drawn. Pass ``b""`` for none.
+        The chart as PNG; default :func:`~govsim.output.charts.plot_comparison` is drawn.
+        Pass ``b""`` for none.
+    page : bool
+        A whole HTML page around the section (``comparison.html``).
     """
     lang = resolve_lang(comparison.scenario, lang)
-    esc = html.escape
     table = comparison.table.set_index("option")
     names = [o.name for o in comparison.options]
-    head = "".join(
-        f'<th{" class=base" if i == 0 else ""}>{esc(o.name)}<br><small>{esc(o.title(lang))}'
-        f"</small></th>" for i, o in enumerate(comparison.options))
     rows = []
-    for m in METRICS:
-        unit = UNITS[m.unit][0 if lang == "zh" else 1]
-        cells = [f"<td>{esc(m.name(lang))}</td><td>{esc(unit)}</td>"]
+    for m in comparison.metrics:
+        cells = []
         for i, name in enumerate(names):
-            text = esc(format_value(table.at[name, m.id], m.unit))
-            if i > 0:
-                text += _diff_html(table.loc[name], m.id, m.unit)
-            cells.append(f'<td class="num">{text}</td>')
-        rows.append("<tr>" + "".join(cells) + "</tr>")
+            diff, css = _diff_text(table.loc[name], m.id, m.unit) if i > 0 else ("", "")
+            cells.append((format_value(table.at[name, m.id], m.unit), diff, css))
+        rows.append((m.name(lang), label(f"unit.{m.unit}", lang), cells))
     if image is None:
         image = png_bytes(plot_comparison(comparison, lang))
-    picture = (f'<img alt="{esc(_t("title", lang))}" src="data:image/png;base64,'
-               f'{base64.b64encode(image).decode("ascii")}">' if image else "")
-    facts = _t("facts", lang).format(
-        name=comparison.scenario.name, hash=comparison.scenario.content_hash()[:12],
-        seed=comparison.seed, reps=comparison.replications,
-        years=", ".join(str(y) for y in comparison.years))
-    title = _title(comparison, lang)
-    return (f'<section class="govsim-compare" id="comparison"><style>{_STYLE}</style>'
-            f"<h2>{esc(title)}</h2><p>{esc(facts)}</p>"
-            f'<table><thead><tr><th>{esc(_t("metric", lang))}</th>'
-            f'<th>{esc(_t("unit", lang))}</th>{head}</tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table>'
-            f'<p class="note">{esc(_t("note", lang))}</p>{picture}</section>')
+    facts = label("compare.facts", lang, name=comparison.scenario.name,
+                  hash=comparison.scenario.content_hash()[:12], seed=comparison.seed,
+                  reps=comparison.replications,
+                  years=", ".join(str(y) for y in comparison.years))
+    return environment().get_template("comparison.html.j2").render(
+        lang=lang, page=page, title=comparison_title(comparison, lang), facts=facts,
+        t=lambda key: label(f"compare.{key}", lang),
+        options=[(o.name, o.title(lang)) for o in comparison.options], rows=rows,
+        image=("data:image/png;base64," + base64.b64encode(image).decode("ascii"))
+        if image else "").strip()
 
 
-def _diff_html(record: pd.Series, metric_id: str, unit: str) -> str:
+def _diff_text(record: pd.Series, metric_id: str, unit: str) -> tuple[str, str]:
+    """``Δ +1.2 [0.3, 2.1]`` (with ``n.s.`` when not significant) and its CSS class."""
     diff = record[f"{metric_id}_diff"]
     low, high = record[f"{metric_id}_diff_low"], record[f"{metric_id}_diff_high"]
     significant = record[f"{metric_id}_significant"]
@@ -242,16 +126,10 @@ def _diff_html(record: pd.Series, metric_id: str, unit: str) -> str:
         text += f" [{format_value(low, unit, True)}, {format_value(high, unit, True)}]"
     if known and not bool(significant):
         text += " n.s."
-    return f'<span class="d {css}">{html.escape(text)}</span>'
+    return text, css
 
 
-def _page(section: str, lang: str, title: str) -> str:
-    return (f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head>'
-            f'<meta charset="utf-8"><title>{html.escape(title)}</title></head>'
-            f'<body style="font-family:sans-serif;margin:24px">{section}</body></html>\n')
-
-
-# -- the folder -----------------------------------------------------------------------------------
+# -- the folders -----------------------------------------------------------------------------------
 
 def write_comparison(comparison: Comparison, out_dir: str | Path | OutputFolder | None = None, *,
                      lang: str | None = None, command: str | None = None,
@@ -292,16 +170,42 @@ def write_comparison(comparison: Comparison, out_dir: str | Path | OutputFolder 
     now = datetime.now(UTC)
     with target.staging() as stage:
         tmp = stage.path
-        comparison.table.to_csv(tmp / "comparison.csv", index=False, encoding=CSV_ENCODING)
-        comparison.replication_table.to_csv(tmp / "replications.csv", index=False,
-                                            encoding=CSV_ENCODING)
+        write_csv(comparison.table, tmp / "comparison.csv")
+        write_csv(comparison.replication_table, tmp / "replications.csv")
         write_workbook(comparison, tmp / "comparison.xlsx", command=command, generated=now)
         image = png_bytes(plot_comparison(comparison, lang), dpi)
         (tmp / "comparison.png").write_bytes(image)
-        section = comparison_html(comparison, lang, image=image)
-        (tmp / "comparison.html").write_text(_page(section, lang, _title(comparison, lang)),
-                                             encoding="utf-8")
+        (tmp / "comparison.html").write_text(
+            comparison_html(comparison, lang, image=image, page=True) + "\n", encoding="utf-8")
         stage.write_manifest(_manifest(comparison, command, started or now, now, lang))
+    return target.path
+
+
+def write_cap_range(table: pd.DataFrame, scenario: Scenario,
+                    out_dir: str | Path | OutputFolder | None = None, *,
+                    lang: str | None = None, command: str | None = None,
+                    overwrite: bool = False) -> Path:
+    """Write ``cap_range.csv``, ``cap_range.xlsx``, ``cap_range.png`` and ``manifest.json``
+    into a folder (default ``results/<scenario>/cap-range-<UTC time>/``), atomically, through
+    :mod:`govsim.output.folders`."""
+    now = datetime.now(UTC)
+    if isinstance(out_dir, OutputFolder):
+        target = out_dir
+    elif out_dir is None:
+        target = prepare_folder(default_cap_range_dir(scenario, now=now), "cap-range",
+                                default=True)
+    else:
+        target = prepare_folder(out_dir, "cap-range", overwrite=overwrite)
+    with target.staging() as stage:
+        tmp = stage.path
+        write_csv(table, tmp / "cap_range.csv")
+        write_cap_range_workbook(table, tmp / "cap_range.xlsx")
+        (tmp / "cap_range.png").write_bytes(png_bytes(plot_cap_range(table, scenario, lang),
+                                                 PLOT_DPI))
+        stage.write_manifest(build_manifest(
+            "cap-range", scenario=scenario, command=command, started=now,
+            shares=table["relief_cap_share"].tolist(), cap_scope=scenario.policy.cap_scope,
+            objective=scenario.policy.objective))
     return target.path
 
 
@@ -318,5 +222,5 @@ def _manifest(comparison: Comparison, command: str | None, started: datetime,
                  for i, (o, s) in enumerate(zip(comparison.options, comparison.scenarios,
                                                 strict=True))],
         metrics=[{"id": m.id, "name_zh": m.name_zh, "name_en": m.name_en, "unit": m.unit,
-                  "kind": m.kind} for m in METRICS],
+                  "kind": m.kind} for m in comparison.metrics],
         lang=lang, csv_encoding=CSV_ENCODING)

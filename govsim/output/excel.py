@@ -29,19 +29,22 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-import govsim
-from govsim.compare.metrics import METRICS, UNITS, Metric
+from govsim import __version__
+from govsim.output.labels import label
 
 if TYPE_CHECKING:
     from govsim.compare.core import Comparison
+    from govsim.compare.metrics import Metric
     from govsim.scenario import Scenario
 
 __all__ = [
     "ALLOCATION_HEADERS",
+    "CAP_RANGE_HEADERS",
     "COMPLIANCE_HEADERS",
     "NUMBER_FORMATS",
     "SUMMARY_LABEL_HEADERS",
     "diff_headers",
+    "write_cap_range_workbook",
     "write_workbook",
 ]
 
@@ -59,6 +62,23 @@ ALLOCATION_HEADERS = ("年度 year", "县 county", "县名 county name", "事项
 #: Headers of the compliance block of an option sheet (columns K-S).
 COMPLIANCE_HEADERS = ("检查年度 check year", "规则 rule", "范围 scope", "实际值 value",
                       "限值 limit", "单位 unit", "结论 status", "出处 source", "说明 detail")
+#: Headers and Excel unit of the cap-range columns: id -> (Chinese, English, unit or None).
+CAP_RANGE_HEADERS: dict[str, tuple[str, str, str | None]] = {
+    "relief_cap_share": ("救助资金上限比例", "Relief-cap share", "share"),
+    "spend_total_wan": ("购买服务总支出（万元）", "Total spend (10,000 CNY)", "wan"),
+    "spend_relief_wan": ("社会救助资金支出（万元）", "Relief-fund spend (10,000 CNY)", "wan"),
+    "coverage_planned": ("计划需求加权覆盖率", "Planned need-weighted coverage", "share"),
+    "caseworker_shortfall": ("经办人员缺口（人）", "Caseworker shortfall (people)", "people"),
+    "child_staff_shortfall": ("儿童福利工作人员缺口（人）", "Child-welfare staff shortfall",
+                              "people"),
+    "objective_value": ("需求满足（分）", "Need met (points)", None),
+    "shadow_price_per_wan": ("上限影子价格（每万元，加权平均）",
+                             "Cap shadow price per 10,000 CNY (weighted mean)", None),
+    "shadow_price_per_wan_max": ("上限影子价格（每万元，最高县）",
+                                 "Cap shadow price per 10,000 CNY (highest county)", None),
+    "binding_scopes": ("上限为紧约束的范围数", "Cap scopes binding", "count"),
+    "status": ("求解状态", "Status", None),
+}
 _COMPLIANCE_COLUMN = len(ALLOCATION_HEADERS) + 2  # one empty column between the blocks
 _MONEY_RULES = {"relief-cap", "funding-sources"}
 _RULE_UNITS = {"social-org-share": "share", "caseworker-ratio": "people",
@@ -103,7 +123,7 @@ def write_workbook(comparison: Comparison, path: str | Path, *, command: str | N
         _option_sheet(book.create_sheet(option.name), scenario, result)
     _assumptions_sheet(book.create_sheet("Assumptions"), comparison, command,
                        generated or datetime.now(UTC))
-    book.properties.creator = f"govsim {govsim.__version__}"
+    book.properties.creator = f"govsim {__version__}"
     book.properties.title = comparison.title_zh or comparison.title_en or "方案比较 comparison"
     path = Path(path)
     book.save(path)
@@ -138,8 +158,8 @@ def _summary_sheet(sheet: Worksheet, comparison: Comparison) -> None:
     baseline_cell = sheet.cell(row=1, column=len(SUMMARY_LABEL_HEADERS) + 1)
     baseline_cell.fill = _BASELINE_FILL
     sheet.row_dimensions[1].height = 45
-    for row, m in enumerate(METRICS, start=2):
-        labels = (m.id, m.name_zh, m.name_en, f"{UNITS[m.unit][0]} {UNITS[m.unit][1]}")
+    for row, m in enumerate(comparison.metrics, start=2):
+        labels = (m.id, m.name_zh, m.name_en, _unit(m.unit))
         for column, text in enumerate(labels, start=1):
             sheet.cell(row=row, column=column, value=text)
         fmt = NUMBER_FORMATS[m.unit]
@@ -237,7 +257,7 @@ def _assumptions_sheet(sheet: Worksheet, comparison: Comparison, command: str | 
         ("求解器 Solver", comparison.solver),
         ("基准方案 Baseline option", comparison.baseline.name),
         ("生成时间 Generated (UTC)", generated.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")),
-        ("govsim 版本 version", govsim.__version__),
+        ("govsim 版本 version", __version__),
         ("命令 Command", command or ""),
         ("共同随机数 Common random numbers",
          "每个方案使用相同的随机种子、重复次数与年度；第r次重复与基准的第r次重复配对比较。 "
@@ -271,15 +291,47 @@ def _assumptions_sheet(sheet: Worksheet, comparison: Comparison, command: str | 
     row += 2
     _header(sheet, row, 1, ("代码 id", "指标", "Metric", "单位 unit", "类型 kind",
                             "定义 definition"))
-    for m in METRICS:
+    for m in comparison.metrics:
         row += 1
-        values = (m.id, m.name_zh, m.name_en, f"{UNITS[m.unit][0]} {UNITS[m.unit][1]}",
+        values = (m.id, m.name_zh, m.name_en, _unit(m.unit),
                   "规划 plan" if m.kind == "plan" else "模拟 simulation", m.definition)
         for column, value in enumerate(values, start=1):
             sheet.cell(row=row, column=column, value=value)
     _widths(sheet, [44, 70, 24, 30, 30, 30, 50, 40])
 
 
+def _unit(unit: str) -> str:
+    """A unit in both languages, Chinese first (the workbook is bilingual)."""
+    return f"{label(f'unit.{unit}', 'zh')} {label(f'unit.{unit}', 'en')}"
+
+
 def _widths(sheet: Worksheet, widths: Sequence[float]) -> None:
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
+
+
+def write_cap_range_workbook(table: pd.DataFrame, path: str | Path) -> None:
+    """``cap_range.xlsx``: one sheet ``CapRange``, bilingual headers on row 1, one row per cap
+    share (headers from :data:`CAP_RANGE_HEADERS`)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "CapRange"
+    columns = list(table.columns)
+    for column, key in enumerate(columns, start=1):
+        zh, en, _unit = CAP_RANGE_HEADERS[key]
+        cell = sheet.cell(row=1, column=column, value=f"{zh} {en}")
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        sheet.column_dimensions[get_column_letter(column)].width = 20
+    for row, record in enumerate(table.to_dict("records"), start=2):
+        for column, key in enumerate(columns, start=1):
+            value = record[key]
+            if isinstance(value, float) and math.isnan(value):
+                value = None
+            unit = CAP_RANGE_HEADERS[key][2]
+            cell = sheet.cell(row=row, column=column, value=value)
+            cell.number_format = NUMBER_FORMATS[unit] if unit else "#,##0.000"
+    sheet.row_dimensions[1].height = 45
+    sheet.freeze_panes = "B2"
+    book.save(path)

@@ -22,13 +22,14 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import pandas as pd
 
-from govsim.output.plots import EVENT_LABELS, display_names, item_summary
+from govsim.output.labels import LABELS, event_name, label, policy_fields
+from govsim.output.plots import display_names, item_summary
 from govsim.policy import RULES
 
 if TYPE_CHECKING:
     from govsim.output.report import RunTables
 
-__all__ = ["TEXT", "Table", "headline", "render_report"]
+__all__ = ["Table", "environment", "headline", "render_report"]
 
 WAN = 1e4  # CNY per 万元
 _MONEY_RULES = {"relief-cap", "funding-sources"}
@@ -36,112 +37,14 @@ _SHARE_RULES = {"social-org-share"}
 _NOTABLE_EVENTS = ("failed", "takeover", "exit", "not_renewed", "term_reached", "barred")
 _MAX_ROWS = 150
 
-#: Report strings by key: (Chinese, English).
-TEXT: dict[str, tuple[str, str]] = {
-    "report": ("运行报告", "Run report"),
-    "contents": ("目录", "Contents"),
-    "scenario": ("场景", "Scenario"),
-    "base_year": ("基准年", "Base year"),
-    "horizon": ("规划年数", "Plan years"),
-    "hash": ("场景内容哈希", "Scenario content hash"),
-    "seed": ("随机种子", "Seed"),
-    "replications": ("重复次数", "Replications"),
-    "headline": ("主要结果", "Headline numbers"),
-    "total_spend": ("购买服务总支出（万元）", "Total purchase spend (万元)"),
-    "relief_spend": ("社会救助资金购买支出（万元）", "Relief-funded spend (万元)"),
-    "cap_use": ("3%上限使用率（合计）", "Relief-cap use (all scopes)"),
-    "max_cap_use": ("单个县最高上限使用率", "Highest cap use of one scope"),
-    "social_share": ("新增购买中社会组织占比（最低的县）",
-                     "Social-organisation share of new purchases (lowest county)"),
-    "cw_required": ("经办人员需配备", "Caseworkers required"),
-    "cw_in_post": ("经办人员在编", "Caseworkers in post"),
-    "cw_purchased": ("经办人员购买", "Caseworkers purchased"),
-    "cw_shortfall": ("经办人员缺口", "Caseworker shortfall"),
-    "coverage": ("覆盖率", "Coverage"),
-    "p90_wait": ("第90百分位等待（工作日）", "90th-percentile wait (working days)"),
-    "failures": ("不符合的规则检查", "Rule checks failed"),
-    "all_years": ("全部年度", "all years"),
-    "years_converged": ("收敛年度", "Years converged"),
-    "metric": ("指标", "Measure"),
-    "compliance": ("政策规则符合情况", "Compliance with the policy rules"),
-    "rule": ("规则", "Rule"),
-    "text": ("内容", "Rule text"),
-    "source": ("出处", "Source clause"),
-    "status": ("结论", "Status"),
-    "n_pass": ("符合", "pass"),
-    "n_fail": ("不符合", "fail"),
-    "n_na": ("不适用", "n/a"),
-    "details": ("逐项检查", "Every check"),
-    "year": ("年度", "Year"),
-    "scope": ("范围", "Scope"),
-    "value": ("实际值", "Value"),
-    "limit": ("限值", "Limit"),
-    "detail": ("说明", "Detail"),
-    "explanations": ("未达标的原因与所需资金", "Why rules are not met and what it would cost"),
-    "county": ("县（市、区）", "County"),
-    "shortfall": ("缺口", "Shortfall"),
-    "money": ("所需资金（万元）", "Money to close (万元)"),
-    "no_explanations": ("无：所有人员配备规则均已满足。", "None: every staffing rule is met."),
-    "constraints": ("约束的紧约束情况与影子价格", "Where the caps bind (shadow prices)"),
-    "constraints_note": (
-        "影子价格：限值增加一个单位（资金约束为1元）时目标值的变化（d目标/d限值）；“每万元”列为资金"
-        "约束放宽1万元的效果。目标为最大覆盖时单位是按优先级加权的服务案件数，为最小成本时单位是元。",
-        "Shadow price: change of the objective when the limit grows by one unit (one yuan for "
-        "money constraints), d(objective)/d(limit); the per-万元 column is what 10,000 CNY more "
-        "of a money cap buys. Objective units: priority-weighted cases served (max_coverage) or "
-        "CNY (min_cost)."),
-    "name": ("约束", "Constraint"),
-    "slack": ("松弛量", "Slack"),
-    "shadow_price": ("影子价格", "Shadow price"),
-    "per_wan": ("每万元效果", "Per 万元 relaxed"),
-    "binding_count": ("紧约束 {n} 个，非紧约束 {m} 个。", "{n} binding, {m} not binding."),
-    "none_binding": ("没有紧约束。", "No constraint binds."),
-    "allocation": ("资金分配", "Allocation"),
-    "staffing": ("人员配备（2‰规则与儿童福利）", "Staffing (2 ‰ rule and child welfare)"),
-    "required": ("需配备", "Required"),
-    "in_post": ("在编", "In post"),
-    "purchased": ("购买", "Purchased"),
-    "service": ("各服务事项的覆盖率与等待", "Coverage and waits per item"),
-    "item": ("服务事项", "Item"),
-    "arrivals": ("到达案件", "Arrivals"),
-    "served": ("已服务", "Served"),
-    "ci": ("±95%CI", "±95 % CI"),
-    "wait_mean": ("平均等待（工作日）", "Mean wait (days)"),
-    "target": ("目标等待", "Target wait"),
-    "utilisation": ("利用率", "Utilisation"),
-    "satisfaction": ("满意度", "Satisfaction"),
-    "cost": ("成本（万元）", "Cost (万元)"),
-    "contracts": ("合同事件", "Contract events"),
-    "notable": ("履约失败、退出与未续签", "Failures, exits and non-renewals"),
-    "day": ("工作日", "Day"),
-    "provider": ("承接机构", "Provider"),
-    "event": ("事件", "Event"),
-    "fte": ("人年", "FTE"),
-    "convergence": ("逐年收敛情况", "Convergence per year"),
-    "rounds": ("迭代轮数", "Rounds"),
-    "converged": ("是否收敛", "Converged"),
-    "reason": ("原因", "Reason"),
-    "manifest": ("运行清单（manifest）", "Manifest"),
-    "yes": ("是", "yes"),
-    "no": ("否", "no"),
-    "no_rows": ("无数据。", "No rows."),
-    "truncated": ("仅显示前 {shown} 行（共 {total} 行），完整数据见 {file}。",
-                  "Showing {shown} of {total} rows; the full table is in {file}."),
-    "csv_note": ("CSV 文件为带 BOM 的 UTF-8 编码，可直接用 Excel 打开。金额在 CSV 中以元为单位，"
-                 "在本报告中以万元为单位。", "CSV files are UTF-8 with a byte-order mark (opens in "
-                 "Excel). Money is in CNY in the CSVs and in 万元 (10,000 CNY) in this report."),
-    "pass": ("符合", "pass"),
-    "fail": ("不符合", "fail"),
-    "not-applicable": ("不适用", "not applicable"),
-}
-
-
-def _t(lang: str) -> Callable[..., str]:
-    index = 0 if lang == "zh" else 1
+def _t(lang: str, **defaults: object) -> Callable[..., str]:
+    """``t(key, **fields)``: the ``report.<key>`` label (the key itself when there is none),
+    with ``defaults`` (the scenario's policy numbers) available to every label."""
 
     def translate(key: str, **fields: object) -> str:
-        text = TEXT[key][index] if key in TEXT else key
-        return text.format(**fields) if fields else text
+        if f"report.{key}" not in LABELS:
+            return key
+        return label(f"report.{key}", lang, **{**defaults, **fields})
 
     return translate
 
@@ -211,7 +114,7 @@ def _limit(frame: pd.DataFrame, lang: str, file: str) -> tuple[pd.DataFrame, str
 # -- sections -------------------------------------------------------------------------------------
 
 def headline(tables: RunTables) -> pd.DataFrame:
-    """Headline numbers per plan year (index: measure keys of :data:`TEXT`; columns: years).
+    """Headline numbers per plan year (index: measure keys, ``report.*`` labels; columns: years).
 
     Money in CNY, shares 0–1, waits in working days. Rule checks that belong to no year
     (contract terms) are counted in every year.
@@ -379,9 +282,10 @@ def _contract_tables(tables: RunTables, lang: str, names: Mapping[str, str]
                      ) -> tuple[Table, Table]:
     t = _t(lang)
     log_ = tables.contracts
-    events = [e for e in EVENT_LABELS if e in set(log_["event"])]
+    events = [key.removeprefix("event.") for key in LABELS if key.startswith("event.")
+              and key.removeprefix("event.") in set(log_["event"])]
     events += sorted(set(log_["event"]) - set(events))
-    counts = Table([t("year"), *[EVENT_LABELS.get(e, {}).get(lang, e) for e in events]],
+    counts = Table([t("year"), *[event_name(e, lang) for e in events]],
                    numeric=[False] + [True] * len(events))
     pivot = log_.groupby(["year", "event"]).size().unstack(fill_value=0)
     for year, row in pivot.iterrows():
@@ -396,7 +300,7 @@ def _contract_tables(tables: RunTables, lang: str, names: Mapping[str, str]
         table.add([_year(r["year"]), _num(r["day"], 0), names.get(r["county"], r["county"]),
                    items.get(r["item"], r["item"]),
                    f"{r['provider']} ({types.get(r['provider_type'], r['provider_type'])})",
-                   EVENT_LABELS.get(r["event"], {}).get(lang, r["event"]), _num(r["fte"]),
+                   event_name(r["event"], lang), _num(r["fte"]),
                    r["detail"]], "fail" if r["event"] in ("failed", "barred") else "")
     return counts, table
 
@@ -414,7 +318,9 @@ def _convergence_table(tables: RunTables, lang: str) -> Table:
 
 # -- page -----------------------------------------------------------------------------------------
 
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
+    """THE template engine of govsim's HTML (``govsim/output/templates/``): autoescaped,
+    undefined names are errors."""
     return jinja2.Environment(loader=jinja2.PackageLoader("govsim.output", "templates"),
                               autoescape=True, trim_blocks=True, lstrip_blocks=True,
                               undefined=jinja2.StrictUndefined)
@@ -432,8 +338,8 @@ def render_report(tables: RunTables, images: Mapping[str, bytes], lang: str) -> 
     lang
         ``"zh"`` or ``"en"``.
     """
-    t = _t(lang)
     scenario = tables.scenario
+    t = _t(lang, **policy_fields(scenario.policy, lang))
     header = scenario.header
     names = {**display_names(scenario, "counties", lang),
              "prefecture": "全市" if lang == "zh" else "prefecture"}
@@ -456,7 +362,7 @@ def render_report(tables: RunTables, images: Mapping[str, bytes], lang: str) -> 
     ]
     images_uri = {stem: "data:image/png;base64," + base64.b64encode(png).decode("ascii")
                   for stem, png in images.items()}
-    return _environment().get_template("report.html.j2").render(
+    return environment().get_template("report.html.j2").render(
         lang=lang, t=t, title=title, facts=facts, cards=cards, images=images_uri,
         headline=_headline_table(tables, t), compliance=compliance,
         compliance_detail=compliance_detail, compliance_open=len(compliance_detail.rows) <= 60,

@@ -14,6 +14,7 @@ and the report.
 
 from __future__ import annotations
 
+import io
 import logging
 import math
 from collections.abc import Sequence
@@ -29,23 +30,24 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from govsim.output.fonts import use_cjk_font
+from govsim.output.labels import event_name, label, percent, policy_fields
 
 if TYPE_CHECKING:
     from govsim.scenario import Scenario
 
 __all__ = [
-    "LABELS",
     "MAX_COUNTIES",
     "MAX_TIMELINE_ROWS",
+    "PLOT_DPI",
     "display_names",
     "item_summary",
-    "label",
     "plot_allocation_heatmap",
     "plot_caseworkers",
     "plot_contract_timeline",
     "plot_relief_cap_use",
     "plot_service_levels",
     "plot_social_org_share",
+    "png_bytes",
     "resolve_lang",
 ]
 
@@ -56,58 +58,8 @@ MAX_COUNTIES = 25
 #: Most county × item rows drawn in the contract timeline.
 MAX_TIMELINE_ROWS = 40
 WAN = 1e4  # CNY per 万元
-
-#: Display strings by key and language.
-LABELS: dict[str, dict[str, str]] = {
-    "allocation_title": {"zh": "购买服务资金分配（万元）",
-                         "en": "Purchase allocation (10,000 CNY)"},
-    "wan": {"zh": "万元", "en": "10,000 CNY (万元)"},
-    "year": {"zh": "年度", "en": "Year"},
-    "relief_title": {"zh": "社会救助资金购买服务支出与3%上限",
-                     "en": "Relief-funded purchases against the relief cap"},
-    "cap": {"zh": "上限（上年社会救助专项资金的{share:.0%}）",
-            "en": "cap ({share:.0%} of last year's relief fund)"},
-    "prefecture": {"zh": "全市合计", "en": "Prefecture"},
-    "caseworker_title": {"zh": "社会救助经办人员：需配备、在编与购买（{ratio:g}‰）",
-                         "en": "Social-assistance caseworkers: required, in post, purchased "
-                               "({ratio:g} ‰ rule)"},
-    "people": {"zh": "人", "en": "people"},
-    "required": {"zh": "需配备", "en": "required"},
-    "in_post": {"zh": "在编", "en": "in post"},
-    "purchased": {"zh": "购买", "en": "purchased"},
-    "social_title": {"zh": "向社会组织购买的比例", "en": "Share bought from social organisations"},
-    "spend_by_type": {"zh": "按承接主体类型的支出（万元）",
-                      "en": "Spend by provider type (10,000 CNY)"},
-    "share": {"zh": "社会组织占比", "en": "social-organisation share"},
-    "minimum": {"zh": "下限 {share:.0%}", "en": "minimum {share:.0%}"},
-    "service_title": {"zh": "各服务事项的覆盖率与等待时间（95%置信区间）",
-                      "en": "Coverage and waits per item (95 % CI)"},
-    "coverage": {"zh": "覆盖率（已服务/到达）", "en": "coverage (served / arrivals)"},
-    "coverage_target": {"zh": "覆盖率目标", "en": "coverage target"},
-    "p90_wait": {"zh": "第90百分位等待（工作日）", "en": "90th-percentile wait (working days)"},
-    "target_wait": {"zh": "目标等待", "en": "target wait"},
-    "timeline_title": {"zh": "购买合同时间线", "en": "Contract timeline"},
-    "no_data": {"zh": "无数据", "en": "no data"},
-    "top_note": {"zh": "仅显示{by}最高的{shown}个县（共{total}个）",
-                 "en": "showing the {shown} of {total} counties with the highest {by}"},
-    "by_spend": {"zh": "支出", "en": "spend"},
-    "by_cap_use": {"zh": "上限使用率", "en": "cap use"},
-    "by_shortfall": {"zh": "缺口", "en": "shortfall"},
-    "rows_note": {"zh": "仅显示{shown}行（共{total}行），事件多者优先",
-                  "en": "showing {shown} of {total} rows, most eventful first"},
-    "years_note": {"zh": "显示年度：{years}", "en": "years shown: {years}"}}
-
-#: Event names of the contract log, by language.
-EVENT_LABELS: dict[str, dict[str, str]] = {
-    "signed": {"zh": "签订", "en": "signed"},
-    "renewed": {"zh": "续签", "en": "renewed"},
-    "assessed": {"zh": "评估", "en": "assessed"},
-    "not_renewed": {"zh": "未续签", "en": "not renewed"},
-    "failed": {"zh": "履约失败", "en": "failed"},
-    "takeover": {"zh": "临时接管", "en": "takeover"},
-    "exit": {"zh": "退出", "en": "exit"},
-    "term_reached": {"zh": "合同期满", "en": "term reached"},
-    "barred": {"zh": "禁入", "en": "barred"}}
+#: Resolution of every PNG govsim writes (run plots, comparison and sweep charts), dots per inch.
+PLOT_DPI = 120
 
 _EVENT_MARKERS = {"failed": ("X", "#c62828"), "takeover": ("^", "#ef6c00"),
                   "exit": ("D", "#212121"), "not_renewed": ("v", "#757575"),
@@ -119,10 +71,11 @@ _TYPE_COLOURS = ("#2e7d32", "#1565c0", "#ef6c00", "#6a1b9a", "#00838f")
 
 # -- names and labels ----------------------------------------------------------------------------
 
-def label(key: str, lang: str, **fields: object) -> str:
-    """The display string ``key`` in ``lang``, formatted with ``fields``."""
-    text = LABELS[key].get(lang) or LABELS[key]["en"]
-    return text.format(**fields) if fields else text
+def png_bytes(figure: Figure, dpi: int = PLOT_DPI) -> bytes:
+    """The figure as PNG (no software tag, so that equal figures give equal bytes)."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    return buffer.getvalue()
 
 
 def display_names(scenario: Scenario, kind: str, lang: str) -> dict[str, str]:
@@ -168,7 +121,7 @@ def _tidy(ax: Axes, grid_axis: str = "x") -> None:
 def _empty(title: str, lang: str) -> Figure:
     fig = _figure(6, 2.5)
     fig.suptitle(title, fontsize=12)
-    fig.text(0.5, 0.5, label("no_data", lang), ha="center", va="center", fontsize=12,
+    fig.text(0.5, 0.5, label("plot.no_data", lang), ha="center", va="center", fontsize=12,
              color="#757575")
     return fig
 
@@ -180,7 +133,8 @@ def _top_counties(score: pd.Series, order: Sequence[str], lang: str,
     if len(counties) <= MAX_COUNTIES:
         return counties, ""
     keep = set(score.sort_values(ascending=False, kind="stable").index[:MAX_COUNTIES])
-    note = label("top_note", lang, shown=MAX_COUNTIES, total=len(counties), by=label(by, lang))
+    note = label("plot.top_note", lang, shown=MAX_COUNTIES, total=len(counties),
+                 by=label(f"plot.{by}", lang))
     return [c for c in counties if c in keep], note
 
 
@@ -205,7 +159,7 @@ def plot_allocation_heatmap(allocation: pd.DataFrame, scenario: Scenario,
     value when the grid is small enough to read.
     """
     lang = resolve_lang(scenario, lang)
-    title = label("allocation_title", lang)
+    title = label("plot.allocation_title", lang)
     if allocation.empty:
         return _empty(title, lang)
     cost = allocation.groupby(["year", "item", "county"])["cost"].sum() / WAN
@@ -244,10 +198,10 @@ def plot_allocation_heatmap(allocation: pd.DataFrame, scenario: Scenario,
                     ax.text(c, r, f"{v:,.0f}" if v >= 10 else f"{v:.1f}", ha="center",
                             va="center", fontsize=7,
                             color="white" if v > 0.6 * vmax else "#212121")
-    fig.colorbar(image, ax=list(axes), label=label("wan", lang), shrink=0.8)
+    fig.colorbar(image, ax=list(axes), label=label("plot.wan", lang), shrink=0.8)
     fig.suptitle(title, fontsize=13)
     if len(shown_years) < len(years):
-        note = "; ".join(filter(None, [note, label("years_note", lang, years=", ".join(
+        note = "; ".join(filter(None, [note, label("plot.years_note", lang, years=", ".join(
             map(str, shown_years)))]))
     _note(fig, note)
     return fig
@@ -265,7 +219,7 @@ def plot_relief_cap_use(compliance: pd.DataFrame, scenario: Scenario,
     Bars are annotated with the share of the cap used; each year's cap is a red tick.
     """
     lang = resolve_lang(scenario, lang)
-    title = label("relief_title", lang)
+    title = label("plot.relief_title", lang, **policy_fields(scenario.policy, lang))
     rows = compliance[compliance["rule"] == "relief-cap"] if len(compliance) else compliance
     if rows.empty:
         return _empty(title, lang)
@@ -278,7 +232,7 @@ def plot_relief_cap_use(compliance: pd.DataFrame, scenario: Scenario,
     all_scopes = list(dict.fromkeys(rows["scope"]))
     if all_scopes == ["prefecture"]:
         scopes, note = all_scopes, ""
-        names = {"prefecture": label("prefecture", lang)}
+        names = {"prefecture": label("plot.prefecture", lang)}
     else:
         use = (spend / limits.where(limits > 0)).groupby(level="scope").max().fillna(0.0)
         scopes, note = _top_counties(use, [c.id for c in scenario.counties], lang, "by_cap_use")
@@ -302,10 +256,10 @@ def plot_relief_cap_use(compliance: pd.DataFrame, scenario: Scenario,
                     ax.text(x, y, f" {x / cap:.0%}", va="center", fontsize=7, color="#424242")
     ax.set_yticks(range(len(scopes)), [_short(names.get(s, s), 16) for s in scopes])
     ax.invert_yaxis()
-    ax.set_xlabel(label("wan", lang))
+    ax.set_xlabel(label("plot.wan", lang))
     handles, _ = ax.get_legend_handles_labels()
     handles.append(Line2D([], [], color="#c62828", linewidth=2.2,
-                          label=label("cap", lang, share=share)))
+                          label=label("plot.cap", lang, cap=percent(share))))
     _legend_outside(ax, handles)
     top = max(float(limits.max()), float(spend.max()))
     ax.set_xlim(0, top * 1.15 or 1.0)
@@ -326,7 +280,7 @@ def plot_caseworkers(staffing: pd.DataFrame, scenario: Scenario,
     largest shortfall are drawn.
     """
     lang = resolve_lang(scenario, lang)
-    title = label("caseworker_title", lang, ratio=scenario.policy.caseworker_ratio * 1000)
+    title = label("plot.caseworker_title", lang, **policy_fields(scenario.policy, lang))
     rows = staffing[staffing["rule"] == "caseworker-ratio"]
     if rows.empty:
         return _empty(title, lang)
@@ -344,15 +298,15 @@ def plot_caseworkers(staffing: pd.DataFrame, scenario: Scenario,
         ys = np.arange(len(counties)) - 0.4 + height * (k + 0.5)
         part = table.xs(year, level="year").reindex(counties).fillna(0.0)
         ax.barh(ys, part["in_post"], height=height * 0.92, color="#9e9e9e",
-                label=label("in_post", lang) if k == 0 else None)
+                label=label("plot.in_post", lang) if k == 0 else None)
         ax.barh(ys, part["purchased"], left=part["in_post"], height=height * 0.92,
                 color=_YEAR_COLOURS[k % len(_YEAR_COLOURS)],
-                label=f"{label('purchased', lang)} {year}")
+                label=f"{label('plot.purchased', lang)} {year}")
         ax.scatter(part["required"], ys, marker="|", s=(height * 40) ** 2 * 0.5, color="black",
-                   linewidths=2.2, zorder=3, label=label("required", lang) if k == 0 else None)
+                   linewidths=2.2, zorder=3, label=label("plot.required", lang) if k == 0 else None)
     ax.set_yticks(range(len(counties)), [_short(names.get(c, c), 16) for c in counties])
     ax.invert_yaxis()
-    ax.set_xlabel(label("people", lang))
+    ax.set_xlabel(label("plot.people", lang))
     _legend_outside(ax)
     _tidy(ax)
     ax.set_title(title, fontsize=12)
@@ -370,7 +324,7 @@ def plot_social_org_share(compliance: pd.DataFrame, scenario: Scenario,
     are shown as missing, not 0.
     """
     lang = resolve_lang(scenario, lang)
-    title = label("social_title", lang)
+    title = label("plot.social_title", lang)
     rows = (compliance[compliance["rule"] == "social-org-share"] if len(compliance)
             else compliance)
     if rows.empty:
@@ -385,7 +339,7 @@ def plot_social_org_share(compliance: pd.DataFrame, scenario: Scenario,
         else ["prefecture"]
     lowest = table.min(axis=1).fillna(1.0)
     scopes, note = _top_counties(-lowest, order, lang, "by_shortfall")
-    names = {"prefecture": label("prefecture", lang), **display_names(scenario, "counties",
+    names = {"prefecture": label("plot.prefecture", lang), **display_names(scenario, "counties",
                                                                         lang)}
     fig = _figure(9.5, 1.4 + max(1.6, 0.17 * len(scopes) * len(years) + 0.2 * len(scopes)))
     ax = fig.add_subplot()
@@ -402,7 +356,7 @@ def plot_social_org_share(compliance: pd.DataFrame, scenario: Scenario,
                     color="#c62828" if not math.isnan(v) and v + 1e-12 < minimum
                     else "#424242")
     ax.axvline(minimum * 100, color="black", linestyle="--", linewidth=1.2,
-               label=label("minimum", lang, share=minimum))
+               label=label("plot.minimum", lang, social=percent(minimum)))
     ax.set_yticks(range(len(scopes)), [_short(names.get(s, s), 16) for s in scopes])
     ax.invert_yaxis()
     ax.set_xlim(0, 105)
@@ -461,7 +415,7 @@ def plot_service_levels(kpis: pd.DataFrame, scenario: Scenario,
     plan year with its 95 % confidence interval; the coverage target and each item's target
     wait are marked."""
     lang = resolve_lang(scenario, lang)
-    title = label("service_title", lang)
+    title = label("plot.service_title", lang)
     if kpis.empty:
         return _empty(title, lang)
     summary = item_summary(kpis)
@@ -481,21 +435,21 @@ def plot_service_levels(kpis: pd.DataFrame, scenario: Scenario,
                          fmt="o", ms=4, color=colour, capsize=2, label=str(year))
     targets = {i.id: i.target_wait_days for i in scenario.items}
     wait_ax.scatter([targets.get(i, np.nan) for i in items], range(len(items)), marker="|",
-                    s=200, color="#c62828", linewidths=2, label=label("target_wait", lang))
+                    s=200, color="#c62828", linewidths=2, label=label("plot.target_wait", lang))
     cov_ax.axvline(scenario.policy.coverage_target * 100, color="#c62828", linestyle="--",
-                   linewidth=1, label=label("coverage_target", lang))
+                   linewidth=1, label=label("plot.coverage_target", lang))
     cov_ax.set_yticks(range(len(items)), [_short(names.get(i, i), 28) for i in items])
     cov_ax.invert_yaxis()
     cov_ax.set_xlim(0, 105)
-    cov_ax.set_xlabel(label("coverage", lang) + " %")
-    wait_ax.set_xlabel(label("p90_wait", lang))
+    cov_ax.set_xlabel(label("plot.coverage", lang) + " %")
+    wait_ax.set_xlabel(label("plot.p90_wait", lang))
     wait_ax.set_xlim(left=0)
     for ax in (cov_ax, wait_ax):
         _tidy(ax)
     handles, _ = cov_ax.get_legend_handles_labels()
     wait_handles, wait_labels = wait_ax.get_legend_handles_labels()
     handles += [h for h, text in zip(wait_handles, wait_labels, strict=True)
-                if text == label("target_wait", lang)]
+                if text == label("plot.target_wait", lang)]
     fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8,
                frameon=False)
     fig.suptitle(title, fontsize=13)
@@ -535,7 +489,7 @@ def plot_contract_timeline(contracts: pd.DataFrame, scenario: Scenario,
     :data:`MAX_TIMELINE_ROWS` rows, those with the most non-routine events are drawn.
     """
     lang = resolve_lang(scenario, lang)
-    title = label("timeline_title", lang)
+    title = label("plot.timeline_title", lang)
     if contracts.empty:
         return _empty(title, lang)
     days_per_year = scenario.header.hours_per_year / 8.0
@@ -551,7 +505,7 @@ def plot_contract_timeline(contracts: pd.DataFrame, scenario: Scenario,
     if len(keys) > MAX_TIMELINE_ROWS:
         busy = marked.groupby(["county", "item"]).size()
         chosen = set(sorted(keys, key=lambda key: -busy.get(key, 0))[:MAX_TIMELINE_ROWS])
-        note = label("rows_note", lang, shown=MAX_TIMELINE_ROWS, total=len(keys))
+        note = label("plot.rows_note", lang, shown=MAX_TIMELINE_ROWS, total=len(keys))
         keys = [k for k in keys if k in chosen]
     row_of = {key: r for r, key in enumerate(keys)}
     counties = display_names(scenario, "counties", lang)
@@ -582,11 +536,11 @@ def plot_contract_timeline(contracts: pd.DataFrame, scenario: Scenario,
     ax.invert_yaxis()
     ax.set_xlim(first, last + 1)
     ax.set_xticks(range(first, last + 2))
-    ax.set_xlabel(label("year", lang))
+    ax.set_xlabel(label("plot.year", lang))
     handles = [Patch(color=colour[t], label=display_names(scenario, "provider_types", lang)
                      .get(t, t)) for t in types]
     handles += [Line2D([], [], marker=_EVENT_MARKERS[e][0], color=_EVENT_MARKERS[e][1],
-                       linestyle="", label=EVENT_LABELS[e].get(lang, e)) for e in used_events]
+                       linestyle="", label=event_name(e, lang)) for e in used_events]
     ax.legend(handles=handles, fontsize=8, frameon=False, loc="upper left",
               bbox_to_anchor=(1.01, 1.0))
     _tidy(ax)

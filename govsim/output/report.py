@@ -15,7 +15,6 @@ report show 万元 (10,000 CNY).
 
 from __future__ import annotations
 
-import io
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -26,12 +25,12 @@ import pandas as pd
 
 from govsim.errors import GovsimError, OutputExistsError
 from govsim.output import plots
+from govsim.output.files import CSV_ENCODING, write_csv
 from govsim.output.folders import OutputFolder, Staging, prepare_folder
 from govsim.output.html import render_report
+from govsim.output.plots import PLOT_DPI
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
     from govsim.scenario import Scenario
 
 __all__ = [
@@ -47,10 +46,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Encoding of every CSV: UTF-8 with a BOM, which Excel needs to recognise UTF-8.
-CSV_ENCODING = "utf-8-sig"
-#: Resolution of the PNG plots, dots per inch.
-PLOT_DPI = 120
 
 #: The columns each table must have, in the order they are written (extra columns follow).
 TABLE_COLUMNS: dict[str, list[str]] = {
@@ -241,7 +236,7 @@ def write_run(tables: RunTables, out_dir: str | Path | OutputFolder, lang: str |
 def _write_contents(tables: RunTables, stage: Staging, lang: str, dpi: int) -> None:
     folder = stage.path
     for name in TABLE_COLUMNS:
-        tables.table(name).to_csv(folder / f"{name}.csv", index=False, encoding=CSV_ENCODING)
+        write_csv(tables.table(name), folder / f"{name}.csv")
     (folder / "plots").mkdir()
     images = render_plots(tables, lang, dpi)
     for stem, png in images.items():
@@ -264,11 +259,5 @@ def render_plots(tables: RunTables, lang: str | None = None,
     images = {}
     for stem, (function, table) in PLOTS.items():
         figure = getattr(plots, function)(tables.table(table), tables.scenario, lang)
-        images[stem] = _png(figure, dpi)
+        images[stem] = plots.png_bytes(figure, dpi)
     return images
-
-
-def _png(figure: Figure, dpi: int) -> bytes:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
-    return buffer.getvalue()

@@ -1,4 +1,5 @@
-"""The folders of ``govsim allocate`` and ``govsim simulate``: their tables and manifest.
+"""The folders of ``govsim allocate`` and ``govsim simulate`` (tables and manifest), and the
+analysis files of a sweep.
 
 Both are written atomically through the output-folder service (:mod:`govsim.output.folders`):
 everything goes to a hidden temporary folder beside the target, renamed into place once
@@ -13,16 +14,23 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from govsim.output.files import write_csv
+from govsim.errors import OutputError, SweepError
+from govsim.output.charts import analysis_figure
+from govsim.output.files import real_folder, write_atomic, write_csv
 from govsim.output.folders import OutputFolder, prepare_folder
 from govsim.output.manifest import build_manifest
+from govsim.output.plots import png_bytes
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from govsim.allocation import AllocationResult
     from govsim.scenario import Scenario
     from govsim.sim import SimulationResult
+    from govsim.sweep.runner import SweepResult
 
-__all__ = ["ALLOCATION_TABLES", "SIMULATION_TABLES", "write_allocation", "write_simulation"]
+__all__ = ["ALLOCATION_TABLES", "SIMULATION_TABLES", "write_allocation", "write_analysis",
+           "write_simulation"]
 
 #: The tables of an allocation folder, by file stem (attributes of ``AllocationResult``).
 ALLOCATION_TABLES = ("allocation", "staffing", "compliance", "constraints", "explanations",
@@ -70,3 +78,18 @@ def write_simulation(result: SimulationResult, scenario: Scenario,
             finished=finished, seed=result.seed, replications=result.replications,
             years=list(result.years), workers=workers, engine=engine))
     return target.path
+
+
+def write_analysis(result: SweepResult, table: pd.DataFrame, method: str) -> list[Path]:
+    """Write ``analysis/<method>.csv`` and ``analysis/<method>.png`` into the sweep folder,
+    atomically and never through a symbolic link (a linked ``analysis`` folder is refused)."""
+    try:
+        target = real_folder(result.folder / "analysis")
+        csv_path = write_csv(table, target / f"{method}.csv")
+        what = "Sobol' indices (95 % CI)" if method == "sobol" else \
+            "Morris μ*, σ (95 % CI on μ*)"
+        fig = analysis_figure(table, method, f"{result.spec['sweep']['name']}: {what}")
+        png_path = write_atomic(target / f"{method}.png", png_bytes(fig))
+    except OutputError as exc:
+        raise SweepError(str(exc)) from exc
+    return [csv_path, png_path]
