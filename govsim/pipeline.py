@@ -48,7 +48,7 @@ from govsim.output.report import RunTables, default_run_dir, write_run
 from govsim.scenario import Scenario
 from govsim.sim import State, YearResult, summarise
 from govsim.sim.engine import DEFAULT_ENGINE, check_engine
-from govsim.sim.pool import YearPool
+from govsim.sim.workers import ReplicationWorkers
 
 __all__ = ["PRIOR_FTE_YEARS", "RHO_FLOOR", "RHO_STEP", "RunError", "RunOptions", "RunResult",
            "check_options", "check_plan_year", "estimates_from_simulation", "plan_contracts",
@@ -201,7 +201,7 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
     total = options.replications * (1 + options.years * options.rounds)
     done = 0
 
-    def simulate(pool: YearPool, year: int, capacities: pd.DataFrame | None,
+    def simulate(pool: ReplicationWorkers, year: int, capacities: pd.DataFrame | None,
                  states: list[State | None], label: str) -> list[tuple[YearResult, State]]:
         nonlocal done
         started = time.perf_counter()
@@ -216,7 +216,7 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
         timings["simulation"] += time.perf_counter() - started
         return out
 
-    with YearPool(workers, options.replications, options.engine) as pool:
+    with ReplicationWorkers(workers, options.replications, options.engine) as pool:
         baseline = simulate(pool, plan_years[0], None, [None] * options.replications,
                             f"{plan_years[0]} baseline")
         previous: list[YearResult] = [r for r, _ in baseline]
