@@ -6,12 +6,11 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 from rich.table import Table
 
 from govsim.allocation import SOLVERS, AllocationResult, allocate
-from govsim.cli._common import add_scenario_argument, console, wan
+from govsim.cli._common import add_output_options, add_scenario_argument, console, wan
 from govsim.output.folders import prepare_folder
 from govsim.output.manifest import command_line
 from govsim.output.tables import write_allocation
@@ -37,11 +36,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="buy whole posts (a MILP)")
     parser.add_argument("--demand", choices=["mean", "quantile"], default="mean",
                         help="cover expected cases or their 90 %% quantile")
-    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
-                        help="folder for the CSV files and manifest.json")
-    parser.add_argument("--overwrite", action="store_true",
-                        help="replace an allocation folder govsim wrote at --out (never a "
-                        "folder holding other files)")
+    add_output_options(parser, "an allocation folder (CSV files and manifest.json)")
     parser.set_defaults(func=run)
 
 

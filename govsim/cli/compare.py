@@ -17,7 +17,15 @@ import pandas as pd
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from govsim.cli._common import add_engine_option, add_run_options, check_counts, console
+from govsim.cli._common import (
+    add_engine_option,
+    add_lang_option,
+    add_output_options,
+    add_run_options,
+    add_workers_option,
+    check_counts,
+    console,
+)
 from govsim.compare import (
     METRICS,
     Comparison,
@@ -65,23 +73,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "'baseline' option (the scenario as is) comes first")
     add_run_options(parser, defaults_from="the options file's, else the scenario's")
     add_engine_option(parser)
-    parser.add_argument("--workers", type=int, default=None,
-                        help="processes running options in parallel (default: all cores; "
-                        "1 = one after the other)")
+    add_workers_option(parser, "processes running options in parallel")
     parser.add_argument("--cap-range", default=None, metavar="START:STOP:STEP",
                         help="sweep the relief-cap share (e.g. 0.01:0.05:0.005) through the "
                         "allocation of the baseline option; no simulation")
     parser.add_argument("--year", type=int, default=None,
                         help="plan year of --cap-range (default: the base year)")
-    parser.add_argument("--lang", choices=("zh", "en"), default=None,
-                        help="language of the chart and HTML (default: the scenario's)")
-    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
-                        help="output folder (default: results/<scenario>/compare-<UTC time>/)")
-    parser.add_argument("--results", type=Path, default=Path("results"), metavar="DIR",
-                        help="root of the default output folders (default: ./results)")
-    parser.add_argument("--overwrite", action="store_true",
-                        help="replace a comparison folder govsim wrote at --out (never a "
-                        "folder holding other files)")
+    add_lang_option(parser, "chart and HTML")
+    add_output_options(parser, "a comparison folder", "results/<scenario>/compare-<UTC time>/",
+                       results=True)
     parser.set_defaults(func=run)
 
 

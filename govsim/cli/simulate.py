@@ -11,13 +11,20 @@ from __future__ import annotations
 import argparse
 import shlex
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pandas as pd
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from govsim.cli._common import add_engine_option, add_scenario_argument, check_counts, console, wan
+from govsim.cli._common import (
+    add_engine_option,
+    add_output_options,
+    add_scenario_argument,
+    add_workers_option,
+    check_counts,
+    console,
+    wan,
+)
 from govsim.output.folders import prepare_folder
 from govsim.output.tables import write_simulation
 from govsim.scenario import load_scenario
@@ -40,13 +47,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         help="replications (default: the scenario's replications)")
     parser.add_argument("--seed", type=int, default=None,
                         help="root seed (default: the scenario's seed)")
-    parser.add_argument("--workers", type=int, default=None,
-                        help="worker processes (default: all cores; 1 = serial)")
-    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
-                        help="folder to write the tables and manifest into")
-    parser.add_argument("--overwrite", action="store_true",
-                        help="replace a simulation folder govsim wrote at --out (never a "
-                        "folder holding other files)")
+    add_workers_option(parser)
+    add_output_options(parser, "a simulation folder (tables and manifest.json)")
     add_engine_option(parser)
     parser.set_defaults(func=run)
 
