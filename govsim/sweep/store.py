@@ -1,5 +1,9 @@
 """The results store of a sweep: an embedded DuckDB database written as runs finish.
 
+The store is the sweep's own data, not a presentation of it, so it stays in ``sweep/`` (the
+one thing this room writes); files beside it go through :mod:`govsim.output.files` and
+:mod:`govsim.output.folders` like every other output.
+
 One folder per sweep holds:
 
 - ``sweep.duckdb`` with the tables ``meta`` (key/value: spec hash, canonical spec, the sweep
