@@ -39,9 +39,16 @@ ALLOCATION_TABLES = ("allocation", "staffing", "compliance", "constraints", "exp
 SIMULATION_TABLES = ("kpis", "summary", "contracts", "providers")
 
 
-def _target(out: str | Path | OutputFolder, kind: str, overwrite: bool) -> OutputFolder:
-    return out if isinstance(out, OutputFolder) else prepare_folder(out, kind,
-                                                                    overwrite=overwrite)
+def _write_folder(out: str | Path | OutputFolder, kind: str, overwrite: bool,
+                  result: object, names: tuple[str, ...], manifest: dict) -> Path:
+    """Write the tables ``names`` of ``result`` as CSV and then ``manifest``, atomically."""
+    target = out if isinstance(out, OutputFolder) else prepare_folder(out, kind,
+                                                                      overwrite=overwrite)
+    with target.staging() as stage:
+        for name in names:
+            write_csv(getattr(result, name), stage.path / f"{name}.csv")
+        stage.write_manifest(manifest)
+    return target.path
 
 
 def write_allocation(result: AllocationResult, scenario: Scenario,
@@ -49,17 +56,12 @@ def write_allocation(result: AllocationResult, scenario: Scenario,
                      command: str | None = None, overwrite: bool = False) -> Path:
     """Write one year's allocation tables (:data:`ALLOCATION_TABLES`) and its manifest into
     ``out`` atomically; returns the folder written."""
-    target = _target(out, "allocate", overwrite)
-    with target.staging() as stage:
-        for name in ALLOCATION_TABLES:
-            write_csv(getattr(result, name), stage.path / f"{name}.csv")
-        stage.write_manifest(build_manifest(
-            "allocate", scenario=scenario, command=command, started=started,
-            year=result.year, objective=result.objective,
-            solver={"name": result.solver, "version": result.solver_version},
-            status=result.status.value, objective_value=result.objective_value,
-            timings_seconds={"build": result.build_seconds, "solve": result.solve_seconds}))
-    return target.path
+    return _write_folder(out, "allocate", overwrite, result, ALLOCATION_TABLES, build_manifest(
+        "allocate", scenario=scenario, command=command, started=started,
+        year=result.year, objective=result.objective,
+        solver={"name": result.solver, "version": result.solver_version},
+        status=result.status.value, objective_value=result.objective_value,
+        timings_seconds={"build": result.build_seconds, "solve": result.solve_seconds}))
 
 
 def write_simulation(result: SimulationResult, scenario: Scenario,
@@ -69,15 +71,10 @@ def write_simulation(result: SimulationResult, scenario: Scenario,
                      overwrite: bool = False) -> Path:
     """Write a simulation's tables (:data:`SIMULATION_TABLES`) and its manifest into ``out``
     atomically; returns the folder written."""
-    target = _target(out, "simulate", overwrite)
-    with target.staging() as stage:
-        for name in SIMULATION_TABLES:
-            write_csv(getattr(result, name), stage.path / f"{name}.csv")
-        stage.write_manifest(build_manifest(
-            "simulate", scenario=scenario, command=command, started=started,
-            finished=finished, seed=result.seed, replications=result.replications,
-            years=list(result.years), workers=workers, engine=engine))
-    return target.path
+    return _write_folder(out, "simulate", overwrite, result, SIMULATION_TABLES, build_manifest(
+        "simulate", scenario=scenario, command=command, started=started, finished=finished,
+        seed=result.seed, replications=result.replications, years=list(result.years),
+        workers=workers, engine=engine))
 
 
 def write_analysis(result: SweepResult, table: pd.DataFrame, method: str) -> list[Path]:
