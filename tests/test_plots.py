@@ -20,7 +20,7 @@ from matplotlib.text import Text
 from test_report import synthetic_tables
 
 import govsim
-from govsim.output import plots
+from govsim.output import plots, service_plots
 from govsim.output.fonts import cjk_font_path, font_covers
 from govsim.output.labels import LABELS
 from govsim.output.report import PLOTS, TABLE_COLUMNS, RunTables
@@ -160,7 +160,7 @@ def test_contract_spans_follow_the_event_log() -> None:
         (2026, 49, "a", "care", "p1", "social_org", "failed"),
         (2026, 60, "a", "care", "p2", "enterprise", "signed"),
     ], columns=["year", "day", "county", "item", "provider", "provider_type", "event"])
-    spans = plots._contract_spans(log, 245.0, 2027.0)
+    spans = service_plots._contract_spans(log, 245.0, 2027.0)
     got = {(r.provider, round(r.start, 3), round(r.stop, 3)) for r in spans.itertuples()}
     assert got == {("p1", 2025.0, 2026.2), ("p2", round(2026 + 60 / 245, 3), 2027.0)}
 

@@ -6,7 +6,8 @@
   hidden staging folder, ``--overwrite`` only over govsim's own;
 - :mod:`~govsim.output.manifest` — THE manifest builder and package-version lookup;
 - :mod:`~govsim.output.labels` — THE zh/en label table (policy numbers from the scenario);
-- :mod:`~govsim.output.plots` (a run's figures, ``PLOT_DPI``, ``png_bytes``),
+- :mod:`~govsim.output.figure` (language, display names, ``PLOT_DPI``, ``png_bytes``),
+  :mod:`~govsim.output.plots` and :mod:`~govsim.output.service_plots` (a run's figures),
   :mod:`~govsim.output.charts` (comparison, cap-range and sweep charts),
   :mod:`~govsim.output.fonts` (the CJK font);
 - :mod:`~govsim.output.html` + ``templates/`` — THE HTML engine (Jinja): the run report and

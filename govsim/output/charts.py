@@ -2,7 +2,7 @@
 
 Like :mod:`govsim.output.plots` (the plots of a run), every function builds its figure without
 pyplot, takes words from :mod:`govsim.output.labels` (policy numbers from the scenario's
-policy) and leaves writing to the caller; :func:`~govsim.output.plots.png_bytes` turns a figure
+policy) and leaves writing to the caller; :func:`~govsim.output.figure.png_bytes` turns a figure
 into PNG bytes. Units: money in 万元 (10,000 CNY) per year, shares in per cent.
 """
 
@@ -16,9 +16,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from govsim.output.figure import resolve_lang
 from govsim.output.fonts import use_cjk_font
 from govsim.output.labels import label, policy_fields
-from govsim.output.plots import resolve_lang
 
 if TYPE_CHECKING:
     from govsim.compare.core import Comparison

@@ -31,12 +31,12 @@ from govsim.output.charts import (
     plot_comparison,
 )
 from govsim.output.excel import write_cap_range_workbook, write_workbook
+from govsim.output.figure import PLOT_DPI, png_bytes, resolve_lang
 from govsim.output.files import CSV_ENCODING, write_csv
 from govsim.output.folders import OutputFolder, prepare_folder
 from govsim.output.html import environment
 from govsim.output.labels import label
 from govsim.output.manifest import build_manifest
-from govsim.output.plots import PLOT_DPI, png_bytes, resolve_lang
 
 if TYPE_CHECKING:
     from govsim.compare.core import Comparison

@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import pandas as pd
 
+from govsim.output.figure import display_names
 from govsim.output.labels import LABELS, event_name, label, policy_fields
-from govsim.output.plots import display_names, item_summary
+from govsim.output.plots import item_summary
 from govsim.policy import RULES
 
 if TYPE_CHECKING:

@@ -8,13 +8,14 @@ built without pyplot (no global figure state, nothing to close). Labels use ``na
 Units: money in 万元 (10,000 CNY), shares in per cent, waits in working days, staff in people.
 Large scenarios stay readable: county axes show at most :data:`MAX_COUNTIES` counties (ranked by
 what the plot is about, with a note saying so) and the timeline at most :data:`MAX_TIMELINE_ROWS`
-rows. :func:`item_summary` is the county aggregation of the KPI table used by the coverage plot
-and the report.
+rows. The coverage and timeline plots (and :func:`item_summary`) are in
+:mod:`govsim.output.service_plots`, the shared figure helpers (language, names, ``PLOT_DPI``,
+``png_bytes``) in :mod:`govsim.output.figure`; this module re-exports them, so that every plot
+of a run is ``govsim.output.plots.<name>``.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 import math
 from collections.abc import Sequence
@@ -22,15 +23,31 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from matplotlib.artist import Artist
-from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 
-from govsim.output.fonts import use_cjk_font
-from govsim.output.labels import event_name, label, percent, policy_fields
+from govsim.output.figure import (
+    PLOT_DPI,
+    YEAR_COLOURS,
+    add_note,
+    display_names,
+    empty_figure,
+    legend_outside,
+    new_figure,
+    ordered,
+    png_bytes,
+    resolve_lang,
+    shorten,
+    tidy_axes,
+)
+from govsim.output.labels import label, percent, policy_fields
+from govsim.output.service_plots import (
+    MAX_TIMELINE_ROWS,
+    item_summary,
+    plot_contract_timeline,
+    plot_service_levels,
+)
 
 if TYPE_CHECKING:
     from govsim.scenario import Scenario
@@ -55,81 +72,16 @@ log = logging.getLogger(__name__)
 
 #: Most counties drawn on one county axis; the rest are ranked out (and noted) or aggregated.
 MAX_COUNTIES = 25
-#: Most county × item rows drawn in the contract timeline.
-MAX_TIMELINE_ROWS = 40
 WAN = 1e4  # CNY per 万元
-#: Resolution of every PNG govsim writes (run plots, comparison and sweep charts), dots per inch.
-PLOT_DPI = 120
 
-_EVENT_MARKERS = {"failed": ("X", "#c62828"), "takeover": ("^", "#ef6c00"),
-                  "exit": ("D", "#212121"), "not_renewed": ("v", "#757575"),
-                  "term_reached": ("s", "#6a1b9a"), "barred": ("P", "#8e0000")}
-_CLOSING_EVENTS = {"failed", "exit", "not_renewed", "term_reached"}
-_YEAR_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
-_TYPE_COLOURS = ("#2e7d32", "#1565c0", "#ef6c00", "#6a1b9a", "#00838f")
 
 
 # -- names and labels ----------------------------------------------------------------------------
 
-def png_bytes(figure: Figure, dpi: int = PLOT_DPI) -> bytes:
-    """The figure as PNG (no software tag, so that equal figures give equal bytes)."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
-    return buffer.getvalue()
-
-
-def display_names(scenario: Scenario, kind: str, lang: str) -> dict[str, str]:
-    """Id → display name of ``kind`` (``counties``, ``items``, ``provider_types``): ``name_zh``
-    in Chinese, ``name_en`` (else the id) in English."""
-    entries = getattr(scenario, kind)
-    if lang == "zh":
-        return {e.id: e.name_zh or e.id for e in entries}
-    return {e.id: e.name_en or e.id for e in entries}
-
-
-def resolve_lang(scenario: Scenario, lang: str | None) -> str:
-    """``lang`` checked, or the scenario's language when None."""
-    lang = lang or scenario.header.lang
-    if lang not in ("zh", "en"):
-        raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
-    return lang
-
-
-def _short(text: str, limit: int = 26) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _ordered(ids: Sequence[str], scenario_ids: Sequence[str]) -> list[str]:
-    """``ids`` in scenario order, unknown ids last (sorted)."""
-    present = set(ids)
-    known = [i for i in scenario_ids if i in present]
-    return known + sorted(present - set(known))
-
-
-def _figure(width: float, height: float) -> Figure:
-    use_cjk_font()
-    return Figure(figsize=(min(width, 22.0), min(height, 30.0)), layout="constrained")
-
-
-def _tidy(ax: Axes, grid_axis: str = "x") -> None:
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.grid(axis=grid_axis, color="#dddddd", linewidth=0.6)
-    ax.set_axisbelow(True)
-    ax.tick_params(labelsize=9)
-
-
-def _empty(title: str, lang: str) -> Figure:
-    fig = _figure(6, 2.5)
-    fig.suptitle(title, fontsize=12)
-    fig.text(0.5, 0.5, label("plot.no_data", lang), ha="center", va="center", fontsize=12,
-             color="#757575")
-    return fig
-
-
 def _top_counties(score: pd.Series, order: Sequence[str], lang: str,
                   by: str) -> tuple[list[str], str]:
     """The counties to draw (scenario order) and a note when some were left out."""
-    counties = _ordered(list(score.index), order)
+    counties = ordered(list(score.index), order)
     if len(counties) <= MAX_COUNTIES:
         return counties, ""
     keep = set(score.sort_values(ascending=False, kind="stable").index[:MAX_COUNTIES])
@@ -137,18 +89,6 @@ def _top_counties(score: pd.Series, order: Sequence[str], lang: str,
                  by=label(f"plot.{by}", lang))
     return [c for c in counties if c in keep], note
 
-
-def _legend_outside(ax: Axes, handles: list[Artist] | None = None) -> None:
-    ax.legend(handles=handles, fontsize=8, frameon=False, loc="upper left",
-              bbox_to_anchor=(1.01, 1.0))
-
-
-def _note(fig: Figure, text: str) -> None:
-    if text:  # under the plot, left-aligned
-        fig.supxlabel(text, fontsize=8, color="#616161", x=0.01, ha="left")
-
-
-# -- (a) allocation heatmap -----------------------------------------------------------------------
 
 def plot_allocation_heatmap(allocation: pd.DataFrame, scenario: Scenario,
                             lang: str | None = None) -> Figure:
@@ -161,22 +101,22 @@ def plot_allocation_heatmap(allocation: pd.DataFrame, scenario: Scenario,
     lang = resolve_lang(scenario, lang)
     title = label("plot.allocation_title", lang)
     if allocation.empty:
-        return _empty(title, lang)
+        return empty_figure(title, lang)
     cost = allocation.groupby(["year", "item", "county"])["cost"].sum() / WAN
     years = sorted(allocation["year"].unique())
     shown_years = years if len(years) <= 3 else [years[0], years[len(years) // 2], years[-1]]
-    items = _ordered(list(allocation["item"].unique()), [i.id for i in scenario.items])
+    items = ordered(list(allocation["item"].unique()), [i.id for i in scenario.items])
     county_names = display_names(scenario, "counties", lang)
     item_names = display_names(scenario, "items", lang)
     columns, note = _top_counties(cost.groupby("county").sum(), list(county_names), lang,
                                   "by_spend")
     grids = [cost.loc[year].unstack("county").reindex(index=items, columns=columns).fillna(0.0)
              for year in shown_years]
-    col_labels = [_short(county_names.get(c, c), 14) for c in columns]
+    col_labels = [shorten(county_names.get(c, c), 14) for c in columns]
     n_rows, n_cols = len(items), len(col_labels)
     width = 2.4 + len(shown_years) * max(2.2, 0.5 * n_cols) + 1.0
     height = 1.6 + max(2.0, 0.32 * n_rows)
-    fig = _figure(width, height)
+    fig = new_figure(width, height)
     axes = fig.subplots(1, len(shown_years), sharey=True, squeeze=False)[0]
     vmax = max(float(g.to_numpy().max()) for g in grids) or 1.0
     annotate = n_rows * n_cols <= 400 and n_cols <= 14
@@ -189,7 +129,7 @@ def plot_allocation_heatmap(allocation: pd.DataFrame, scenario: Scenario,
         ax.set_title(str(year), fontsize=11)
         ax.set_xticks(range(n_cols), col_labels, rotation=45,
                       ha="right", rotation_mode="anchor", fontsize=9)
-        ax.set_yticks(range(n_rows), [_short(item_names.get(i, i), 28) for i in items],
+        ax.set_yticks(range(n_rows), [shorten(item_names.get(i, i), 28) for i in items],
                       fontsize=9)
         ax.tick_params(length=0)
         if annotate:
@@ -203,7 +143,7 @@ def plot_allocation_heatmap(allocation: pd.DataFrame, scenario: Scenario,
     if len(shown_years) < len(years):
         note = "; ".join(filter(None, [note, label("plot.years_note", lang, years=", ".join(
             map(str, shown_years)))]))
-    _note(fig, note)
+    add_note(fig, note)
     return fig
 
 
@@ -222,7 +162,7 @@ def plot_relief_cap_use(compliance: pd.DataFrame, scenario: Scenario,
     title = label("plot.relief_title", lang, **policy_fields(scenario.policy, lang))
     rows = compliance[compliance["rule"] == "relief-cap"] if len(compliance) else compliance
     if rows.empty:
-        return _empty(title, lang)
+        return empty_figure(title, lang)
     rows = rows.assign(year=rows["year"].astype(int), value=rows["value"].astype(float) / WAN,
                        limit=rows["limit"].astype(float) / WAN)
     years = sorted(rows["year"].unique())
@@ -238,7 +178,7 @@ def plot_relief_cap_use(compliance: pd.DataFrame, scenario: Scenario,
         scopes, note = _top_counties(use, [c.id for c in scenario.counties], lang, "by_cap_use")
         names = display_names(scenario, "counties", lang)
 
-    fig = _figure(9.5, 1.4 + max(1.6, 0.17 * len(scopes) * len(years) + 0.2 * len(scopes)))
+    fig = new_figure(9.5, 1.4 + max(1.6, 0.17 * len(scopes) * len(years) + 0.2 * len(scopes)))
     ax = fig.add_subplot()
     height = 0.8 / len(years)
     annotate = len(scopes) * len(years) <= 60
@@ -246,7 +186,7 @@ def plot_relief_cap_use(compliance: pd.DataFrame, scenario: Scenario,
         ys = np.arange(len(scopes)) - 0.4 + height * (k + 0.5)
         xs = [float(spend.get((s, year), 0.0)) for s in scopes]
         caps = [float(limits.get((s, year), math.nan)) for s in scopes]
-        ax.barh(ys, xs, height=height * 0.92, color=_YEAR_COLOURS[k % len(_YEAR_COLOURS)],
+        ax.barh(ys, xs, height=height * 0.92, color=YEAR_COLOURS[k % len(YEAR_COLOURS)],
                 label=str(year))
         for y, x, cap in zip(ys, xs, caps, strict=True):
             if cap > 0:
@@ -254,18 +194,18 @@ def plot_relief_cap_use(compliance: pd.DataFrame, scenario: Scenario,
                         linewidth=2.2)
                 if annotate:
                     ax.text(x, y, f" {x / cap:.0%}", va="center", fontsize=7, color="#424242")
-    ax.set_yticks(range(len(scopes)), [_short(names.get(s, s), 16) for s in scopes])
+    ax.set_yticks(range(len(scopes)), [shorten(names.get(s, s), 16) for s in scopes])
     ax.invert_yaxis()
     ax.set_xlabel(label("plot.wan", lang))
     handles, _ = ax.get_legend_handles_labels()
     handles.append(Line2D([], [], color="#c62828", linewidth=2.2,
                           label=label("plot.cap", lang, cap=percent(share))))
-    _legend_outside(ax, handles)
+    legend_outside(ax, handles)
     top = max(float(limits.max()), float(spend.max()))
     ax.set_xlim(0, top * 1.15 or 1.0)
-    _tidy(ax)
+    tidy_axes(ax)
     ax.set_title(title, fontsize=12)
-    _note(fig, note)
+    add_note(fig, note)
     return fig
 
 
@@ -283,7 +223,7 @@ def plot_caseworkers(staffing: pd.DataFrame, scenario: Scenario,
     title = label("plot.caseworker_title", lang, **policy_fields(scenario.policy, lang))
     rows = staffing[staffing["rule"] == "caseworker-ratio"]
     if rows.empty:
-        return _empty(title, lang)
+        return empty_figure(title, lang)
     years = sorted(rows["year"].unique())
     table = rows.groupby(["county", "year"])[["required", "in_post", "purchased",
                                                "shortfall"]].sum()
@@ -291,7 +231,7 @@ def plot_caseworkers(staffing: pd.DataFrame, scenario: Scenario,
     counties, note = _top_counties(shortfall, [c.id for c in scenario.counties], lang,
                                    "by_shortfall")
     names = display_names(scenario, "counties", lang)
-    fig = _figure(9.5, 1.5 + max(1.6, 0.17 * len(counties) * len(years) + 0.2 * len(counties)))
+    fig = new_figure(9.5, 1.5 + max(1.6, 0.17 * len(counties) * len(years) + 0.2 * len(counties)))
     ax = fig.add_subplot()
     height = 0.8 / len(years)
     for k, year in enumerate(years):
@@ -300,17 +240,17 @@ def plot_caseworkers(staffing: pd.DataFrame, scenario: Scenario,
         ax.barh(ys, part["in_post"], height=height * 0.92, color="#9e9e9e",
                 label=label("plot.in_post", lang) if k == 0 else None)
         ax.barh(ys, part["purchased"], left=part["in_post"], height=height * 0.92,
-                color=_YEAR_COLOURS[k % len(_YEAR_COLOURS)],
+                color=YEAR_COLOURS[k % len(YEAR_COLOURS)],
                 label=f"{label('plot.purchased', lang)} {year}")
         ax.scatter(part["required"], ys, marker="|", s=(height * 40) ** 2 * 0.5, color="black",
                    linewidths=2.2, zorder=3, label=label("plot.required", lang) if k == 0 else None)
-    ax.set_yticks(range(len(counties)), [_short(names.get(c, c), 16) for c in counties])
+    ax.set_yticks(range(len(counties)), [shorten(names.get(c, c), 16) for c in counties])
     ax.invert_yaxis()
     ax.set_xlabel(label("plot.people", lang))
-    _legend_outside(ax)
-    _tidy(ax)
+    legend_outside(ax)
+    tidy_axes(ax)
     ax.set_title(title, fontsize=12)
-    _note(fig, note)
+    add_note(fig, note)
     return fig
 
 
@@ -328,7 +268,7 @@ def plot_social_org_share(compliance: pd.DataFrame, scenario: Scenario,
     rows = (compliance[compliance["rule"] == "social-org-share"] if len(compliance)
             else compliance)
     if rows.empty:
-        return _empty(title, lang)
+        return empty_figure(title, lang)
     rows = rows.assign(year=rows["year"].astype(int),
                        value=pd.to_numeric(rows["value"], errors="coerce"))
     years = sorted(rows["year"].unique())
@@ -341,14 +281,14 @@ def plot_social_org_share(compliance: pd.DataFrame, scenario: Scenario,
     scopes, note = _top_counties(-lowest, order, lang, "by_shortfall")
     names = {"prefecture": label("plot.prefecture", lang), **display_names(scenario, "counties",
                                                                         lang)}
-    fig = _figure(9.5, 1.4 + max(1.6, 0.17 * len(scopes) * len(years) + 0.2 * len(scopes)))
+    fig = new_figure(9.5, 1.4 + max(1.6, 0.17 * len(scopes) * len(years) + 0.2 * len(scopes)))
     ax = fig.add_subplot()
     height = 0.8 / len(years)
     for k, year in enumerate(years):
         ys = np.arange(len(scopes)) - 0.4 + height * (k + 0.5)
         values = [float(table.at[s, year]) if s in table.index else math.nan for s in scopes]
         shown = [0.0 if math.isnan(v) else v * 100 for v in values]
-        ax.barh(ys, shown, height=height * 0.92, color=_YEAR_COLOURS[k % len(_YEAR_COLOURS)],
+        ax.barh(ys, shown, height=height * 0.92, color=YEAR_COLOURS[k % len(YEAR_COLOURS)],
                 label=str(year))
         for y, v in zip(ys, values, strict=True):
             text = " —" if math.isnan(v) else f" {v:.0%}"
@@ -357,193 +297,15 @@ def plot_social_org_share(compliance: pd.DataFrame, scenario: Scenario,
                     else "#424242")
     ax.axvline(minimum * 100, color="black", linestyle="--", linewidth=1.2,
                label=label("plot.minimum", lang, social=percent(minimum)))
-    ax.set_yticks(range(len(scopes)), [_short(names.get(s, s), 16) for s in scopes])
+    ax.set_yticks(range(len(scopes)), [shorten(names.get(s, s), 16) for s in scopes])
     ax.invert_yaxis()
     ax.set_xlim(0, 105)
     ax.set_xlabel("%")
-    _legend_outside(ax)
-    _tidy(ax)
+    legend_outside(ax)
+    tidy_axes(ax)
     ax.set_title(title, fontsize=12)
-    _note(fig, note)
+    add_note(fig, note)
     return fig
 
 
 # -- (e) coverage and waits -----------------------------------------------------------------------
-
-def item_summary(kpis: pd.DataFrame) -> pd.DataFrame:
-    """KPIs per (year, item), aggregated over counties.
-
-    Coverage is Σ served / Σ arrivals (or the arrivals-weighted mean of ``coverage_mean`` when
-    given); waits, utilisation and satisfaction are arrivals-weighted means over counties.
-    95 % CI half-widths combine the counties' half-widths as independent errors:
-    √Σ(wᵢ·ciᵢ)² with the same weights — an approximation, the replications being shared.
-    """
-    k = kpis.copy()
-    arrivals = k["arrivals_mean"].clip(lower=0)
-    safe = arrivals.where(arrivals > 0)
-    if "coverage_mean" not in k.columns:
-        k["coverage_mean"] = k["served_mean"] / safe
-    if "coverage_ci95" not in k.columns:
-        k["coverage_ci95"] = k["served_ci95"] / safe
-    k["_w"] = arrivals
-    weighted = ["coverage_mean", "wait_mean_days_mean", "wait_p90_days_mean",
-                "utilisation_mean", "satisfaction_mean"]
-    for col in weighted:
-        k[f"_{col}"] = k[col].fillna(0) * k["_w"]
-    for col in ("coverage_ci95", "wait_p90_days_ci95"):
-        k[f"_{col}"] = (k[col].fillna(0) * k["_w"]) ** 2
-    g = k.groupby(["year", "item"], sort=False)
-    w = g["_w"].sum()
-    wsafe = w.where(w > 0)
-    out = pd.DataFrame({
-        "arrivals": w,
-        "served": g["served_mean"].sum(),
-        "abandoned": g["abandoned_mean"].sum(),
-        "backlog": g["backlog_mean"].sum(),
-        "cost": g["cost_mean"].sum(),
-    })
-    for col in weighted:
-        out[col.removesuffix("_mean")] = g[f"_{col}"].sum() / wsafe
-    out["coverage_ci95"] = np.sqrt(g["_coverage_ci95"].sum()) / wsafe
-    out["wait_p90_days_ci95"] = np.sqrt(g["_wait_p90_days_ci95"].sum()) / wsafe
-    return out.reset_index()
-
-
-def plot_service_levels(kpis: pd.DataFrame, scenario: Scenario,
-                        lang: str | None = None) -> Figure:
-    """Two panels per item: coverage (%) and 90th-percentile wait (working days), one point per
-    plan year with its 95 % confidence interval; the coverage target and each item's target
-    wait are marked."""
-    lang = resolve_lang(scenario, lang)
-    title = label("plot.service_title", lang)
-    if kpis.empty:
-        return _empty(title, lang)
-    summary = item_summary(kpis)
-    items = _ordered(list(summary["item"].unique()), [i.id for i in scenario.items])
-    years = sorted(summary["year"].unique())
-    names = display_names(scenario, "items", lang)
-    fig = _figure(11, 1.6 + max(2.0, 0.36 * len(items)))
-    cov_ax, wait_ax = fig.subplots(1, 2, sharey=True)
-    step = 0.6 / max(len(years), 1)
-    for k, year in enumerate(years):
-        part = summary[summary["year"] == year].set_index("item").reindex(items)
-        ys = np.arange(len(items)) - 0.3 + step * (k + 0.5)
-        colour = _YEAR_COLOURS[k % len(_YEAR_COLOURS)]
-        cov_ax.errorbar(part["coverage"] * 100, ys, xerr=part["coverage_ci95"].fillna(0) * 100,
-                        fmt="o", ms=4, color=colour, capsize=2, label=str(year))
-        wait_ax.errorbar(part["wait_p90_days"], ys, xerr=part["wait_p90_days_ci95"].fillna(0),
-                         fmt="o", ms=4, color=colour, capsize=2, label=str(year))
-    targets = {i.id: i.target_wait_days for i in scenario.items}
-    wait_ax.scatter([targets.get(i, np.nan) for i in items], range(len(items)), marker="|",
-                    s=200, color="#c62828", linewidths=2, label=label("plot.target_wait", lang))
-    cov_ax.axvline(scenario.policy.coverage_target * 100, color="#c62828", linestyle="--",
-                   linewidth=1, label=label("plot.coverage_target", lang))
-    cov_ax.set_yticks(range(len(items)), [_short(names.get(i, i), 28) for i in items])
-    cov_ax.invert_yaxis()
-    cov_ax.set_xlim(0, 105)
-    cov_ax.set_xlabel(label("plot.coverage", lang) + " %")
-    wait_ax.set_xlabel(label("plot.p90_wait", lang))
-    wait_ax.set_xlim(left=0)
-    for ax in (cov_ax, wait_ax):
-        _tidy(ax)
-    handles, _ = cov_ax.get_legend_handles_labels()
-    wait_handles, wait_labels = wait_ax.get_legend_handles_labels()
-    handles += [h for h, text in zip(wait_handles, wait_labels, strict=True)
-                if text == label("plot.target_wait", lang)]
-    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8,
-               frameon=False)
-    fig.suptitle(title, fontsize=13)
-    return fig
-
-
-# -- (f) contract timeline ------------------------------------------------------------------------
-
-def _contract_spans(contracts: pd.DataFrame, days_per_year: float,
-                    end: float) -> pd.DataFrame:
-    """One row per contract span: county, item, provider, provider_type, start, stop (years)."""
-    spans = []
-    log_ = contracts.assign(t=contracts["year"] + contracts["day"] / days_per_year)
-    for (county, item, provider), rows in log_.sort_values(["t"], kind="stable").groupby(
-            ["county", "item", "provider"], sort=False):
-        start, ptype = None, None
-        for row in rows.itertuples(index=False):
-            if row.event == "signed" or (row.event == "renewed" and start is None):
-                if start is not None:
-                    spans.append((county, item, provider, ptype, start, row.t))
-                start, ptype = row.t, row.provider_type
-            elif row.event in _CLOSING_EVENTS and start is not None:
-                spans.append((county, item, provider, ptype, start, row.t))
-                start = None
-        if start is not None:
-            spans.append((county, item, provider, ptype, start, end))
-    return pd.DataFrame(spans, columns=["county", "item", "provider", "provider_type",
-                                        "start", "stop"])
-
-
-def plot_contract_timeline(contracts: pd.DataFrame, scenario: Scenario,
-                           lang: str | None = None) -> Figure:
-    """Gantt chart of contracts per county × item: bars from signing to end (coloured by provider
-    type), with failures, takeovers, exits, non-renewals, term ends and bars marked.
-
-    Time is in years (``year + day / working days per year``). Beyond
-    :data:`MAX_TIMELINE_ROWS` rows, those with the most non-routine events are drawn.
-    """
-    lang = resolve_lang(scenario, lang)
-    title = label("plot.timeline_title", lang)
-    if contracts.empty:
-        return _empty(title, lang)
-    days_per_year = scenario.header.hours_per_year / 8.0
-    first, last = int(contracts["year"].min()), int(contracts["year"].max())
-    spans = _contract_spans(contracts, days_per_year, last + 1.0)
-    events = contracts.assign(t=contracts["year"] + contracts["day"] / days_per_year)
-    marked = events[events["event"].isin(_EVENT_MARKERS)]
-    keys = list(dict.fromkeys(zip(contracts["county"], contracts["item"], strict=True)))
-    county_rank = {c.id: k for k, c in enumerate(scenario.counties)}
-    item_rank = {i.id: k for k, i in enumerate(scenario.items)}
-    keys.sort(key=lambda key: (county_rank.get(key[0], 1e9), item_rank.get(key[1], 1e9)))
-    note = ""
-    if len(keys) > MAX_TIMELINE_ROWS:
-        busy = marked.groupby(["county", "item"]).size()
-        chosen = set(sorted(keys, key=lambda key: -busy.get(key, 0))[:MAX_TIMELINE_ROWS])
-        note = label("plot.rows_note", lang, shown=MAX_TIMELINE_ROWS, total=len(keys))
-        keys = [k for k in keys if k in chosen]
-    row_of = {key: r for r, key in enumerate(keys)}
-    counties = display_names(scenario, "counties", lang)
-    items = display_names(scenario, "items", lang)
-    types = _ordered(list(contracts["provider_type"].unique()),
-                     [p.id for p in scenario.provider_types])
-    colour = {t: _TYPE_COLOURS[k % len(_TYPE_COLOURS)] for k, t in enumerate(types)}
-
-    fig = _figure(11, 1.6 + max(1.8, 0.3 * len(keys)))
-    ax = fig.add_subplot()
-    for span in spans.itertuples(index=False):
-        row = row_of.get((span.county, span.item))
-        if row is not None:
-            ax.barh(row, span.stop - span.start, left=span.start, height=0.56,
-                    color=colour.get(span.provider_type, "#9e9e9e"), alpha=0.85,
-                    edgecolor="white", linewidth=0.8)
-    used_events = []
-    for event, (marker, col) in _EVENT_MARKERS.items():
-        part = marked[marked["event"] == event]
-        rows = [row_of.get(k) for k in zip(part["county"], part["item"], strict=True)]
-        pts = [(t, r) for t, r in zip(part["t"], rows, strict=True) if r is not None]
-        if pts:
-            used_events.append(event)
-            ax.scatter([p[0] for p in pts], [p[1] for p in pts], marker=marker, s=45,
-                       color=col, zorder=3, edgecolors="white", linewidths=0.5)
-    ax.set_yticks(range(len(keys)), [_short(f"{counties.get(c, c)} · {items.get(i, i)}", 30)
-                                     for c, i in keys], fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xlim(first, last + 1)
-    ax.set_xticks(range(first, last + 2))
-    ax.set_xlabel(label("plot.year", lang))
-    handles = [Patch(color=colour[t], label=display_names(scenario, "provider_types", lang)
-                     .get(t, t)) for t in types]
-    handles += [Line2D([], [], marker=_EVENT_MARKERS[e][0], color=_EVENT_MARKERS[e][1],
-                       linestyle="", label=event_name(e, lang)) for e in used_events]
-    ax.legend(handles=handles, fontsize=8, frameon=False, loc="upper left",
-              bbox_to_anchor=(1.01, 1.0))
-    _tidy(ax)
-    ax.set_title(title, fontsize=12)
-    _note(fig, note)
-    return fig

@@ -25,10 +25,10 @@ import pandas as pd
 
 from govsim.errors import GovsimError, OutputExistsError
 from govsim.output import plots
+from govsim.output.figure import PLOT_DPI
 from govsim.output.files import CSV_ENCODING, write_csv
 from govsim.output.folders import OutputFolder, Staging, prepare_folder
 from govsim.output.html import render_report
-from govsim.output.plots import PLOT_DPI
 
 if TYPE_CHECKING:
     from govsim.scenario import Scenario

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 
 from govsim.errors import OutputError, SweepError
 from govsim.output.charts import analysis_figure
+from govsim.output.figure import png_bytes
 from govsim.output.files import real_folder, write_atomic, write_csv
 from govsim.output.folders import OutputFolder, prepare_folder
 from govsim.output.manifest import build_manifest
-from govsim.output.plots import png_bytes
 
 if TYPE_CHECKING:
     import pandas as pd
