@@ -38,7 +38,7 @@ def _highspy_direct(model) -> tuple[float, float]:
 
 def bench(counties: int) -> dict[str, float]:
     scenario = generate_scenario(counties, seed=1)
-    year = scenario.scenario.base_year
+    year = scenario.header.base_year
     estimates = estimates_from_scenario(scenario, year)
     started = time.perf_counter()
     model = build_model(scenario, estimates, year)

@@ -52,10 +52,10 @@ def main() -> None:
     else:
         scenario = govsim.load_scenario(args.scenario)
         name = args.scenario
-    year = scenario.scenario.base_year
+    year = scenario.header.base_year
 
     started = time.perf_counter()
-    simulate_year(scenario, year, None, None, seed=scenario.scenario.seed, replication=0,
+    simulate_year(scenario, year, None, None, seed=scenario.header.seed, replication=0,
                   engine=engines[0])
     one_year = time.perf_counter() - started
     print(f"scenario: {name}; workers {args.workers or os.cpu_count()}; load average "

@@ -107,7 +107,7 @@ def per_case(args: argparse.Namespace) -> None:
 
 
 def replication_year(scenario: govsim.Scenario, label: str, with_simpy: bool) -> None:
-    year = scenario.scenario.base_year
+    year = scenario.header.base_year
     timings = {}
     results = {}
     for name in ("compiled", "simpy") if with_simpy else ("compiled",):

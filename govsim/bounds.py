@@ -110,7 +110,7 @@ def bound_problems(data: Mapping[str, Any]) -> list[Problem]:
 
 def size_problems(scenario: Scenario) -> list[Problem]:
     """Errors for (county, item) pools too large to simulate over the plan horizon."""
-    header = scenario.scenario
+    header = scenario.header
     max_cases = limit("cases_per_pool_year")
     max_workers = limit("workers_per_pool")
     problems: list[Problem] = []
@@ -151,7 +151,7 @@ def capacity_problems(scenario: Scenario, severity: str = "warning") -> list[Pro
     """
     from govsim.allocation.estimates import default_capacity_loss  # late: a heavier room
 
-    working_days = scenario.scenario.hours_per_year / 8.0
+    working_days = scenario.header.hours_per_year / 8.0
     problems = []
     for k, ptype in enumerate(scenario.provider_types):
         loss = default_capacity_loss(ptype.failure_hazard, ptype.takeover_delay_days,

@@ -61,7 +61,7 @@ def check_compliance(scenario: Scenario, allocation: pd.DataFrame,
     nothing to check in an allocation (mechanisms) get a ``not-applicable`` row.
     """
     alloc = _normalise(scenario, allocation)
-    years = sorted(int(y) for y in alloc["year"].unique()) or [scenario.scenario.base_year]
+    years = sorted(int(y) for y in alloc["year"].unique()) or [scenario.header.base_year]
     rows: list[dict[str, Any]] = []
     for year in years:
         part = alloc[alloc["year"] == year]
@@ -237,7 +237,7 @@ def _contract_term_rows(scenario: Scenario,
                         contracts: pd.DataFrame | None) -> list[dict[str, Any]]:
     limit = scenario.policy.max_contract_years
     if contracts is None:
-        base = scenario.scenario.base_year
+        base = scenario.header.base_year
         records = [{"county": c.county, "item": c.item, "provider": c.provider or c.provider_type,
                     "start_year": c.start_year, "end_year": base}
                    for c in scenario.baseline.contracts]

@@ -46,7 +46,7 @@ def monthly_cases(scenario: Scenario, county: County, item: Item, year: int) -> 
     """Expected cases in each of the 12 months of ``year`` (multipliers averaging 1 keep the
     annual total at driver × rate × growth)."""
     driver = sum(county.driver(name) for name in item.driver)
-    growth = (1.0 + item.growth) ** (year - scenario.scenario.base_year)
+    growth = (1.0 + item.growth) ** (year - scenario.header.base_year)
     return driver * item.rate * growth * np.asarray(item.monthly, dtype=float) / 12.0
 
 
@@ -74,8 +74,8 @@ def baseline_staffing(scenario: Scenario) -> pd.DataFrame:
 def baseline_staffing_rows(scenario: Scenario) -> list[dict[str, Any]]:
     """The rows of :func:`baseline_staffing` as dicts (no DataFrame: the simulation reads them
     once per simulated year)."""
-    demand = _demand_hours(scenario, scenario.scenario.base_year)
-    hours_per_fte = scenario.scenario.productive_hours_per_fte
+    demand = _demand_hours(scenario, scenario.header.base_year)
+    hours_per_fte = scenario.header.productive_hours_per_fte
     explicit = {(s.county, s.item): s.fte for s in scenario.baseline.public_staff}
     rows: list[dict[str, Any]] = []
     for county in scenario.counties:

@@ -103,8 +103,8 @@ def write_scenario(scenario: Scenario, path: str | Path) -> Path:
     data."""
     path = Path(path)
     data = _drop_none(scenario.to_dict())
-    body = (f"# govsim scenario {scenario.name}: {scenario.scenario.title_en}\n"
-            f"# {scenario.scenario.description}\n\n" + tomli_w.dumps(data))
+    body = (f"# govsim scenario {scenario.name}: {scenario.header.title_en}\n"
+            f"# {scenario.header.description}\n\n" + tomli_w.dumps(data))
     digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
     write_atomic(path, f"{GENERATED_MARK}{digest}\n{body}")
     return path

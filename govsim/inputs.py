@@ -8,11 +8,14 @@ refuses nesting deeper than ``limits.nesting_depth``, which would otherwise end 
 ``RecursionError`` or in quadratic work later. Problems are :class:`~govsim.errors.InputError`
 naming the file (and the line, for TOML syntax). :class:`InputModel` is the base of the
 pydantic models that validate what such files hold: unknown keys, infinities, NaN, and
-booleans where numbers belong are errors.
+booleans where numbers belong are errors; :func:`validation_problems` is the one translation
+of pydantic's errors into govsim's :class:`~govsim.errors.Problem` (field path, value, "did
+you mean" for a mistyped key), used by the scenario and the sweep file alike.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
@@ -24,12 +27,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
 from govsim.bounds import limit
 from govsim.errors import InputError, Problem
 
-__all__ = ["InputModel", "nesting_depth", "parse_json", "parse_toml", "read_text"]
+__all__ = ["InputModel", "fields_at", "format_path", "nesting_depth", "parse_json",
+           "parse_toml", "read_text", "validation_problems"]
 
 BOM = "\ufeff"
 
@@ -200,3 +204,85 @@ def _numbers_only(annotation: Any) -> bool:
             leaves.append(kind)
     numbers = [leaf for leaf in leaves if leaf in (int, float)]
     return bool(numbers) and all(leaf in (int, float, type(None)) for leaf in leaves)
+
+
+# -- pydantic errors as problems -------------------------------------------------------------
+
+def validation_problems(model: type[BaseModel], data: Any) -> list[Problem]:
+    """Every problem pydantic finds validating ``data`` as ``model`` (none: ``[]``).
+
+    Each :class:`~govsim.errors.Problem` has the field path (``counties[3].dibao``), the
+    offending value where there is one to show (not a whole table), and for an unknown key the
+    closest known key ("did you mean") or the list of known keys.
+    """
+    try:
+        model.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        # A list whose entry is bad also reports "too short after validation": say it once.
+        locs = [tuple(e["loc"]) for e in errors]
+        return [_problem(model, e) for e, loc in zip(errors, locs, strict=True)
+                if not any(len(o) > len(loc) and o[: len(loc)] == loc for o in locs)]
+    return []
+
+
+def _problem(root: type[BaseModel], err: Mapping[str, Any]) -> Problem:
+    loc = tuple(err["loc"])
+    path = format_path(loc)
+    kind = err["type"]
+    message = err["msg"].removeprefix("Value error, ")
+    if kind == "extra_forbidden":
+        known = fields_at(root, loc[:-1])
+        message = "unknown key"
+        hint = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+        if hint:
+            message += f"; did you mean {hint[0]!r}?"
+        elif known:
+            message += f" (known keys: {', '.join(known)})"
+    elif kind == "missing":
+        return Problem(path, "required field is missing")
+    value = err.get("input", None)
+    if kind.startswith("model_") or isinstance(value, dict):
+        return Problem(path, message)
+    return Problem(path, message, value=value)
+
+
+def format_path(loc: tuple[Any, ...]) -> str:
+    """``('counties', 3, 'dibao')`` -> ``counties[3].dibao``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def fields_at(root: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """Keys of the model found by walking ``loc`` (list indices skipped) from ``root``."""
+    model: Any = root
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        fields = _keys(model)
+        if part not in fields:
+            return []
+        model = _inner_model(fields[part].annotation)
+    return list(_keys(model))
+
+
+def _keys(model: Any) -> dict[str, Any]:
+    """A model's fields by the key that input data uses (the alias where there is one)."""
+    fields = getattr(model, "model_fields", None) or {}
+    return {info.alias or name: info for name, info in fields.items()}
+
+
+def _inner_model(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if typing.get_origin(annotation) in (tuple, list, typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            found = _inner_model(arg)
+            if found is not None:
+                return found
+    return None

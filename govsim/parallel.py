@@ -1,8 +1,8 @@
 """Worker processes: the one place govsim starts them.
 
-Simulated replications (:class:`~govsim.sim.pool.YearPool`, :func:`~govsim.sim.simulate`),
-compared options (:func:`~govsim.compare.compare`) and local sweep runs
-(:class:`~govsim.sweep.executors.LocalExecutor`) all run in pools made by
+Simulated replications (:class:`~govsim.sim.workers.ReplicationWorkers`,
+:func:`~govsim.sim.simulate`), compared options (:func:`~govsim.compare.compare`) and local
+sweep runs (:class:`~govsim.sweep.executors.LocalExecutor`) all run in pools made by
 :func:`process_pool`: a :class:`~concurrent.futures.ProcessPoolExecutor` with the ``spawn``
 start method (no inherited locks or threads) whose workers
 

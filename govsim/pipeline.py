@@ -41,14 +41,14 @@ from govsim.allocation.estimates import contracts_in_force, poisson_quantile
 from govsim.bounds import LIMITS, check_allocatable, limit
 from govsim.compliance import check_compliance
 from govsim.demand import PART_TIME_POST, annual_cases
-from govsim.errors import GovsimError
-from govsim.manifest import command_line, package_versions, scenario_record, utc_now
+from govsim.errors import RunError
 from govsim.output.folders import OutputFolder, prepare_folder
-from govsim.report import RunTables, default_run_dir, write_run
+from govsim.output.manifest import build_manifest, utc_now
+from govsim.output.report import RunTables, default_run_dir, write_run
 from govsim.scenario import Scenario
 from govsim.sim import State, YearResult, summarise
 from govsim.sim.engine import DEFAULT_ENGINE, check_engine
-from govsim.sim.pool import YearPool
+from govsim.sim.workers import ReplicationWorkers
 
 __all__ = ["PRIOR_FTE_YEARS", "RHO_FLOOR", "RHO_STEP", "RunError", "RunOptions", "RunResult",
            "check_options", "check_plan_year", "estimates_from_simulation", "plan_contracts",
@@ -69,10 +69,6 @@ _OBJECTIVE_ALIASES = {"max_coverage": "ordered_goals"}
 
 Cell = tuple[str, str]
 Progress = Callable[[int, int, str], None]
-
-
-class RunError(GovsimError, ValueError):
-    """Bad run options (years, replications, rounds, seed) or an unreadable replay manifest."""
 
 
 @dataclass(frozen=True)
@@ -125,7 +121,7 @@ class RunResult:
 
     @property
     def years(self) -> tuple[int, ...]:
-        base = self.scenario.scenario.base_year
+        base = self.scenario.header.base_year
         return tuple(range(base, base + self.options.years))
 
     @property
@@ -200,12 +196,12 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
     check_allocatable(scenario)  # before the first simulation, not at the first allocation
     started_utc = utc_now()
     timings = {"simulation": 0.0, "allocation": 0.0}
-    header = scenario.scenario
+    header = scenario.header
     plan_years = list(range(header.base_year, header.base_year + options.years))
     total = options.replications * (1 + options.years * options.rounds)
     done = 0
 
-    def simulate(pool: YearPool, year: int, capacities: pd.DataFrame | None,
+    def simulate(pool: ReplicationWorkers, year: int, capacities: pd.DataFrame | None,
                  states: list[State | None], label: str) -> list[tuple[YearResult, State]]:
         nonlocal done
         started = time.perf_counter()
@@ -220,7 +216,7 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
         timings["simulation"] += time.perf_counter() - started
         return out
 
-    with YearPool(workers, options.replications, options.engine) as pool:
+    with ReplicationWorkers(workers, options.replications, options.engine) as pool:
         baseline = simulate(pool, plan_years[0], None, [None] * options.replications,
                             f"{plan_years[0]} baseline")
         previous: list[YearResult] = [r for r, _ in baseline]
@@ -269,21 +265,14 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
     kpis = _per_replication(adopted_years, "kpis")
     providers = _per_replication(adopted_years, "providers")
     tables = _tables(scenario, adopted_years, kpis, providers, round_rows, convergence)
-    manifest = {
-        "kind": "run",
-        "command": command_line(),
-        "scenario": scenario_record(scenario),
-        "options": options.as_dict(),
-        "replay_hash": replay_hash(scenario.content_hash(), options.as_dict()),
-        "seed": options.seed,
-        "replications": options.replications,
-        "years": plan_years,
-        "solver": {"name": options.solver, "version": adopted_years[0].allocation.solver_version},
-        "versions": package_versions(),
-        "started_utc": started_utc,
-        "finished_utc": utc_now(),
-        "timings_seconds": dict(timings),
-    }
+    manifest = build_manifest(
+        "run", scenario=scenario, with_data=True, started=started_utc,
+        options=options.as_dict(),
+        replay_hash=replay_hash(scenario.content_hash(), options.as_dict()),
+        seed=options.seed, replications=options.replications, years=plan_years,
+        solver={"name": options.solver, "version": adopted_years[0].allocation.solver_version},
+        timings_seconds=dict(timings),
+    )
     tables = RunTables(**{**tables, "scenario": scenario, "manifest": manifest})
     baseline_kpis = _stack([_with_replication(r.kpis, i) for i, (r, _) in enumerate(baseline)])
     return RunResult(scenario=scenario, options=options, tables=tables, replication_kpis=kpis,
@@ -293,7 +282,7 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
 def _options(scenario: Scenario, years: int | None, replications: int | None, seed: int | None,
              rounds: int | None, solver: str, objective: str | None,
              engine: str = DEFAULT_ENGINE) -> RunOptions:
-    header = scenario.scenario
+    header = scenario.header
     options = RunOptions(
         years=header.horizon_years if years is None else years,
         replications=header.replications if replications is None else replications,
@@ -347,7 +336,7 @@ _LIMIT_OF = {"years": "horizon_years", "replications": "replications", "rounds":
 def check_plan_year(scenario: Scenario, year: Any, name: str = "year") -> int:
     """``year`` (default the base year) if it is a plan year of ``scenario``; else
     :class:`RunError` naming ``name`` (``--year`` on the command line)."""
-    header = scenario.scenario
+    header = scenario.header
     if year is None:
         return header.base_year
     first, last = header.base_year, header.base_year + header.horizon_years - 1

@@ -108,7 +108,7 @@ def relief_fund_expenditure(scenario: Scenario, county: County, year: int) -> fl
     The year before the base year is ``relief_fund_last_year``; a later year is its entry in
     ``relief_fund_by_year`` when given, else the year before grown by ``relief_fund_growth``.
     """
-    first = scenario.scenario.base_year - 1
+    first = scenario.header.base_year - 1
     if year < first:
         raise ValueError(f"no relief-fund expenditure before {first} (the year before the base "
                          f"year), asked for {year}")
@@ -126,7 +126,7 @@ def relief_cap_limits(scenario: Scenario, year: int | None = None) -> dict[str, 
     ``relief_fund_last_year``). Keys are county ids, or ``"prefecture"`` when
     ``policy.cap_scope = "prefecture"``.
     """
-    year = scenario.scenario.base_year if year is None else year
+    year = scenario.header.base_year if year is None else year
     share = scenario.policy.relief_cap_share
     limits = {c.id: share * relief_fund_expenditure(scenario, c, year - 1)
               for c in scenario.counties}

@@ -105,7 +105,7 @@ class _LP:
 def scipy_goals(scenario: Scenario) -> dict[str, float]:
     """Caps, staffing and need met of ``scenario``'s base year, from docs/allocation.md."""
     lp = _LP()
-    header, policy = scenario.scenario, scenario.policy
+    header, policy = scenario.header, scenario.policy
     ph = header.productive_hours_per_fte
     rho = policy.utilisation_target
     working_days = header.hours_per_year / 8
@@ -335,7 +335,7 @@ def test_cli_allocate_writes_outputs(tmp_path: Path) -> None:
                  "goals"):
         assert (out / f"{name}.csv").is_file(), name
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["scenario"] == "tiny" and manifest["solver"] == "highs"
+    assert manifest["scenario"]["name"] == "tiny" and manifest["solver"]["name"] == "highs"
 
 
 def test_cli_allocate_bad_solver_exits_2(capsys: pytest.CaptureFixture[str]) -> None:

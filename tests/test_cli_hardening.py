@@ -152,7 +152,7 @@ def test_replay_refuses_conflicting_flags(tmp_path: Path, tiny: govsim.Scenario,
 
 def test_run_manifest_records_a_replay_hash(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("govsim.report.render_plots", lambda *a, **k: {})  # not under test
+    monkeypatch.setattr("govsim.output.report.render_plots", lambda *a, **k: {})  # not under test
     assert main(["run", "tiny", "--years", "1", "--replications", "1", "--rounds", "1",
                  "--workers", "1", "--out", str(tmp_path / "run")]) == 0
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text(encoding="utf-8"))

@@ -220,7 +220,7 @@ def test_every_bad_option_is_reported_at_once(tiny: govsim.Scenario) -> None:
                Option("Summary"), Option("x/y"), Option("c", scenario="no-such.toml")]
     with pytest.raises(OptionError) as info:
         resolve_options(tiny, options)
-    names = [name for name, _ in info.value.problems]
+    names = [problem.path for problem in info.value.problems]
     assert names.count("b") == 1 and "A" in names and "Summary" in names
     assert "x/y" in names and "c" in names
     assert "funds.lottery" in str(info.value)

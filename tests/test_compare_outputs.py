@@ -20,8 +20,8 @@ from govsim.compare import (
     comparison_html,
     write_comparison,
 )
-from govsim.compare.output import FILES
 from govsim.errors import GovsimError
+from govsim.output.compare import FILES
 from tests.workbook_headers import (
     ALLOCATION_HEADERS,
     COMPLIANCE_HEADERS,
@@ -123,7 +123,7 @@ def test_assumptions_and_manifest(folder: Path, comparison: Comparison) -> None:
     assert comparison.scenario.content_hash() in cells
     assert "policy.relief_cap_share = 0.05" in cells
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["seed"] == comparison.seed == govsim.load_scenario("tiny").scenario.seed
+    assert manifest["seed"] == comparison.seed == govsim.load_scenario("tiny").header.seed
     assert manifest["replications"] == 2 and manifest["years"] == [2025]
     assert [o["name"] for o in manifest["options"]] == NAMES
     assert manifest["options"][2]["overrides"] == {"policy.relief_cap_share": 0.05}

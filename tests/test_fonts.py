@@ -1,4 +1,4 @@
-"""Tests of govsim.fonts: the CJK font is registered, resolved and covers every Chinese label."""
+"""Tests of govsim.output.fonts: the CJK font is registered, resolved, covers every label."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties, findfont, fontManager
 
 import govsim
-from govsim import fonts
 from govsim.errors import GovsimError
-from govsim.fonts import CJK_FONT_FILE, cjk_font_path, font_covers, use_cjk_font
-from govsim.plots import EVENT_LABELS, LABELS
+from govsim.output import fonts
+from govsim.output.fonts import CJK_FONT_FILE, cjk_font_path, font_covers, use_cjk_font
+from govsim.output.labels import LABELS
 
 FAMILY = "Noto Sans CJK SC"
 
@@ -23,7 +23,7 @@ FAMILY = "Noto Sans CJK SC"
 def _guangan_names() -> list[str]:
     scenario = govsim.load_scenario("guangan")
     names = [c.name_zh for c in scenario.counties] + [i.name_zh for i in scenario.items]
-    return names + [p.name_zh for p in scenario.provider_types] + [scenario.scenario.title_zh]
+    return names + [p.name_zh for p in scenario.provider_types] + [scenario.header.title_zh]
 
 
 def _glyph_warnings(caught: list[warnings.WarningMessage]) -> list[str]:
@@ -52,7 +52,7 @@ def test_default_family_resolves_to_the_noto_file() -> None:
 
 def test_font_covers_every_chinese_label() -> None:
     texts = _guangan_names()
-    texts += [v["zh"] for v in LABELS.values()] + [v["zh"] for v in EVENT_LABELS.values()]
+    texts += [zh for zh, _ in LABELS.values()]
     missing = [t for t in texts if not font_covers(t, FAMILY)]
     assert missing == []
     assert font_covers("广安区\n2025 −")  # newline ignored, U+2212 covered

@@ -30,7 +30,7 @@ from govsim.compare.options import Option, OptionError, parse_option, resolve_op
 from govsim.errors import GovsimError, ScenarioError
 from govsim.manifest import scenario_record
 from govsim.pipeline import RunError, RunOptions, replay_hash, replay_options
-from govsim.scenario import Scenario, _load_text
+from govsim.scenario import Scenario, scenario_from_text
 from govsim.sweep import SweepError, SweepSpecError, load_sweep_spec
 from govsim.sweep.runner import check_sweep_size
 from tests.hardening import ROOT, deadline
@@ -96,7 +96,7 @@ def _exercise(scenario: Scenario) -> None:
             event("allocated")
         except GovsimError:
             event("allocation refused with a govsim error")
-    header = scenario.scenario
+    header = scenario.header
     cases = sum(sum(c.driver(d) for d in i.driver) * i.rate * max(i.monthly)
                 for c in scenario.counties for i in scenario.items)
     if cases > 30_000:  # valid but slow to simulate (tiny has about 11,000): not this test's
@@ -111,7 +111,7 @@ def _exercise(scenario: Scenario) -> None:
 def check_scenario_text(text: str) -> None:
     try:
         with deadline(10, "loading a corrupted scenario"):
-            scenario = _load_text(text, "fuzz.toml")
+            scenario = scenario_from_text(text, "fuzz.toml")
     except ScenarioError as exc:
         event("scenario error")
         assert exc.problems and all(p.message and p.file == "fuzz.toml" for p in exc.problems)

@@ -188,7 +188,7 @@ def test_nothing_to_allocate_runs_and_says_so(tiny: govsim.Scenario, overrides: 
     assert any(words in w.message for w in scenario.warnings)
     with deadline(60):
         result = govsim.run(scenario, years=1, replications=1, rounds=1, workers=1)
-        monkeypatch.setattr("govsim.report.render_plots", lambda *a, **k: {})
+        monkeypatch.setattr("govsim.output.report.render_plots", lambda *a, **k: {})
         assert (result.write(tmp_path / "run") / "report.html").is_file()
     allocation = result.tables.allocation
     # nothing new is bought; contracts in force (tiny's incumbent care contract) still run

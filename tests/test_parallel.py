@@ -1,7 +1,7 @@
 """Worker processes (issue 12, item 13): every pool comes from govsim.parallel and dies with its
 parent.
 
-The SIGKILL tests start each command that uses worker processes (the run's ``YearPool``,
+The SIGKILL tests start each command that uses worker processes (the run's ``ReplicationWorkers``,
 ``simulate``, ``compare`` and a local sweep), wait until it has its two workers, ``kill -9`` it
 and assert that no descendant — workers, multiprocessing resource tracker — survives a few
 seconds later. A driver test does the same for a bare :func:`process_pool`.
@@ -22,7 +22,7 @@ from govsim.parallel import process_pool, stop_pool, worker_count, worker_pool
 from tests.hardening import ROOT, alive, descendants, start_govsim, wait_until
 
 COMMANDS = {
-    "YearPool (govsim run)": ["run", "tiny", "--years", "2", "--replications", "4",
+    "ReplicationWorkers (govsim run)": ["run", "tiny", "--years", "2", "--replications", "4",
                               "--workers", "2", "--results", "{tmp}/run"],
     "simulate": ["simulate", "tiny", "--years", "2", "--replications", "6", "--workers", "2"],
     "compare": ["compare", "tiny", "--option", "a: funds.lottery=1", "--option",

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 import govsim
+from govsim.output.report import CSV_ENCODING, PLOTS, TABLE_COLUMNS
 from govsim.pipeline import RunError, replay_options, run
-from govsim.report import CSV_ENCODING, PLOTS, TABLE_COLUMNS
 
 RULE_IDS = set(govsim.RULES)
 
@@ -186,7 +186,7 @@ def test_relief_spend_from_the_contract_log_agrees_with_compliance(tiny_run) -> 
     spend = (held["fte"] * held["provider_type"].map(price)).groupby(
         [held["replication"], held["year"], held["county"]]).sum()
     caps = compliance[compliance["rule"] == "relief-cap"]
-    assert len(caps) == len(scenario.counties) * scenario.scenario.horizon_years
+    assert len(caps) == len(scenario.counties) * scenario.header.horizon_years
     for row in caps.itertuples():
         for replication in sorted(contracts["replication"].unique()):
             audited = float(spend.get((replication, int(row.year), row.scope), 0.0))

@@ -1,4 +1,4 @@
-"""Tests of govsim.plots: every plot builds, in both languages, with Chinese glyphs present,
+"""Tests of govsim.output.plots: every plot builds, in both languages, with Chinese glyphs present,
 without pyplot state, and stays readable for a 183-county scenario.
 
 The synthetic tables come from ``tests/test_report.py`` (``synthetic_tables``).
@@ -20,9 +20,10 @@ from matplotlib.text import Text
 from test_report import synthetic_tables
 
 import govsim
-from govsim import plots
-from govsim.fonts import cjk_font_path, font_covers
-from govsim.report import PLOTS, TABLE_COLUMNS, RunTables
+from govsim.output import plots, service_plots
+from govsim.output.fonts import cjk_font_path, font_covers
+from govsim.output.labels import LABELS
+from govsim.output.report import PLOTS, TABLE_COLUMNS, RunTables
 
 FUNCTIONS = {stem: (getattr(plots, function), table) for stem, (function, table) in PLOTS.items()}
 
@@ -100,7 +101,7 @@ def test_chinese_plots_use_the_cjk_font_for_every_text(guangan: RunTables) -> No
 
 
 def test_scenario_language_is_the_default(tiny: RunTables) -> None:
-    assert tiny.scenario.scenario.lang == "en"
+    assert tiny.scenario.header.lang == "en"
     fig = plots.plot_caseworkers(tiny.staffing, tiny.scenario)
     assert "East County" in " ".join(_texts(fig))
     with pytest.raises(ValueError, match="lang"):
@@ -159,11 +160,26 @@ def test_contract_spans_follow_the_event_log() -> None:
         (2026, 49, "a", "care", "p1", "social_org", "failed"),
         (2026, 60, "a", "care", "p2", "enterprise", "signed"),
     ], columns=["year", "day", "county", "item", "provider", "provider_type", "event"])
-    spans = plots._contract_spans(log, 245.0, 2027.0)
+    spans = service_plots._contract_spans(log, 245.0, 2027.0)
     got = {(r.provider, round(r.start, 3), round(r.stop, 3)) for r in spans.itertuples()}
     assert got == {("p1", 2025.0, 2026.2), ("p2", round(2026 + 60 / 245, 3), 2027.0)}
 
 
 def test_every_label_has_both_languages() -> None:
-    for key, texts in {**plots.LABELS, **plots.EVENT_LABELS}.items():
-        assert set(texts) == {"zh", "en"}, key
+    for key, texts in LABELS.items():
+        assert len(texts) == 2 and all(texts), key
+
+
+def test_policy_numbers_in_labels_come_from_the_scenario() -> None:
+    from govsim.output.labels import label, policy_fields
+
+    what_if = govsim.load_scenario("tiny").with_overrides({"policy.relief_cap_share": 0.025,
+                                   "policy.caseworker_ratio": 0.003})
+    zh = policy_fields(what_if.policy, "zh")
+    assert label("plot.relief_title", "zh", **zh) == "社会救助资金购买服务支出与2.5%上限"
+    assert label("report.staffing", "zh", **zh) == "人员配备（3‰规则与儿童福利）"
+    assert label("cap_range.caseworkers", "en", **policy_fields(what_if.policy, "en")) == \
+        "Caseworkers short of the 3 ‰ rule (people)"
+    frozen = [key for key, texts in LABELS.items() for text in texts
+              if any(number in text for number in ("3%", "2‰", "2 ‰", "30%"))]
+    assert frozen == []

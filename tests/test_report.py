@@ -1,4 +1,4 @@
-"""Tests of govsim.report and govsim.report_html: the run folder, its atomic writing, the HTML.
+"""Tests of govsim.output.report and govsim.output.html: the run folder, its atomic writing, HTML.
 
 The tables are synthetic (``synthetic_tables``), made by hand to follow the contracts of
 ``docs/outputs.md``; only ``compliance`` comes from ``govsim.check_compliance``.
@@ -22,10 +22,10 @@ import pytest
 from matplotlib.figure import Figure
 
 import govsim
-from govsim import plots
 from govsim.errors import GovsimError
-from govsim.policy import RULES, caseworkers_required, child_staff_required, relief_cap_limits
-from govsim.report import (
+from govsim.output import plots
+from govsim.output.html import headline
+from govsim.output.report import (
     CSV_ENCODING,
     PLOTS,
     TABLE_COLUMNS,
@@ -34,7 +34,7 @@ from govsim.report import (
     default_run_dir,
     write_run,
 )
-from govsim.report_html import headline
+from govsim.policy import RULES, caseworkers_required, child_staff_required, relief_cap_limits
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "outputs.md"
 HOSTILE = "<script>alert('x')</script> & \"quotes\""
@@ -43,7 +43,7 @@ HOSTILE = "<script>alert('x')</script> & \"quotes\""
 def synthetic_tables(scenario: govsim.Scenario, seed: int = 0) -> RunTables:
     """Plausible run tables for any scenario, following the table contracts."""
     rng = np.random.default_rng(seed)
-    header = scenario.scenario
+    header = scenario.header
     years = [header.base_year + k for k in range(header.horizon_years)]
     items = scenario.purchasable_items
     days = header.hours_per_year / 8
@@ -326,7 +326,7 @@ def test_empty_existing_folder_is_used(tiny_tables: RunTables, tmp_path: Path,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "run"
     out.mkdir()
-    monkeypatch.setattr("govsim.report.render_plots", lambda *a, **k: {})
+    monkeypatch.setattr("govsim.output.report.render_plots", lambda *a, **k: {})
     assert write_run(tiny_tables, out, lang="en") == out
     assert (out / "report.html").is_file()
 
@@ -374,7 +374,7 @@ def test_report_escapes_data(run_dir: Path) -> None:
 
 def test_report_language(tiny_tables: RunTables, tmp_path: Path,
                          monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("govsim.report.render_plots", lambda *a, **k: {})
+    monkeypatch.setattr("govsim.output.report.render_plots", lambda *a, **k: {})
     zh = write_run(tiny_tables, tmp_path / "zh", lang="zh") / "report.html"
     en = write_run(tiny_tables, tmp_path / "en", lang="en") / "report.html"
     zh_html, en_html = zh.read_text(encoding="utf-8"), en.read_text(encoding="utf-8")

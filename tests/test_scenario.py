@@ -204,10 +204,22 @@ def test_corrupted_data_only_raises_scenario_error(edits: list) -> None:
 @settings(max_examples=100, deadline=None)
 @given(st.integers(0, len(TINY_TEXT) - 1), st.text(max_size=6), st.integers(0, 8))
 def test_corrupted_text_only_raises_scenario_error(position: int, insert: str, cut: int) -> None:
-    from govsim.scenario import _load_text
+    from govsim.scenario import scenario_from_text
 
     text = TINY_TEXT[:position] + insert + TINY_TEXT[position + cut:]
     try:
-        _load_text(text, "corrupt.toml")
+        scenario_from_text(text, "corrupt.toml")
     except govsim.ScenarioError as exc:
         assert all(p.file == "corrupt.toml" for p in exc.problems)
+
+
+def test_header_is_scenario_header_and_the_file_key_stays_scenario(tiny: Scenario) -> None:
+    assert tiny.header.name == "tiny" and tiny.header.base_year == 2025
+    data = tiny.to_dict()
+    assert "scenario" in data and "header" not in data
+    assert Scenario.from_dict(data).content_hash() == tiny.content_hash()
+    assert tiny.with_overrides({"scenario.seed": 3}).header.seed == 3
+    with pytest.raises(govsim.ScenarioError, match="unknown key"):
+        Scenario.from_dict({**data, "header": data["scenario"]})
+    with pytest.warns(DeprecationWarning, match="Scenario.header"):
+        assert tiny.scenario is tiny.header

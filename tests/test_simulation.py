@@ -166,7 +166,7 @@ def test_monthly_counts_follow_the_multipliers(tiny: govsim.Scenario) -> None:
                                     "items.screening.rate": 20.0})
     county, item = scenario.counties[0], scenario.item("screening")
     expected = monthly_cases(scenario, county, item, 2025)
-    hours = scenario.scenario.hours_per_year
+    hours = scenario.header.hours_per_year
     times = poisson_arrivals(stream(5, 2025, 0, "arrivals", "east", "screening"), expected, hours)
     counts = np.bincount((times // (hours / 12)).astype(int), minlength=12)
     # Poisson counts: each month within 4 standard deviations, halves in ratio 1:3

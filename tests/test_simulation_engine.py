@@ -8,7 +8,9 @@ key changes with every input a pool's spec is drawn from, and the cache location
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import math
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,8 +22,8 @@ from govsim.cli import main
 from govsim.sim import SimulationError, simulate, simulate_year
 from govsim.sim.draw import PoolDraw
 from govsim.sim.engine import _spec_key
-from govsim.sim.pool import YearPool
 from govsim.sim.spec import Slot
+from govsim.sim.workers import ReplicationWorkers
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +65,7 @@ def test_a_bad_engine_is_refused_before_any_work(small: govsim.Scenario) -> None
     with pytest.raises(SimulationError, match="engine"):
         simulate_year(small, 2025, None, None, seed=1, engine="SimPy")
     with pytest.raises(SimulationError, match="engine"):
-        YearPool(1, 1, engine="numba")
+        ReplicationWorkers(1, 1, engine="numba")
     with pytest.raises(govsim.GovsimError, match="engine"):
         govsim.run(small, years=1, replications=1, engine="fast")
 
@@ -154,7 +156,7 @@ def test_cache_goes_somewhere_writable(monkeypatch: pytest.MonkeyPatch, tmp_path
 
 
 def test_workers_start_only_when_the_work_is_worth_it() -> None:
-    from govsim.sim.pool import auto_workers
+    from govsim.sim.workers import auto_workers
 
     guangan = govsim.load_scenario("guangan")
     # about 500,000 cases a year: 5 replications take the compiled engine well under a second
@@ -196,3 +198,15 @@ def test_compare_passes_the_engine_to_every_run(tiny: govsim.Scenario) -> None:
         govsim.compare(tiny, ["base:", "cap4: policy.relief_cap_share=0.04"], years=1,
                        replications=1, workers=1, runner=runner, engine="simpy")
     assert seen == ["simpy"]
+
+
+def test_old_names_of_the_worker_processes_and_the_horizon_still_import() -> None:
+    from govsim.sim import horizon, workers
+
+    with pytest.warns(DeprecationWarning, match="ReplicationWorkers"):
+        from govsim.sim.workers import YearPool
+    assert YearPool is workers.ReplicationWorkers
+    sys.modules.pop("govsim.sim.run", None)  # warn again, whichever test imported it first
+    with pytest.warns(DeprecationWarning):
+        old_run = importlib.import_module("govsim.sim.run")
+    assert old_run is horizon and old_run.simulate is govsim.simulate

@@ -199,7 +199,7 @@ def test_littles_law(queue_run: tuple[govsim.Scenario, pd.DataFrame], county: st
     """Time-average queue (sampled daily) = arrival rate × mean wait, per replication."""
     scenario, kpis = queue_run
     pool = _pool(kpis, county, "mmc")
-    rate = pool["arrivals"] / scenario.scenario.hours_per_year
+    rate = pool["arrivals"] / scenario.header.hours_per_year
     little = rate * pool["wait_mean_days"] * 8.0
     mean, half99 = mean_ci(pool["queue_mean"] - little, 0.99)
     assert abs(mean) <= half99

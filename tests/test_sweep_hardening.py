@@ -11,8 +11,8 @@ import pytest
 
 from govsim.bounds import LIMITS
 from govsim.cli import main
+from govsim.output.tables import write_analysis
 from govsim.sweep import SweepError, SweepSpecError, load_sweep_spec, run_sweep
-from govsim.sweep.analyze import write_analysis
 from govsim.sweep.runner import check_sweep_size, open_sweep
 from govsim.sweep.store import JOURNAL_FILE, SweepStore
 

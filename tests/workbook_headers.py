@@ -1,6 +1,6 @@
 """The comparison workbook's headers as docs/compare.md spells them out for finance staff.
 
-Written here, not imported from :mod:`govsim.compare.excel`, so that a changed header fails the
+Written here, not imported from :mod:`govsim.output.excel`, so that a changed header fails the
 workbook tests instead of changing what they expect.
 """
 

@@ -28,13 +28,7 @@ import pandas as pd
 
 from govsim.allocation.estimates import Estimates, estimates_from_scenario
 from govsim.allocation.explain import explanations_table
-from govsim.allocation.model import (
-    AllocationError,
-    AllocationModel,
-    DemandColumn,
-    Objective,
-    build_model,
-)
+from govsim.allocation.model import AllocationModel, DemandColumn, Objective, build_model
 from govsim.allocation.results import (
     allocation_table,
     constraints_table,
@@ -51,6 +45,7 @@ from govsim.allocation.solve import (
 )
 from govsim.bounds import check_allocatable
 from govsim.compliance import check_compliance
+from govsim.errors import AllocationError
 from govsim.scenario import Scenario
 
 __all__ = [
@@ -182,7 +177,7 @@ def allocate(scenario: Scenario, estimates: Estimates | None = None, year: int |
     """
     make_solver(solver)
     check_allocatable(scenario)
-    year = scenario.scenario.base_year if year is None else year
+    year = scenario.header.base_year if year is None else year
     estimates = estimates_from_scenario(scenario, year) if estimates is None else estimates
     objective = scenario.policy.objective if objective is None else objective
     whole = scenario.policy.integer_posts if integer_posts is None else integer_posts

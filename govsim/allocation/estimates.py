@@ -171,7 +171,7 @@ def estimates_from_scenario(scenario: Scenario, year: int | None = None,
     ----------
     scenario : Scenario
     year : int, optional
-        Calendar plan year; default ``scenario.scenario.base_year``.
+        Calendar plan year; default ``scenario.header.base_year``.
     quantile : float
         Probability level of ``cases_quantile`` (annual cases treated as Poisson).
 
@@ -190,7 +190,7 @@ def estimates_from_scenario(scenario: Scenario, year: int | None = None,
     """
     if not 0.0 < quantile < 1.0:
         raise ValueError(f"quantile must be in (0, 1), got {quantile}")
-    header = scenario.scenario
+    header = scenario.header
     year = header.base_year if year is None else year
     table = demand_table(scenario, year)
     staff = baseline_staffing(scenario)

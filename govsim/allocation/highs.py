@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pulp
 
-from govsim.allocation.model import AllocationError, AllocationModel, Goal
+from govsim.allocation.model import AllocationModel, Goal
+from govsim.errors import AllocationError
 
 __all__ = ["HighsStages"]
 

@@ -43,7 +43,7 @@ import pulp
 
 from govsim.allocation.estimates import Estimates
 from govsim.demand import PART_TIME_POST
-from govsim.errors import GovsimError
+from govsim.errors import AllocationError
 from govsim.policy import caseworkers_required, child_staff_required, relief_cap_limits
 from govsim.scenario import Scenario
 
@@ -66,10 +66,6 @@ DemandColumn = Literal["mean", "quantile"]
 Terms = list[tuple[pulp.LpVariable, float]]
 Cell = tuple[str, str]
 Key = tuple[str, str, str]
-
-
-class AllocationError(GovsimError):
-    """The allocation could not be built or solved (bad option, missing solver, solver failure)."""
 
 
 @dataclass
@@ -277,7 +273,7 @@ def _offered(model: AllocationModel, county_id: str, item_id: str) -> list[str]:
 
 def _add_variables(model: AllocationModel, estimates: Estimates) -> None:
     scenario = model.scenario
-    header, policy, baseline = scenario.scenario, scenario.policy, scenario.baseline
+    header, policy, baseline = scenario.header, scenario.policy, scenario.baseline
     ph = header.productive_hours_per_fte
     widths = [b - a for a, b in zip((0.0, *policy.need_breakpoints), policy.need_breakpoints,
                                     strict=False)]

@@ -85,7 +85,7 @@ def allocation_table(model: AllocationModel) -> pd.DataFrame:
                          "fte": fte, "cost": cost,
                          "cost_lottery": cost if fund == "lottery" else cost * share})
     baseline = scenario.baseline
-    ph = scenario.scenario.productive_hours_per_fte
+    ph = scenario.header.productive_hours_per_fte
     for c, d in model.posts.items():
         posts = _value(d)
         if posts > FTE_EPSILON:
@@ -99,7 +99,7 @@ def allocation_table(model: AllocationModel) -> pd.DataFrame:
 
 def unmet_table(model: AllocationModel, estimates: Estimates) -> pd.DataFrame:
     """Need (cases and hours) and what the plan serves of it, per (county, item)."""
-    ph = model.scenario.scenario.productive_hours_per_fte
+    ph = model.scenario.header.productive_hours_per_fte
     demand = estimates.demand.set_index(["county", "item"])
     rows = []
     for county in model.scenario.counties:

@@ -31,7 +31,8 @@ from collections import defaultdict
 
 import pulp
 
-from govsim.allocation.model import AllocationError, AllocationModel, Goal, hold_slack
+from govsim.allocation.model import AllocationModel, Goal, hold_slack
+from govsim.errors import AllocationError
 
 __all__ = ["MIP_GAP", "MIP_SECONDS", "whole_posts"]
 

@@ -43,15 +43,9 @@ import numpy as np
 import pulp
 
 from govsim.allocation.highs import HighsStages
-from govsim.allocation.model import (
-    WAN,
-    AllocationError,
-    AllocationModel,
-    Goal,
-    Row,
-    hold_slack,
-)
+from govsim.allocation.model import WAN, AllocationModel, Goal, Row, hold_slack
 from govsim.allocation.rounding import whole_posts
+from govsim.errors import AllocationError
 
 __all__ = ["POLISH_TOLERANCE", "SOLVERS", "AllocationStatus", "GoalOutcome",
            "SolveOutcome", "make_solver", "polish", "solve_model", "solver_version"]

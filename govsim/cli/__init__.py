@@ -1,7 +1,11 @@
 """The ``govsim`` command: thin wrappers that parse arguments, call the library and present.
 
 Each subcommand lives in its own module exposing ``add_parser(subparsers)`` (which sets
-``func``). Bad input (:class:`~govsim.errors.GovsimError`) and operating-system errors such as an
+``func``): parse → call → print. Options that several subcommands share are defined once in
+:mod:`govsim.cli._common`; files are written by :mod:`govsim.output`. The top layer: it may
+import every room, and no room imports it.
+
+Bad input (:class:`~govsim.errors.GovsimError`) and operating-system errors such as an
 unwritable output folder become a message on stderr and exit code 2 — never a traceback; an
 interrupt exits 130.
 """

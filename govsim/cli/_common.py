@@ -1,16 +1,24 @@
-"""Presentation helpers shared by the subcommands: consoles, money in 万元, error output."""
+"""What the subcommands share: their common options, consoles, money in 万元, error output.
+
+Every option that more than one subcommand takes is defined here once (``--years
+--replications --seed --rounds --solver --objective``, ``--engine``, ``--workers``, ``--lang``,
+``--out --results --overwrite``), so that its name, default and help read the same everywhere.
+The subcommand modules parse, call the library and print; the library never prints.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
 
 from rich.console import Console
 
 from govsim.errors import GovsimError, ScenarioError
 
-__all__ = ["add_engine_option", "add_run_options", "add_scenario_argument", "check_counts",
-           "console", "console_err", "explicit_run_options", "print_error", "wan"]
+__all__ = ["add_engine_option", "add_lang_option", "add_output_options", "add_run_options",
+           "add_scenario_argument", "add_workers_option", "check_counts", "console",
+           "console_err", "explicit_run_options", "print_error", "wan"]
 
 console = Console(highlight=False)
 console_err = Console(stderr=True, highlight=False)
@@ -62,6 +70,37 @@ def add_run_options(parser: argparse.ArgumentParser, defaults_from: str = "the s
     parser.set_defaults(run_option_flags={a.dest: a.option_strings[0] for a in added})
 
 
+def add_workers_option(parser: argparse.ArgumentParser,
+                       what: str = "worker processes") -> None:
+    """``--workers N``: how many processes (``None``: all cores; 1: serial)."""
+    parser.add_argument("--workers", type=int, default=None,
+                        help=f"{what} (default: all cores; 1 = serial)")
+
+
+def add_lang_option(parser: argparse.ArgumentParser, what: str = "plots and report") -> None:
+    """``--lang zh|en``: language of what is written (default: the scenario's)."""
+    parser.add_argument("--lang", choices=("zh", "en"), default=None,
+                        help=f"language of the {what} (default: the scenario's)")
+
+
+def add_output_options(parser: argparse.ArgumentParser, kind: str, default: str | None = None,
+                       results: bool = False) -> None:
+    """``--out DIR`` and ``--overwrite`` (and, with ``results``, ``--results DIR``).
+
+    ``kind`` names the folder in the help (``a run folder``); ``default`` describes where it
+    goes without ``--out`` (``None``: nothing is written without it).
+    """
+    where = f" (default: {default})" if default else ""
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help=f"{kind}{where}")
+    if results:
+        parser.add_argument("--results", type=Path, default=Path("results"), metavar="DIR",
+                            help="root of the default output folders (default: ./results)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help=f"replace {kind} govsim wrote at --out (never a folder holding "
+                        "other files)")
+
+
 def explicit_run_options(args: argparse.Namespace) -> list[str]:
     """The flags of :func:`add_run_options` the user gave (those not left at ``None``)."""
     flags: dict[str, str] = getattr(args, "run_option_flags", {})
@@ -72,7 +111,8 @@ def check_counts(args: argparse.Namespace, names: tuple[str, ...]) -> None:
     """Refuse counts out of range before any work: ``--years`` (at most the horizon limit),
     ``--replications``, ``--rounds``, ``--workers`` (at least 1) and ``--seed`` (>= 0)."""
     from govsim.bounds import limit
-    from govsim.pipeline import MAX_SEED, RunError
+    from govsim.errors import RunError
+    from govsim.pipeline import MAX_SEED
 
     highs = {"years": limit("horizon_years"), "replications": limit("replications"),
              "rounds": limit("rounds"), "seed": MAX_SEED}

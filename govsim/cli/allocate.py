@@ -1,23 +1,23 @@
-"""``govsim allocate``: solve one year's allocation, write its tables, print a summary."""
+"""``govsim allocate``: solve one year's allocation, write its tables (:mod:`govsim.output.tables`),
+print a summary."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 from rich.table import Table
 
-from govsim import __version__
 from govsim.allocation import SOLVERS, AllocationResult, allocate
-from govsim.cli._common import add_scenario_argument, console, wan
-from govsim.manifest import command_line
-from govsim.output.folders import OutputFolder, prepare_folder
+from govsim.cli._common import add_output_options, add_scenario_argument, console, wan
+from govsim.output.folders import prepare_folder
+from govsim.output.manifest import command_line
+from govsim.output.tables import write_allocation
 from govsim.pipeline import check_plan_year
 from govsim.scenario import Scenario, load_scenario
 
-__all__ = ["add_parser", "run", "write_outputs"]
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -36,11 +36,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="buy whole posts (a MILP)")
     parser.add_argument("--demand", choices=["mean", "quantile"], default="mean",
                         help="cover expected cases or their 90 %% quantile")
-    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
-                        help="folder for the CSV files and manifest.json")
-    parser.add_argument("--overwrite", action="store_true",
-                        help="replace an allocation folder govsim wrote at --out (never a "
-                        "folder holding other files)")
+    add_output_options(parser, "an allocation folder (CSV files and manifest.json)")
     parser.set_defaults(func=run)
 
 
@@ -52,37 +48,12 @@ def run(args: argparse.Namespace) -> int:
         if args.out is not None else None
     result = allocate(scenario, year=year, objective=args.objective, solver=args.solver,
                       integer_posts=args.integer_posts, demand=args.demand)
-    folder = write_outputs(result, scenario, target, started, argv=sys.argv) \
-        if target is not None else None
+    folder = write_allocation(result, scenario, target, started=started,
+                              command=command_line(sys.argv)) if target is not None else None
     _print_summary(result, scenario)
     if folder is not None:
         console.print(f"wrote {folder}", markup=False)
     return 0
-
-
-def write_outputs(result: AllocationResult, scenario: Scenario, out: Path | OutputFolder,
-                  started: datetime, argv: list[str], overwrite: bool = False) -> Path:
-    """Write the CSV files and manifest.json into ``out`` atomically (see
-    :mod:`govsim.output.folders`); returns the folder written."""
-    target = out if isinstance(out, OutputFolder) else \
-        prepare_folder(out, "allocate", overwrite=overwrite)
-    with target.staging() as stage:
-        for name, table in (("allocation", result.allocation), ("staffing", result.staffing),
-                            ("compliance", result.compliance),
-                            ("constraints", result.constraints),
-                            ("explanations", result.explanations), ("unmet", result.unmet),
-                            ("goals", result.goals)):
-            table.to_csv(stage.path / f"{name}.csv", index=False, encoding="utf-8")
-        stage.write_manifest({
-            "scenario": scenario.name, "scenario_hash": scenario.content_hash(),
-            "year": result.year, "objective": result.objective, "solver": result.solver,
-            "solver_version": result.solver_version, "status": result.status.value,
-            "objective_value": result.objective_value, "govsim_version": __version__,
-            "command": command_line(argv), "started_utc": started.isoformat(),
-            "finished_utc": datetime.now(UTC).isoformat(),
-            "build_seconds": result.build_seconds, "solve_seconds": result.solve_seconds,
-        })
-    return target.path
 
 
 def _print_summary(result: AllocationResult, scenario: Scenario) -> None:
@@ -109,7 +80,7 @@ def _print_summary(result: AllocationResult, scenario: Scenario) -> None:
                       _people(cw["in_post"] + cw["purchased"]), str(int(cw["required"])),
                       _people(cw["shortfall"]))
     console.print(table)
-    for text in result.explanations["text_en" if scenario.scenario.lang == "en" else "text_zh"]:
+    for text in result.explanations["text_en" if scenario.header.lang == "en" else "text_zh"]:
         console.print(f"• {text}", markup=False, soft_wrap=True)
     fails = result.compliance[result.compliance["status"] == "fail"]
     if len(fails):

@@ -17,12 +17,19 @@ import pandas as pd
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from govsim.cli._common import add_engine_option, add_run_options, check_counts, console
+from govsim.cli._common import (
+    add_engine_option,
+    add_lang_option,
+    add_output_options,
+    add_run_options,
+    add_workers_option,
+    check_counts,
+    console,
+)
 from govsim.compare import (
     METRICS,
     Comparison,
     Option,
-    OptionError,
     cap_range,
     compare,
     load_options,
@@ -32,11 +39,12 @@ from govsim.compare import (
     write_cap_range,
     write_comparison,
 )
-from govsim.compare.marginal import default_cap_range_dir
-from govsim.compare.metrics import UNITS
-from govsim.compare.output import default_compare_dir, format_value
+from govsim.errors import OptionError
 from govsim.manifest import command_line
+from govsim.output.charts import format_value
+from govsim.output.compare import default_cap_range_dir, default_compare_dir
 from govsim.output.folders import prepare_folder
+from govsim.output.labels import label
 from govsim.pipeline import check_plan_year
 from govsim.scenario import Scenario, load_scenario
 
@@ -65,23 +73,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "'baseline' option (the scenario as is) comes first")
     add_run_options(parser, defaults_from="the options file's, else the scenario's")
     add_engine_option(parser)
-    parser.add_argument("--workers", type=int, default=None,
-                        help="processes running options in parallel (default: all cores; "
-                        "1 = one after the other)")
+    add_workers_option(parser, "processes running options in parallel")
     parser.add_argument("--cap-range", default=None, metavar="START:STOP:STEP",
                         help="sweep the relief-cap share (e.g. 0.01:0.05:0.005) through the "
                         "allocation of the baseline option; no simulation")
     parser.add_argument("--year", type=int, default=None,
                         help="plan year of --cap-range (default: the base year)")
-    parser.add_argument("--lang", choices=("zh", "en"), default=None,
-                        help="language of the chart and HTML (default: the scenario's)")
-    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
-                        help="output folder (default: results/<scenario>/compare-<UTC time>/)")
-    parser.add_argument("--results", type=Path, default=Path("results"), metavar="DIR",
-                        help="root of the default output folders (default: ./results)")
-    parser.add_argument("--overwrite", action="store_true",
-                        help="replace a comparison folder govsim wrote at --out (never a "
-                        "folder holding other files)")
+    add_lang_option(parser, "chart and HTML")
+    add_output_options(parser, "a comparison folder", "results/<scenario>/compare-<UTC time>/",
+                       results=True)
     parser.set_defaults(func=run)
 
 
@@ -99,11 +99,11 @@ def run(args: argparse.Namespace) -> int:
     if args.cap_range is not None:
         return _cap_range(args, scenario, options)
     if args.year is not None:
-        raise OptionError([("", "--year applies to --cap-range only; a comparison runs the "
-                                "whole plan horizon (--years)")])
+        raise OptionError("--year applies to --cap-range only; a comparison runs the whole "
+                          "plan horizon (--years)")
     if len(options) < 2:
-        raise OptionError([("", "nothing to compare: give --options FILE and/or --option "
-                                '"NAME: path=value" (at least one option besides the baseline)')])
+        raise OptionError("nothing to compare: give --options FILE and/or --option "
+                          '"NAME: path=value" (at least one option besides the baseline)')
     settings = {key: getattr(args, key) if getattr(args, key) is not None
                 else (getattr(file, key) if file else None)
                 for key in ("years", "replications", "seed")}
@@ -120,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
                              progress=lambda done, total: bar.update(task, completed=done),
                              title_zh=file.title_zh if file else "",
                              title_en=file.title_en if file else "")
-    lang = args.lang or scenario.scenario.lang
+    lang = args.lang or scenario.header.lang
     console.print(_summary(comparison, lang))
     folder = write_comparison(comparison, target, lang=args.lang, command=command_line())
     console.print(f"results: {folder}/  (comparison.xlsx, comparison.csv, comparison.png, "
@@ -162,7 +162,7 @@ def _summary(comparison: Comparison, lang: str) -> Table:
         table.add_column(f"{name}\n(基准 baseline)" if i == 0 else name, justify="right")
     data = comparison.table.set_index("option")
     for m in METRICS:
-        cells = [m.name(lang), UNITS[m.unit][0 if lang == "zh" else 1]]
+        cells = [m.name(lang), label(f"unit.{m.unit}", lang)]
         for i, name in enumerate(names):
             text = format_value(data.at[name, m.id], m.unit)
             if i > 0:

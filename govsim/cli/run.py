@@ -16,17 +16,21 @@ from rich.table import Table
 
 from govsim.cli._common import (
     add_engine_option,
+    add_lang_option,
+    add_output_options,
     add_run_options,
     add_scenario_argument,
+    add_workers_option,
     check_counts,
     console,
     explicit_run_options,
     wan,
 )
+from govsim.errors import RunError
 from govsim.inputs import parse_json, read_text
 from govsim.output.folders import prepare_folder
-from govsim.pipeline import RunError, RunResult, replay_options, run
-from govsim.report import default_run_dir
+from govsim.output.report import default_run_dir
+from govsim.pipeline import RunResult, replay_options, run
 from govsim.scenario import Scenario, load_scenario
 
 __all__ = ["add_parser", "run_command"]
@@ -44,17 +48,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "the tables, plots, report.html and manifest.json into one folder.")
     add_scenario_argument(parser, default=None, shown_default=DEFAULT_SCENARIO)
     add_run_options(parser)
-    parser.add_argument("--workers", type=int, default=None,
-                        help="worker processes (default: all cores; 1 = serial)")
-    parser.add_argument("--lang", choices=("zh", "en"), default=None,
-                        help="language of plots and report (default: the scenario's)")
-    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
-                        help="run folder (default: results/<scenario>/<UTC time>-<hash>/)")
-    parser.add_argument("--results", type=Path, default=Path("results"), metavar="DIR",
-                        help="root of the default run folders (default: ./results)")
-    parser.add_argument("--overwrite", action="store_true",
-                        help="replace a run folder govsim wrote at --out (never a folder "
-                        "holding other files)")
+    add_workers_option(parser)
+    add_lang_option(parser)
+    add_output_options(parser, "a run folder", "results/<scenario>/<UTC time>-<hash>/",
+                       results=True)
     parser.add_argument("--replay", type=Path, default=None, metavar="MANIFEST",
                         help="re-run a past run from its manifest.json (same scenario content, "
                         "seed and options; no SCENARIO or run options with it)")
@@ -106,7 +103,7 @@ def _replay(path: Path) -> tuple[Scenario, dict[str, object]]:
 
 def _print_summary(result: RunResult, scenario: Scenario, folder: Path) -> None:
     tables = result.tables
-    table = Table(title=f"{scenario.scenario.title_zh or scenario.name}  {scenario.name}",
+    table = Table(title=f"{scenario.header.title_zh or scenario.name}  {scenario.name}",
                   title_justify="left")
     for header in ("year 年", "spend 万元", "relief cap use", "social-org share (lowest county)",
                    "caseworkers short", "coverage", "p90 wait (d)", "rule failures",

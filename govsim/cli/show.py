@@ -24,7 +24,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
-    header = scenario.scenario
+    header = scenario.header
     console.print(f"[bold]{header.title_zh or header.name}[/bold]  {header.title_en}")
     console.print(f"scenario {scenario.name}, base year {header.base_year}, "
                   f"{header.horizon_years} plan years, hash {scenario.content_hash()[:12]}")

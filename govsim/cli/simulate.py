@@ -1,7 +1,7 @@
 """``govsim simulate``: run the baseline staffing through the simulation and summarise it.
 
 Writes ``kpis.csv``, ``summary.csv``, ``contracts.csv``, ``providers.csv`` and
-``manifest.json`` into ``--out`` atomically through :mod:`govsim.output.folders` (a temporary
+``manifest.json`` into ``--out`` atomically through :mod:`govsim.output.tables` (a temporary
 folder next to it, renamed into place; an existing folder only with ``--overwrite``) and
 prints a short table of yearly totals; money in 万元, waits in working days.
 """
@@ -9,20 +9,24 @@ prints a short table of yearly totals; money in 万元, waits in working days.
 from __future__ import annotations
 
 import argparse
-import platform
 import shlex
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
-from typing import Any
 
 import pandas as pd
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-import govsim
-from govsim.cli._common import add_engine_option, add_scenario_argument, check_counts, console, wan
+from govsim.cli._common import (
+    add_engine_option,
+    add_output_options,
+    add_scenario_argument,
+    add_workers_option,
+    check_counts,
+    console,
+    wan,
+)
 from govsim.output.folders import prepare_folder
+from govsim.output.tables import write_simulation
 from govsim.scenario import load_scenario
 from govsim.sim import SimulationResult, simulate, summarise
 
@@ -43,13 +47,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         help="replications (default: the scenario's replications)")
     parser.add_argument("--seed", type=int, default=None,
                         help="root seed (default: the scenario's seed)")
-    parser.add_argument("--workers", type=int, default=None,
-                        help="worker processes (default: all cores; 1 = serial)")
-    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
-                        help="folder to write the tables and manifest into")
-    parser.add_argument("--overwrite", action="store_true",
-                        help="replace a simulation folder govsim wrote at --out (never a "
-                        "folder holding other files)")
+    add_workers_option(parser)
+    add_output_options(parser, "a simulation folder (tables and manifest.json)")
     add_engine_option(parser)
     parser.set_defaults(func=run)
 
@@ -60,8 +59,8 @@ def run(args: argparse.Namespace) -> int:
     target = prepare_folder(args.out, "simulate", overwrite=args.overwrite) \
         if args.out is not None else None
     started = datetime.now(UTC)
-    years = args.years or scenario.scenario.horizon_years
-    reps = args.replications or scenario.scenario.replications
+    years = args.years or scenario.header.horizon_years
+    reps = args.replications or scenario.header.replications
     columns = (TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
                TextColumn("replication-years"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
@@ -72,13 +71,9 @@ def run(args: argparse.Namespace) -> int:
     finished = datetime.now(UTC)
     console.print(_summary_table(result, scenario.name))
     if target is not None:
-        manifest = _manifest(args, scenario, result, started, finished)
-        with target.staging() as stage:
-            result.kpis.to_csv(stage.path / "kpis.csv", index=False)
-            result.summary.to_csv(stage.path / "summary.csv", index=False)
-            result.contracts.to_csv(stage.path / "contracts.csv", index=False)
-            result.providers.to_csv(stage.path / "providers.csv", index=False)
-            stage.write_manifest(manifest)
+        write_simulation(result, scenario, target, started=started, finished=finished,
+                         command=_command(args, result), workers=args.workers,
+                         engine=args.engine or "compiled")
         console.print(f"wrote {target.path}/ (kpis.csv, summary.csv, contracts.csv, "
                       f"providers.csv, manifest.json)", markup=False)
     return 0
@@ -118,35 +113,11 @@ def _pm(mean: float, half: float, digits: int = 0) -> str:
     return text + (f" ± {half:,.{digits}f}" if pd.notna(half) else "")
 
 
-def _version(package: str) -> str | None:
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return None
-
-
-def _manifest(args: argparse.Namespace, scenario: govsim.Scenario, result: SimulationResult,
-              started: datetime, finished: datetime) -> dict[str, Any]:
-    source = Path(args.scenario)
+def _command(args: argparse.Namespace, result: SimulationResult) -> str:
+    """The command that repeats this simulation, with every default spelled out."""
     command = ["govsim", "simulate", str(args.scenario), "--years", str(len(result.years)),
                "--replications", str(result.replications), "--seed", str(result.seed)]
     if args.workers is not None:
         command += ["--workers", str(args.workers)]
     command += ["--engine", args.engine or "compiled", "--out", str(args.out)]
-    return {
-        "command": shlex.join(command),
-        "scenario": {"name": scenario.name,
-                     "source": str(source.resolve()) if source.exists() else
-                     f"builtin:{args.scenario}",
-                     "content_hash": scenario.content_hash()},
-        "seed": result.seed,
-        "replications": result.replications,
-        "years": list(result.years),
-        "workers": args.workers,
-        "engine": args.engine or "compiled",
-        "versions": {"govsim": govsim.__version__, "simpy": _version("simpy"),
-                     "numpy": _version("numpy"), "pandas": _version("pandas"),
-                     "python": platform.python_version()},
-        "started_utc": started.isoformat(timespec="seconds"),
-        "finished_utc": finished.isoformat(timespec="seconds"),
-    }
+    return shlex.join(command)

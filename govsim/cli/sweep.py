@@ -28,17 +28,18 @@ from rich.table import Table
 
 from govsim.bounds import LIMITS
 from govsim.cli._common import add_engine_option, console, console_err
+from govsim.errors import SweepError
 from govsim.output.folders import prepare_folder
+from govsim.output.tables import write_analysis
 from govsim.sweep import (
     METRICS,
-    SweepError,
     SweepInterrupted,
     SweepProgress,
     load_sweep_spec,
     open_sweep,
     run_sweep,
 )
-from govsim.sweep.analyze import analyze, summary, write_analysis
+from govsim.sweep.analyze import analyze, summary
 from govsim.sweep.executors import check_scheduler_address
 from govsim.sweep.metrics import STAGES
 from govsim.sweep.runner import check_sweep_size, stored_runs

@@ -11,11 +11,16 @@ share — and takes the table to a meeting. This package owns that comparison:
 - :mod:`~govsim.compare.metrics` — the metrics (spend by fund in 万元, relief-cap use,
   social-organisation share, caseworker shortfall, priority-weighted coverage, cases, p90 wait,
   cost per case, satisfaction, rule failures) and paired 95 % intervals;
-- :mod:`~govsim.compare.excel` — the ``comparison.xlsx`` workbook;
-- :mod:`~govsim.compare.output` — the compare folder (CSV, workbook, chart, HTML, manifest),
-  written atomically, and the HTML section for the run report;
 - :mod:`~govsim.compare.marginal` — the relief-cap sweep for budget hearings (allocation only:
   coverage, caseworker shortfall and shadow prices against money spent).
+
+This room returns tables and writes nothing itself: the compare and cap-range folders, the
+workbook, the charts and the HTML section are :mod:`govsim.output`'s
+(:mod:`~govsim.output.compare`, :mod:`~govsim.output.excel`, :mod:`~govsim.output.charts`);
+their names are re-exported here for convenience.
+
+May import: ``govsim.pipeline``, ``govsim.allocation``, ``govsim.sim``, ``govsim.output`` and
+the rooms below them; never ``govsim.sweep`` or ``govsim.cli``.
 
 See ``docs/compare.md``.
 """
@@ -24,20 +29,15 @@ from __future__ import annotations
 
 from govsim.callable_module import make_callable
 from govsim.compare.core import Comparison, compare
-from govsim.compare.marginal import cap_range, parse_cap_range, plot_cap_range, write_cap_range
+from govsim.compare.marginal import cap_range, parse_cap_range
 from govsim.compare.metrics import METRICS, Metric, metric
-from govsim.compare.options import (
-    Option,
-    OptionError,
-    OptionsFile,
-    load_options,
-    parse_option,
-    resolve_options,
-)
-from govsim.compare.output import (
+from govsim.compare.options import Option, OptionsFile, load_options, parse_option, resolve_options
+from govsim.errors import OptionError
+from govsim.output.charts import plot_cap_range, plot_comparison
+from govsim.output.compare import (
     comparison_html,
     default_compare_dir,
-    plot_comparison,
+    write_cap_range,
     write_comparison,
 )
 

@@ -28,6 +28,7 @@ from govsim.compare.metrics import (
     METRICS,
     PLAN_METRICS,
     SIMULATION_METRICS,
+    Metric,
     mean_ci95,
     paired_difference,
     plan_metrics,
@@ -86,6 +87,11 @@ class Comparison:
     rounds: int | None = None
     title_zh: str = ""
     title_en: str = ""
+
+    @property
+    def metrics(self) -> tuple[Metric, ...]:
+        """The metrics of :attr:`table`, in order (ids, names, units) — what a writer shows."""
+        return tuple(METRICS)
 
     @property
     def baseline(self) -> Option:
@@ -181,7 +187,7 @@ def compare(scenario: Scenario | str | Path, options: Sequence[Option | str], *,
     baseline = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     opts = [parse_option(o) if isinstance(o, str) else o for o in options]
     scenarios = resolve_options(baseline, opts)
-    header = baseline.scenario
+    header = baseline.header
     settings = {"years": header.horizon_years if years is None else int(years),
                 "replications": header.replications if replications is None
                 else int(replications),
@@ -248,7 +254,7 @@ def _plan_years(result: Any, scenario: Scenario, n_years: int) -> tuple[int, ...
     years = getattr(result, "years", None)
     if isinstance(years, Sequence) and not isinstance(years, str):
         return tuple(int(y) for y in years)
-    base = scenario.scenario.base_year
+    base = scenario.header.base_year
     return tuple(range(base, base + n_years))
 
 
@@ -261,7 +267,7 @@ def _metrics(baseline: Scenario, scenarios: Sequence[Scenario],
     priorities.update({i.id: i.priority for i in baseline.items})
     plan_rows, rep_rows = [], []
     for scenario, result in zip(scenarios, results, strict=True):
-        n_years = _n_years(result, scenario.scenario.horizon_years)
+        n_years = _n_years(result, scenario.header.horizon_years)
         tables = result.tables
         plan_rows.append(plan_metrics(tables.allocation, tables.staffing, tables.compliance,
                                       scenario, n_years))

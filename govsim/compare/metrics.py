@@ -24,6 +24,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from govsim.output.labels import unit_labels
 from govsim.scenario import Scenario
 from govsim.sim import t_critical
 
@@ -45,16 +46,7 @@ WAN = 1e4  # CNY per 万元
 RELATIVE_TOLERANCE = 1e-9
 
 #: Display of each unit: (Chinese, English).
-UNITS: dict[str, tuple[str, str]] = {
-    "wan": ("万元/年", "10,000 CNY/year"),
-    "share": ("比例", "share"),
-    "people": ("人", "people"),
-    "cases": ("件/年", "cases/year"),
-    "days": ("工作日", "working days"),
-    "cny_per_case": ("元/件", "CNY/case"),
-    "score": ("0–1", "0–1"),
-    "count": ("项", "checks"),
-}
+UNITS: dict[str, tuple[str, str]] = unit_labels()  # the one label table: output.labels
 
 
 @dataclass(frozen=True)

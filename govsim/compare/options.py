@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from govsim.bounds import limit
-from govsim.errors import GovsimError, InputError, Problem, ScenarioError
+from govsim.errors import InputError, OptionError, Problem, ScenarioError
 from govsim.inputs import nesting_depth, parse_toml, read_text
 from govsim.scenario import Scenario, load_scenario
 
@@ -44,17 +44,6 @@ _FORBIDDEN = re.compile(r"[\[\]:*?/\\;=]")
 _MAX_NAME = 31  # Excel's limit on sheet names
 _OPTION_KEYS = {"name", "title_zh", "title_en", "description", "scenario", "overrides"}
 _COMPARE_KEYS = {"scenario", "seed", "replications", "years", "title_zh", "title_en"}
-
-
-class OptionError(GovsimError):
-    """One or more options are invalid; ``problems`` holds ``(option name, message)`` pairs."""
-
-    def __init__(self, problems: Sequence[tuple[str, str]]):
-        self.problems = list(problems)
-        lines = [f"option {name!r}: {message}" if name else message
-                 for name, message in self.problems]
-        head = f"{len(lines)} problem{'s' if len(lines) != 1 else ''} in the options"
-        super().__init__(head + ":\n  " + "\n  ".join(lines))
 
 
 @dataclass(frozen=True)
@@ -147,18 +136,18 @@ def parse_option(text: str) -> Option:
     name, sep, rest = text.partition(":")
     name = name.strip()
     if not sep or not name:
-        raise OptionError([("", f"--option {text!r}: expected 'NAME: path=value; path=value'")])
+        raise OptionError(f"--option {text!r}: expected 'NAME: path=value; path=value'")
     overrides: dict[str, Any] = {}
-    problems = []
+    problems: list[Problem] = []
     for part in (p.strip() for p in rest.split(";")):
         if not part:
             continue
         path, eq, value = part.partition("=")
         if not eq or not path.strip():
-            problems.append((name, f"override {part!r}: expected 'path=value'"))
+            problems.append(Problem(name, f"override {part!r}: expected 'path=value'"))
             continue
         if path.strip() in overrides:
-            problems.append((name, f"{path.strip()} is given twice; give each path once"))
+            problems.append(Problem(name, f"{path.strip()} is given twice; give each path once"))
             continue
         overrides[path.strip()] = parse_value(value)
     if problems:
@@ -183,24 +172,24 @@ def load_options(path: str | Path) -> OptionsFile:
     try:
         data = parse_toml(read_text(path, "options file"), str(path), "options file")
     except InputError as exc:
-        raise OptionError([("", p.format()) for p in exc.problems]) from exc
+        raise OptionError([Problem("", p.format()) for p in exc.problems]) from exc
     where = str(path)
-    problems: list[tuple[str, str]] = []
+    problems: list[Problem] = []
     unknown = sorted(set(data) - {"compare", "options"})
     if unknown:
-        problems.append(("", f"{where}: unknown top-level key(s) {unknown}; expected [compare] "
-                             "and [[options]]"))
+        problems.append(Problem("", f"{where}: unknown top-level key(s) {unknown}; expected "
+                                "[compare] and [[options]]"))
     settings = data.get("compare", {})
     if not isinstance(settings, dict):
         settings = {}
-        problems.append(("", f"{where}: [compare] must be a table"))
+        problems.append(Problem("", f"{where}: [compare] must be a table"))
     bad = sorted(set(settings) - _COMPARE_KEYS)
     if bad:
-        problems.append(("", f"{where}: unknown key(s) {bad} in [compare]; known: "
+        problems.append(Problem("", f"{where}: unknown key(s) {bad} in [compare]; known: "
                              f"{sorted(_COMPARE_KEYS)}"))
     raw_options = data.get("options", [])
     if not isinstance(raw_options, list) or not raw_options:
-        problems.append(("", f"{where}: no [[options]]; the first option is the baseline"))
+        problems.append(Problem("", f"{where}: no [[options]]; the first option is the baseline"))
         raw_options = []
     options = []
     for index, entry in enumerate(raw_options):
@@ -212,7 +201,7 @@ def load_options(path: str | Path) -> OptionsFile:
         value = settings.get(key)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)
                                   or value < (0 if key == "seed" else 1)):
-            problems.append(("", f"{where}: compare.{key} must be a whole number "
+            problems.append(Problem("", f"{where}: compare.{key} must be a whole number "
                                  f"{'>= 0' if key == 'seed' else '>= 1'}, got {value!r}"))
     if problems:
         raise OptionError(problems)
@@ -244,9 +233,9 @@ def resolve_options(baseline: Scenario, options: Sequence[Option]) -> list[Scena
             scenarios.append(base.with_overrides(dict(option.overrides)) if option.overrides
                              else base)
         except ScenarioError as exc:
-            problems += [(option.name, _problem_text(p, option)) for p in exc.problems]
+            problems += [Problem(option.name, _problem_text(p, option)) for p in exc.problems]
     if not options:
-        problems.append(("", "no options to compare"))
+        problems.append(Problem("", "no options to compare"))
     if problems:
         raise OptionError(problems)
     return scenarios
@@ -267,47 +256,47 @@ def _problem_text(problem: Problem, option: Option) -> str:
     return text
 
 
-def _name_problems(options: Sequence[Option]) -> list[tuple[str, str]]:
+def _name_problems(options: Sequence[Option]) -> list[Problem]:
     problems, seen = [], set()
     reserved = {n.lower() for n in RESERVED_NAMES}
     for option in options:
         name = option.name
         if not name or len(name) > _MAX_NAME:
-            problems.append((name, f"a name needs 1 to {_MAX_NAME} characters (it names a "
+            problems.append(Problem(name, f"a name needs 1 to {_MAX_NAME} characters (it names a "
                                    "workbook sheet)"))
         if _FORBIDDEN.search(name) or name != name.strip() or name.startswith("'") \
                 or name.endswith("'"):
-            problems.append((name, "a name may not contain any of [ ] : * ? / \\ ; = nor start "
-                                   "or end with a space or an apostrophe"))
+            problems.append(Problem(name, "a name may not contain any of [ ] : * ? / \\ ; = nor "
+                                    "start or end with a space or an apostrophe"))
         if name.lower() in reserved:
-            problems.append((name, f"{name!r} is reserved for a workbook sheet; choose another "
-                                   "name"))
+            problems.append(Problem(name, f"{name!r} is reserved for a workbook sheet; choose "
+                                    "another name"))
         if name.lower() in seen:
-            problems.append((name, "two options have this name (names are compared "
+            problems.append(Problem(name, "two options have this name (names are compared "
                                    "case-insensitively, as Excel does)"))
         seen.add(name.lower())
     return problems
 
 
 def _option_from_table(entry: Any, index: int, folder: Path,
-                       where: str) -> tuple[Option | None, list[tuple[str, str]]]:
+                       where: str) -> tuple[Option | None, list[Problem]]:
     if not isinstance(entry, dict):
-        return None, [("", f"{where}: options[{index}] must be a table")]
+        return None, [Problem("", f"{where}: options[{index}] must be a table")]
     name = str(entry.get("name", "")).strip()
     label = name or f"options[{index}]"
-    problems = []
+    problems: list[Problem] = []
     if not name:
-        problems.append((label, f"{where}: options[{index}] has no name"))
+        problems.append(Problem(label, f"{where}: options[{index}] has no name"))
     unknown = sorted(set(entry) - _OPTION_KEYS)
     if unknown:
-        problems.append((label, f"{where}: unknown key(s) {unknown}; known: "
+        problems.append(Problem(label, f"{where}: unknown key(s) {unknown}; known: "
                                 f"{sorted(_OPTION_KEYS)}"))
     overrides = entry.get("overrides", {})
     if not isinstance(overrides, dict):
-        problems.append((label, f"{where}: overrides must be a table of path = value"))
+        problems.append(Problem(label, f"{where}: overrides must be a table of path = value"))
         overrides = {}
     flat, twice = _flatten(overrides)
-    problems += [(label, f"{where}: {p} is given twice in the overrides; give each path "
+    problems += [Problem(label, f"{where}: {p} is given twice in the overrides; give each path "
                          "once") for p in twice]
     if problems:
         return None, problems

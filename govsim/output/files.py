@@ -10,6 +10,9 @@ process left behind — only govsim's own, and only once that process is gone.
 Nothing here follows a symbolic link planted where govsim writes: a target that is a link is
 refused, and :func:`open_append` opens with ``O_NOFOLLOW``. Errors name the user's path, never
 the temporary one.
+
+Every CSV govsim writes is :data:`CSV_ENCODING` (UTF-8 with a byte-order mark, which Excel on
+Chinese Windows needs to read Chinese text), written by :func:`write_csv`.
 """
 
 from __future__ import annotations
@@ -24,11 +27,15 @@ import socket
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from govsim.errors import OutputError
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = [
+    "CSV_ENCODING",
     "STAGING_PATTERN",
     "host_tag",
     "open_append",
@@ -36,7 +43,11 @@ __all__ = [
     "sha256_file",
     "staging_name",
     "write_atomic",
+    "write_csv",
 ]
+
+#: Encoding of every CSV: UTF-8 with a BOM, which Excel needs to recognise UTF-8.
+CSV_ENCODING = "utf-8-sig"
 
 #: Hidden names govsim gives its temporary files and folders, and folders set aside while an
 #: ``--overwrite`` replaces them: role, host tag, process id, random token, the target's name.
@@ -96,6 +107,12 @@ def write_atomic(path: str | Path, content: str | bytes | Writer, *,
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
     return path
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write a table as CSV (no index, :data:`CSV_ENCODING`) atomically; returns the path."""
+    return write_atomic(path, lambda target: frame.to_csv(target, index=False,
+                                                          encoding=CSV_ENCODING))
 
 
 def open_append(path: str | Path) -> TextIO:

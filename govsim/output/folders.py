@@ -39,6 +39,7 @@ from typing import Any
 
 from govsim.errors import GovsimError, OutputError, OutputExistsError
 from govsim.output.files import STAGING_PATTERN, host_tag, sha256_file, staging_name
+from govsim.output.manifest import manifest_json
 
 __all__ = [
     "KINDS",
@@ -211,8 +212,6 @@ class Staging:
 
         Returns the record written. Call it after every other file is in place.
         """
-        from govsim.manifest import manifest_json
-
         files = {p.relative_to(self.path).as_posix(): sha256_file(p)
                  for p in sorted(self.path.rglob("*")) if p.is_file() and p.name != MANIFEST}
         record = {**manifest, "kind": self.kind, "files": files}

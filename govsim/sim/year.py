@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from govsim.demand import PART_TIME_POST, baseline_staffing_rows, monthly_cases
-from govsim.errors import GovsimError
+from govsim.errors import SimulationError
 from govsim.rng import stream
 from govsim.scenario import Scenario
 from govsim.sim.contracts import (
@@ -65,14 +65,6 @@ KPI_COLUMNS = ["year", "county", "item", "arrivals", "served", "abandoned", "bac
 PROVIDER_COLUMNS = ["year", "county", "item", "provider_type", "provider", "fte_contracted",
                     "capacity_loss_share", "served", "satisfaction", "assessment_score",
                     "failures", "cost", "start_year", "years_held"]
-
-
-class SimulationError(GovsimError, ValueError):
-    """Bad input to the simulation (capacities, years, state); ``rule`` names a broken rule."""
-
-    def __init__(self, message: str, rule: str | None = None) -> None:
-        self.rule = rule
-        super().__init__(message + (f" [rule {rule}]" if rule else ""))
 
 
 @dataclass(frozen=True)
@@ -141,7 +133,7 @@ def simulate_year(scenario: Scenario, year: int, capacities: pd.DataFrame | None
     scenario : Scenario
         The scenario (not modified).
     year : int
-        Calendar year; ``scenario.scenario.base_year`` is the first plan year.
+        Calendar year; ``scenario.header.base_year`` is the first plan year.
     capacities : DataFrame or None
         Purchased FTE for the year (columns ``county, item, provider_type, fte``; a ``year``
         column, if present, is filtered on ``year``). ``None`` keeps today's purchases: the
@@ -173,7 +165,7 @@ def simulate_year(scenario: Scenario, year: int, capacities: pd.DataFrame | None
     >>> list(result.kpis.columns[:5])
     ['year', 'county', 'item', 'arrivals', 'served']
     """
-    header = scenario.scenario
+    header = scenario.header
     check_engine_option(engine)
     if year < header.base_year:
         raise SimulationError(f"year {year} is before the base year {header.base_year}")
@@ -322,7 +314,7 @@ def _public_slots(scenario: Scenario) -> dict[tuple[str, str], list[Slot]]:
 def _plan(scenario: Scenario, contract: ContractState, year: int, replication: int,
           seed: int) -> _Plan:
     """Price, quality, failure and takeover times of one contract for the year."""
-    horizon = scenario.scenario.hours_per_year
+    horizon = scenario.header.hours_per_year
     ptype = scenario.provider_type(contract.provider_type)
     quality = ptype.quality
     for provider in scenario.providers:
@@ -344,7 +336,7 @@ def _pool_draw(scenario: Scenario, county: Any, item: Any, year: int, replicatio
                seed: int, carried: np.ndarray, slots: list[Slot],
                arrival_hours: Mapping[tuple[str, str], np.ndarray] | None) -> PoolDraw:
     """What one pool's year is drawn from (nothing is drawn yet)."""
-    header = scenario.scenario
+    header = scenario.header
     horizon = header.hours_per_year
     key = (county.id, item.id)
     arrivals = None
@@ -378,7 +370,7 @@ def _settle(scenario: Scenario, year: int, plan: _Plan, outcome: PoolOutcome, sl
 
     Updates ``bars`` and ``history`` in place (they are this year's fresh copies).
     """
-    header, policy = scenario.scenario, scenario.policy
+    header, policy = scenario.header, scenario.policy
     horizon = header.hours_per_year
     end_day = horizon / HOURS_PER_DAY
     c = plan.contract

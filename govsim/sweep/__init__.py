@@ -17,6 +17,15 @@ For notebooks::
 
 ``govsim.sweep(...)`` is :func:`sweep` (the same as :func:`run_sweep`). The reference of the
 file format, seeds, store schema and resume rules is ``docs/sweep.md``.
+
+This room returns tables; the one thing it writes itself is its store (the DuckDB database,
+``sweep.toml``, the manifest and ``runs.log``): the sweep's own data, committed run by run so
+that a sweep resumes, through :mod:`govsim.output`'s atomic files and folders. Analysis files
+and charts are :mod:`govsim.output`'s (``output.tables.write_analysis``,
+``output.charts.analysis_figure``).
+
+May import: ``govsim.pipeline``, ``govsim.allocation``, ``govsim.sim``, ``govsim.output``,
+``govsim.parallel`` and the rooms below them; never ``govsim.compare`` or ``govsim.cli``.
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ from __future__ import annotations
 from typing import Any
 
 from govsim.callable_module import make_callable
+from govsim.errors import SweepError, SweepSpecError
 from govsim.sweep.metrics import METRICS, Metric, metrics_for_stage
 from govsim.sweep.runner import (
     SweepInterrupted,
@@ -32,7 +42,7 @@ from govsim.sweep.runner import (
     open_sweep,
     run_sweep,
 )
-from govsim.sweep.spec import SweepError, SweepSpec, SweepSpecError, load_sweep_spec
+from govsim.sweep.spec import SweepSpec, load_sweep_spec
 
 __all__ = [
     "METRICS",

@@ -11,28 +11,25 @@ the unit hypercube), so μ* of two parameters compare directly.
 
 :func:`summary` describes each metric's distribution (mean, standard deviation, 10/50/90 %
 quantiles) within bins of each parameter — a first look for any sampler, grids included.
-:func:`write_analysis` writes a table (CSV) and a bar plot (PNG) into the sweep folder.
+The tables are written and drawn by :mod:`govsim.output`
+(:func:`~govsim.output.tables.write_analysis`, :func:`~govsim.output.charts.analysis_figure`);
+this module writes nothing.
 """
 
 from __future__ import annotations
 
 import logging
-import math
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from govsim.sweep.spec import SweepError
+from govsim.errors import SweepError
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
     from govsim.sweep.runner import SweepResult
 
-__all__ = ["ANALYSIS_COLUMNS", "analysis_figure", "analyze", "point_means", "summary",
-           "write_analysis"]
+__all__ = ["ANALYSIS_COLUMNS", "analyze", "point_means", "summary"]
 
 log = logging.getLogger(__name__)
 
@@ -186,53 +183,12 @@ def _g(value: float) -> str:
     return f"{value:.4g}"
 
 
-def analysis_figure(table: pd.DataFrame, method: str, title: str = "") -> Figure:
-    """Bar plot: one panel per metric, a bar per parameter and index, with CI whiskers."""
-    from matplotlib.figure import Figure
-
-    metrics = list(dict.fromkeys(table["metric"]))
-    cols = min(3, max(1, len(metrics)))
-    rows = math.ceil(len(metrics) / cols) if metrics else 1
-    n_params = table["parameter"].nunique() if len(table) else 1
-    fig = Figure(figsize=(4.2 * cols, 0.9 + rows * (0.9 + 0.42 * n_params)),
-                 layout="constrained")
-    bars = ([("S1", "S1_conf", "first order S1"), ("ST", "ST_conf", "total ST")]
-            if method == "sobol" else
-            [("mu_star", "mu_star_conf", "μ*"), ("sigma", None, "σ")])
-    for k, metric in enumerate(metrics):
-        ax = fig.add_subplot(rows, cols, k + 1)
-        part = table[table["metric"] == metric]
-        y = np.arange(len(part))
-        height = 0.8 / len(bars)
-        for b, (col, conf, label) in enumerate(bars):
-            err = part[conf].abs().to_numpy() if conf else None
-            ax.barh(y + (b - (len(bars) - 1) / 2) * height, part[col].to_numpy(), height,
-                    xerr=err, capsize=2, label=label)
-        ax.set_yticks(y, part["parameter"].tolist())
-        ax.invert_yaxis()
-        ax.set_title(metric, fontsize=10)
-        ax.axvline(0, color="0.4", linewidth=0.6)
-        if k == 0:
-            ax.legend(fontsize=8, loc="best")
-    if title:
-        fig.suptitle(title, fontsize=11)
-    return fig
-
-
-def write_analysis(result: SweepResult, table: pd.DataFrame, method: str) -> list[Path]:
-    """Write ``analysis/<method>.csv`` and ``analysis/<method>.png`` into the sweep folder,
-    atomically and never through a symbolic link (a linked ``analysis`` folder is refused)."""
-    from govsim.errors import OutputError
-    from govsim.output.files import real_folder, write_atomic
-
-    try:
-        target = real_folder(result.folder / "analysis")
-        csv_path = write_atomic(target / f"{method}.csv", table.to_csv(index=False))
-        label = "Sobol' indices (95 % CI)" if method == "sobol" else \
-            "Morris μ*, σ (95 % CI on μ*)"
-        fig = analysis_figure(table, method, f"{result.spec['sweep']['name']}: {label}")
-        png_path = write_atomic(target / f"{method}.png",
-                                lambda path: fig.savefig(path, dpi=120, format="png"))
-    except OutputError as exc:
-        raise SweepError(str(exc)) from exc
-    return [csv_path, png_path]
+def __getattr__(name: str) -> Any:
+    # Deprecated names (one release): drawing and writing moved to govsim.output.
+    if name == "analysis_figure":
+        from govsim.output.charts import analysis_figure
+        return analysis_figure
+    if name == "write_analysis":
+        from govsim.output.tables import write_analysis
+        return write_analysis
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

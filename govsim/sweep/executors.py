@@ -30,8 +30,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
+from govsim.errors import SweepError
 from govsim.parallel import process_pool, stop_pool, worker_count
-from govsim.sweep.spec import SweepError
 from govsim.sweep.tasks import RunContext, RunOutcome, RunTask, execute
 
 __all__ = ["DaskExecutor", "Executor", "LocalExecutor", "check_scheduler_address",

@@ -22,12 +22,14 @@ from typing import Any
 import pandas as pd
 
 from govsim.bounds import LIMITS
-from govsim.manifest import manifest_json, package_versions
+from govsim.errors import SweepError
 from govsim.output.files import write_atomic
 from govsim.output.folders import clean_stale, prepare_folder
+from govsim.output.manifest import build_manifest, manifest_json, package_versions
+from govsim.sweep.analyze import analyze, summary
 from govsim.sweep.executors import Executor, make_executor
 from govsim.sweep.samplers import Design, design_size, make_design
-from govsim.sweep.spec import SweepError, SweepSpec, load_sweep_spec
+from govsim.sweep.spec import SweepSpec, load_sweep_spec
 from govsim.sweep.store import DB_FILE, MANIFEST_FILE, SPEC_FILE, SweepStore
 from govsim.sweep.tasks import RunContext, RunTask
 
@@ -126,14 +128,10 @@ class SweepResult:
     def analyze(self, method: str = "sobol", metrics: list[str] | None = None,
                 **options: Any) -> pd.DataFrame:
         """Sensitivity indices per metric and parameter; see :func:`govsim.sweep.analyze`."""
-        from govsim.sweep.analyze import analyze
-
         return analyze(self, method=method, metrics=metrics, **options)
 
     def summary(self, bins: int = 4, metrics: list[str] | None = None) -> pd.DataFrame:
         """Metric distributions per parameter bin; see :func:`govsim.sweep.analyze.summary`."""
-        from govsim.sweep.analyze import summary
-
         return summary(self, bins=bins, metrics=metrics)
 
 
@@ -325,27 +323,16 @@ def _write_manifest(folder: Path, spec: SweepSpec, total: int, session: dict[str
     else:
         sessions.append(dict(session))
     counts = store.counts()
-    manifest = {
-        "kind": "sweep",
-        "name": spec.name,
-        "spec_hash": spec.spec_hash(),
-        "spec_file": SPEC_FILE,
-        "source": spec.source,
-        "scenario": {"name": spec.scenario.name, "source": spec.scenario.source,
-                     "content_hash": spec.scenario.content_hash()},
-        "stage": spec.header.stage,
-        "seed": spec.header.seed,
-        "sampler": spec.sampler.model_dump(mode="json"),
-        "parameters": spec.parameter_names,
-        "metrics": list(spec.header.metrics),
-        "points": total // spec.header.replications,
-        "replications": spec.header.replications,
-        "runs_total": total,
-        "runs_ok": counts.get("ok", 0),
-        "runs_failed": counts.get("failed", 0),
-        "runs_pending": total - sum(counts.values()),
-        "versions": package_versions(),
-        "sessions": sessions,
-        "updated_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
+    manifest = build_manifest(
+        "sweep", scenario=spec.scenario, command=sessions[0].get("command"),
+        started=sessions[0].get("started_utc"),
+        finished=session.get("finished_utc") or datetime.now(UTC),
+        name=spec.name, spec_hash=spec.spec_hash(), spec_file=SPEC_FILE, source=spec.source,
+        stage=spec.header.stage, seed=spec.header.seed,
+        sampler=spec.sampler.model_dump(mode="json"), parameters=spec.parameter_names,
+        metrics=list(spec.header.metrics), points=total // spec.header.replications,
+        replications=spec.header.replications, runs_total=total,
+        runs_ok=counts.get("ok", 0), runs_failed=counts.get("failed", 0),
+        runs_pending=total - sum(counts.values()), sessions=sessions,
+        updated_utc=datetime.now(UTC).isoformat(timespec="seconds"))
     write_atomic(path, manifest_json(manifest))

@@ -44,19 +44,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import tomli_w
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from govsim.bounds import limit
-from govsim.errors import GovsimError, InputError, Problem, ScenarioError
-from govsim.inputs import InputModel, parse_toml, read_text
-from govsim.scenario import (
-    Scenario,
-    builtin_scenarios,
-    format_path,
-    line_index,
-    load_scenario,
-    placed,
-)
+from govsim.errors import InputError, Problem, ScenarioError, SweepError, SweepSpecError
+from govsim.inputs import InputModel, parse_toml, read_text, validation_problems
+from govsim.scenario import Scenario, builtin_scenarios, load_scenario
+from govsim.scenario.lines import line_index, placed
 from govsim.sweep.metrics import METRICS, metrics_for_stage
 
 __all__ = [
@@ -78,20 +72,6 @@ _SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 _NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 #: Names a parameter cannot take (columns of the runs table).
 _RESERVED = {"point", "replication", "status", "error", "duration_s", "worker", "finished_utc"}
-
-
-class SweepError(GovsimError):
-    """A sweep cannot start, resume or be analysed (the message says why and what to do)."""
-
-
-class SweepSpecError(ScenarioError):
-    """A sweep file is invalid; ``problems`` lists every reason with file, line and path."""
-
-    def __init__(self, problems: list[Problem]):
-        super().__init__(problems)
-        lines = [p.format() for p in self.problems]
-        head = f"{len(lines)} problem{'s' if len(lines) != 1 else ''} in sweep file"
-        self.args = (head + ":\n  " + "\n  ".join(lines),)
 
 
 class _Model(InputModel):
@@ -331,15 +311,10 @@ def load_sweep_spec(source: str | Path | Mapping[str, Any], *,
     def place(problems: list[Problem]) -> SweepSpecError:
         return SweepSpecError([placed(p, name, lines) for p in problems])
 
-    try:
-        model = _SpecModel.model_validate(data)
-    except ValidationError as exc:
-        errors = exc.errors()
-        # A list whose entry is bad also reports "too short after validation": say it once.
-        locs = [tuple(e["loc"]) for e in errors]
-        raise place([_problem(e) for e, loc in zip(errors, locs, strict=True)
-                     if not any(len(o) > len(loc) and o[:len(loc)] == loc for o in locs)]
-                    ) from exc
+    problems = validation_problems(_SpecModel, data)
+    if problems:
+        raise place(problems)
+    model = _SpecModel.model_validate(data)
     problems = _metric_problems(model.sweep)
     if model.sweep.stage == "allocate" and model.sweep.replications != 1:
         problems.append(Problem("sweep.replications", "the allocate stage is deterministic; "
@@ -380,25 +355,6 @@ def _as_spec_error(read: Any) -> Any:
         return read()
     except InputError as exc:
         raise SweepSpecError(exc.problems) from exc
-
-
-def _problem(err: Mapping[str, Any]) -> Problem:
-    loc = tuple(err["loc"])
-    path = format_path(loc)
-    message = err["msg"].removeprefix("Value error, ")
-    if err["type"] == "extra_forbidden":
-        model: Any = {"sweep": SweepHeader, "sampler": SamplerSpec,
-                      "parameters": ParameterSpec}.get(str(loc[0]), _SpecModel)
-        known = list(model.model_fields) if len(loc) > 1 else list(_SpecModel.model_fields)
-        hint = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
-        message = "unknown key" + (f"; did you mean {hint[0]!r}?" if hint else
-                                   f" (known keys: {', '.join(known)})")
-    elif err["type"] == "missing":
-        return Problem(path, "required field is missing")
-    value = err.get("input")
-    if isinstance(value, dict):
-        return Problem(path, message)
-    return Problem(path, message, value=value)
 
 
 def _metric_problems(header: SweepHeader) -> list[Problem]:

@@ -1,5 +1,9 @@
 """The results store of a sweep: an embedded DuckDB database written as runs finish.
 
+The store is the sweep's own data, not a presentation of it, so it stays in ``sweep/`` (the
+one thing this room writes); files beside it go through :mod:`govsim.output.files` and
+:mod:`govsim.output.folders` like every other output.
+
 One folder per sweep holds:
 
 - ``sweep.duckdb`` with the tables ``meta`` (key/value: spec hash, canonical spec, the sweep
@@ -33,10 +37,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from govsim.errors import OutputError
+from govsim.errors import OutputError, SweepError
 from govsim.output.files import open_append, real_folder
 from govsim.output.folders import OutputFolder, prepare_folder
-from govsim.sweep.spec import SweepError
+from govsim.output.manifest import build_manifest
 from govsim.sweep.tasks import RunOutcome
 
 __all__ = [
@@ -252,10 +256,10 @@ class SweepStore:
                 literal = str(stage.path / f"{name}.{fmt}").replace("'", "''")
                 self.con.execute(f"COPY ({query}) TO '{literal}' {option}")
             meta = self.meta()
-            stage.write_manifest({"sweep": json.loads(meta.get("spec_json", "{}"))
-                                  .get("sweep", {}).get("name"),
-                                  "spec_hash": meta.get("spec_hash"), "format": fmt,
-                                  "source": str(self.folder)})
+            stage.write_manifest(build_manifest(
+                "sweep-export", sweep=json.loads(meta.get("spec_json", "{}"))
+                .get("sweep", {}).get("name"), spec_hash=meta.get("spec_hash"), format=fmt,
+                source=str(self.folder)))
         return [target.path / f"{name}.{fmt}" for name in queries]
 
 

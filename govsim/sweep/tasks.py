@@ -109,7 +109,7 @@ def execute(context: RunContext, task: RunTask) -> RunOutcome:
 def _simulate(scenario: Scenario, context: RunContext, replication: int) -> StageOutput:
     from govsim.sim import simulate_year
 
-    header = scenario.scenario
+    header = scenario.header
     years = context.years or header.horizon_years
     state = None
     frames = []

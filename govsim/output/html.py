@@ -1,0 +1,376 @@
+"""The self-contained HTML report of a run, in Chinese or English.
+
+:func:`render_report` turns :class:`~govsim.output.report.RunTables` and the PNG plots into one HTML
+page a planner reads top to bottom: headline numbers per year, compliance with every rule and
+its source clause, why rules are not met, where the caps bind (shadow prices), the allocation,
+staffing against the 2 ‰ rule, coverage and waits per item, contract events, convergence and
+the manifest. Plots are embedded as base64 ``data:`` URIs and the CSS is inline, so the file
+opens offline and can be mailed as is. All data is escaped (Jinja2 autoescape).
+
+Money is shown in 万元 (10,000 CNY), shares in per cent, waits in working days.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+import pandas as pd
+
+from govsim.output.figure import display_names
+from govsim.output.labels import LABELS, event_name, label, policy_fields
+from govsim.output.plots import item_summary
+from govsim.policy import RULES
+
+if TYPE_CHECKING:
+    from govsim.output.report import RunTables
+
+__all__ = ["Table", "environment", "headline", "render_report"]
+
+WAN = 1e4  # CNY per 万元
+_MONEY_RULES = {"relief-cap", "funding-sources"}
+_SHARE_RULES = {"social-org-share"}
+_NOTABLE_EVENTS = ("failed", "takeover", "exit", "not_renewed", "term_reached", "barred")
+_MAX_ROWS = 150
+
+def _t(lang: str, **defaults: object) -> Callable[..., str]:
+    """``t(key, **fields)``: the ``report.<key>`` label (the key itself when there is none),
+    with ``defaults`` (the scenario's policy numbers) available to every label."""
+
+    def translate(key: str, **fields: object) -> str:
+        if f"report.{key}" not in LABELS:
+            return key
+        return label(f"report.{key}", lang, **{**defaults, **fields})
+
+    return translate
+
+
+@dataclass
+class Table:
+    """A table ready for the template: formatted cells, a CSS class per row."""
+
+    headers: list[str]
+    rows: list[tuple[list[str], str]] = field(default_factory=list)
+    numeric: list[bool] = field(default_factory=list)
+    note: str = ""
+
+    def add(self, cells: list[Any], css: str = "") -> None:
+        self.rows.append(([_cell(c) for c in cells], css))
+
+
+# -- formatting -----------------------------------------------------------------------------------
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+def _cell(value: Any) -> str:
+    if _missing(value):
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.2f}" if abs(value) < 1e6 else f"{value:,.0f}"
+    return str(value)
+
+
+def _wan(cny: Any) -> str:
+    return "–" if _missing(cny) else f"{float(cny) / WAN:,.1f}"
+
+
+def _pct(share: Any, digits: int = 1) -> str:
+    return "–" if _missing(share) else f"{float(share):.{digits}%}"
+
+
+def _num(value: Any, digits: int = 1) -> str:
+    return "–" if _missing(value) else f"{float(value):,.{digits}f}"
+
+
+def _year(value: Any) -> str:
+    return "–" if _missing(value) else str(int(value))
+
+
+def _rule_value(rule: str, value: Any) -> str:
+    if _missing(value):
+        return "–"
+    if not isinstance(value, int | float):
+        return str(value)
+    if rule in _MONEY_RULES:
+        return _wan(value) + " 万元"
+    if rule in _SHARE_RULES:
+        return _pct(value)
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+def _limit(frame: pd.DataFrame, lang: str, file: str) -> tuple[pd.DataFrame, str]:
+    if len(frame) <= _MAX_ROWS:
+        return frame, ""
+    return frame.head(_MAX_ROWS), _t(lang)("truncated", shown=_MAX_ROWS, total=len(frame),
+                                          file=file)
+
+
+# -- sections -------------------------------------------------------------------------------------
+
+def headline(tables: RunTables) -> pd.DataFrame:
+    """Headline numbers per plan year (index: measure keys, ``report.*`` labels; columns: years).
+
+    Money in CNY, shares 0–1, waits in working days. Rule checks that belong to no year
+    (contract terms) are counted in every year.
+    """
+    alloc, staffing = tables.allocation, tables.staffing
+    years = sorted(set(alloc["year"]) | set(staffing["year"]) | set(tables.kpis["year"]))
+    summary = item_summary(tables.kpis) if not tables.kpis.empty else None
+    compliance = tables.compliance
+    undated = int(((compliance["status"] == "fail") & compliance["year"].isna()).sum())
+    out = {}
+    for year in years:
+        part = alloc[alloc["year"] == year]
+        checked = compliance[compliance["year"] == year]
+        # the relief cap and the social-organisation share as the compliance check judged them
+        caps = checked[checked["rule"] == "relief-cap"]
+        relief, limit = (pd.to_numeric(caps[c]) for c in ("value", "limit"))
+        shares = pd.to_numeric(checked.loc[checked["rule"] == "social-org-share", "value"],
+                               errors="coerce").dropna()
+        cw = staffing[(staffing["year"] == year) & (staffing["rule"] == "caseworker-ratio")]
+        col: dict[str, Any] = {
+            "total_spend": float(part["cost"].sum()),
+            "relief_spend": float(relief.sum()),
+            "cap_use": float(relief.sum() / limit.sum()) if limit.sum() > 0 else None,
+            "max_cap_use": (float((relief / limit.where(limit > 0)).max())
+                            if len(caps) else None),
+            "social_share": float(shares.min()) if len(shares) else None,
+            "cw_required": cw["required"].sum(), "cw_in_post": cw["in_post"].sum(),
+            "cw_purchased": cw["purchased"].sum(), "cw_shortfall": cw["shortfall"].sum(),
+            "coverage": None, "p90_wait": None,
+            "failures": int(((compliance["year"] == year)
+                             & (compliance["status"] == "fail")).sum()) + undated,
+        }
+        if summary is not None:
+            s = summary[summary["year"] == year]
+            w = s["arrivals"].sum()
+            if w > 0:
+                col["coverage"] = s["served"].sum() / w
+                col["p90_wait"] = (s["wait_p90_days"].fillna(0) * s["arrivals"]).sum() / w
+        out[year] = col
+    return pd.DataFrame(out)
+
+
+def _headline_table(tables: RunTables, t: Callable[..., str]) -> Table:
+    frame = headline(tables)
+    table = Table([t("metric"), *[str(y) for y in frame.columns]],
+                  numeric=[False] + [True] * len(frame.columns))
+    formats: dict[str, Callable[[Any], str]] = {
+        "total_spend": _wan, "relief_spend": _wan, "cap_use": _pct, "max_cap_use": _pct,
+        "social_share": _pct, "coverage": _pct, "p90_wait": _num,
+        "cw_required": lambda v: _num(v, 0), "cw_in_post": lambda v: _num(v, 0),
+        "cw_purchased": _num, "cw_shortfall": _num, "failures": lambda v: _num(v, 0)}
+    for key, fmt in formats.items():
+        if key in frame.index:
+            values = list(frame.loc[key])
+            css = "fail" if key == "failures" and any(v for v in values if not _missing(v)) else ""
+            table.add([t(key), *[fmt(v) for v in values]], css)
+    return table
+
+
+def _compliance_tables(tables: RunTables, lang: str, names: Mapping[str, str]
+                       ) -> tuple[Table, Table]:
+    t = _t(lang)
+    comp = tables.compliance
+    summary = Table([t("rule"), t("text"), t("source"), t("n_pass"), t("n_fail"), t("n_na"),
+                     t("status")], numeric=[False, False, False, True, True, True, False])
+    rule_ids = list(RULES) + sorted(set(comp["rule"]) - set(RULES))
+    for rule_id in rule_ids:
+        rows = comp[comp["rule"] == rule_id]
+        counts = rows["status"].value_counts()
+        status = ("fail" if counts.get("fail", 0) else "pass" if counts.get("pass", 0)
+                  else "not-applicable")
+        rule = RULES.get(rule_id)
+        text = (rule.text_zh if lang == "zh" else rule.text_en) if rule else ""
+        source = rule.source if rule else (rows["source"].iloc[0] if len(rows) else "")
+        summary.add([rule_id, text, source, counts.get("pass", 0), counts.get("fail", 0),
+                     counts.get("not-applicable", 0), t(status)], status)
+    frame, note = _limit(comp.sort_values("status", key=lambda s: s != "fail", kind="stable"),
+                         lang, "compliance.csv")
+    detail = Table([t("year"), t("rule"), t("scope"), t("value"), t("limit"), t("status"),
+                    t("source"), t("detail")],
+                   numeric=[False, False, False, True, True, False, False, False], note=note)
+    for r in frame.itertuples(index=False):
+        detail.add([_year(r.year), r.rule, names.get(r.scope, r.scope),
+                    _rule_value(r.rule, r.value), _rule_value(r.rule, r.limit), t(r.status),
+                    r.source, r.detail], r.status)
+    return summary, detail
+
+
+def _explanations_table(tables: RunTables, lang: str, names: Mapping[str, str]) -> Table:
+    t = _t(lang)
+    table = Table([t("year"), t("county"), t("rule"), t("shortfall"), t("money"), t("text")],
+                  numeric=[False, False, False, True, True, False])
+    text_col = "text_zh" if lang == "zh" else "text_en"
+    frame, table.note = _limit(tables.explanations, lang, "explanations.csv")
+    for r in frame.to_dict("records"):
+        text = r[text_col] if not _missing(r[text_col]) and r[text_col] else r["text_en"]
+        table.add([_year(r["year"]), names.get(r["county"], r["county"]), r["rule"],
+                   _num(r["shortfall"]), _wan(r["money_cny"]), text])
+    return table
+
+
+def _constraints_table(tables: RunTables, lang: str, names: Mapping[str, str]
+                       ) -> tuple[Table, str]:
+    t = _t(lang)
+    cons = tables.constraints
+    binding = cons[cons["binding"].astype(bool)]
+    binding = binding.assign(_abs=pd.to_numeric(binding["shadow_price"], errors="coerce").abs())
+    binding = binding.sort_values(["year", "_abs"], ascending=[True, False], kind="stable")
+    frame, note = _limit(binding, lang, "constraints.csv")
+    table = Table([t("year"), t("name"), t("rule"), t("scope"), t("slack"), t("shadow_price"),
+                   t("per_wan")], numeric=[False, False, False, False, True, True, True],
+                  note=note)
+    for r in frame.to_dict("records"):
+        per_wan = r.get("shadow_price_per_10k_cny")
+        if "shadow_price_per_10k_cny" not in r and r["rule"] in _MONEY_RULES:
+            per_wan = r["shadow_price"] * WAN
+        per_wan = "–" if _missing(per_wan) else f"{float(per_wan):.4g}"
+        table.add([_year(r["year"]), r["name"], r["rule"], names.get(r["scope"], r["scope"]),
+                   _num(r["slack"], 2), f"{r['shadow_price']:.4g}"
+                   if not _missing(r["shadow_price"]) else "–", per_wan])
+    summary = (t("binding_count", n=len(binding), m=len(cons) - len(binding)) if len(binding)
+               else t("none_binding"))
+    return table, summary
+
+
+def _staffing_table(tables: RunTables, lang: str, names: Mapping[str, str]) -> Table:
+    t = _t(lang)
+    staff = tables.staffing
+    if len(staff) > _MAX_ROWS:  # large scenarios: the counties short of staff first
+        staff = staff.sort_values("shortfall", ascending=False, kind="stable")
+    frame, note = _limit(staff, lang, "staffing.csv")
+    table = Table([t("year"), t("county"), t("rule"), t("required"), t("in_post"),
+                   t("purchased"), t("shortfall")],
+                  numeric=[False, False, False, True, True, True, True], note=note)
+    for r in frame.to_dict("records"):
+        table.add([_year(r["year"]), names.get(r["county"], r["county"]), r["rule"],
+                   _num(r["required"], 0), _num(r["in_post"], 0), _num(r["purchased"]),
+                   _num(r["shortfall"])], "fail" if (r["shortfall"] or 0) > 1e-9 else "")
+    return table
+
+
+def _service_table(tables: RunTables, lang: str) -> Table:
+    t = _t(lang)
+    items = display_names(tables.scenario, "items", lang)
+    targets = {i.id: i.target_wait_days for i in tables.scenario.items}
+    table = Table([t("year"), t("item"), t("arrivals"), t("served"), t("coverage"), t("ci"),
+                   t("wait_mean"), t("p90_wait"), t("ci"), t("target"), t("utilisation"),
+                   t("satisfaction"), t("cost")],
+                  numeric=[False, False] + [True] * 11)
+    if tables.kpis.empty:
+        return table
+    for r in item_summary(tables.kpis).to_dict("records"):
+        target = targets.get(r["item"])
+        late = target is not None and not _missing(r["wait_p90_days"]) and (
+            r["wait_p90_days"] > target)
+        table.add([_year(r["year"]), items.get(r["item"], r["item"]), _num(r["arrivals"], 0),
+                   _num(r["served"], 0), _pct(r["coverage"]), _pct(r["coverage_ci95"]),
+                   _num(r["wait_mean_days"]), _num(r["wait_p90_days"]),
+                   _num(r["wait_p90_days_ci95"]), _num(target), _pct(r["utilisation"], 0),
+                   _num(r["satisfaction"], 2), _wan(r["cost"])], "fail" if late else "")
+    return table
+
+
+def _contract_tables(tables: RunTables, lang: str, names: Mapping[str, str]
+                     ) -> tuple[Table, Table]:
+    t = _t(lang)
+    log_ = tables.contracts
+    events = [key.removeprefix("event.") for key in LABELS if key.startswith("event.")
+              and key.removeprefix("event.") in set(log_["event"])]
+    events += sorted(set(log_["event"]) - set(events))
+    counts = Table([t("year"), *[event_name(e, lang) for e in events]],
+                   numeric=[False] + [True] * len(events))
+    pivot = log_.groupby(["year", "event"]).size().unstack(fill_value=0)
+    for year, row in pivot.iterrows():
+        counts.add([_year(year), *[int(row.get(e, 0)) for e in events]])
+    items = display_names(tables.scenario, "items", lang)
+    types = display_names(tables.scenario, "provider_types", lang)
+    notable, note = _limit(log_[log_["event"].isin(_NOTABLE_EVENTS)], lang, "contracts.csv")
+    table = Table([t("year"), t("day"), t("county"), t("item"), t("provider"), t("event"),
+                   t("fte"), t("detail")], numeric=[False, True, False, False, False, False,
+                                                    True, False], note=note)
+    for r in notable.to_dict("records"):
+        table.add([_year(r["year"]), _num(r["day"], 0), names.get(r["county"], r["county"]),
+                   items.get(r["item"], r["item"]),
+                   f"{r['provider']} ({types.get(r['provider_type'], r['provider_type'])})",
+                   event_name(r["event"], lang), _num(r["fte"]),
+                   r["detail"]], "fail" if r["event"] in ("failed", "barred") else "")
+    return counts, table
+
+
+def _convergence_table(tables: RunTables, lang: str) -> Table:
+    t = _t(lang)
+    table = Table([t("year"), t("rounds"), t("converged"), t("reason")],
+                  numeric=[False, True, False, False])
+    for r in tables.convergence.to_dict("records"):
+        ok = bool(r["converged"]) if not _missing(r["converged"]) else False
+        table.add([_year(r["year"]), _num(r["rounds"], 0), t("yes") if ok else t("no"),
+                   r["reason"]], "" if ok else "fail")
+    return table
+
+
+# -- page -----------------------------------------------------------------------------------------
+
+def environment() -> jinja2.Environment:
+    """THE template engine of govsim's HTML (``govsim/output/templates/``): autoescaped,
+    undefined names are errors."""
+    return jinja2.Environment(loader=jinja2.PackageLoader("govsim.output", "templates"),
+                              autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                              undefined=jinja2.StrictUndefined)
+
+
+def render_report(tables: RunTables, images: Mapping[str, bytes], lang: str) -> str:
+    """The report page as a string.
+
+    Parameters
+    ----------
+    tables
+        Checked run tables (see :meth:`govsim.output.report.RunTables.checked`).
+    images
+        PNG bytes by plot stem (see :data:`govsim.output.report.PLOTS`); embedded as data URIs.
+    lang
+        ``"zh"`` or ``"en"``.
+    """
+    scenario = tables.scenario
+    t = _t(lang, **policy_fields(scenario.policy, lang))
+    header = scenario.header
+    names = {**display_names(scenario, "counties", lang),
+             "prefecture": "全市" if lang == "zh" else "prefecture"}
+    title = (header.title_zh if lang == "zh" else header.title_en) or header.title_en or \
+        header.title_zh or header.name
+    compliance, compliance_detail = _compliance_tables(tables, lang, names)
+    constraints, constraints_summary = _constraints_table(tables, lang, names)
+    event_counts, notable = _contract_tables(tables, lang, names)
+    conv = tables.convergence
+    manifest = tables.manifest
+    facts = [(t("scenario"), header.name), (t("base_year"), str(header.base_year)),
+             (t("horizon"), str(header.horizon_years)),
+             (t("seed"), str(manifest.get("seed", header.seed))),
+             (t("replications"), str(manifest.get("replications", header.replications))),
+             (t("hash"), scenario.content_hash()[:16])]
+    cards = [
+        (t("total_spend") + f" · {t('all_years')}", _wan(tables.allocation["cost"].sum())),
+        (t("failures"), str(int((tables.compliance["status"] == "fail").sum()))),
+        (t("years_converged"), f"{int(conv['converged'].astype(bool).sum())}/{len(conv)}"),
+    ]
+    images_uri = {stem: "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+                  for stem, png in images.items()}
+    return environment().get_template("report.html.j2").render(
+        lang=lang, t=t, title=title, facts=facts, cards=cards, images=images_uri,
+        headline=_headline_table(tables, t), compliance=compliance,
+        compliance_detail=compliance_detail, compliance_open=len(compliance_detail.rows) <= 60,
+        explanations=_explanations_table(tables, lang, names),
+        constraints=constraints, constraints_summary=constraints_summary,
+        staffing=_staffing_table(tables, lang, names), service=_service_table(tables, lang),
+        event_counts=event_counts, notable=notable,
+        convergence=_convergence_table(tables, lang),
+        manifest=json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
+    )

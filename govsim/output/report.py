@@ -1,0 +1,263 @@
+"""A run's results on disk: the tables as CSV, the plots as PNG, a self-contained HTML report.
+
+:class:`RunTables` is what the pipeline hands over — the tidy tables of a run (columns fixed by
+:data:`TABLE_COLUMNS`, see ``docs/outputs.md``), the manifest and the scenario.
+:func:`write_run` writes them into one folder **atomically** through the output-folder service
+(:mod:`govsim.output.folders`): everything goes to a hidden temporary folder next to the target,
+renamed to the target name only once complete, so a crash or Ctrl-C mid-write never leaves a
+half-written run under the final name, and nothing govsim did not write is ever replaced.
+
+Files: ``manifest.json``, one ``<table>.csv`` per table (UTF-8 with a byte-order mark, so that
+Excel on Chinese Windows opens Chinese text correctly), ``plots/<name>.png`` (dpi 120) and
+``report.html`` (see :mod:`govsim.output.html`). Money in the CSVs is in CNY; the plots and the
+report show 万元 (10,000 CNY).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from govsim.errors import GovsimError, OutputExistsError
+from govsim.output import plots
+from govsim.output.figure import PLOT_DPI
+from govsim.output.files import CSV_ENCODING, write_csv
+from govsim.output.folders import OutputFolder, Staging, prepare_folder
+from govsim.output.html import render_report
+
+if TYPE_CHECKING:
+    from govsim.scenario import Scenario
+
+__all__ = [
+    "CSV_ENCODING",
+    "PLOTS",
+    "TABLE_COLUMNS",
+    "RunFolderExistsError",
+    "RunTables",
+    "default_run_dir",
+    "render_plots",
+    "write_run",
+]
+
+log = logging.getLogger(__name__)
+
+
+#: The columns each table must have, in the order they are written (extra columns follow).
+TABLE_COLUMNS: dict[str, list[str]] = {
+    "allocation": ["year", "county", "item", "provider_type", "fund", "basis", "persons", "fte",
+                   "cost", "cost_lottery"],
+    "staffing": ["year", "county", "rule", "required", "in_post", "purchased", "part_time_posts",
+                 "shortfall"],
+    "kpis": ["year", "county", "item", "arrivals_mean", "served_mean", "served_ci95",
+             "abandoned_mean", "backlog_mean", "wait_mean_days_mean", "wait_p90_days_mean",
+             "wait_p90_days_ci95", "utilisation_mean", "satisfaction_mean", "cost_mean"],
+    "compliance": ["year", "rule", "scope", "value", "limit", "unit", "status", "source",
+                   "detail"],
+    "constraints": ["year", "name", "rule", "scope", "binding", "slack", "shadow_price"],
+    "contracts": ["year", "day", "county", "item", "provider", "provider_type", "event", "fte",
+                  "detail"],
+    "explanations": ["year", "county", "item", "rule", "shortfall", "money_cny", "text_en",
+                     "text_zh"],
+    "goals": ["year", "order", "goal", "unit", "value", "price", "next_goal", "next_unit"],
+    "convergence": ["year", "rounds", "converged", "reason"],
+    "rounds": ["year", "round", "cells_checked", "cells_missed", "on_target_share",
+               "weighted_coverage", "p90_wait_days", "spend_cny"],
+}
+
+#: Plot file stem → (function name in :mod:`govsim.output.plots`, table it draws), in report order.
+PLOTS: dict[str, tuple[str, str]] = {
+    "allocation_heatmap": ("plot_allocation_heatmap", "allocation"),
+    "relief_cap_use": ("plot_relief_cap_use", "compliance"),
+    "social_org_share": ("plot_social_org_share", "compliance"),
+    "caseworkers": ("plot_caseworkers", "staffing"),
+    "service_levels": ("plot_service_levels", "kpis"),
+    "contract_timeline": ("plot_contract_timeline", "contracts"),
+}
+
+
+#: The run folder is taken by something govsim may not replace (kept for older callers).
+RunFolderExistsError = OutputExistsError
+
+
+@dataclass(frozen=True)
+class RunTables:
+    """Everything a run produced, as handed from the pipeline to the report.
+
+    Each table is a tidy :class:`pandas.DataFrame` with (at least) the columns of
+    :data:`TABLE_COLUMNS`; an empty table may be given as ``pd.DataFrame()``. ``manifest`` is a
+    JSON-able dict (scenario hash, seed, replications, versions, solver, command, times).
+    """
+
+    scenario: Scenario
+    allocation: pd.DataFrame
+    staffing: pd.DataFrame
+    kpis: pd.DataFrame
+    compliance: pd.DataFrame
+    constraints: pd.DataFrame
+    contracts: pd.DataFrame
+    explanations: pd.DataFrame
+    convergence: pd.DataFrame
+    rounds: pd.DataFrame = field(default_factory=pd.DataFrame)
+    goals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def empty(cls, scenario: Scenario, **tables: pd.DataFrame) -> RunTables:
+        """Tables with the contract columns and no rows, except those given by keyword."""
+        frames = {name: pd.DataFrame(columns=cols) for name, cols in TABLE_COLUMNS.items()}
+        frames.update(tables)
+        return cls(scenario=scenario, **frames)
+
+    def table(self, name: str) -> pd.DataFrame:
+        """The table called ``name`` (a key of :data:`TABLE_COLUMNS`)."""
+        if name not in TABLE_COLUMNS:
+            raise KeyError(f"unknown table {name!r}; known: {', '.join(TABLE_COLUMNS)}")
+        return getattr(self, name)
+
+    def checked(self) -> RunTables:
+        """A copy with every table in contract column order and derived columns added.
+
+        Columns are ordered as in :data:`TABLE_COLUMNS` (extra columns after them); ``kpis``
+        gains ``coverage_mean`` and ``coverage_ci95`` (= served / arrivals) when absent.
+
+        Raises
+        ------
+        GovsimError
+            Naming every table that lacks a contract column.
+        """
+        missing, frames = [], {}
+        for name, columns in TABLE_COLUMNS.items():
+            frame = self.table(name)
+            if not isinstance(frame, pd.DataFrame):
+                raise GovsimError(f"table {name!r} is a {type(frame).__name__}, not a DataFrame")
+            if frame.columns.empty and frame.empty:
+                frame = pd.DataFrame(columns=columns)
+            lacking = [c for c in columns if c not in frame.columns]
+            if lacking:
+                missing.append(f"{name}: {', '.join(lacking)}")
+                continue
+            frame = frame[columns + [c for c in frame.columns if c not in columns]]
+            frames[name] = frame.assign(year=_whole_years(frame["year"]))
+        if missing:
+            raise GovsimError("run tables lack contract columns (see docs/outputs.md): "
+                              + "; ".join(missing))
+        frames["kpis"] = _with_coverage(frames["kpis"])
+        return replace(self, **frames)
+
+
+def _whole_years(year: pd.Series) -> pd.Series:
+    """Years as nullable integers (compliance rows without a year make the column float)."""
+    numbers = pd.to_numeric(year, errors="coerce")
+    if numbers.notna().sum() == year.notna().sum() and (numbers.dropna() % 1 == 0).all():
+        return numbers.astype("Int64")
+    return year
+
+
+def _with_coverage(kpis: pd.DataFrame) -> pd.DataFrame:
+    kpis = kpis.copy()
+    arrivals = pd.to_numeric(kpis["arrivals_mean"], errors="coerce")
+    arrivals = arrivals.where(arrivals > 0)
+    if "coverage_mean" not in kpis.columns:
+        kpis["coverage_mean"] = pd.to_numeric(kpis["served_mean"], errors="coerce") / arrivals
+    if "coverage_ci95" not in kpis.columns:
+        kpis["coverage_ci95"] = pd.to_numeric(kpis["served_ci95"], errors="coerce") / arrivals
+    return kpis
+
+
+# -- run folder -----------------------------------------------------------------------------------
+
+def default_run_dir(scenario: Scenario, results_root: str | Path = "results",
+                    now: datetime | None = None) -> Path:
+    """``<results_root>/<scenario name>/<UTC YYYYmmddTHHMMSSZ>-<8 hex of content hash>/``.
+
+    >>> from govsim import load_scenario
+    >>> when = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+    >>> default_run_dir(load_scenario("tiny"), now=when).name[:17]
+    '20250102T030405Z-'
+    """
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    return Path(results_root) / scenario.name / f"{stamp}-{scenario.content_hash()[:8]}"
+
+
+def write_run(tables: RunTables, out_dir: str | Path | OutputFolder, lang: str | None = None, *,
+              overwrite: bool = False, dpi: int = PLOT_DPI) -> Path:
+    """Write a run folder atomically and return its path.
+
+    Parameters
+    ----------
+    tables
+        The run's tables, manifest and scenario.
+    out_dir
+        The folder to create (its parent is created if needed), or an
+        :class:`~govsim.output.OutputFolder` already checked by
+        :func:`~govsim.output.prepare_folder` before the run started.
+    lang
+        ``"zh"`` or ``"en"`` for plots and report; default: the scenario's ``lang``.
+    overwrite
+        Replace an existing run folder that govsim wrote (never a folder holding other files;
+        the old folder is removed only after the new one is complete). An existing empty
+        folder is always used.
+    dpi
+        Resolution of the PNG plots.
+
+    Returns
+    -------
+    Path
+        The folder written.
+
+    Raises
+    ------
+    OutputError
+        If ``out_dir`` cannot be used (see :mod:`govsim.output.folders`).
+    GovsimError
+        If a table lacks a contract column.
+
+    Notes
+    -----
+    Everything is written to a hidden sibling folder first (:meth:`OutputFolder.staging`). Any
+    exception — including ``KeyboardInterrupt`` — removes it and leaves ``out_dir`` as it was.
+    """
+    target = out_dir if isinstance(out_dir, OutputFolder) else \
+        prepare_folder(out_dir, "run", overwrite=overwrite)
+    lang = plots.resolve_lang(tables.scenario, lang)
+    tables = tables.checked()
+    with target.staging() as stage:
+        _write_contents(tables, stage, lang, dpi)
+    log.info("wrote run folder %s", target.path)
+    return target.path
+
+
+def _write_contents(tables: RunTables, stage: Staging, lang: str, dpi: int) -> None:
+    folder = stage.path
+    for name in TABLE_COLUMNS:
+        write_csv(tables.table(name), folder / f"{name}.csv")
+    (folder / "plots").mkdir()
+    images = render_plots(tables, lang, dpi)
+    for stem, png in images.items():
+        (folder / "plots" / f"{stem}.png").write_bytes(png)
+    html = render_report(tables, images, lang)
+    (folder / "report.html").write_text(html, encoding="utf-8")
+    manifest = dict(tables.manifest)
+    manifest["report"] = {
+        "lang": lang,
+        "written_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "csv_encoding": CSV_ENCODING,
+    }
+    stage.write_manifest(manifest)
+
+
+def render_plots(tables: RunTables, lang: str | None = None,
+                 dpi: int = PLOT_DPI) -> dict[str, bytes]:
+    """Every plot of :data:`PLOTS` as PNG bytes, by file stem (figures are not kept)."""
+    lang = plots.resolve_lang(tables.scenario, lang)
+    images = {}
+    for stem, (function, table) in PLOTS.items():
+        figure = getattr(plots, function)(tables.table(table), tables.scenario, lang)
+        images[stem] = plots.png_bytes(figure, dpi)
+    return images

@@ -1,0 +1,222 @@
+"""The plots of a run's service: coverage and waits per item, and the contract timeline.
+
+Like every plot of :mod:`govsim.output.plots` (which re-exports these), each function takes
+the table it draws, the scenario and ``lang`` and returns a matplotlib Figure built without
+pyplot. :func:`item_summary` is the county aggregation of the KPI table used by the coverage
+plot and the report. Waits in working days, coverage in per cent.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from govsim.output.figure import (
+    YEAR_COLOURS,
+    add_note,
+    display_names,
+    empty_figure,
+    new_figure,
+    ordered,
+    resolve_lang,
+    shorten,
+    tidy_axes,
+)
+from govsim.output.labels import event_name, label
+
+if TYPE_CHECKING:
+    from govsim.scenario import Scenario
+
+__all__ = ["MAX_TIMELINE_ROWS", "item_summary", "plot_contract_timeline", "plot_service_levels"]
+
+#: Most county × item rows drawn in the contract timeline.
+MAX_TIMELINE_ROWS = 40
+_EVENT_MARKERS = {"failed": ("X", "#c62828"), "takeover": ("^", "#ef6c00"),
+                  "exit": ("D", "#212121"), "not_renewed": ("v", "#757575"),
+                  "term_reached": ("s", "#6a1b9a"), "barred": ("P", "#8e0000")}
+_CLOSING_EVENTS = {"failed", "exit", "not_renewed", "term_reached"}
+_TYPE_COLOURS = ("#2e7d32", "#1565c0", "#ef6c00", "#6a1b9a", "#00838f")
+
+
+def item_summary(kpis: pd.DataFrame) -> pd.DataFrame:
+    """KPIs per (year, item), aggregated over counties.
+
+    Coverage is Σ served / Σ arrivals (or the arrivals-weighted mean of ``coverage_mean`` when
+    given); waits, utilisation and satisfaction are arrivals-weighted means over counties.
+    95 % CI half-widths combine the counties' half-widths as independent errors:
+    √Σ(wᵢ·ciᵢ)² with the same weights — an approximation, the replications being shared.
+    """
+    k = kpis.copy()
+    arrivals = k["arrivals_mean"].clip(lower=0)
+    safe = arrivals.where(arrivals > 0)
+    if "coverage_mean" not in k.columns:
+        k["coverage_mean"] = k["served_mean"] / safe
+    if "coverage_ci95" not in k.columns:
+        k["coverage_ci95"] = k["served_ci95"] / safe
+    k["_w"] = arrivals
+    weighted = ["coverage_mean", "wait_mean_days_mean", "wait_p90_days_mean",
+                "utilisation_mean", "satisfaction_mean"]
+    for col in weighted:
+        k[f"_{col}"] = k[col].fillna(0) * k["_w"]
+    for col in ("coverage_ci95", "wait_p90_days_ci95"):
+        k[f"_{col}"] = (k[col].fillna(0) * k["_w"]) ** 2
+    g = k.groupby(["year", "item"], sort=False)
+    w = g["_w"].sum()
+    wsafe = w.where(w > 0)
+    out = pd.DataFrame({
+        "arrivals": w,
+        "served": g["served_mean"].sum(),
+        "abandoned": g["abandoned_mean"].sum(),
+        "backlog": g["backlog_mean"].sum(),
+        "cost": g["cost_mean"].sum(),
+    })
+    for col in weighted:
+        out[col.removesuffix("_mean")] = g[f"_{col}"].sum() / wsafe
+    out["coverage_ci95"] = np.sqrt(g["_coverage_ci95"].sum()) / wsafe
+    out["wait_p90_days_ci95"] = np.sqrt(g["_wait_p90_days_ci95"].sum()) / wsafe
+    return out.reset_index()
+
+
+def plot_service_levels(kpis: pd.DataFrame, scenario: Scenario,
+                        lang: str | None = None) -> Figure:
+    """Two panels per item: coverage (%) and 90th-percentile wait (working days), one point per
+    plan year with its 95 % confidence interval; the coverage target and each item's target
+    wait are marked."""
+    lang = resolve_lang(scenario, lang)
+    title = label("plot.service_title", lang)
+    if kpis.empty:
+        return empty_figure(title, lang)
+    summary = item_summary(kpis)
+    items = ordered(list(summary["item"].unique()), [i.id for i in scenario.items])
+    years = sorted(summary["year"].unique())
+    names = display_names(scenario, "items", lang)
+    fig = new_figure(11, 1.6 + max(2.0, 0.36 * len(items)))
+    cov_ax, wait_ax = fig.subplots(1, 2, sharey=True)
+    step = 0.6 / max(len(years), 1)
+    for k, year in enumerate(years):
+        part = summary[summary["year"] == year].set_index("item").reindex(items)
+        ys = np.arange(len(items)) - 0.3 + step * (k + 0.5)
+        colour = YEAR_COLOURS[k % len(YEAR_COLOURS)]
+        cov_ax.errorbar(part["coverage"] * 100, ys, xerr=part["coverage_ci95"].fillna(0) * 100,
+                        fmt="o", ms=4, color=colour, capsize=2, label=str(year))
+        wait_ax.errorbar(part["wait_p90_days"], ys, xerr=part["wait_p90_days_ci95"].fillna(0),
+                         fmt="o", ms=4, color=colour, capsize=2, label=str(year))
+    targets = {i.id: i.target_wait_days for i in scenario.items}
+    wait_ax.scatter([targets.get(i, np.nan) for i in items], range(len(items)), marker="|",
+                    s=200, color="#c62828", linewidths=2, label=label("plot.target_wait", lang))
+    cov_ax.axvline(scenario.policy.coverage_target * 100, color="#c62828", linestyle="--",
+                   linewidth=1, label=label("plot.coverage_target", lang))
+    cov_ax.set_yticks(range(len(items)), [shorten(names.get(i, i), 28) for i in items])
+    cov_ax.invert_yaxis()
+    cov_ax.set_xlim(0, 105)
+    cov_ax.set_xlabel(label("plot.coverage", lang) + " %")
+    wait_ax.set_xlabel(label("plot.p90_wait", lang))
+    wait_ax.set_xlim(left=0)
+    for ax in (cov_ax, wait_ax):
+        tidy_axes(ax)
+    handles, _ = cov_ax.get_legend_handles_labels()
+    wait_handles, wait_labels = wait_ax.get_legend_handles_labels()
+    handles += [h for h, text in zip(wait_handles, wait_labels, strict=True)
+                if text == label("plot.target_wait", lang)]
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8,
+               frameon=False)
+    fig.suptitle(title, fontsize=13)
+    return fig
+
+
+# -- (f) contract timeline ------------------------------------------------------------------------
+
+def _contract_spans(contracts: pd.DataFrame, days_per_year: float,
+                    end: float) -> pd.DataFrame:
+    """One row per contract span: county, item, provider, provider_type, start, stop (years)."""
+    spans = []
+    log_ = contracts.assign(t=contracts["year"] + contracts["day"] / days_per_year)
+    for (county, item, provider), rows in log_.sort_values(["t"], kind="stable").groupby(
+            ["county", "item", "provider"], sort=False):
+        start, ptype = None, None
+        for row in rows.itertuples(index=False):
+            if row.event == "signed" or (row.event == "renewed" and start is None):
+                if start is not None:
+                    spans.append((county, item, provider, ptype, start, row.t))
+                start, ptype = row.t, row.provider_type
+            elif row.event in _CLOSING_EVENTS and start is not None:
+                spans.append((county, item, provider, ptype, start, row.t))
+                start = None
+        if start is not None:
+            spans.append((county, item, provider, ptype, start, end))
+    return pd.DataFrame(spans, columns=["county", "item", "provider", "provider_type",
+                                        "start", "stop"])
+
+
+def plot_contract_timeline(contracts: pd.DataFrame, scenario: Scenario,
+                           lang: str | None = None) -> Figure:
+    """Gantt chart of contracts per county × item: bars from signing to end (coloured by provider
+    type), with failures, takeovers, exits, non-renewals, term ends and bars marked.
+
+    Time is in years (``year + day / working days per year``). Beyond
+    :data:`MAX_TIMELINE_ROWS` rows, those with the most non-routine events are drawn.
+    """
+    lang = resolve_lang(scenario, lang)
+    title = label("plot.timeline_title", lang)
+    if contracts.empty:
+        return empty_figure(title, lang)
+    days_per_year = scenario.header.hours_per_year / 8.0
+    first, last = int(contracts["year"].min()), int(contracts["year"].max())
+    spans = _contract_spans(contracts, days_per_year, last + 1.0)
+    events = contracts.assign(t=contracts["year"] + contracts["day"] / days_per_year)
+    marked = events[events["event"].isin(_EVENT_MARKERS)]
+    keys = list(dict.fromkeys(zip(contracts["county"], contracts["item"], strict=True)))
+    county_rank = {c.id: k for k, c in enumerate(scenario.counties)}
+    item_rank = {i.id: k for k, i in enumerate(scenario.items)}
+    keys.sort(key=lambda key: (county_rank.get(key[0], 1e9), item_rank.get(key[1], 1e9)))
+    note = ""
+    if len(keys) > MAX_TIMELINE_ROWS:
+        busy = marked.groupby(["county", "item"]).size()
+        chosen = set(sorted(keys, key=lambda key: -busy.get(key, 0))[:MAX_TIMELINE_ROWS])
+        note = label("plot.rows_note", lang, shown=MAX_TIMELINE_ROWS, total=len(keys))
+        keys = [k for k in keys if k in chosen]
+    row_of = {key: r for r, key in enumerate(keys)}
+    counties = display_names(scenario, "counties", lang)
+    items = display_names(scenario, "items", lang)
+    types = ordered(list(contracts["provider_type"].unique()),
+                     [p.id for p in scenario.provider_types])
+    colour = {t: _TYPE_COLOURS[k % len(_TYPE_COLOURS)] for k, t in enumerate(types)}
+
+    fig = new_figure(11, 1.6 + max(1.8, 0.3 * len(keys)))
+    ax = fig.add_subplot()
+    for span in spans.itertuples(index=False):
+        row = row_of.get((span.county, span.item))
+        if row is not None:
+            ax.barh(row, span.stop - span.start, left=span.start, height=0.56,
+                    color=colour.get(span.provider_type, "#9e9e9e"), alpha=0.85,
+                    edgecolor="white", linewidth=0.8)
+    used_events = []
+    for event, (marker, col) in _EVENT_MARKERS.items():
+        part = marked[marked["event"] == event]
+        rows = [row_of.get(k) for k in zip(part["county"], part["item"], strict=True)]
+        pts = [(t, r) for t, r in zip(part["t"], rows, strict=True) if r is not None]
+        if pts:
+            used_events.append(event)
+            ax.scatter([p[0] for p in pts], [p[1] for p in pts], marker=marker, s=45,
+                       color=col, zorder=3, edgecolors="white", linewidths=0.5)
+    ax.set_yticks(range(len(keys)), [shorten(f"{counties.get(c, c)} · {items.get(i, i)}", 30)
+                                     for c, i in keys], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(first, last + 1)
+    ax.set_xticks(range(first, last + 2))
+    ax.set_xlabel(label("plot.year", lang))
+    handles = [Patch(color=colour[t], label=display_names(scenario, "provider_types", lang)
+                     .get(t, t)) for t in types]
+    handles += [Line2D([], [], marker=_EVENT_MARKERS[e][0], color=_EVENT_MARKERS[e][1],
+                       linestyle="", label=event_name(e, lang)) for e in used_events]
+    ax.legend(handles=handles, fontsize=8, frameon=False, loc="upper left",
+              bbox_to_anchor=(1.01, 1.0))
+    tidy_axes(ax)
+    ax.set_title(title, fontsize=12)
+    add_note(fig, note)
+    return fig
