@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import pandas as pd
 
+from govsim.compliance import money_pair
+from govsim.metrics import status_text, year_figures
 from govsim.plots import EVENT_LABELS, display_names, item_summary
 from govsim.policy import RULES
 
@@ -57,8 +59,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "cw_in_post": ("经办人员在编", "Caseworkers in post"),
     "cw_purchased": ("经办人员购买", "Caseworkers purchased"),
     "cw_shortfall": ("经办人员缺口", "Caseworker shortfall"),
-    "coverage": ("覆盖率", "Coverage"),
+    "coverage": ("覆盖率（已服务/（到达+结转））", "Coverage (served / (arrivals + carried in))"),
+    "weighted_coverage": ("需求加权覆盖率", "Need-weighted coverage"),
     "p90_wait": ("第90百分位等待（工作日）", "90th-percentile wait (working days)"),
+    "overdue": ("逾期法定案件", "Overdue statutory cases"),
+    "no_service_cells": ("有需求无服务的县×事项", "County × item cells with demand, none served"),
+    "warning": ("警示", "Warning"),
+    "no_service": ("无服务", "none served"),
     "failures": ("不符合的规则检查", "Rule checks failed"),
     "all_years": ("全部年度", "all years"),
     "years_converged": ("收敛年度", "Years converged"),
@@ -213,45 +220,10 @@ def _limit(frame: pd.DataFrame, lang: str, file: str) -> tuple[pd.DataFrame, str
 def headline(tables: RunTables) -> pd.DataFrame:
     """Headline numbers per plan year (index: measure keys of :data:`TEXT`; columns: years).
 
-    Money in CNY, shares 0–1, waits in working days. Rule checks that belong to no year
-    (contract terms) are counted in every year.
+    :func:`govsim.metrics.year_figures`, the figures the terminal summary shows too: money in
+    CNY, shares 0–1, waits in working days; NaN where a figure cannot be computed.
     """
-    alloc, staffing = tables.allocation, tables.staffing
-    years = sorted(set(alloc["year"]) | set(staffing["year"]) | set(tables.kpis["year"]))
-    summary = item_summary(tables.kpis) if not tables.kpis.empty else None
-    compliance = tables.compliance
-    undated = int(((compliance["status"] == "fail") & compliance["year"].isna()).sum())
-    out = {}
-    for year in years:
-        part = alloc[alloc["year"] == year]
-        checked = compliance[compliance["year"] == year]
-        # the relief cap and the social-organisation share as the compliance check judged them
-        caps = checked[checked["rule"] == "relief-cap"]
-        relief, limit = (pd.to_numeric(caps[c]) for c in ("value", "limit"))
-        shares = pd.to_numeric(checked.loc[checked["rule"] == "social-org-share", "value"],
-                               errors="coerce").dropna()
-        cw = staffing[(staffing["year"] == year) & (staffing["rule"] == "caseworker-ratio")]
-        col: dict[str, Any] = {
-            "total_spend": float(part["cost"].sum()),
-            "relief_spend": float(relief.sum()),
-            "cap_use": float(relief.sum() / limit.sum()) if limit.sum() > 0 else None,
-            "max_cap_use": (float((relief / limit.where(limit > 0)).max())
-                            if len(caps) else None),
-            "social_share": float(shares.min()) if len(shares) else None,
-            "cw_required": cw["required"].sum(), "cw_in_post": cw["in_post"].sum(),
-            "cw_purchased": cw["purchased"].sum(), "cw_shortfall": cw["shortfall"].sum(),
-            "coverage": None, "p90_wait": None,
-            "failures": int(((compliance["year"] == year)
-                             & (compliance["status"] == "fail")).sum()) + undated,
-        }
-        if summary is not None:
-            s = summary[summary["year"] == year]
-            w = s["arrivals"].sum()
-            if w > 0:
-                col["coverage"] = s["served"].sum() / w
-                col["p90_wait"] = (s["wait_p90_days"].fillna(0) * s["arrivals"]).sum() / w
-        out[year] = col
-    return pd.DataFrame(out)
+    return year_figures(tables)
 
 
 def _headline_table(tables: RunTables, t: Callable[..., str]) -> Table:
@@ -260,14 +232,31 @@ def _headline_table(tables: RunTables, t: Callable[..., str]) -> Table:
                   numeric=[False] + [True] * len(frame.columns))
     formats: dict[str, Callable[[Any], str]] = {
         "total_spend": _wan, "relief_spend": _wan, "cap_use": _pct, "max_cap_use": _pct,
-        "social_share": _pct, "coverage": _pct, "p90_wait": _num,
+        "social_share": _pct, "coverage": _pct, "weighted_coverage": _pct, "p90_wait": _num,
+        "overdue": lambda v: _num(v, 0), "no_service_cells": lambda v: _num(v, 0),
         "cw_required": lambda v: _num(v, 0), "cw_in_post": lambda v: _num(v, 0),
         "cw_purchased": _num, "cw_shortfall": _num, "failures": lambda v: _num(v, 0)}
+    flagged = {"failures", "overdue", "no_service_cells"}
     for key, fmt in formats.items():
         if key in frame.index:
             values = list(frame.loc[key])
-            css = "fail" if key == "failures" and any(v for v in values if not _missing(v)) else ""
+            css = "fail" if key in flagged and any(v for v in values if not _missing(v)) \
+                else ""
             table.add([t(key), *[fmt(v) for v in values]], css)
+    convergence = tables.convergence.set_index("year") if len(tables.convergence) else None
+    if convergence is not None:
+        table.add([t("status"), *[status_text(convergence.loc[y]) if y in convergence.index
+                                  else "–" for y in frame.columns]])
+    return table
+
+
+def _warnings_table(tables: RunTables, lang: str) -> Table:
+    """The years' warnings (growing statutory backlogs, establishment staff short)."""
+    table = Table([_t(lang)("year"), _t(lang)("warning")], numeric=[False, False])
+    for r in tables.convergence.to_dict("records"):
+        for text in str(r.get("warnings") or "").split(" | "):
+            if text.strip() and text != "nan":
+                table.add([_year(r["year"]), text], "fail")
     return table
 
 
@@ -294,9 +283,11 @@ def _compliance_tables(tables: RunTables, lang: str, names: Mapping[str, str]
                     t("source"), t("detail")],
                    numeric=[False, False, False, True, True, False, False, False], note=note)
     for r in frame.itertuples(index=False):
-        detail.add([_year(r.year), r.rule, names.get(r.scope, r.scope),
-                    _rule_value(r.rule, r.value), _rule_value(r.rule, r.limit), t(r.status),
-                    r.source, r.detail], r.status)
+        value, limit = _rule_value(r.rule, r.value), _rule_value(r.rule, r.limit)
+        if r.rule in _MONEY_RULES and not (_missing(r.value) or _missing(r.limit)):
+            value, limit = money_pair(float(r.value), float(r.limit))  # one rounding for both
+        detail.add([_year(r.year), r.rule, names.get(r.scope, r.scope), value, limit,
+                    t(r.status), r.source, r.detail], r.status)
     return summary, detail
 
 
@@ -367,11 +358,14 @@ def _service_table(tables: RunTables, lang: str) -> Table:
         target = targets.get(r["item"])
         late = target is not None and not _missing(r["wait_p90_days"]) and (
             r["wait_p90_days"] > target)
+        none = bool(r["no_service"])
+        coverage = _pct(r["coverage"]) + (f" ({t('no_service')})" if none else "")
         table.add([_year(r["year"]), items.get(r["item"], r["item"]), _num(r["arrivals"], 0),
-                   _num(r["served"], 0), _pct(r["coverage"]), _pct(r["coverage_ci95"]),
+                   _num(r["served"], 0), coverage, _pct(r["coverage_ci95"]),
                    _num(r["wait_mean_days"]), _num(r["wait_p90_days"]),
                    _num(r["wait_p90_days_ci95"]), _num(target), _pct(r["utilisation"], 0),
-                   _num(r["satisfaction"], 2), _wan(r["cost"])], "fail" if late else "")
+                   _num(r["satisfaction"], 2), _wan(r["cost"])],
+                  "fail" if late or none else "")
     return table
 
 
@@ -403,12 +397,12 @@ def _contract_tables(tables: RunTables, lang: str, names: Mapping[str, str]
 
 def _convergence_table(tables: RunTables, lang: str) -> Table:
     t = _t(lang)
-    table = Table([t("year"), t("rounds"), t("converged"), t("reason")],
+    table = Table([t("year"), t("rounds"), t("status"), t("reason")],
                   numeric=[False, True, False, False])
     for r in tables.convergence.to_dict("records"):
-        ok = bool(r["converged"]) if not _missing(r["converged"]) else False
-        table.add([_year(r["year"]), _num(r["rounds"], 0), t("yes") if ok else t("no"),
-                   r["reason"]], "" if ok else "fail")
+        ok = r.get("status", "converged" if r["converged"] else "") == "converged"
+        table.add([_year(r["year"]), _num(r["rounds"], 0), status_text(r), r["reason"]],
+                  "" if ok else "fail")
     return table
 
 
@@ -452,13 +446,15 @@ def render_report(tables: RunTables, images: Mapping[str, bytes], lang: str) -> 
     cards = [
         (t("total_spend") + f" · {t('all_years')}", _wan(tables.allocation["cost"].sum())),
         (t("failures"), str(int((tables.compliance["status"] == "fail").sum()))),
-        (t("years_converged"), f"{int(conv['converged'].astype(bool).sum())}/{len(conv)}"),
+        (t("years_converged"), f"{int((conv['status'] == 'converged').sum())}/{len(conv)}"
+         if "status" in conv else f"{int(conv['converged'].astype(bool).sum())}/{len(conv)}"),
     ]
     images_uri = {stem: "data:image/png;base64," + base64.b64encode(png).decode("ascii")
                   for stem, png in images.items()}
     return _environment().get_template("report.html.j2").render(
         lang=lang, t=t, title=title, facts=facts, cards=cards, images=images_uri,
-        headline=_headline_table(tables, t), compliance=compliance,
+        headline=_headline_table(tables, t), warnings=_warnings_table(tables, lang),
+        compliance=compliance,
         compliance_detail=compliance_detail, compliance_open=len(compliance_detail.rows) <= 60,
         explanations=_explanations_table(tables, lang, names),
         constraints=constraints, constraints_summary=constraints_summary,

@@ -241,8 +241,8 @@ def _metrics(args: argparse.Namespace) -> int:
         table.add_column(header)
     for metric in METRICS.values():
         if args.stage is None or args.stage in metric.stages:
-            table.add_row(metric.name, ", ".join(metric.stages), metric.unit,
-                          metric.description)
+            table.add_row(metric.id, ", ".join(metric.stages), metric.unit,
+                          metric.definition)
     console.print(table)
     return 0
 

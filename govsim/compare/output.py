@@ -57,7 +57,7 @@ PLOT_DPI = 120
 FILES = ("comparison.csv", "replications.csv", "comparison.xlsx", "comparison.png",
          "comparison.html")
 #: The key metrics drawn by :func:`plot_comparison`, in panel order.
-CHART_METRICS = ("spend_total_wan", "coverage_weighted", "caseworker_shortfall",
+CHART_METRICS = ("spend_total_wan", "weighted_coverage", "caseworker_shortfall",
                  "wait_p90_days", "cost_per_served_cny", "satisfaction")
 _COLOURS = {"baseline": "#1565c0", "significant": "#ef6c00", "not": "#9e9e9e"}
 _TEXT = {
