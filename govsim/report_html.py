@@ -91,16 +91,21 @@ TEXT: dict[str, tuple[str, str]] = {
     "no_explanations": ("无：所有人员配备规则均已满足。", "None: every staffing rule is met."),
     "constraints": ("约束的紧约束情况与影子价格", "Where the caps bind (shadow prices)"),
     "constraints_note": (
-        "影子价格：限值增加一个单位（资金约束为1元）时目标值的变化（d目标/d限值）；“每万元”列为资金"
-        "约束放宽1万元的效果。目标为最大覆盖时单位是按优先级加权的服务案件数，为最小成本时单位是元。",
-        "Shadow price: change of the objective when the limit grows by one unit (one yuan for "
-        "money constraints), d(objective)/d(limit); the per-万元 column is what 10,000 CNY more "
-        "of a money cap buys. Objective units: priority-weighted cases served (max_coverage) or "
-        "CNY (min_cost)."),
+        "影子价格：限值增加一个单位（资金约束为1元）时重视资金的目标阶段的变化（d目标/d限值）；“每万元效果”"
+        "为资金约束放宽1万元时需求满足目标（优先级×质量×小时）的增量，最小成本时单位是元。"
+        "“上限每增加1万元”为这1万元在边际单元（有序目标下一元钱最先投向的县×事项）可买到的服务小时和服务人次。",
+        "Shadow price: change of the stage that values money when the limit grows by one unit "
+        "(one yuan for money constraints), d(goal)/d(limit); the per-万元 column is that change "
+        "for 10,000 CNY (need met: priority × quality × hours; CNY for min_cost). The last "
+        "column is what 10,000 CNY more of a cap buys in the marginal cell (where the ordered "
+        "goals would spend the next yuan): hours of need met and people served."),
     "name": ("约束", "Constraint"),
     "slack": ("松弛量", "Slack"),
     "shadow_price": ("影子价格", "Shadow price"),
     "per_wan": ("每万元效果", "Per 万元 relaxed"),
+    "hours_per_wan": ("上限每增加1万元", "1 万元 more cap buys"),
+    "buys": ("多满足 {hours} 小时需求（多服务 {people} 人次，{cell}）",
+             "{hours} more hours of need met ({people} more people served, {cell})"),
     "binding_count": ("紧约束 {n} 个，非紧约束 {m} 个。", "{n} binding, {m} not binding."),
     "none_binding": ("没有紧约束。", "No constraint binds."),
     "allocation": ("资金分配", "Allocation"),
@@ -313,16 +318,20 @@ def _constraints_table(tables: RunTables, lang: str, names: Mapping[str, str]
     binding = binding.sort_values(["year", "_abs"], ascending=[True, False], kind="stable")
     frame, note = _limit(binding, lang, "constraints.csv")
     table = Table([t("year"), t("name"), t("rule"), t("scope"), t("slack"), t("shadow_price"),
-                   t("per_wan")], numeric=[False, False, False, False, True, True, True],
-                  note=note)
+                   t("per_wan"), t("hours_per_wan")],
+                  numeric=[False, False, False, False, True, True, True, False], note=note)
     for r in frame.to_dict("records"):
         per_wan = r.get("shadow_price_per_10k_cny")
         if "shadow_price_per_10k_cny" not in r and r["rule"] in _MONEY_RULES:
             per_wan = r["shadow_price"] * WAN
         per_wan = "–" if _missing(per_wan) else f"{float(per_wan):.4g}"
+        hours = r.get("hours_per_10k_cny")
+        buys = "–" if _missing(hours) else t("buys", hours=f"{float(hours):,.0f}",
+                                             people=f"{float(r['people_per_10k_cny']):,.0f}",
+                                             cell=r.get("marginal_cell", ""))
         table.add([_year(r["year"]), r["name"], r["rule"], names.get(r["scope"], r["scope"]),
                    _num(r["slack"], 2), f"{r['shadow_price']:.4g}"
-                   if not _missing(r["shadow_price"]) else "–", per_wan])
+                   if not _missing(r["shadow_price"]) else "–", per_wan, buys])
     summary = (t("binding_count", n=len(binding), m=len(cons) - len(binding)) if len(binding)
                else t("none_binding"))
     return table, summary

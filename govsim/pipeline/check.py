@@ -14,9 +14,11 @@ loop cannot change: they are reported, not checked):
 - **wait**, only where the plan covers the cell's need in full (within the same tolerance): a
   plan that rations a cell on purpose promises its coverage, not a wait. The promised wait is
   the item's deadline where it has one (``deadline_days``, the statutory promise), else its
-  ``target_wait_days``; the simulated 90th-percentile wait may exceed it by at most
-  :data:`WAIT_TOLERANCE` (10 %). An item with a peak season is judged on the peak as well:
-  the 90th-percentile wait of the cases that arrived in the peak season, against the deadline.
+  ``target_wait_days``; the simulated 90th-percentile wait of the cases that arrived in the
+  year (a year that clears a backlog cannot undo the waits its carried cases already had) may
+  exceed it by at most :data:`WAIT_TOLERANCE` (10 %). An item with a peak season is judged on
+  the peak as well: the 90th-percentile wait of the cases that arrived in the peak season,
+  against the deadline.
 
 A cell that breaks a promise *misses*; missed cells get a lower utilisation target (more slack
 per case: ρ ← max(:data:`RHO_FLOOR`, :data:`RHO_STEP` × ρ)) and the year is re-allocated, at
@@ -191,7 +193,9 @@ def _wait_misses(item: Any, row: pd.Series) -> list[str]:
     promise, name = promised_wait(item)
     limit = promise * (1.0 + WAIT_TOLERANCE)
     out = []
-    p90 = float(row["wait_p90_days"])
+    # the cases that arrived in the year: a year clearing a backlog cannot undo the waits its
+    # carried cases already had
+    p90 = float(row.get("wait_p90_new_days", row["wait_p90_days"]))
     if not p90 <= limit:  # NaN: nobody served
         shown = "no case served" if math.isnan(p90) else f"p90 wait {p90:.1f} d"
         out.append(f"{shown} > {name} {promise:g} d")

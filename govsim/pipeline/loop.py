@@ -204,7 +204,8 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
     tables = RunTables(**{**tables, "scenario": scenario, "manifest": manifest})
     baseline_kpis = stack([with_replication(r.kpis, i) for i, (r, _) in enumerate(baseline)])
     return RunResult(scenario=scenario, options=options, tables=tables, replication_kpis=kpis,
-                     baseline_kpis=baseline_kpis, providers=providers, timings=timings)
+                     baseline_kpis=baseline_kpis, providers=providers, timings=timings,
+                     plans=tuple(r.allocation for r in adopted_years))
 
 
 def _capacities(allocation: pd.DataFrame) -> pd.DataFrame:

@@ -30,6 +30,7 @@ from govsim.sim import summarise
 from govsim.sim.engine import DEFAULT_ENGINE, check_engine
 
 if TYPE_CHECKING:
+    from govsim.allocation import AllocationResult
     from govsim.pipeline.check import Round
 
 __all__ = ["MAX_SEED", "RunError", "RunOptions", "RunResult", "check_options",
@@ -80,6 +81,8 @@ class RunResult:
         Contract performance per replication, year, county, item, provider type.
     rounds : DataFrame
         One row per year and round of the check loop (also in ``tables.rounds``).
+    plans : tuple of AllocationResult
+        The adopted allocation of each plan year.
     timings : dict
         Wall-clock seconds spent simulating, allocating (and, once written, reporting).
     """
@@ -91,6 +94,8 @@ class RunResult:
     baseline_kpis: pd.DataFrame
     providers: pd.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
+    #: The adopted allocation of every plan year (its ``unmet`` is the planned need served).
+    plans: tuple[AllocationResult, ...] = ()
 
     @property
     def years(self) -> tuple[int, ...]:

@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 #: KPI columns summarised over replications (``<name>_mean`` and ``<name>_ci95``).
 SUMMARY_METRICS = ["arrivals", "carried_in", "served", "abandoned", "backlog", "wait_mean_days",
                    "wait_p90_days", "utilisation", "satisfaction", "cost", "queue_mean",
-                   "overdue_served", "overdue_waiting", "overdue_days", "wait_p90_peak_days"]
+                   "overdue_served", "overdue_waiting", "overdue_days", "wait_p90_peak_days",
+                   "wait_p90_new_days"]
 
 _Tables = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, State]
 

@@ -120,6 +120,7 @@ class PoolOutcome:
     overdue_waiting: int = 0
     overdue_hours: float = 0.0
     wait_p90_peak_hours: float = math.nan
+    wait_p90_new_hours: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -317,14 +318,17 @@ def summarise_log(spec: PoolSpec, log: PoolLog) -> PoolOutcome:
         overdue_waiting=overdue[1],
         overdue_hours=overdue[2],
         wait_p90_peak_hours=overdue[3],
+        wait_p90_new_hours=overdue[4],
     )
 
 
 def _overdue(spec: PoolSpec, arrival_all: np.ndarray, log: PoolLog,
-             backlog: np.ndarray) -> tuple[int, int, float, float]:
+             backlog: np.ndarray) -> tuple[int, int, float, float, float]:
     """Cases served past the deadline, cases still waiting past it at year end, the hours past
-    the deadline of both (at service, or at year end), and the 90th-percentile wait of the
-    cases that arrived in the peak season (NaN without a peak or without such a case served).
+    the deadline of both (at service, or at year end), the 90th-percentile wait of the served
+    cases that arrived in the peak season (NaN without a peak or without such a case) and that
+    of the served cases that arrived in the year (carried cases left out: a year that clears a
+    backlog cannot undo the waits its carried cases already had; NaN when none).
 
     Quantiles as the compiled summary takes them (linear interpolation, numpy's default).
     """
@@ -339,5 +343,7 @@ def _overdue(spec: PoolSpec, arrival_all: np.ndarray, log: PoolLog,
         mine = waits[(arrived >= start) & (arrived < end)]
         if len(mine):
             peak = float(np.quantile(mine, 0.9))
+    new = waits[arrived >= 0.0]
     return (len(served_late), len(waiting_late),
-            float(served_late.sum() + waiting_late.sum()), peak)
+            float(served_late.sum() + waiting_late.sum()), peak,
+            float(np.quantile(new, 0.9)) if len(new) else math.nan)

@@ -67,7 +67,7 @@ log = logging.getLogger(__name__)
 KPI_COLUMNS = ["year", "county", "item", "arrivals", "carried_in", "served", "abandoned",
                "backlog", "wait_mean_days", "wait_p90_days", "utilisation", "satisfaction",
                "cost", "queue_mean", "fte_public", "fte_purchased", "overdue_served",
-               "overdue_waiting", "overdue_days", "wait_p90_peak_days"]
+               "overdue_waiting", "overdue_days", "wait_p90_peak_days", "wait_p90_new_days"]
 PROVIDER_COLUMNS = ["year", "county", "item", "provider_type", "provider", "fte_contracted",
                     "capacity_loss_share", "served", "satisfaction", "assessment_score",
                     "failures", "cost", "start_year", "years_held"]
@@ -254,6 +254,7 @@ def simulate_year(scenario: Scenario, year: int, capacities: pd.DataFrame | None
                 "overdue_waiting": outcome.overdue_waiting,
                 "overdue_days": outcome.overdue_hours / HOURS_PER_DAY,
                 "wait_p90_peak_days": outcome.wait_p90_peak_hours / HOURS_PER_DAY,
+                "wait_p90_new_days": outcome.wait_p90_new_hours / HOURS_PER_DAY,
             })
     log.debug("simulated %s replication %s: %d pools", year, replication, len(kpi_rows))
     events.sort(key=lambda e: e["day"])  # stable: same-day events keep their order
