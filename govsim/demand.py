@@ -14,11 +14,15 @@ least ``share of the year's cases in the run / ((k·D/12 + d) / D)``. The **peak
 largest of these and 1 (the year's own work); the **peak season** is the run that gives it.
 Guang'an's screening and means tests (×0.7 January–September, ×1.9 in the fourth quarter,
 d = 30 of D = 245 days) peak in October–December with factor 0.475 / (91.25 / 245) = 1.275.
-An item without a deadline, or whose factor is 1, has no peak season.
+An item without a deadline, or whose factor is 1, has no peak season. Its posts are planned at
+``min(ρ, 1 ÷ peak factor)`` (:func:`planned_utilisation`; 0.784 for Guang'an's): a queue empty
+when the season starts (the months before run below capacity) then clears the season's work by
+the deadline after its last day — the fluid bound; random arrivals and service times are what
+the check rounds test.
 
 The baseline says who does the work before any new purchase: establishment caseworkers first
 serve the prohibited items (only they may), each sized like every other post — its demand hours
-÷ (utilisation target ÷ peak factor) — and the rest of their hours spread over caseworker items
+÷ :func:`planned_utilisation` — and the rest of their hours spread over caseworker items
 in proportion to demand hours (:func:`public_duty_staffing` says where the establishment is too
 small for the government-only duties); each child-welfare director gives
 ``director_hours_per_year`` to the director item; incumbent contracts add their FTE.
@@ -44,6 +48,7 @@ __all__ = [
     "peak_factor",
     "peak_season",
     "peak_window_hours",
+    "planned_utilisation",
     "public_duty_staffing",
 ]
 
@@ -108,7 +113,7 @@ def public_duty_staffing(scenario: Scenario) -> pd.DataFrame:
     """Establishment staff on the government-only (prohibited) items in the base year.
 
     One row per (county, item): ``hours_demand`` (expected work, hours a year), ``fte_needed``
-    (at the utilisation target ÷ peak factor, like every purchased post), ``fte_assigned``
+    (at :func:`planned_utilisation`, like every purchased post), ``fte_assigned``
     (what the county's caseworkers in post give it, in the catalogue's order) and
     ``fte_short`` (needed − assigned, ≥ 0: a staffing need only establishment posts can fill,
     rule ``prohibited-items``). Explicit ``baseline.public_staff`` rows count as assigned.
@@ -133,9 +138,20 @@ def public_duty_staffing(scenario: Scenario) -> pd.DataFrame:
 
 
 def _planned_utilisation(scenario: Scenario, item: Item) -> float:
-    """The utilisation target a post on ``item`` is planned at: ρ ÷ the item's peak factor."""
-    return scenario.policy.utilisation_target / peak_factor(item,
-                                                           scenario.scenario.hours_per_year)
+    """The utilisation target a post on ``item`` is planned at (:func:`planned_utilisation`)."""
+    return planned_utilisation(scenario.policy.utilisation_target,
+                               peak_factor(item, scenario.scenario.hours_per_year))
+
+
+def planned_utilisation(rho: float, factor: float) -> float:
+    """The utilisation a post is planned at: ``rho``, or 1 ÷ the peak factor if lower — the
+    capacity both keeps the year's utilisation at ``rho`` and clears the peak within the
+    deadline.
+
+    >>> round(planned_utilisation(0.85, 1.275), 3)
+    0.784
+    """
+    return min(rho, 1.0 / factor)
 
 
 def demand_table(scenario: Scenario, year: int) -> pd.DataFrame:
@@ -200,7 +216,7 @@ def _prohibited_first(scenario: Scenario, county: County,
                       demand: dict[tuple[str, str], float],
                       hours_per_fte: float) -> dict[str, float]:
     """Split a county's public caseworkers: prohibited items first, each sized at the planned
-    utilisation (its demand hours ÷ (ρ ÷ peak factor)), then caseworker items."""
+    utilisation (its demand hours ÷ :func:`planned_utilisation`), then caseworker items."""
     hours_left = county.public_caseworkers * hours_per_fte
     public: dict[str, float] = {}
     for item in scenario.items:

@@ -14,9 +14,10 @@ assessment is continued, 003 三(五); multi-year services are signed one year a
 Art. 23) and every yuan they cost counts toward the caps.
 
 **Peak season.** An item with a deadline and a peak season (:func:`govsim.demand.peak_season`)
-is planned at ρ ÷ its peak factor (:func:`peak_utilisation`): its capacity for the year is then
-enough to clear the peak's cases within the deadline (Guang'an's fourth-quarter screening and
-means tests: factor 1.275, so 0.85 becomes 0.667). ``demand`` shows the factor in
+is planned at min(ρ, 1 ÷ its peak factor) (:func:`peak_utilisation`): its capacity for the year
+is then enough both to keep the year's utilisation at ρ and to clear the peak's cases within
+the deadline (Guang'an's fourth-quarter screening and means tests: factor 1.275, so 0.85
+becomes 1 ÷ 1.275 = 0.784). ``demand`` shows the factor in
 ``peak_factor``.
 
 The simulation pipeline fills these from simulated years; :func:`estimates_from_scenario`
@@ -42,7 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from govsim.demand import baseline_staffing, demand_table, peak_factor
+from govsim.demand import baseline_staffing, demand_table, peak_factor, planned_utilisation
 from govsim.scenario import Item, Scenario
 
 __all__ = [
@@ -150,9 +151,9 @@ def poisson_quantile(mean: float, q: float) -> int:
 
 
 def peak_utilisation(scenario: Scenario, item: Item, rho: float) -> float:
-    """The utilisation target a cell of ``item`` is planned at: ``rho`` ÷ the item's peak
-    factor (1 unless the item has a deadline and a peak season)."""
-    return rho / peak_factor(item, scenario.scenario.hours_per_year)
+    """The utilisation target a cell of ``item`` is planned at: ``rho``, or 1 ÷ the item's
+    peak factor if lower (the factor is 1 unless the item has a deadline and a peak season)."""
+    return planned_utilisation(rho, peak_factor(item, scenario.scenario.hours_per_year))
 
 
 def default_capacity_loss(failure_hazard: float, takeover_delay_days: float,

@@ -60,8 +60,8 @@ from govsim.scenario import Scenario
 from govsim.sim import State, YearResult, summarise
 
 __all__ = ["COVERAGE_TOLERANCE", "RHO_FLOOR", "RHO_STEP", "WAIT_TOLERANCE", "Round",
-           "cap_binding", "check_round", "convergence_row", "lower_targets", "promised_wait",
-           "same_purchases", "status_text", "trial_cells"]
+           "cap_binding", "check_round", "convergence_row", "hour_price", "lower_targets",
+           "promised_wait", "same_purchases", "status_text", "trial_cells"]
 
 #: Utilisation target of a missed cell is multiplied by this each round ...
 RHO_STEP = 0.85
@@ -173,17 +173,16 @@ def check_round(scenario: Scenario, number: int, allocation: AllocationResult,
             why += _wait_misses(item, row)
         elif need.get(cell, 0.0) > 0:
             hours = need[cell]
-            rationed[cell] = (hours, hours * _hour_price(scenario, estimates, *cell))
+            rationed[cell] = (hours, hours * hour_price(scenario, estimates, *cell))
         if why:
             misses[cell] = ", ".join(why)
         else:
             weight_ok += weight
-    purchasable = cells[cells["item"].isin({i.id for i in scenario.purchasable_items})]
     return Round(
         number=number, allocation=allocation, trial=trial, rho=rho, cells=cells,
         misses=misses, checked=checked,
         on_target_share=weight_ok / weight_checked if weight_checked > 0 else 1.0,
-        weighted_coverage=need_weighted_coverage(purchasable, scenario),
+        weighted_coverage=need_weighted_coverage(cells, scenario),
         coverage=coverage(cells), p90_wait_days=p90_wait_days(cells),
         overdue=overdue_cases(cells, scenario), rationed=rationed,
     )
@@ -205,7 +204,7 @@ def _wait_misses(item: Any, row: pd.Series) -> list[str]:
     return out
 
 
-def _hour_price(scenario: Scenario, estimates: Estimates, county_id: str,
+def hour_price(scenario: Scenario, estimates: Estimates, county_id: str,
                 item_id: str) -> float:
     """The cheapest CNY per hour of the item's service the county can buy: cost per FTE ÷
     (productive hours × the cell's planned utilisation × (1 − expected capacity loss))."""

@@ -7,10 +7,10 @@ incumbent contracts); later years on the adopted simulation of the previous year
   by the item's demand growth to the plan year, **plus** the backlog carried in (mean over
   replications) — a statutory item's backlog is work the plan must clear (the allocation's
   statutory goal), a service item's backlog is need like any other;
-- **utilisation target** ρ of each cell (lowered by the check loop where a cell missed), divided
-  by the item's **peak factor** where the item has a deadline and a peak season
-  (:func:`govsim.demand.peak_season`): the capacity bought for the year then clears the peak's
-  cases within the deadline;
+- **utilisation target** ρ of each cell (lowered by the check loop where a cell missed), or
+  1 ÷ the item's **peak factor** if that is lower, where the item has a deadline and a peak
+  season (:func:`govsim.demand.peak_season`): the capacity bought for the year then also
+  clears the peak's cases within the deadline;
 - **provider types**: capacity lost and satisfaction observed over contracted FTE-years,
   blended with the scenario's values as if those had been observed over
   :data:`PRIOR_FTE_YEARS` FTE-years (a few contracts alone are too noisy to plan on);
@@ -60,7 +60,7 @@ def estimates_from_simulation(scenario: Scenario, year: int, previous: list[Year
 
     Notes
     -----
-    See the module docstring: cases = grown arrivals + carried backlog; ρ ÷ peak factor;
+    See the module docstring: cases = grown arrivals + carried backlog; min(ρ, 1 ÷ peak factor);
     provider types blended with their priors.
     """
     base = estimates_from_scenario(scenario, year, quantile)

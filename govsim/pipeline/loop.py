@@ -3,8 +3,8 @@
 For each plan year (``design.md`` → "Data flow"; the full statement is ``docs/pipeline.md``):
 
 1. **Estimates** (:mod:`govsim.pipeline.estimates`): the year's cases — simulated arrivals
-   plus the backlog carried in — utilisation targets (ρ ÷ peak factor for seasonal items with
-   a deadline), provider performance, contracts in force.
+   plus the backlog carried in — utilisation targets (min(ρ, 1 ÷ peak factor) for seasonal items
+   with a deadline), provider performance, contracts in force.
 2. **Allocate** the year's budget with :func:`govsim.allocation.allocate` (the ordered goals:
    statutory work first, carried backlog included).
 3. **Check** the allocation with R trial simulations of the year, one per replication, each
