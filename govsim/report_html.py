@@ -65,6 +65,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "overdue": ("逾期法定案件", "Overdue statutory cases"),
     "no_service_cells": ("有需求无服务的县×事项", "County × item cells with demand, none served"),
     "warning": ("警示", "Warning"),
+    "n_unattainable": ("{n} 年受上限约束无法达到", "{n} unattainable under a cap"),
     "no_service": ("无服务", "none served"),
     "failures": ("不符合的规则检查", "Rule checks failed"),
     "all_years": ("全部年度", "all years"),
@@ -404,6 +405,15 @@ def _contract_tables(tables: RunTables, lang: str, names: Mapping[str, str]
     return counts, table
 
 
+def _converged_card(conv: pd.DataFrame, t: Callable[..., str]) -> str:
+    """``converged/years``, and how many of the others are unattainable under a cap."""
+    if "status" not in conv:
+        return f"{int(conv['converged'].astype(bool).sum())}/{len(conv)}"
+    text = f"{int((conv['status'] == 'converged').sum())}/{len(conv)}"
+    capped = int((conv["status"] == "unattainable").sum())
+    return text + (f" ({t('n_unattainable', n=capped)})" if capped else "")
+
+
 def _convergence_table(tables: RunTables, lang: str) -> Table:
     t = _t(lang)
     table = Table([t("year"), t("rounds"), t("status"), t("reason")],
@@ -455,8 +465,7 @@ def render_report(tables: RunTables, images: Mapping[str, bytes], lang: str) -> 
     cards = [
         (t("total_spend") + f" · {t('all_years')}", _wan(tables.allocation["cost"].sum())),
         (t("failures"), str(int((tables.compliance["status"] == "fail").sum()))),
-        (t("years_converged"), f"{int((conv['status'] == 'converged').sum())}/{len(conv)}"
-         if "status" in conv else f"{int(conv['converged'].astype(bool).sum())}/{len(conv)}"),
+        (t("years_converged"), _converged_card(conv, t)),
     ]
     images_uri = {stem: "data:image/png;base64," + base64.b64encode(png).decode("ascii")
                   for stem, png in images.items()}
