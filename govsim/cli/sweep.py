@@ -28,6 +28,7 @@ from rich.table import Table
 
 from govsim.bounds import LIMITS
 from govsim.cli._common import add_engine_option, console, console_err
+from govsim.metrics import UNITS
 from govsim.output.folders import prepare_folder
 from govsim.sweep import (
     METRICS,
@@ -241,7 +242,7 @@ def _metrics(args: argparse.Namespace) -> int:
         table.add_column(header)
     for metric in METRICS.values():
         if args.stage is None or args.stage in metric.stages:
-            table.add_row(metric.id, ", ".join(metric.stages), metric.unit,
+            table.add_row(metric.id, ", ".join(metric.stages), UNITS[metric.unit][1],
                           metric.definition)
     console.print(table)
     return 0
