@@ -18,13 +18,18 @@ accounting (no LP rows, no model objects), so each checks the other:
 - ``prohibited-items``, ``purchasable-items``, ``funding-sources`` and ``contract-term``.
 
 Values and limits are compared in the rule's unit (``unit`` column: CNY, share, persons,
-years, items) with half a fen of slack for money, so spending exactly 3 % passes and one yuan
-more fails.
+years, items). Money is rounded to the fen (0.01 CNY) before it is compared and written, and
+the comparison is made on the rounded figures, so what a reader sees is what was judged:
+spending exactly 3 % passes (and 10⁻⁹ yuan of solver noise above it shows as equal and
+passes), one yuan more fails. Texts show money in 万元 to one decimal, rounded half up; where
+a value and its limit would look equal in 万元 but differ, both are shown in yuan
+(:func:`money_pair`), so a failing value never reads as equal to its limit.
 """
 
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pandas as pd
@@ -38,7 +43,7 @@ from govsim.policy import (
 )
 from govsim.scenario import Scenario
 
-__all__ = ["COMPLIANCE_COLUMNS", "check_compliance"]
+__all__ = ["COMPLIANCE_COLUMNS", "check_compliance", "fen", "money_pair", "wan_text"]
 
 COMPLIANCE_COLUMNS = ["year", "rule", "scope", "value", "limit", "unit", "status", "source",
                       "detail"]
@@ -107,8 +112,28 @@ def _row(year: Any, rule_id: str, scope: str, value: Any, limit: Any, unit: str,
             "unit": unit, "status": status, "source": RULES[rule_id].source, "detail": detail}
 
 
+def fen(cny: float) -> float:
+    """Money rounded to the fen (0.01 CNY), half up: the figure compliance compares."""
+    return float(Decimal(repr(float(cny))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def wan_text(cny: float) -> str:
+    """CNY as 万元 with one decimal, rounded half up from the fen (``1015500`` → ``101.6``)."""
+    wan = Decimal(repr(fen(cny))) / Decimal(10_000)
+    return f"{wan.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):,}"
+
+
+def money_pair(value: float, limit: float) -> tuple[str, str]:
+    """A value and its limit as a reader sees them: both in 万元 (``"101.6 万元"``), or both in
+    yuan when they differ by at least a fen but would read the same in 万元."""
+    v, lim = fen(value), fen(limit)
+    if wan_text(v) == wan_text(lim) and v != lim:
+        return f"{v:,.2f} 元", f"{lim:,.2f} 元"
+    return f"{wan_text(v)} 万元", f"{wan_text(lim)} 万元"
+
+
 def _wan(cny: float) -> str:
-    return f"{cny / 1e4:,.1f}"
+    return wan_text(cny)
 
 
 def _relief_cap_rows(scenario: Scenario, alloc: pd.DataFrame, year: int) -> list[dict[str, Any]]:
@@ -121,12 +146,14 @@ def _relief_cap_rows(scenario: Scenario, alloc: pd.DataFrame, year: int) -> list
         mine = relief if pooled else relief[relief["county"] == scope]
         continuing = math.fsum(mine.loc[mine["basis"] == "continuing", "cost"])
         new = math.fsum(mine.loc[mine["basis"] != "continuing", "cost"])
-        value = continuing + new
-        status = "pass" if value <= limit + MONEY_TOLERANCE else "fail"
-        detail = (f"{_wan(value)} 万元 (contracts in force {_wan(continuing)} + new "
-                  f"{_wan(new)}) of {_wan(limit)} 万元 allowed")
+        value, limit = fen(continuing + new), fen(limit)
+        status = "pass" if value <= limit else "fail"
+        shown, allowed = money_pair(value, limit)
+        detail = (f"{shown} (contracts in force {_wan(continuing)} + new "
+                  f"{_wan(new)} 万元) of {allowed} allowed")
         if status == "fail":
-            detail += f"; {_wan(value - limit)} 万元 over"
+            over, _ = money_pair(value - limit, 0.0)
+            detail += f"; {over} over"
         rows.append(_row(year, "relief-cap", scope, value, limit, "CNY", status, detail))
     return rows
 
@@ -216,20 +243,24 @@ def _fund_rows(scenario: Scenario, alloc: pd.DataFrame, year: int) -> list[dict[
     child_paid = child["cost"] - child["cost_lottery"]
     for scope, budget in _child_fund_limits(scenario).items():
         mask = child["county"] == scope if scope != "prefecture" else child["county"].notna()
-        value = math.fsum(child_paid[mask])
+        value, budget = fen(math.fsum(child_paid[mask])), fen(budget)
         name = "fund:child" if scope == "prefecture" else f"fund:child/{scope}"
+        shown, allowed = money_pair(value, budget)
         rows.append(_row(year, "funding-sources", name, value, budget, "CNY",
-                         "pass" if value <= budget + MONEY_TOLERANCE else "fail",
-                         f"child-welfare fund {_wan(value)} of {_wan(budget)} 万元"))
-    lottery = math.fsum(alloc["cost_lottery"])
-    rows.append(_row(year, "funding-sources", "fund:lottery", lottery, funds.lottery, "CNY",
-                     "pass" if lottery <= funds.lottery + MONEY_TOLERANCE else "fail",
-                     f"lottery fund {_wan(lottery)} of {_wan(funds.lottery)} 万元"))
+                         "pass" if value <= budget else "fail",
+                         f"child-welfare fund {shown} of {allowed}"))
+    lottery, budget = fen(math.fsum(alloc["cost_lottery"])), fen(funds.lottery)
+    shown, allowed = money_pair(lottery, budget)
+    rows.append(_row(year, "funding-sources", "fund:lottery", lottery, budget, "CNY",
+                     "pass" if lottery <= budget else "fail",
+                     f"lottery fund {shown} of {allowed}"))
     if funds.total_budget is not None:
-        value = math.fsum(alloc["cost"])
-        rows.append(_row(year, "funding-sources", "total", value, funds.total_budget, "CNY",
-                         "pass" if value <= funds.total_budget + MONEY_TOLERANCE else "fail",
-                         "all purchases and posts against the total budget"))
+        value, budget = fen(math.fsum(alloc["cost"])), fen(funds.total_budget)
+        shown, allowed = money_pair(value, budget)
+        rows.append(_row(year, "funding-sources", "total", value, budget, "CNY",
+                         "pass" if value <= budget else "fail",
+                         f"all purchases and posts, {shown} against the total budget of "
+                         f"{allowed}"))
     return rows
 
 

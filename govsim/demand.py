@@ -6,10 +6,26 @@ the year the rate follows the item's 12 monthly multipliers; each month is one t
 working year (``hours_per_year / 12`` working hours), so the simulation clock and the calendar
 agree. Years are calendar years throughout; the base year is the first plan year.
 
+**Peak season.** An item with a deadline (``deadline_days``, working days d) whose monthly
+multipliers are uneven is planned against its peak: for every run of k consecutive months within
+the calendar year (k = 1…11), the work arriving in it must be cleared within the run plus the
+deadline, so capacity (as a share of the annual need, per year of D working days) must be at
+least ``share of the year's cases in the run / ((k·D/12 + d) / D)``. The **peak factor** is the
+largest of these and 1 (the year's own work); the **peak season** is the run that gives it.
+Guang'an's screening and means tests (×0.7 January–September, ×1.9 in the fourth quarter,
+d = 30 of D = 245 days) peak in October–December with factor 0.475 / (91.25 / 245) = 1.275.
+An item without a deadline, or whose factor is 1, has no peak season. Its posts are planned at
+``min(ρ, 1 ÷ peak factor)`` (:func:`planned_utilisation`; 0.784 for Guang'an's): a queue empty
+when the season starts (the months before run below capacity) then clears the season's work by
+the deadline after its last day — the fluid bound; random arrivals and service times are what
+the check rounds test.
+
 The baseline says who does the work before any new purchase: establishment caseworkers first
-serve the prohibited items (only they may), the rest of their hours spread over caseworker items
-in proportion to demand hours; each child-welfare director gives ``director_hours_per_year`` to
-the director item; incumbent contracts add their FTE.
+serve the prohibited items (only they may), each sized like every other post — its demand hours
+÷ :func:`planned_utilisation` — and the rest of their hours spread over caseworker items
+in proportion to demand hours (:func:`public_duty_staffing` says where the establishment is too
+small for the government-only duties); each child-welfare director gives
+``director_hours_per_year`` to the director item; incumbent contracts add their FTE.
 """
 
 from __future__ import annotations
@@ -29,6 +45,11 @@ __all__ = [
     "baseline_staffing_rows",
     "demand_table",
     "monthly_cases",
+    "peak_factor",
+    "peak_season",
+    "peak_window_hours",
+    "planned_utilisation",
+    "public_duty_staffing",
 ]
 
 STAFFING_COLUMNS = ["county", "item", "source", "provider_type", "provider", "fte"]
@@ -48,6 +69,89 @@ def monthly_cases(scenario: Scenario, county: County, item: Item, year: int) -> 
     driver = sum(county.driver(name) for name in item.driver)
     growth = (1.0 + item.growth) ** (year - scenario.header.base_year)
     return driver * item.rate * growth * np.asarray(item.monthly, dtype=float) / 12.0
+
+
+def peak_season(item: Item, working_days: float) -> tuple[int, int, float]:
+    """``(first month 0–11, months, peak factor)`` of the item's peak season (module docstring);
+    ``(0, 12, 1.0)`` when it has none (no deadline, or no run of months needs more than the
+    year's average capacity).
+
+    >>> from govsim import load_scenario
+    >>> first, months, factor = peak_season(load_scenario("guangan").item("screening"), 245.0)
+    >>> (first, months, round(factor, 3))
+    (9, 3, 1.275)
+    """
+    if item.deadline_days is None:
+        return 0, 12, 1.0
+    multipliers = np.asarray(item.monthly, dtype=float)
+    total = float(multipliers.sum())
+    best = (0, 12, 1.0)
+    for months in range(1, 12):
+        for first in range(0, 13 - months):
+            share = float(multipliers[first:first + months].sum()) / total
+            factor = share / ((months * working_days / 12.0 + item.deadline_days) / working_days)
+            if factor > best[2] + 1e-12:
+                best = (first, months, factor)
+    return best
+
+
+def peak_factor(item: Item, hours_per_year: float) -> float:
+    """The item's peak factor (≥ 1) on a year of ``hours_per_year`` working hours."""
+    return peak_season(item, hours_per_year / 8.0)[2]
+
+
+def peak_window_hours(item: Item, hours_per_year: float) -> tuple[float, float] | None:
+    """Clock hours ``(start, end)`` of the item's peak season, or ``None`` without one."""
+    first, months, factor = peak_season(item, hours_per_year / 8.0)
+    if factor <= 1.0:
+        return None
+    month = hours_per_year / 12.0
+    return first * month, (first + months) * month
+
+
+def public_duty_staffing(scenario: Scenario) -> pd.DataFrame:
+    """Establishment staff on the government-only (prohibited) items in the base year.
+
+    One row per (county, item): ``hours_demand`` (expected work, hours a year), ``fte_needed``
+    (at :func:`planned_utilisation`, like every purchased post), ``fte_assigned``
+    (what the county's caseworkers in post give it, in the catalogue's order) and
+    ``fte_short`` (needed − assigned, ≥ 0: a staffing need only establishment posts can fill,
+    rule ``prohibited-items``). Explicit ``baseline.public_staff`` rows count as assigned.
+    """
+    demand = _demand_hours(scenario, scenario.header.base_year)
+    hours_per_fte = scenario.header.productive_hours_per_fte
+    staffing = baseline_staffing(scenario)
+    public = staffing[staffing["source"] == "public"].groupby(["county", "item"])["fte"].sum()
+    rows = []
+    for county in scenario.counties:
+        for item in scenario.items:
+            if item.kind != "prohibited":
+                continue
+            hours = demand[(county.id, item.id)]
+            needed = hours / (_planned_utilisation(scenario, item) * hours_per_fte)
+            assigned = float(public.get((county.id, item.id), 0.0))
+            rows.append({"county": county.id, "item": item.id, "hours_demand": hours,
+                         "fte_needed": needed, "fte_assigned": assigned,
+                         "fte_short": max(0.0, needed - assigned)})
+    return pd.DataFrame(rows, columns=["county", "item", "hours_demand", "fte_needed",
+                                       "fte_assigned", "fte_short"])
+
+
+def _planned_utilisation(scenario: Scenario, item: Item) -> float:
+    """The utilisation target a post on ``item`` is planned at (:func:`planned_utilisation`)."""
+    return planned_utilisation(scenario.policy.utilisation_target,
+                               peak_factor(item, scenario.header.hours_per_year))
+
+
+def planned_utilisation(rho: float, factor: float) -> float:
+    """The utilisation a post is planned at: ``rho``, or 1 ÷ the peak factor if lower — the
+    capacity both keeps the year's utilisation at ``rho`` and clears the peak within the
+    deadline.
+
+    >>> round(planned_utilisation(0.85, 1.275), 3)
+    0.784
+    """
+    return min(rho, 1.0 / factor)
 
 
 def demand_table(scenario: Scenario, year: int) -> pd.DataFrame:
@@ -111,12 +215,14 @@ def _demand_hours(scenario: Scenario, year: int) -> dict[tuple[str, str], float]
 def _prohibited_first(scenario: Scenario, county: County,
                       demand: dict[tuple[str, str], float],
                       hours_per_fte: float) -> dict[str, float]:
-    """Split a county's public caseworkers: prohibited items first, then caseworker items."""
+    """Split a county's public caseworkers: prohibited items first, each sized at the planned
+    utilisation (its demand hours ÷ :func:`planned_utilisation`), then caseworker items."""
     hours_left = county.public_caseworkers * hours_per_fte
     public: dict[str, float] = {}
     for item in scenario.items:
         if item.kind == "prohibited":
-            hours = min(hours_left, demand[(county.id, item.id)])
+            needed = demand[(county.id, item.id)] / _planned_utilisation(scenario, item)
+            hours = min(hours_left, needed)
             public[item.id] = hours / hours_per_fte
             hours_left -= hours
     caseworker_items = [i.id for i in scenario.items

@@ -38,7 +38,7 @@ from govsim.compare.metrics import (
 )
 from govsim.compare.options import parse_value
 from govsim.errors import GovsimError
-from govsim.sim import t_critical
+from govsim.stats import t_critical
 
 ROOT = Path(__file__).parents[1]
 EXAMPLE = ROOT / "scenarios" / "options" / "guangan-budget.toml"
@@ -77,7 +77,7 @@ def test_replications_are_paired_by_number(comparison: Comparison) -> None:
 def test_raising_the_cap_never_lowers_simulated_coverage(comparison: Comparison) -> None:
     row = comparison.table.set_index("option").loc["cap5"]
     # Monotone within the simulation interval: the paired interval reaches zero or above.
-    assert row["coverage_weighted_diff_high"] >= 0.0
+    assert row["weighted_coverage_diff_high"] >= 0.0
     assert row["spend_relief_wan_diff"] >= 0.0
 
 
@@ -88,8 +88,8 @@ def test_coverage_monotone_in_the_cap_within_the_interval(tiny: govsim.Scenario)
     reps = c.replication_table
     for low, high in zip(c.options, c.options[1:], strict=False):
         step = paired_difference(
-            reps.loc[reps["option"] == high.name, "coverage_weighted"].to_numpy(),
-            reps.loc[reps["option"] == low.name, "coverage_weighted"].to_numpy())
+            reps.loc[reps["option"] == high.name, "weighted_coverage"].to_numpy(),
+            reps.loc[reps["option"] == low.name, "weighted_coverage"].to_numpy())
         assert step.high >= 0.0, (low.name, high.name, step)
     spend = c.table["spend_relief_wan"].to_numpy()
     assert np.all(np.diff(spend) >= -1e-6)
@@ -172,12 +172,16 @@ def test_metrics_by_hand(tiny: govsim.Scenario) -> None:
                              "rule": ["caseworker-ratio"] * 2, "required": [10, 6],
                              "in_post": [6, 5], "purchased": [1.5, 1.0],
                              "shortfall": [2.5, 0.0]})
-    compliance = pd.DataFrame({"status": ["pass", "fail", "fail", "not-applicable"]})
+    compliance = pd.DataFrame({
+        "year": [2025] * 4, "rule": ["social-org-share", "social-org-share", "caseworker-ratio",
+                                     "contract-term"],
+        "scope": ["east", "west", "east", "all"], "value": [0.75, 0.0, 7.5, 1],
+        "limit": [0.3, 0.3, 10, 3], "status": ["pass", "fail", "fail", "not-applicable"]})
     out = plan_metrics(allocation, staffing, compliance, tiny, n_years=1)
     assert out["spend_total_wan"] == pytest.approx(34.0)
     assert out["spend_relief_wan"] == pytest.approx(24.0)
     assert out["spend_child_wan"] == pytest.approx(10.0)
-    assert out["social_org_share"] == pytest.approx(18 / 34)
+    assert out["social_org_share"] == 0.0  # the lowest scope, as the compliance check judged
     # caps: east 3 % of 12 M = 360,000; west 3 % of 8 M = 240,000
     assert out["cap_use_max"] == pytest.approx(0.5)
     assert out["cap_use_mean"] == pytest.approx((0.5 + 0.25) / 2)
@@ -186,12 +190,17 @@ def test_metrics_by_hand(tiny: govsim.Scenario) -> None:
     kpis = pd.DataFrame({
         "replication": [0, 0, 1, 1], "year": [2025] * 4, "county": ["east"] * 4,
         "item": ["care", "screening"] * 2, "arrivals": [100, 200, 100, 200],
+        "carried_in": [0, 0, 0, 50],
         "served": [50, 200, 100, 100], "abandoned": [50, 0, 0, 100],
         "wait_p90_days": [4.0, 1.0, 2.0, np.nan], "satisfaction": [0.5, 1.0, 0.8, 0.8],
         "cost": [1000.0, 0.0, 1000.0, 0.0]})
-    reps = replication_metrics(kpis, {"care": 5.0, "screening": 3.0}, n_years=1)
-    assert reps["coverage_weighted"].tolist() == pytest.approx(
-        [(5 * 50 + 3 * 200) / (5 * 100 + 3 * 200), (5 * 100 + 3 * 100) / (5 * 100 + 3 * 200)])
+    reps = replication_metrics(kpis, tiny, n_years=1)
+    care, screening = (tiny.item(i).priority * tiny.item(i).mean_hours
+                       for i in ("care", "screening"))
+    assert reps["weighted_coverage"].tolist() == pytest.approx(
+        [(care * 50 + screening * 200) / (care * 100 + screening * 200),
+         (care * 100 + screening * 100) / (care * 100 + screening * 250)])
+    assert reps["coverage"].tolist() == pytest.approx([250 / 300, 200 / 350])
     assert reps["wait_p90_days"].tolist() == pytest.approx([(4 * 50 + 200) / 250, 2.0])
     assert reps["satisfaction"].tolist() == pytest.approx([(25 + 200) / 250, 0.8])
     assert reps["cost_per_served_cny"].tolist() == pytest.approx([4.0, 5.0])

@@ -142,7 +142,7 @@ def test_html_section_is_self_contained(comparison: Comparison, folder: Path) ->
     assert section.startswith('<section class="govsim-compare"') and "<script" not in section
     for name in NAMES:
         assert f">{name}<" in section
-    assert "优先级加权覆盖率" in section and "n.s." in section
+    assert "需求加权覆盖率" in section and "n.s." in section
     page = (folder / "comparison.html").read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "data:image/png;base64," in page
 
@@ -171,7 +171,7 @@ def test_cli_compare_writes_the_folder(tmp_path: Path, capsys: pytest.CaptureFix
                  "--years", "1", "--replications", "2", "--workers", "1", "--out", str(out)])
     assert code == 0
     text = capsys.readouterr().out
-    assert "baseline" in text and "cap5" in text and "Priority-weighted coverage" in text
+    assert "baseline" in text and "cap5" in text and "Need-weighted coverage" in text
     book = openpyxl.load_workbook(out / "comparison.xlsx")
     assert book.sheetnames == ["Summary", "baseline", "cap5", "Assumptions"]
 

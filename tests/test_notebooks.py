@@ -218,10 +218,10 @@ def test_finance_notebook_runs_and_exports_the_workbook(tmp_path: Path) -> None:
     assert [summary.cell(row=r, column=1).value for r in range(2, 2 + len(metric_ids))] \
         == metric_ids
     assert summary.cell(row=2 + len(metric_ids), column=1).value is None
-    row = 2 + metric_ids.index("coverage_weighted")
+    row = 2 + metric_ids.index("weighted_coverage")
     for k, name in enumerate(options):
         assert summary.cell(row=row, column=len(labels) + 1 + k).value == \
-            pytest.approx(table.at[name, "coverage_weighted"], rel=1e-12)
+            pytest.approx(table.at[name, "weighted_coverage"], rel=1e-12)
 
     for name in options:
         sheet = book[name]

@@ -11,6 +11,7 @@ import math
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from matplotlib._pylab_helpers import Gcf
@@ -137,19 +138,35 @@ def test_many_counties_stay_readable(many_counties: RunTables) -> None:
 
 
 def test_item_summary_aggregates_counties() -> None:
+    """Coverage over arrivals + carried in; waits served-weighted over counties that served."""
     kpis = pd.DataFrame({
-        "year": [2025, 2025], "county": ["a", "b"], "item": ["care", "care"],
-        "arrivals_mean": [100.0, 300.0], "served_mean": [90.0, 150.0], "served_ci95": [3.0, 4.0],
-        "abandoned_mean": [1.0, 2.0], "backlog_mean": [0.0, 1.0],
-        "wait_mean_days_mean": [2.0, 4.0], "wait_p90_days_mean": [5.0, 10.0],
-        "wait_p90_days_ci95": [1.0, 1.0], "utilisation_mean": [0.5, 0.9],
-        "satisfaction_mean": [0.8, 0.7], "cost_mean": [1e5, 2e5]})
+        "year": [2025, 2025, 2025], "county": ["a", "b", "c"], "item": ["care"] * 3,
+        "arrivals_mean": [100.0, 300.0, 50.0], "carried_in_mean": [0.0, 100.0, 0.0],
+        "served_mean": [90.0, 150.0, 0.0], "served_ci95": [3.0, 4.0, 0.0],
+        "abandoned_mean": [1.0, 2.0, 0.0], "backlog_mean": [0.0, 1.0, 50.0],
+        "wait_mean_days_mean": [2.0, 4.0, np.nan], "wait_p90_days_mean": [5.0, 10.0, np.nan],
+        "wait_p90_days_ci95": [1.0, 1.0, np.nan], "utilisation_mean": [0.5, 0.9, np.nan],
+        "satisfaction_mean": [0.8, 0.7, np.nan], "cost_mean": [1e5, 2e5, 0.0]})
     row = plots.item_summary(kpis).iloc[0]
-    assert math.isclose(row["coverage"], 240 / 400)
-    assert math.isclose(row["coverage_ci95"], 5 / 400)
-    assert math.isclose(row["wait_p90_days"], (5 * 100 + 10 * 300) / 400)
-    assert math.isclose(row["wait_p90_days_ci95"], math.hypot(100, 300) / 400)
+    assert math.isclose(row["coverage"], 240 / 550)
+    assert math.isclose(row["coverage_ci95"], 5 / 550)
+    assert math.isclose(row["wait_p90_days"], (5 * 90 + 10 * 150) / 240)
+    assert math.isclose(row["wait_p90_days_ci95"], math.hypot(90, 150) / 240)
     assert row["served"] == 240 and row["cost"] == 3e5
+    assert row["cells_no_service"] == 1 and not row["no_service"]
+
+
+def test_item_with_demand_and_no_service_has_no_wait() -> None:
+    """An item with demand and nobody served: 0 % coverage, flagged, wait missing (never 0)."""
+    kpis = pd.DataFrame({
+        "year": [2025], "county": ["a"], "item": ["care"], "arrivals_mean": [19064.0],
+        "carried_in_mean": [0.0], "served_mean": [0.0], "served_ci95": [0.0],
+        "abandoned_mean": [0.0], "backlog_mean": [19064.0], "wait_mean_days_mean": [np.nan],
+        "wait_p90_days_mean": [np.nan], "wait_p90_days_ci95": [np.nan],
+        "utilisation_mean": [np.nan], "satisfaction_mean": [np.nan], "cost_mean": [0.0]})
+    row = plots.item_summary(kpis).iloc[0]
+    assert row["coverage"] == 0.0 and bool(row["no_service"])
+    assert math.isnan(row["wait_p90_days"]) and math.isnan(row["wait_mean_days"])
 
 
 def test_contract_spans_follow_the_event_log() -> None:

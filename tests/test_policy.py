@@ -59,7 +59,7 @@ def test_relief_cap_counts_every_yuan_of_relief_items(tiny: Scenario) -> None:
     table = check_compliance(tiny, split)
     assert _status(table, "relief-cap", "east") == "fail"
     detail = table.loc[table["rule"] == "relief-cap", "detail"].iloc[0]
-    assert "contracts in force 32.0" in detail and "0.0 万元 over" in detail
+    assert "contracts in force 32.0" in detail and "1.00 元 over" in detail  # never "0.0 万元"
     lottery = rows.assign(cost_lottery=[40_000.0, 0.0])
     lottery.loc[0, "cost"] = limit + 40_000  # 40,000 of it paid by the lottery fund
     assert _status(check_compliance(tiny, lottery), "relief-cap", "east") == "fail"

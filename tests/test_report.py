@@ -218,7 +218,7 @@ def test_csvs_have_documented_columns_and_a_bom(run_dir: Path, tiny_tables: RunT
         raw = (run_dir / f"{name}.csv").read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf"), name
         frame = pd.read_csv(run_dir / f"{name}.csv", encoding=CSV_ENCODING)
-        extra = ["coverage_mean", "coverage_ci95"] if name == "kpis" else []
+        extra = ["coverage_mean", "coverage_ci95", "no_service"] if name == "kpis" else []
         assert list(frame.columns) == columns + extra, name
         assert len(frame) == len(tiny_tables.table(name)), name
         assert f"`{name}.csv`" in docs

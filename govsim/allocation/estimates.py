@@ -13,6 +13,13 @@ item, provider type, FTE, first year): the plan keeps them (a provider that pass
 assessment is continued, 003 三(五); multi-year services are signed one year at a time, Chengdu
 Art. 23) and every yuan they cost counts toward the caps.
 
+**Peak season.** An item with a deadline and a peak season (:func:`govsim.demand.peak_season`)
+is planned at min(ρ, 1 ÷ its peak factor) (:func:`peak_utilisation`): its capacity for the year
+is then enough both to keep the year's utilisation at ρ and to clear the peak's cases within
+the deadline (Guang'an's fourth-quarter screening and means tests: factor 1.275, so 0.85
+becomes 1 ÷ 1.275 = 0.784). ``demand`` shows the factor in
+``peak_factor``.
+
 The simulation pipeline fills these from simulated years; :func:`estimates_from_scenario`
 builds them from the scenario alone (expected demand and a Poisson quantile, no simulation)
 so that the allocation model works stand-alone.
@@ -36,8 +43,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from govsim.demand import baseline_staffing, demand_table
-from govsim.scenario import Scenario
+from govsim.demand import baseline_staffing, demand_table, peak_factor, planned_utilisation
+from govsim.scenario import Item, Scenario
 
 __all__ = [
     "CONTRACT_COLUMNS",
@@ -47,6 +54,7 @@ __all__ = [
     "contracts_in_force",
     "default_capacity_loss",
     "estimates_from_scenario",
+    "peak_utilisation",
     "poisson_quantile",
 ]
 
@@ -142,6 +150,12 @@ def poisson_quantile(mean: float, q: float) -> int:
     return int(low + np.searchsorted(cdf, q - 1e-12))
 
 
+def peak_utilisation(scenario: Scenario, item: Item, rho: float) -> float:
+    """The utilisation target a cell of ``item`` is planned at: ``rho``, or 1 ÷ the item's
+    peak factor if lower (the factor is 1 unless the item has a deadline and a peak season)."""
+    return planned_utilisation(rho, peak_factor(item, scenario.header.hours_per_year))
+
+
 def default_capacity_loss(failure_hazard: float, takeover_delay_days: float,
                           working_days: float, takeover_share: float) -> float:
     """Expected share of a year's contracted capacity lost to failures (see module docstring)."""
@@ -202,7 +216,11 @@ def estimates_from_scenario(scenario: Scenario, year: int | None = None,
         "cases_mean": table["cases"].astype(float),
         "cases_quantile": [float(poisson_quantile(m, quantile)) for m in table["cases"]],
         "hours_per_case": table["hours_per_case"].astype(float),
-        "utilisation_target": scenario.policy.utilisation_target,
+        "utilisation_target": [
+            peak_utilisation(scenario, scenario.item(i), scenario.policy.utilisation_target)
+            for i in table["item"]],
+        "peak_factor": [peak_factor(scenario.item(i), header.hours_per_year)
+                        for i in table["item"]],
         "public_fte": [float(public.get((c, i), 0.0))
                        for c, i in zip(table["county"], table["item"], strict=True)],
     })

@@ -11,7 +11,8 @@ One row for each thing a planner must be able to defend:
   naming the limits that stop it and the money that would reach the floor;
 - a county below the equity floor;
 - with money needed (``min_cost``), a cell the market cannot serve to the coverage target;
-- a binding relief cap, with what one more 万元 of cap buys in need met.
+- a binding relief cap, with what one more 万元 of cap buys: hours of need met and people
+  served in the marginal cell (``constraints.hours_per_10k_cny``, ``people_per_10k_cny``).
 
 Limits are named in words (the relief cap, the child-welfare fund …), never by LP row names.
 Money to close a gap is priced at the cheapest way the county can buy it (per person for
@@ -290,10 +291,20 @@ def _cap_rows(model: AllocationModel, constraints: pd.DataFrame) -> list[dict[st
     for r in caps.itertuples(index=False):
         scope_zh = _scope_zh(model, r.scope)
         per_wan = r.shadow_price_per_10k_cny
+        hours, people = r.hours_per_10k_cny, r.people_per_10k_cny
+        if isinstance(r.marginal_cell, str) and r.marginal_cell and math.isfinite(hours):
+            item_id = r.marginal_cell.split("/")[1]
+            item = model.scenario.item(item_id)
+            buys_en = (f"1 万元 more cap → {hours:,.0f} more hours of need met ({people:,.0f} "
+                       f"more people served, {item_id})")
+            buys_zh = (f"上限每增加 1 万元 → 多满足 {hours:,.0f} 小时需求（多服务 {people:,.0f} "
+                       f"人次，{item.name_zh}）")
+        else:
+            buys_en = f"one more 万元 of cap adds {per_wan:,.1f} points of need met"
+            buys_zh = f"上限每增加 1 万元，需求满足增加 {per_wan:,.1f} 分"
         en = (f"{r.scope}: the relief cap binds ({_wan(r.limit)} 万元, contracts in force "
-              f"included); one more 万元 of cap adds {per_wan:,.1f} points of need met")
-        zh = (f"{scope_zh}：救助资金购买上限已用满（{_wan(r.limit)} 万元，含在履行合同）；"
-              f"上限每增加 1 万元，需求满足增加 {per_wan:,.1f} 分")
+              f"included); {buys_en}")
+        zh = f"{scope_zh}：救助资金购买上限已用满（{_wan(r.limit)} 万元，含在履行合同）；{buys_zh}"
         rows.append(_row(model, r.scope, "", "relief-cap", 0.0, float(r.limit), en, zh))
     return rows
 

@@ -24,6 +24,7 @@ from govsim.allocation.model import (
     STAFFING_RULES,
     WAN,
     AllocationModel,
+    Row,
     staffing_requirement,
 )
 from govsim.allocation.solve import GoalOutcome
@@ -48,7 +49,8 @@ UNMET_COLUMNS = ["year", "county", "item", "cases_demand", "cases_unmet", "hours
 STAFFING_COLUMNS = ["year", "county", "rule", "required", "in_post", "purchased",
                     "part_time_posts", "shortfall"]
 CONSTRAINT_COLUMNS = ["name", "rule", "scope", "binding", "slack", "shadow_price", "value",
-                      "limit", "over", "shadow_price_per_10k_cny"]
+                      "limit", "over", "shadow_price_per_10k_cny", "hours_per_10k_cny",
+                      "people_per_10k_cny", "marginal_cell"]
 GOAL_COLUMNS = ["year", "order", "goal", "unit", "value", "price", "next_goal", "next_unit"]
 
 #: FTE below this are solver noise, not purchases.
@@ -154,6 +156,7 @@ def constraints_table(model: AllocationModel, duals: dict[str, float]) -> pd.Dat
     :mod:`govsim.allocation.solve`); money rows also give it per 10,000 CNY.
     """
     rows = []
+    purchase_of = {var.name: key for key, var in model.n.items()}
     for row in model.rows:
         value = (float(row.expr.value() or 0.0) + row.constant) * row.scale
         limit = (row.rhs + row.constant) * row.scale
@@ -164,8 +167,79 @@ def constraints_table(model: AllocationModel, duals: dict[str, float]) -> pd.Dat
                      "binding": bool(slack <= tolerance), "slack": slack,
                      "shadow_price": shadow, "value": value, "limit": limit,
                      "over": _value(row.elastic) * row.scale if row.elastic is not None else 0.0,
-                     "shadow_price_per_10k_cny": shadow * WAN if row.scale == WAN else None})
+                     "shadow_price_per_10k_cny": shadow * WAN if row.scale == WAN else None,
+                     **_money_terms(model, row, shadow, purchase_of)})
     return pd.DataFrame(rows, columns=CONSTRAINT_COLUMNS)
+
+
+def _money_terms(model: AllocationModel, row: Row, shadow: float,
+                 purchase_of: dict[str, tuple[str, str, str]]) -> dict[str, object]:
+    """What 10,000 CNY more of a binding money row buys: hours of need met, people served.
+
+    The ordered goals spend a yuan more on the earliest goal that still wants money, so the
+    **marginal cell** is, among the purchases the row pays for: a statutory cell whose work is
+    not all planned (most hours per yuan), else a cell below its floor (most priority-weighted
+    hours per yuan), else the cell where need met gains most per yuan — priority × quality ×
+    the weight of the need segment being filled × hours per FTE ÷ price per FTE, which is the
+    row's shadow price in the need stage. 10,000 CNY there buys ``hours = 10,000 × hours per
+    FTE ÷ price per FTE`` hours (hours per FTE at the cell's planned utilisation, net of the
+    provider type's expected capacity loss) and serves ``people = hours ÷ hours per case``.
+    Only the money caps (``relief-cap``, ``fund[…]``, ``total-budget``) of ``ordered_goals``
+    that bind (or leave less than one post's price) have them (NaN otherwise).
+    """
+    empty = {"hours_per_10k_cny": math.nan, "people_per_10k_cny": math.nan,
+             "marginal_cell": ""}
+    is_cap = row.name.startswith(("relief-cap[", "fund[", "total-budget"))
+    if not is_cap or row.sense >= 0 or model.objective != "ordered_goals":
+        return empty
+    value = (float(row.expr.value() or 0.0) + row.constant) * row.scale
+    limit = (row.rhs + row.constant) * row.scale
+    room = limit - value if row.sense < 0 else value - limit
+    if not (shadow > 1e-12 or room <= min(model.cost.values(), default=0.0)):
+        return empty  # money is not what stops this row's purchases
+    items = {i.id: i for i in model.scenario.items}
+    policy = model.scenario.policy
+    best: tuple[int, float, str, str, str] | None = None
+    for var, coef in row.expr.items():
+        key = purchase_of.get(var.name)
+        if key is None or coef <= 0 or model.hours_per_fte.get(key, 0.0) <= 0:
+            continue
+        county, item_id, ptype = key
+        cell = model.cells[county, item_id]
+        if cell["need"] <= 0:
+            continue
+        served = math.fsum(float(v.varValue or 0.0) for v, _ in model.served((county, item_id)))
+        hours_per_yuan = model.hours_per_fte[key] / model.cost[ptype]
+        item = items[item_id]
+        gap = model.floor_gap.get((county, item_id))
+        if item.statutory and served < cell["need"] - 1e-6:
+            tier, worth = 0, hours_per_yuan
+        elif gap is not None and float(gap.varValue or 0.0) > 1e-6:
+            tier, worth = 1, item.priority * hours_per_yuan
+        else:
+            weight = _segment_weight(served / cell["need"], policy.need_breakpoints,
+                                     policy.need_weights)
+            tier, worth = 2, item.priority * model.quality[key] * weight * hours_per_yuan
+        if worth <= 0:
+            continue
+        if best is None or (tier, -worth) < (best[0], -best[1]):
+            best = (tier, worth, county, item_id, ptype)
+    if best is None:
+        return empty
+    _, _, county, item_id, ptype = best
+    hours = WAN * model.hours_per_fte[county, item_id, ptype] / model.cost[ptype]
+    return {"hours_per_10k_cny": hours,
+            "people_per_10k_cny": hours / items[item_id].mean_hours,
+            "marginal_cell": f"{county}/{item_id}"}
+
+
+def _segment_weight(share: float, breakpoints: tuple[float, ...],
+                    weights: tuple[float, ...]) -> float:
+    """The weight of the need segment a cell served to ``share`` of its need is filling."""
+    for point, weight in zip(breakpoints, weights, strict=True):
+        if share < point - 1e-9:
+            return weight
+    return 0.0
 
 
 def goals_table(model: AllocationModel, goals: tuple[GoalOutcome, ...]) -> pd.DataFrame:

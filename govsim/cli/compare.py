@@ -40,11 +40,11 @@ from govsim.compare import (
     write_comparison,
 )
 from govsim.errors import OptionError
-from govsim.manifest import command_line
 from govsim.output.charts import format_value
 from govsim.output.compare import default_cap_range_dir, default_compare_dir
 from govsim.output.folders import prepare_folder
 from govsim.output.labels import label
+from govsim.output.manifest import command_line
 from govsim.pipeline import check_plan_year
 from govsim.scenario import Scenario, load_scenario
 

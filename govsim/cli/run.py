@@ -8,6 +8,7 @@ the scenario content and options recorded in its manifest.
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -28,9 +29,10 @@ from govsim.cli._common import (
 )
 from govsim.errors import RunError
 from govsim.inputs import parse_json, read_text
+from govsim.metrics import year_figures
 from govsim.output.folders import prepare_folder
 from govsim.output.report import default_run_dir
-from govsim.pipeline import RunResult, replay_options, run
+from govsim.pipeline import RunResult, replay_options, run, status_text
 from govsim.scenario import Scenario, load_scenario
 
 __all__ = ["add_parser", "run_command"]
@@ -102,37 +104,32 @@ def _replay(path: Path) -> tuple[Scenario, dict[str, object]]:
 
 
 def _print_summary(result: RunResult, scenario: Scenario, folder: Path) -> None:
+    """The headline per year — :func:`govsim.metrics.year_figures`, the report's numbers — and
+    each year's status and warnings as ``convergence.csv`` has them."""
     tables = result.tables
     table = Table(title=f"{scenario.header.title_zh or scenario.name}  {scenario.name}",
                   title_justify="left")
     for header in ("year 年", "spend 万元", "relief cap use", "social-org share (lowest county)",
-                   "caseworkers short", "coverage", "p90 wait (d)", "rule failures",
-                   "converged"):
+                   "caseworkers short", "coverage", "p90 wait (d)", "overdue statutory",
+                   "rule failures", "status"):
         table.add_column(header, justify="right")
-    caps = _relief_use(tables.compliance)
+    figures = year_figures(tables)
+    convergence = tables.convergence.set_index("year")
     for year in result.years:
-        alloc = tables.allocation[tables.allocation["year"] == year] \
-            if len(tables.allocation) else tables.allocation
-        spend = float(alloc["cost"].sum()) if len(alloc) else 0.0
-        social = _lowest_social_share(tables.compliance, year)
-        staff = tables.staffing
-        short = staff[(staff["year"] == year) & (staff["rule"] == "caseworker-ratio")]
-        kpis = result.replication_kpis
-        mine = kpis[kpis["year"] == year]
-        purchasable = {i.id for i in scenario.purchasable_items}
-        mine = mine[mine["item"].isin(purchasable)]
-        coverage = mine["served"].sum() / mine["arrivals"].sum() if len(mine) else float("nan")
-        waits = mine.dropna(subset=["wait_p90_days"])
-        p90 = (waits["wait_p90_days"] * waits["arrivals"]).sum() / waits["arrivals"].sum() \
-            if len(waits) and waits["arrivals"].sum() > 0 else float("nan")
-        comp = tables.compliance
-        failures = int(((comp["year"] == year) & (comp["status"] == "fail")).sum())
-        conv = tables.convergence[tables.convergence["year"] == year]
-        table.add_row(str(year), wan(spend), caps.get(year, "–"),
-                      "–" if social != social else f"{social:.0%}",
-                      f"{short['shortfall'].sum():,.0f}", f"{coverage:.1%}", f"{p90:.1f}",
-                      str(failures), "yes" if bool(conv["converged"].iloc[0]) else "no")
+        f = figures[year] if year in figures.columns else pd.Series(dtype=float)
+        status = str(convergence.loc[year, "status"]) if year in convergence.index else "—"
+        table.add_row(str(year), wan(f.get("total_spend", 0.0)), _pct(f.get("cap_use")),
+                      _pct(f.get("social_share")), _num(f.get("cw_shortfall"), 0),
+                      _pct(f.get("coverage"), 1), _num(f.get("p90_wait"), 1),
+                      _num(f.get("overdue"), 0), _num(f.get("failures"), 0), status)
     console.print(table)
+    for year, row in convergence.iterrows():
+        console.print(f"status {year}: {status_text(row)}", markup=False, soft_wrap=True)
+    for year, row in convergence.iterrows():
+        for text in str(row.get("warnings") or "").split(" | "):
+            if text.strip() and text != "nan":
+                console.print(f"warning {year}: {text}", style="yellow", markup=False,
+                              soft_wrap=True)
     explanations = tables.explanations
     if len(explanations):
         last = explanations[explanations["year"] == explanations["year"].max()]
@@ -143,18 +140,14 @@ def _print_summary(result: RunResult, scenario: Scenario, folder: Path) -> None:
                   markup=False)
 
 
-def _relief_use(compliance: pd.DataFrame) -> dict[int, str]:
-    rows = compliance[(compliance["rule"] == "relief-cap") & compliance["year"].notna()]
-    out = {}
-    for year, part in rows.groupby("year"):
-        limit = part["limit"].astype(float).sum()
-        if limit > 0:  # without a cap the use of it cannot be computed: shown as missing
-            out[int(year)] = f"{part['value'].astype(float).sum() / limit:.0%}"
-    return out
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def _lowest_social_share(compliance: pd.DataFrame, year: int) -> float:
-    """The lowest social-organisation share of new purchases over the scopes, as checked."""
-    rows = compliance[(compliance["rule"] == "social-org-share") & (compliance["year"] == year)]
-    values = pd.to_numeric(rows["value"], errors="coerce").dropna()
-    return float(values.min()) if len(values) else float("nan")
+def _pct(value: object, digits: int = 0) -> str:
+    """A share as a percentage; "—" when it cannot be computed."""
+    return "—" if _missing(value) else f"{float(value):.{digits}%}"  # type: ignore[arg-type]
+
+
+def _num(value: object, digits: int) -> str:
+    return "—" if _missing(value) else f"{float(value):,.{digits}f}"  # type: ignore[arg-type]

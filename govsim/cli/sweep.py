@@ -30,6 +30,7 @@ from govsim.bounds import LIMITS
 from govsim.cli._common import add_engine_option, console, console_err
 from govsim.errors import SweepError
 from govsim.output.folders import prepare_folder
+from govsim.output.labels import unit_labels
 from govsim.output.tables import write_analysis
 from govsim.sweep import (
     METRICS,
@@ -242,8 +243,8 @@ def _metrics(args: argparse.Namespace) -> int:
         table.add_column(header)
     for metric in METRICS.values():
         if args.stage is None or args.stage in metric.stages:
-            table.add_row(metric.name, ", ".join(metric.stages), metric.unit,
-                          metric.description)
+            table.add_row(metric.id, ", ".join(metric.stages), unit_labels()[metric.unit][1],
+                          metric.definition)
     console.print(table)
     return 0
 

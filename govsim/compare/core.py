@@ -181,7 +181,7 @@ def compare(scenario: Scenario | str | Path, options: Sequence[Option | str], *,
     ...             years=1, replications=2, workers=1)
     >>> c.table["spend_total_wan_diff"].gt(0).tolist()   # the caps bind in tiny at 3 %
     [False, False, True]
-    >>> float(c.table.loc[1, "coverage_weighted_diff"])   # same random numbers: exactly 0
+    >>> float(c.table.loc[1, "weighted_coverage_diff"])   # same random numbers: exactly 0
     0.0
     """
     baseline = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
@@ -261,17 +261,15 @@ def _plan_years(result: Any, scenario: Scenario, n_years: int) -> tuple[int, ...
 def _metrics(baseline: Scenario, scenarios: Sequence[Scenario],
              results: Sequence[Any]) -> tuple[list[dict[str, float]], list[pd.DataFrame]]:
     """Plan metrics (one dict per option) and simulation metrics per replication."""
-    # Every option is weighed with the baseline's priorities (an item only an alternative
-    # scenario has keeps its own), so that changing a weight is not mistaken for coverage.
-    priorities = {i.id: i.priority for s in scenarios[1:] for i in s.items}
-    priorities.update({i.id: i.priority for i in baseline.items})
+    # Every option is weighed with the baseline's priorities and hours, so that changing a
+    # weight is not mistaken for coverage.
     plan_rows, rep_rows = [], []
     for scenario, result in zip(scenarios, results, strict=True):
         n_years = _n_years(result, scenario.header.horizon_years)
         tables = result.tables
         plan_rows.append(plan_metrics(tables.allocation, tables.staffing, tables.compliance,
                                       scenario, n_years))
-        rep_rows.append(replication_metrics(result.replication_kpis, priorities, n_years))
+        rep_rows.append(replication_metrics(result.replication_kpis, baseline, n_years))
     reference = rep_rows[0]["replication"].tolist()
     for row in rep_rows[1:]:
         if row["replication"].tolist() != reference:

@@ -23,6 +23,7 @@ import pandas as pd
 
 from govsim.allocation import allocate
 from govsim.errors import GovsimError
+from govsim.metrics import Plan, metric
 from govsim.scenario import Scenario
 
 __all__ = ["CAP_RANGE_COLUMNS", "cap_range", "parse_cap_range"]
@@ -109,11 +110,9 @@ def cap_range(scenario: Scenario, shares: Sequence[float], *, year: int | None =
 
 
 def _point(share: float, result: Any, scenario: Scenario) -> dict[str, Any]:
-    priorities = {i.id: i.priority for i in scenario.purchasable_items}
     allocation, unmet, staffing = result.allocation, result.unmet, result.staffing
-    weight = unmet["item"].map(priorities).fillna(0.0)  # purchasable items: what the plan buys
-    demand = float((weight * unmet["hours_need"]).sum())
-    served = float((weight * unmet["hours_served"]).sum())
+    planned = metric("weighted_coverage").compute("allocate", Plan(scenario=scenario,
+                                                                    unmet=unmet))
     shortfall = staffing.groupby("rule")["shortfall"].sum()
     caps = result.constraints[result.constraints["rule"] == "relief-cap"]
     # Weights: the relief fund behind each cap scope (its cap is share × fund).
@@ -126,7 +125,7 @@ def _point(share: float, result: Any, scenario: Scenario) -> dict[str, Any]:
         "spend_total_wan": float(allocation["cost"].sum()) / WAN,
         "spend_relief_wan": float(allocation.loc[allocation["fund"] == "relief", "cost"].sum())
         / WAN,
-        "coverage_planned": served / demand if demand > 0 else math.nan,
+        "coverage_planned": planned,
         "caseworker_shortfall": float(shortfall.get("caseworker-ratio", 0.0)),
         "child_staff_shortfall": float(shortfall.get("child-welfare-staff", 0.0)),
         "objective_value": float(result.objective_value),

@@ -28,7 +28,7 @@ __all__ = ["CHART_METRICS", "analysis_figure", "comparison_title", "format_value
            "plot_cap_range", "plot_comparison"]
 
 #: The key metrics drawn by :func:`plot_comparison`, in panel order.
-CHART_METRICS = ("spend_total_wan", "coverage_weighted", "caseworker_shortfall",
+CHART_METRICS = ("spend_total_wan", "weighted_coverage", "caseworker_shortfall",
                  "wait_p90_days", "cost_per_served_cny", "satisfaction")
 _COLOURS = {"baseline": "#1565c0", "significant": "#ef6c00", "not": "#9e9e9e"}
 

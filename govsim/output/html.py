@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import pandas as pd
 
+from govsim.compliance import money_pair
+from govsim.metrics import status_text, year_figures
 from govsim.output.figure import display_names
 from govsim.output.labels import LABELS, event_name, label, policy_fields
 from govsim.output.plots import item_summary
@@ -117,45 +119,10 @@ def _limit(frame: pd.DataFrame, lang: str, file: str) -> tuple[pd.DataFrame, str
 def headline(tables: RunTables) -> pd.DataFrame:
     """Headline numbers per plan year (index: measure keys, ``report.*`` labels; columns: years).
 
-    Money in CNY, shares 0–1, waits in working days. Rule checks that belong to no year
-    (contract terms) are counted in every year.
+    :func:`govsim.metrics.year_figures`, the figures the terminal summary shows too: money in
+    CNY, shares 0–1, waits in working days; NaN where a figure cannot be computed.
     """
-    alloc, staffing = tables.allocation, tables.staffing
-    years = sorted(set(alloc["year"]) | set(staffing["year"]) | set(tables.kpis["year"]))
-    summary = item_summary(tables.kpis) if not tables.kpis.empty else None
-    compliance = tables.compliance
-    undated = int(((compliance["status"] == "fail") & compliance["year"].isna()).sum())
-    out = {}
-    for year in years:
-        part = alloc[alloc["year"] == year]
-        checked = compliance[compliance["year"] == year]
-        # the relief cap and the social-organisation share as the compliance check judged them
-        caps = checked[checked["rule"] == "relief-cap"]
-        relief, limit = (pd.to_numeric(caps[c]) for c in ("value", "limit"))
-        shares = pd.to_numeric(checked.loc[checked["rule"] == "social-org-share", "value"],
-                               errors="coerce").dropna()
-        cw = staffing[(staffing["year"] == year) & (staffing["rule"] == "caseworker-ratio")]
-        col: dict[str, Any] = {
-            "total_spend": float(part["cost"].sum()),
-            "relief_spend": float(relief.sum()),
-            "cap_use": float(relief.sum() / limit.sum()) if limit.sum() > 0 else None,
-            "max_cap_use": (float((relief / limit.where(limit > 0)).max())
-                            if len(caps) else None),
-            "social_share": float(shares.min()) if len(shares) else None,
-            "cw_required": cw["required"].sum(), "cw_in_post": cw["in_post"].sum(),
-            "cw_purchased": cw["purchased"].sum(), "cw_shortfall": cw["shortfall"].sum(),
-            "coverage": None, "p90_wait": None,
-            "failures": int(((compliance["year"] == year)
-                             & (compliance["status"] == "fail")).sum()) + undated,
-        }
-        if summary is not None:
-            s = summary[summary["year"] == year]
-            w = s["arrivals"].sum()
-            if w > 0:
-                col["coverage"] = s["served"].sum() / w
-                col["p90_wait"] = (s["wait_p90_days"].fillna(0) * s["arrivals"]).sum() / w
-        out[year] = col
-    return pd.DataFrame(out)
+    return year_figures(tables)
 
 
 def _headline_table(tables: RunTables, t: Callable[..., str]) -> Table:
@@ -164,14 +131,31 @@ def _headline_table(tables: RunTables, t: Callable[..., str]) -> Table:
                   numeric=[False] + [True] * len(frame.columns))
     formats: dict[str, Callable[[Any], str]] = {
         "total_spend": _wan, "relief_spend": _wan, "cap_use": _pct, "max_cap_use": _pct,
-        "social_share": _pct, "coverage": _pct, "p90_wait": _num,
+        "social_share": _pct, "coverage": _pct, "weighted_coverage": _pct, "p90_wait": _num,
+        "overdue": lambda v: _num(v, 0), "no_service_cells": lambda v: _num(v, 0),
         "cw_required": lambda v: _num(v, 0), "cw_in_post": lambda v: _num(v, 0),
         "cw_purchased": _num, "cw_shortfall": _num, "failures": lambda v: _num(v, 0)}
+    flagged = {"failures", "overdue", "no_service_cells"}
     for key, fmt in formats.items():
         if key in frame.index:
             values = list(frame.loc[key])
-            css = "fail" if key == "failures" and any(v for v in values if not _missing(v)) else ""
+            css = "fail" if key in flagged and any(v for v in values if not _missing(v)) \
+                else ""
             table.add([t(key), *[fmt(v) for v in values]], css)
+    convergence = tables.convergence.set_index("year") if len(tables.convergence) else None
+    if convergence is not None:
+        table.add([t("status"), *[status_text(convergence.loc[y]) if y in convergence.index
+                                  else "–" for y in frame.columns]])
+    return table
+
+
+def _warnings_table(tables: RunTables, lang: str) -> Table:
+    """The years' warnings (growing statutory backlogs, establishment staff short)."""
+    table = Table([_t(lang)("year"), _t(lang)("warning")], numeric=[False, False])
+    for r in tables.convergence.to_dict("records"):
+        for text in str(r.get("warnings") or "").split(" | "):
+            if text.strip() and text != "nan":
+                table.add([_year(r["year"]), text], "fail")
     return table
 
 
@@ -198,9 +182,11 @@ def _compliance_tables(tables: RunTables, lang: str, names: Mapping[str, str]
                     t("source"), t("detail")],
                    numeric=[False, False, False, True, True, False, False, False], note=note)
     for r in frame.itertuples(index=False):
-        detail.add([_year(r.year), r.rule, names.get(r.scope, r.scope),
-                    _rule_value(r.rule, r.value), _rule_value(r.rule, r.limit), t(r.status),
-                    r.source, r.detail], r.status)
+        value, limit = _rule_value(r.rule, r.value), _rule_value(r.rule, r.limit)
+        if r.rule in _MONEY_RULES and not (_missing(r.value) or _missing(r.limit)):
+            value, limit = money_pair(float(r.value), float(r.limit))  # one rounding for both
+        detail.add([_year(r.year), r.rule, names.get(r.scope, r.scope), value, limit,
+                    t(r.status), r.source, r.detail], r.status)
     return summary, detail
 
 
@@ -226,16 +212,20 @@ def _constraints_table(tables: RunTables, lang: str, names: Mapping[str, str]
     binding = binding.sort_values(["year", "_abs"], ascending=[True, False], kind="stable")
     frame, note = _limit(binding, lang, "constraints.csv")
     table = Table([t("year"), t("name"), t("rule"), t("scope"), t("slack"), t("shadow_price"),
-                   t("per_wan")], numeric=[False, False, False, False, True, True, True],
-                  note=note)
+                   t("per_wan"), t("hours_per_wan")],
+                  numeric=[False, False, False, False, True, True, True, False], note=note)
     for r in frame.to_dict("records"):
         per_wan = r.get("shadow_price_per_10k_cny")
         if "shadow_price_per_10k_cny" not in r and r["rule"] in _MONEY_RULES:
             per_wan = r["shadow_price"] * WAN
         per_wan = "–" if _missing(per_wan) else f"{float(per_wan):.4g}"
+        hours = r.get("hours_per_10k_cny")
+        buys = "–" if _missing(hours) else t("buys", hours=f"{float(hours):,.0f}",
+                                             people=f"{float(r['people_per_10k_cny']):,.0f}",
+                                             cell=r.get("marginal_cell", ""))
         table.add([_year(r["year"]), r["name"], r["rule"], names.get(r["scope"], r["scope"]),
                    _num(r["slack"], 2), f"{r['shadow_price']:.4g}"
-                   if not _missing(r["shadow_price"]) else "–", per_wan])
+                   if not _missing(r["shadow_price"]) else "–", per_wan, buys])
     summary = (t("binding_count", n=len(binding), m=len(cons) - len(binding)) if len(binding)
                else t("none_binding"))
     return table, summary
@@ -271,11 +261,14 @@ def _service_table(tables: RunTables, lang: str) -> Table:
         target = targets.get(r["item"])
         late = target is not None and not _missing(r["wait_p90_days"]) and (
             r["wait_p90_days"] > target)
+        none = bool(r["no_service"])
+        coverage = _pct(r["coverage"]) + (f" ({t('no_service')})" if none else "")
         table.add([_year(r["year"]), items.get(r["item"], r["item"]), _num(r["arrivals"], 0),
-                   _num(r["served"], 0), _pct(r["coverage"]), _pct(r["coverage_ci95"]),
+                   _num(r["served"], 0), coverage, _pct(r["coverage_ci95"]),
                    _num(r["wait_mean_days"]), _num(r["wait_p90_days"]),
                    _num(r["wait_p90_days_ci95"]), _num(target), _pct(r["utilisation"], 0),
-                   _num(r["satisfaction"], 2), _wan(r["cost"])], "fail" if late else "")
+                   _num(r["satisfaction"], 2), _wan(r["cost"])],
+                  "fail" if late or none else "")
     return table
 
 
@@ -306,14 +299,23 @@ def _contract_tables(tables: RunTables, lang: str, names: Mapping[str, str]
     return counts, table
 
 
+def _converged_card(conv: pd.DataFrame, t: Callable[..., str]) -> str:
+    """``converged/years``, and how many of the others are unattainable under a cap."""
+    if "status" not in conv:
+        return f"{int(conv['converged'].astype(bool).sum())}/{len(conv)}"
+    text = f"{int((conv['status'] == 'converged').sum())}/{len(conv)}"
+    capped = int((conv["status"] == "unattainable").sum())
+    return text + (f" ({t('n_unattainable', n=capped)})" if capped else "")
+
+
 def _convergence_table(tables: RunTables, lang: str) -> Table:
     t = _t(lang)
-    table = Table([t("year"), t("rounds"), t("converged"), t("reason")],
+    table = Table([t("year"), t("rounds"), t("status"), t("reason")],
                   numeric=[False, True, False, False])
     for r in tables.convergence.to_dict("records"):
-        ok = bool(r["converged"]) if not _missing(r["converged"]) else False
-        table.add([_year(r["year"]), _num(r["rounds"], 0), t("yes") if ok else t("no"),
-                   r["reason"]], "" if ok else "fail")
+        ok = r.get("status", "converged" if r["converged"] else "") == "converged"
+        table.add([_year(r["year"]), _num(r["rounds"], 0), status_text(r), r["reason"]],
+                  "" if ok else "fail")
     return table
 
 
@@ -359,13 +361,14 @@ def render_report(tables: RunTables, images: Mapping[str, bytes], lang: str) -> 
     cards = [
         (t("total_spend") + f" · {t('all_years')}", _wan(tables.allocation["cost"].sum())),
         (t("failures"), str(int((tables.compliance["status"] == "fail").sum()))),
-        (t("years_converged"), f"{int(conv['converged'].astype(bool).sum())}/{len(conv)}"),
+        (t("years_converged"), _converged_card(conv, t)),
     ]
     images_uri = {stem: "data:image/png;base64," + base64.b64encode(png).decode("ascii")
                   for stem, png in images.items()}
     return environment().get_template("report.html.j2").render(
         lang=lang, t=t, title=title, facts=facts, cards=cards, images=images_uri,
-        headline=_headline_table(tables, t), compliance=compliance,
+        headline=_headline_table(tables, t), warnings=_warnings_table(tables, lang),
+        compliance=compliance,
         compliance_detail=compliance_detail, compliance_open=len(compliance_detail.rows) <= 60,
         explanations=_explanations_table(tables, lang, names),
         constraints=constraints, constraints_summary=constraints_summary,

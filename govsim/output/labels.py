@@ -55,7 +55,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "plot.minimum": ("下限 {social}", "minimum {social}"),
     "plot.service_title": ("各服务事项的覆盖率与等待时间（95%置信区间）",
                            "Coverage and waits per item (95 % CI)"),
-    "plot.coverage": ("覆盖率（已服务/到达）", "coverage (served / arrivals)"),
+    "plot.coverage": ("覆盖率（已服务/（到达+结转））",
+                      "coverage (served / (arrivals + carried in))"),
+    "plot.no_service": ("— 无服务", "— none served"),
     "plot.coverage_target": ("覆盖率目标", "coverage target"),
     "plot.p90_wait": ("第90百分位等待（工作日）", "90th-percentile wait (working days)"),
     "plot.target_wait": ("目标等待", "target wait"),
@@ -99,7 +101,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "report.cw_in_post": ("经办人员在编", "Caseworkers in post"),
     "report.cw_purchased": ("经办人员购买", "Caseworkers purchased"),
     "report.cw_shortfall": ("经办人员缺口", "Caseworker shortfall"),
-    "report.coverage": ("覆盖率", "Coverage"),
+    "report.coverage": ("覆盖率（已服务/（到达+结转））",
+                        "Coverage (served / (arrivals + carried in))"),
+    "report.weighted_coverage": ("需求加权覆盖率", "Need-weighted coverage"),
+    "report.overdue": ("逾期法定案件", "Overdue statutory cases"),
+    "report.no_service_cells": ("有需求无服务的县×事项",
+                                "County × item cells with demand, none served"),
+    "report.warning": ("警示", "Warning"),
+    "report.n_unattainable": ("{n} 年受上限约束无法达到", "{n} unattainable under a cap"),
+    "report.no_service": ("无服务", "none served"),
     "report.p90_wait": ("第90百分位等待（工作日）", "90th-percentile wait (working days)"),
     "report.failures": ("不符合的规则检查", "Rule checks failed"),
     "report.all_years": ("全部年度", "all years"),
@@ -128,13 +138,18 @@ LABELS: dict[str, tuple[str, str]] = {
                                "None: every staffing rule is met."),
     "report.constraints": ("约束的紧约束情况与影子价格", "Where the caps bind (shadow prices)"),
     "report.constraints_note": (
-        "影子价格：限值增加一个单位（资金约束为1元）时目标值的变化（d目标/d限值）；“每万元”列为资"
-        "金约束放宽1万元的效果。目标为最大覆盖时单位是按优先级加权的服务案件数，为最小成本时单位"
-        "是元。",
-        "Shadow price: change of the objective when the limit grows by one unit (one yuan for "
-        "money constraints), d(objective)/d(limit); the per-万元 column is what 10,000 CNY more "
-        "of a money cap buys. Objective units: priority-weighted cases served (max_coverage) or "
-        "CNY (min_cost)."),
+        "影子价格：限值增加一个单位（资金约束为1元）时重视资金的目标阶段的变化（d目标/d限值）；"
+        "“每万元效果”为资金约束放宽1万元时需求满足目标（优先级×质量×小时）的增量，最小成本时单位"
+        "是元。“上限每增加1万元”为这1万元在边际单元（有序目标下一元钱最先投向的县×事项）可买到的"
+        "服务小时和服务人次。",
+        "Shadow price: change of the stage that values money when the limit grows by one unit "
+        "(one yuan for money constraints), d(goal)/d(limit); the per-万元 column is that change "
+        "for 10,000 CNY (need met: priority × quality × hours; CNY for min_cost). The last "
+        "column is what 10,000 CNY more of a cap buys in the marginal cell (where the ordered "
+        "goals would spend the next yuan): hours of need met and people served."),
+    "report.hours_per_wan": ("上限每增加1万元", "1 万元 more cap buys"),
+    "report.buys": ("多满足 {hours} 小时需求（多服务 {people} 人次，{cell}）",
+                    "{hours} more hours of need met ({people} more people served, {cell})"),
     "report.name": ("约束", "Constraint"),
     "report.slack": ("松弛量", "Slack"),
     "report.shadow_price": ("影子价格", "Shadow price"),
@@ -216,6 +231,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "unit.cny_per_case": ("元/件", "CNY/case"),
     "unit.score": ("0–1", "0–1"),
     "unit.count": ("项", "checks"),
+    "unit.cny": ("元", "CNY"),
+    "unit.cases_total": ("件", "cases"),
+    "unit.fte": ("全时当量", "FTE"),
+    "unit.flag": ("0/1", "0/1"),
+    "unit.model": ("模型单位", "model units"),
+    "unit.per_wan": ("每万元", "per 10,000 CNY"),
 }
 
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from govsim.errors import GovsimError, OutputExistsError
+from govsim.metrics import cell_coverage, cells_from_summary, demand, no_service
 from govsim.output import plots
 from govsim.output.figure import PLOT_DPI
 from govsim.output.files import CSV_ENCODING, write_csv
@@ -123,7 +124,8 @@ class RunTables:
         """A copy with every table in contract column order and derived columns added.
 
         Columns are ordered as in :data:`TABLE_COLUMNS` (extra columns after them); ``kpis``
-        gains ``coverage_mean`` and ``coverage_ci95`` (= served / arrivals) when absent.
+        gains ``coverage_mean``, ``coverage_ci95`` and ``no_service`` when absent (see
+        :func:`govsim.metrics.cell_coverage`).
 
         Raises
         ------
@@ -159,13 +161,19 @@ def _whole_years(year: pd.Series) -> pd.Series:
 
 
 def _with_coverage(kpis: pd.DataFrame) -> pd.DataFrame:
+    """``coverage_mean`` (:func:`govsim.metrics.cell_coverage`: served ÷ (arrivals + carried
+    in), at most 1), ``coverage_ci95`` (served's half-width ÷ demand) and ``no_service`` (demand
+    and nobody served: 0 % coverage, no wait) when absent."""
     kpis = kpis.copy()
-    arrivals = pd.to_numeric(kpis["arrivals_mean"], errors="coerce")
-    arrivals = arrivals.where(arrivals > 0)
+    cells = cells_from_summary(kpis)
+    need = demand(cells)
     if "coverage_mean" not in kpis.columns:
-        kpis["coverage_mean"] = pd.to_numeric(kpis["served_mean"], errors="coerce") / arrivals
+        kpis["coverage_mean"] = cell_coverage(cells).to_numpy()
     if "coverage_ci95" not in kpis.columns:
-        kpis["coverage_ci95"] = pd.to_numeric(kpis["served_ci95"], errors="coerce") / arrivals
+        kpis["coverage_ci95"] = (pd.to_numeric(kpis["served_ci95"], errors="coerce")
+                                 / need.where(need > 0)).to_numpy()
+    if "no_service" not in kpis.columns:
+        kpis["no_service"] = no_service(cells).to_numpy()
     return kpis
 
 

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from govsim import metrics
 from govsim.output.figure import (
     YEAR_COLOURS,
     add_note,
@@ -44,41 +45,51 @@ _TYPE_COLOURS = ("#2e7d32", "#1565c0", "#ef6c00", "#6a1b9a", "#00838f")
 
 
 def item_summary(kpis: pd.DataFrame) -> pd.DataFrame:
-    """KPIs per (year, item), aggregated over counties.
+    """KPIs per (year, item), aggregated over counties with the definitions of
+    :mod:`govsim.metrics`.
 
-    Coverage is Σ served / Σ arrivals (or the arrivals-weighted mean of ``coverage_mean`` when
-    given); waits, utilisation and satisfaction are arrivals-weighted means over counties.
-    95 % CI half-widths combine the counties' half-widths as independent errors:
-    √Σ(wᵢ·ciᵢ)² with the same weights — an approximation, the replications being shared.
+    Coverage is Σ served ÷ Σ (arrivals + carried in), at most 1; waits and satisfaction are
+    served-weighted means over the counties that served someone (NaN — no wait — when none
+    did); utilisation is demand-weighted. ``no_service`` flags an item with demand and nobody
+    served; ``cells_no_service`` counts its counties with demand and nobody served. 95 % CI
+    half-widths combine the counties' half-widths as independent errors: √Σ(wᵢ·ciᵢ)² with the
+    same weights — an approximation, the replications being shared.
     """
     k = kpis.copy()
-    arrivals = k["arrivals_mean"].clip(lower=0)
-    safe = arrivals.where(arrivals > 0)
-    if "coverage_mean" not in k.columns:
-        k["coverage_mean"] = k["served_mean"] / safe
-    if "coverage_ci95" not in k.columns:
-        k["coverage_ci95"] = k["served_ci95"] / safe
-    k["_w"] = arrivals
-    weighted = ["coverage_mean", "wait_mean_days_mean", "wait_p90_days_mean",
-                "utilisation_mean", "satisfaction_mean"]
-    for col in weighted:
-        k[f"_{col}"] = k[col].fillna(0) * k["_w"]
-    for col in ("coverage_ci95", "wait_p90_days_ci95"):
-        k[f"_{col}"] = (k[col].fillna(0) * k["_w"]) ** 2
+    cells = metrics.cells_from_summary(k)
+    k["_need"] = metrics.demand(cells).to_numpy()
+    k["_served"] = pd.to_numeric(k["served_mean"], errors="coerce").fillna(0.0)
+    k["_none"] = metrics.no_service(cells).to_numpy()
+    for col in ("wait_mean_days_mean", "wait_p90_days_mean", "satisfaction_mean"):
+        ok = k[col].notna() & (k["_served"] > 0)
+        k[f"_w_{col}"] = k["_served"].where(ok, 0.0)
+        k[f"_{col}"] = k[col].where(ok, 0.0) * k[f"_w_{col}"]
+    k["_w_utilisation_mean"] = k["_need"].where(k["utilisation_mean"].notna(), 0.0)
+    k["_utilisation_mean"] = k["utilisation_mean"].fillna(0.0) * k["_w_utilisation_mean"]
+    k["_coverage_ci95"] = k["served_ci95"].fillna(0.0) ** 2
+    k["_wait_p90_days_ci95"] = (k["wait_p90_days_ci95"].fillna(0.0)
+                                * k["_w_wait_p90_days_mean"]) ** 2
     g = k.groupby(["year", "item"], sort=False)
-    w = g["_w"].sum()
-    wsafe = w.where(w > 0)
+    need = g["_need"].sum()
     out = pd.DataFrame({
-        "arrivals": w,
-        "served": g["served_mean"].sum(),
+        "arrivals": g["arrivals_mean"].sum(),
+        "demand": need,
+        "served": g["_served"].sum(),
         "abandoned": g["abandoned_mean"].sum(),
         "backlog": g["backlog_mean"].sum(),
         "cost": g["cost_mean"].sum(),
+        "cells_no_service": g["_none"].sum(),
     })
-    for col in weighted:
-        out[col.removesuffix("_mean")] = g[f"_{col}"].sum() / wsafe
-    out["coverage_ci95"] = np.sqrt(g["_coverage_ci95"].sum()) / wsafe
-    out["wait_p90_days_ci95"] = np.sqrt(g["_wait_p90_days_ci95"].sum()) / wsafe
+    out["coverage"] = (out["served"] / need.where(need > 0)).clip(upper=1.0)
+    out["no_service"] = (need > 0) & (out["served"] <= 0)
+    for col in ("wait_mean_days_mean", "wait_p90_days_mean", "satisfaction_mean",
+                "utilisation_mean"):
+        weight = g[f"_w_{col}"].sum()
+        out[col.removesuffix("_mean")] = g[f"_{col}"].sum() / weight.where(weight > 0)
+    out["coverage_ci95"] = np.sqrt(g["_coverage_ci95"].sum()) / need.where(need > 0)
+    weight = g["_w_wait_p90_days_mean"].sum()
+    out["wait_p90_days_ci95"] = np.sqrt(g["_wait_p90_days_ci95"].sum()) / weight.where(
+        weight > 0)
     return out.reset_index()
 
 
@@ -106,6 +117,15 @@ def plot_service_levels(kpis: pd.DataFrame, scenario: Scenario,
                         fmt="o", ms=4, color=colour, capsize=2, label=str(year))
         wait_ax.errorbar(part["wait_p90_days"], ys, xerr=part["wait_p90_days_ci95"].fillna(0),
                          fmt="o", ms=4, color=colour, capsize=2, label=str(year))
+        # demand and nobody served: 0 % coverage, flagged, and no wait (never a 0-day point)
+        none = part["no_service"].fillna(False).astype(bool).to_numpy()
+        if none.any():
+            cov_ax.scatter(np.zeros(int(none.sum())), ys[none], marker="x", s=40,
+                           color="#c62828", zorder=3)
+            for y in ys[none]:
+                wait_ax.annotate(label("plot.no_service", lang), (0, y), xytext=(3, 0),
+                                 textcoords="offset points", va="center", fontsize=7,
+                                 color="#c62828")
     targets = {i.id: i.target_wait_days for i in scenario.items}
     wait_ax.scatter([targets.get(i, np.nan) for i in items], range(len(items)), marker="|",
                     s=200, color="#c62828", linewidths=2, label=label("plot.target_wait", lang))

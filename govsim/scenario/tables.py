@@ -158,6 +158,12 @@ class Item(ScenarioTable):
     statutory: bool = Field(False, description="Statutory administrative work (means tests, "
                             "annual reviews): this year's cases and the carried backlog must "
                             "be cleared within the year (goal 1 of the allocation)")
+    deadline_days: Annotated[float, Field(gt=0)] | None = Field(
+        None, description="Statutory deadline of a case: a case served later, or still "
+        "waiting past it at year end, is overdue (counted, never dropped); with a seasonal "
+        "demand the plan sizes the item's capacity to clear its peak within it; omit for "
+        "none, working days"
+    )
     min_coverage: Share = Field(0.0, description="Least share of this item's need (hours) the "
                                 "plan serves in every county (goal 3 of the allocation), "
                                 "share 0-1")

@@ -48,6 +48,8 @@ class PoolDraw:
     penalty_per_hour: float
     carried_ages: np.ndarray
     slots: Sequence[Slot]
+    deadline_hours: float = float("inf")
+    peak_hours: tuple[float, float] | None = None
 
     def key(self) -> bytes:
         """A digest of every input (slot names aside: they change nothing)."""
@@ -57,6 +59,7 @@ class PoolDraw:
         digest.update(struct.pack("<7d", self.hours_per_year, self.efficiency, self.mean_hours,
                                   self.service_cv, self.patience_hours or 0.0,
                                   self.target_wait_hours, self.penalty_per_hour))
+        digest.update(struct.pack("<3d", self.deadline_hours, *(self.peak_hours or (-1.0, -1.0))))
         for s in self.slots:
             digest.update(s.kind.encode() + b"\0")
             digest.update(struct.pack("<4d", s.fte, s.quality, s.start_hours, s.end_hours))
@@ -103,4 +106,6 @@ class PoolDraw:
             slots=self.slots,
             target_wait_hours=self.target_wait_hours,
             penalty_per_hour=self.penalty_per_hour,
+            deadline_hours=self.deadline_hours,
+            peak_hours=self.peak_hours,
         )

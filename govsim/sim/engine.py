@@ -196,6 +196,7 @@ def _spec_key(spec: PoolSpec) -> bytes:
     digest = hashlib.blake2b(digest_size=20)
     digest.update(struct.pack("<4d?", spec.hours_per_year, spec.efficiency,
                               spec.target_wait_hours, spec.penalty_per_hour, spec.monitor))
+    digest.update(struct.pack("<3d", spec.deadline_hours, *(spec.peak_hours or (-1.0, -1.0))))
     for s in spec.slots:
         digest.update(s.kind.encode() + b"\0")
         digest.update(struct.pack("<4d", s.fte, s.quality, s.start_hours, s.end_hours))

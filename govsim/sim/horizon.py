@@ -10,7 +10,6 @@ mean over replications and the half-width of its 95 % confidence interval (Stude
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable
 from concurrent.futures import as_completed
 from dataclasses import dataclass
@@ -23,23 +22,24 @@ from govsim.scenario import Scenario
 from govsim.sim.contracts import CONTRACT_EVENT_COLUMNS
 from govsim.sim.engine import DEFAULT_ENGINE
 from govsim.sim.workers import auto_workers
-from govsim.sim.year import KPI_COLUMNS, PROVIDER_COLUMNS, State, check_engine_option, simulate_year
+from govsim.sim.year import (
+    KPI_COLUMNS,
+    PROVIDER_COLUMNS,
+    State,
+    check_engine_option,
+    simulate_year,
+)
+from govsim.stats import t_critical
 
 __all__ = ["SUMMARY_METRICS", "SimulationResult", "simulate", "summarise", "t_critical"]
 
 log = logging.getLogger(__name__)
 
 #: KPI columns summarised over replications (``<name>_mean`` and ``<name>_ci95``).
-SUMMARY_METRICS = ["arrivals", "served", "abandoned", "backlog", "wait_mean_days",
-                   "wait_p90_days", "utilisation", "satisfaction", "cost", "queue_mean"]
-
-# Two-sided 95 % Student-t critical values t_{0.975, df} for df = 1..30.
-_T975 = (12.706204736, 4.302652730, 3.182446305, 2.776445105, 2.570581836, 2.446911851,
-         2.364624252, 2.306004135, 2.262157163, 2.228138852, 2.200985160, 2.178812830,
-         2.160368656, 2.144786688, 2.131449546, 2.119905299, 2.109815578, 2.100922040,
-         2.093024054, 2.085963447, 2.079613845, 2.073873068, 2.068657610, 2.063898562,
-         2.059538553, 2.055529439, 2.051830516, 2.048407142, 2.045229642, 2.042272456)
-_Z975 = 1.959963984540054
+SUMMARY_METRICS = ["arrivals", "carried_in", "served", "abandoned", "backlog", "wait_mean_days",
+                   "wait_p90_days", "utilisation", "satisfaction", "cost", "queue_mean",
+                   "overdue_served", "overdue_waiting", "overdue_days", "wait_p90_peak_days",
+                   "wait_p90_new_days"]
 
 _Tables = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, State]
 
@@ -72,25 +72,6 @@ class SimulationResult:
     replications: int
     seed: int
     final_states: tuple[State, ...] = ()
-
-
-def t_critical(df: int | float) -> float:
-    """Two-sided 95 % critical value of Student's t with ``df`` degrees of freedom.
-
-    Exact table values for ``df <= 30``, beyond that the Cornish-Fisher expansion (error below
-    1e-6).
-
-    >>> round(t_critical(9), 4)
-    2.2622
-    """
-    if not df >= 1:
-        return math.nan
-    if df <= 30 and float(df).is_integer():
-        return _T975[int(df) - 1]
-    z, v = _Z975, float(df)
-    return (z + (z**3 + z) / (4 * v) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * v**2)
-            + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * v**3)
-            + (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / (92160 * v**4))
 
 
 def simulate(scenario: Scenario, years: int | None = None, replications: int | None = None,

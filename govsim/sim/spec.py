@@ -85,6 +85,10 @@ class PoolSpec:
     target_wait_hours: float
     penalty_per_hour: float
     monitor: bool = True
+    #: Statutory deadline of a case (clock hours from its arrival); ``inf``: none.
+    deadline_hours: float = math.inf
+    #: ``(start, end)`` clock hours of the item's peak season, or ``None``.
+    peak_hours: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,11 @@ class PoolOutcome:
     utilisation: float
     queue_mean: float
     slots: tuple[SlotOutcome, ...]
+    overdue_served: int = 0
+    overdue_waiting: int = 0
+    overdue_hours: float = 0.0
+    wait_p90_peak_hours: float = math.nan
+    wait_p90_new_hours: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -285,6 +294,7 @@ def summarise_log(spec: PoolSpec, log: PoolLog) -> PoolOutcome:
                    np.asarray(log.hours, dtype=float), np.asarray(log.abandoned, dtype=np.int64),
                    horizon, quality, float(spec.target_wait_hours), float(spec.penalty_per_hour),
                    len(spec.slots))
+    overdue = _overdue(spec, arrival_all, log, backlog)
     outcomes = []
     for k, (s, plan) in enumerate(zip(spec.slots, slot_plans(spec), strict=True)):
         present = max(0.0, min(s.end_hours, horizon) - min(max(s.start_hours, 0.0), horizon))
@@ -304,4 +314,36 @@ def summarise_log(spec: PoolSpec, log: PoolLog) -> PoolOutcome:
         utilisation=min(1.0, busy_total / available) if available > 0 else math.nan,
         queue_mean=float(queue.mean()) if len(queue) else 0.0,
         slots=tuple(outcomes),
+        overdue_served=overdue[0],
+        overdue_waiting=overdue[1],
+        overdue_hours=overdue[2],
+        wait_p90_peak_hours=overdue[3],
+        wait_p90_new_hours=overdue[4],
     )
+
+
+def _overdue(spec: PoolSpec, arrival_all: np.ndarray, log: PoolLog,
+             backlog: np.ndarray) -> tuple[int, int, float, float, float]:
+    """Cases served past the deadline, cases still waiting past it at year end, the hours past
+    the deadline of both (at service, or at year end), the 90th-percentile wait of the served
+    cases that arrived in the peak season (NaN without a peak or without such a case) and that
+    of the served cases that arrived in the year (carried cases left out: a year that clears a
+    backlog cannot undo the waits its carried cases already had; NaN when none).
+
+    Quantiles as the compiled summary takes them (linear interpolation, numpy's default).
+    """
+    case = np.asarray(log.case, dtype=np.int64)
+    arrived = arrival_all[case]
+    waits = np.asarray(log.start, dtype=float) - arrived
+    served_late = waits[waits > spec.deadline_hours + 1e-9] - spec.deadline_hours
+    waiting_late = backlog[backlog > spec.deadline_hours + 1e-9] - spec.deadline_hours
+    peak = math.nan
+    if spec.peak_hours is not None:
+        start, end = spec.peak_hours
+        mine = waits[(arrived >= start) & (arrived < end)]
+        if len(mine):
+            peak = float(np.quantile(mine, 0.9))
+    new = waits[arrived >= 0.0]
+    return (len(served_late), len(waiting_late),
+            float(served_late.sum() + waiting_late.sum()), peak,
+            float(np.quantile(new, 0.9)) if len(new) else math.nan)

@@ -24,7 +24,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from govsim.demand import PART_TIME_POST, baseline_staffing_rows, monthly_cases
+from govsim.demand import (
+    PART_TIME_POST,
+    baseline_staffing_rows,
+    monthly_cases,
+    peak_window_hours,
+)
 from govsim.errors import SimulationError
 from govsim.rng import stream
 from govsim.scenario import Scenario
@@ -59,9 +64,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-KPI_COLUMNS = ["year", "county", "item", "arrivals", "served", "abandoned", "backlog",
-               "wait_mean_days", "wait_p90_days", "utilisation", "satisfaction", "cost",
-               "queue_mean", "fte_public", "fte_purchased"]
+KPI_COLUMNS = ["year", "county", "item", "arrivals", "carried_in", "served", "abandoned",
+               "backlog", "wait_mean_days", "wait_p90_days", "utilisation", "satisfaction",
+               "cost", "queue_mean", "fte_public", "fte_purchased", "overdue_served",
+               "overdue_waiting", "overdue_days", "wait_p90_peak_days", "wait_p90_new_days"]
 PROVIDER_COLUMNS = ["year", "county", "item", "provider_type", "provider", "fte_contracted",
                     "capacity_loss_share", "served", "satisfaction", "assessment_score",
                     "failures", "cost", "start_year", "years_held"]
@@ -227,7 +233,8 @@ def simulate_year(scenario: Scenario, year: int, capacities: pd.DataFrame | None
                     next_contracts[carried_on.key] = carried_on
             kpi_rows.append({
                 "year": year, "county": county.id, "item": item.id,
-                "arrivals": outcome.arrivals, "served": outcome.served,
+                "arrivals": outcome.arrivals, "carried_in": len(carried),
+                "served": outcome.served,
                 "abandoned": outcome.abandoned, "backlog": len(outcome.backlog_ages),
                 "wait_mean_days": outcome.wait_mean_hours / HOURS_PER_DAY,
                 "wait_p90_days": outcome.wait_p90_hours / HOURS_PER_DAY,
@@ -235,6 +242,11 @@ def simulate_year(scenario: Scenario, year: int, capacities: pd.DataFrame | None
                 "cost": cost, "queue_mean": outcome.queue_mean,
                 "fte_public": sum(s.fte for s in public.get(key, [])),
                 "fte_purchased": sum(p.contract.fte for p in pool_plans),
+                "overdue_served": outcome.overdue_served,
+                "overdue_waiting": outcome.overdue_waiting,
+                "overdue_days": outcome.overdue_hours / HOURS_PER_DAY,
+                "wait_p90_peak_days": outcome.wait_p90_peak_hours / HOURS_PER_DAY,
+                "wait_p90_new_days": outcome.wait_p90_new_hours / HOURS_PER_DAY,
             })
     log.debug("simulated %s replication %s: %d pools", year, replication, len(kpi_rows))
     events.sort(key=lambda e: e["day"])  # stable: same-day events keep their order
@@ -357,6 +369,9 @@ def _pool_draw(scenario: Scenario, county: Any, item: Any, year: int, replicatio
         penalty_per_hour=scenario.policy.wait_satisfaction_penalty_per_day / HOURS_PER_DAY,
         carried_ages=np.asarray(carried, dtype=float),
         slots=tuple(slots),
+        deadline_hours=(item.deadline_days * HOURS_PER_DAY if item.deadline_days is not None
+                        else math.inf),
+        peak_hours=peak_window_hours(item, horizon),
     )
 
 

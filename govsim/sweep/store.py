@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from govsim.errors import OutputError, SweepError
+from govsim.interrupts import deferred
 from govsim.output.files import open_append, real_folder
 from govsim.output.folders import OutputFolder, prepare_folder
 from govsim.output.manifest import build_manifest
@@ -214,11 +215,12 @@ class SweepStore:
                   outcome.duration_s, outcome.worker, datetime.now(UTC).replace(tzinfo=None)]
         values += [_finite_or_none(outcome.metrics.get(m)) for m in self.metrics]
         marks = ", ".join("?" * len(values))
-        self.con.execute(f"INSERT INTO runs VALUES ({marks})", values)
         if self._journal is None:
             raise SweepError("the store was opened read-only")
-        self._journal.write(f"{outcome.point}\t{outcome.replication}\t{outcome.status}\n")
-        self._journal.flush()
+        with deferred():  # Ctrl-C never leaves a stored run out of runs.log
+            self.con.execute(f"INSERT INTO runs VALUES ({marks})", values)
+            self._journal.write(f"{outcome.point}\t{outcome.replication}\t{outcome.status}\n")
+            self._journal.flush()
 
     # -- reading --------------------------------------------------------------------------
     def meta(self) -> dict[str, str]:

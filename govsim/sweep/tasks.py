@@ -119,7 +119,7 @@ def _simulate(scenario: Scenario, context: RunContext, replication: int) -> Stag
         frames.append(result.kpis)
     kpis = pd.concat(frames, ignore_index=True)
     kpis.insert(0, "replication", replication)
-    return StageOutput(scenario=scenario, kpis=kpis)
+    return StageOutput(scenario=scenario, kpis=kpis, n_years=years)
 
 
 def _allocate(scenario: Scenario, context: RunContext, replication: int) -> StageOutput:
@@ -143,7 +143,8 @@ def _run(scenario: Scenario, context: RunContext, replication: int) -> StageOutp
     tables = result.tables
     return StageOutput(scenario=scenario, kpis=result.replication_kpis,
                        allocation=tables.allocation, staffing=tables.staffing,
-                       compliance=tables.compliance)
+                       compliance=tables.compliance, constraints=tables.constraints,
+                       n_years=len(result.years))
 
 
 _STAGE_RUNNERS = {"simulate": _simulate, "allocate": _allocate, "run": _run}

@@ -1,0 +1,328 @@
+"""The check rounds of a plan year and what "converged" means.
+
+Each round's allocation is simulated once per replication (each from its own carried-over
+state); the trial's cells — each (county, item)'s mean over replications, exactly the rows of
+``kpis.csv`` — are compared with what the plan promised, **cell by cell**, for every
+purchasable cell with need (government-only duties are staffed by the establishment, which the
+loop cannot change: they are reported, not checked):
+
+- **coverage**: the simulated coverage (served ÷ (arrivals + carried in)) may fall at most
+  :data:`COVERAGE_TOLERANCE` (2 points) below the coverage the plan gives the cell (hours
+  served ÷ hours of need, ``allocation.unmet``). For an item with a deadline a case still
+  waiting *within* its deadline at year end counts as on time (the fourth-quarter peak's last
+  cases are cleared in January, as planned): (served + waiting within the deadline) ÷ demand;
+- **wait**, only where the plan covers the cell's need in full (within the same tolerance): a
+  plan that rations a cell on purpose promises its coverage, not a wait. The promised wait is
+  the item's deadline where it has one (``deadline_days``, the statutory promise), else its
+  ``target_wait_days``; the simulated 90th-percentile wait of the cases that arrived in the
+  year (a year that clears a backlog cannot undo the waits its carried cases already had) may
+  exceed it by at most :data:`WAIT_TOLERANCE` (10 %). An item with a peak season is judged on
+  the peak as well: the 90th-percentile wait of the cases that arrived in the peak season,
+  against the deadline.
+
+A cell that breaks a promise *misses*; missed cells get a lower utilisation target (more slack
+per case: ρ ← max(:data:`RHO_FLOOR`, :data:`RHO_STEP` × ρ)) and the year is re-allocated, at
+most ``rounds`` rounds. The adopted round is the one with the best checked service level.
+
+**Status of a year** (``convergence.csv``):
+
+- ``converged`` — the simulation delivers what the plan promised in every cell, and the plan
+  covers every cell's need;
+- ``unattainable`` — the simulation delivers the plan, but the plan rations some cells because
+  a cap binds: "unattainable under relief-cap, X 万元 short", X being the money that would
+  buy the rationed hours at the cheapest provider the county has (its hours per FTE at the
+  cell's planned utilisation, net of expected capacity loss);
+- ``not converged`` — some cell still misses its promise after the rounds (the reason says
+  why).
+
+Units: cases, shares, working days, CNY.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from govsim.allocation import AllocationResult, Estimates
+from govsim.metrics import (
+    cell_coverage,
+    cells_from_summary,
+    coverage,
+    need_weighted_coverage,
+    overdue_cases,
+    p90_wait_days,
+    status_text,
+)
+from govsim.scenario import Scenario
+from govsim.sim import State, YearResult, summarise
+
+__all__ = ["COVERAGE_TOLERANCE", "RHO_FLOOR", "RHO_STEP", "WAIT_TOLERANCE", "Round",
+           "cap_binding", "check_round", "convergence_row", "hour_price", "lower_targets",
+           "promised_wait", "same_purchases", "status_text", "trial_cells"]
+
+#: Utilisation target of a missed cell is multiplied by this each round ...
+RHO_STEP = 0.85
+#: ... but never below this floor.
+RHO_FLOOR = 0.4
+#: Simulated coverage may fall this far below the planned coverage before a cell misses; a
+#: plan within it of full coverage covers the cell in full.
+COVERAGE_TOLERANCE = 0.02
+#: The simulated p90 wait may exceed the promised wait by this share before a cell misses.
+WAIT_TOLERANCE = 0.10
+#: Money rows that can ration a cell, by the fund that pays the item: what a status names.
+_CAPS = {"relief": ("relief-cap", "relief-cap[{county}]"),
+         "child": ("child-welfare fund", "fund[child,{county}]"),
+         "lottery": ("welfare-lottery fund", "fund[lottery]"),
+         "none": ("welfare-lottery fund", "fund[lottery]")}
+
+Cell = tuple[str, str]
+
+
+@dataclass
+class Round:
+    """One allocation of a year and the trial simulations that checked it.
+
+    ``cells`` are the trial's cells (means over replications); ``misses`` the cells that broke
+    a promise, with why; ``rationed`` the cells the plan covers below their need, with the
+    hours short and the money (CNY) that would buy them.
+    """
+
+    number: int
+    allocation: AllocationResult
+    trial: list[tuple[YearResult, State]]
+    rho: dict[Cell, float]
+    cells: pd.DataFrame
+    misses: dict[Cell, str]
+    checked: int
+    on_target_share: float
+    weighted_coverage: float
+    coverage: float
+    p90_wait_days: float
+    overdue: float
+    rationed: dict[Cell, tuple[float, float]] = field(default_factory=dict)
+
+    def row(self, year: int) -> dict[str, Any]:
+        return {"year": year, "round": self.number, "cells_checked": self.checked,
+                "cells_missed": len(self.misses), "on_target_share": self.on_target_share,
+                "coverage": self.coverage, "weighted_coverage": self.weighted_coverage,
+                "p90_wait_days": self.p90_wait_days, "overdue_cases": self.overdue,
+                "spend_cny": self.allocation.spend_cny,
+                "relief_cap_binding": ", ".join(cap_binding(self.allocation)),
+                "missed": "; ".join(f"{c}/{i}: {why}" for (c, i), why in
+                                    sorted(self.misses.items())[:20])}
+
+
+def trial_cells(trial: list[tuple[YearResult, State]]) -> pd.DataFrame:
+    """The trial's cells: each (year, county, item)'s mean over replications (the rows of
+    ``kpis.csv`` when the round is adopted)."""
+    kpis = pd.concat([r.kpis.assign(replication=k) for k, (r, _) in enumerate(trial)],
+                     ignore_index=True)
+    return cells_from_summary(summarise(kpis))
+
+
+def promised_wait(item: Any) -> tuple[float, str]:
+    """The wait a fully planned cell of ``item`` promises (working days) and its name."""
+    if item.deadline_days is not None:
+        return float(item.deadline_days), "deadline"
+    return float(item.target_wait_days), "target"
+
+
+def check_round(scenario: Scenario, number: int, allocation: AllocationResult,
+                estimates: Estimates, trial: list[tuple[YearResult, State]],
+                rho: dict[Cell, float]) -> Round:
+    """Compare the trial simulations with the allocation's plan, cell by cell."""
+    cells = trial_cells(trial)
+    items = {i.id: i for i in scenario.items}
+    planned = {(r.county, r.item): float(r.coverage) for r in allocation.unmet.itertuples()}
+    need = {(r.county, r.item): float(r.hours_need) - float(r.hours_served)
+            for r in allocation.unmet.itertuples()}
+    by_cell = cells.set_index(["county", "item"])
+    sim_coverage = pd.Series(cell_coverage(cells).to_numpy(), index=by_cell.index)
+    misses: dict[Cell, str] = {}
+    rationed: dict[Cell, tuple[float, float]] = {}
+    weight_checked = weight_ok = 0.0
+    checked = 0
+    for cell, plan in planned.items():
+        item = items[cell[1]]
+        # the loop can change only what the plan buys: government-only duties are reported
+        # (headline, warnings), not checked
+        if math.isnan(plan) or cell not in by_cell.index or not item.is_purchasable:
+            continue
+        row = by_cell.loc[cell]
+        seen = float(row["arrivals"]) + float(row.get("carried_in", 0.0))
+        if seen <= 0:
+            continue
+        checked += 1
+        weight = item.priority * item.mean_hours * seen
+        weight_checked += weight
+        why = []
+        if item.deadline_days is not None:
+            # a case still waiting within its deadline at year end is on time, not unserved
+            waiting_ok = float(row["backlog"]) - float(row.get("overdue_waiting", 0.0))
+            got = min(1.0, (float(row["served"]) + waiting_ok) / seen)
+            if got < plan - COVERAGE_TOLERANCE:
+                why.append(f"served or within the deadline {got:.0%} < planned {plan:.0%}")
+        else:
+            got = float(sim_coverage.loc[cell])
+            if got < plan - COVERAGE_TOLERANCE:
+                why.append(f"coverage {got:.0%} < planned {plan:.0%}")
+        if plan >= 1.0 - COVERAGE_TOLERANCE:
+            why += _wait_misses(item, row)
+        elif need.get(cell, 0.0) > 0:
+            hours = need[cell]
+            rationed[cell] = (hours, hours * hour_price(scenario, estimates, *cell))
+        if why:
+            misses[cell] = ", ".join(why)
+        else:
+            weight_ok += weight
+    return Round(
+        number=number, allocation=allocation, trial=trial, rho=rho, cells=cells,
+        misses=misses, checked=checked,
+        on_target_share=weight_ok / weight_checked if weight_checked > 0 else 1.0,
+        weighted_coverage=need_weighted_coverage(cells, scenario),
+        coverage=coverage(cells), p90_wait_days=p90_wait_days(cells),
+        overdue=overdue_cases(cells, scenario), rationed=rationed,
+    )
+
+
+def _wait_misses(item: Any, row: pd.Series) -> list[str]:
+    promise, name = promised_wait(item)
+    limit = promise * (1.0 + WAIT_TOLERANCE)
+    out = []
+    # the cases that arrived in the year: a year clearing a backlog cannot undo the waits its
+    # carried cases already had
+    p90 = float(row.get("wait_p90_new_days", row["wait_p90_days"]))
+    if not p90 <= limit:  # NaN: nobody served
+        shown = "no case served" if math.isnan(p90) else f"p90 wait {p90:.1f} d"
+        out.append(f"{shown} > {name} {promise:g} d")
+    peak = float(row.get("wait_p90_peak_days", math.nan))
+    if item.deadline_days is not None and not math.isnan(peak) and peak > limit:
+        out.append(f"peak-season p90 wait {peak:.1f} d > deadline {promise:g} d")
+    return out
+
+
+def hour_price(scenario: Scenario, estimates: Estimates, county_id: str,
+                item_id: str) -> float:
+    """The cheapest CNY per hour of the item's service the county can buy: cost per FTE ÷
+    (productive hours × the cell's planned utilisation × (1 − expected capacity loss))."""
+    county = scenario.county(county_id)
+    demand = estimates.demand.set_index(["county", "item"])
+    rho = float(demand.loc[(county_id, item_id), "utilisation_target"])
+    if scenario.item(item_id).purchase_mode == "project":
+        rho = 1.0
+    hours = scenario.header.productive_hours_per_fte * rho
+    prices = []
+    for ptype in scenario.provider_types:
+        if county.market.get(ptype.id, 0.0) <= 0:
+            continue
+        loss = estimates.provider_value("capacity_loss", county_id, item_id, ptype.id)
+        if hours * (1.0 - loss) > 0:
+            prices.append(ptype.cost_per_fte_year / (hours * (1.0 - loss)))
+    return min(prices, default=math.nan)
+
+
+def lower_targets(rho: dict[Cell, float], misses: dict[Cell, str],
+                  scenario: Scenario) -> dict[Cell, float] | None:
+    """Lower the utilisation target of every missed cell; ``None`` if all are at the floor."""
+    start = scenario.policy.utilisation_target
+    lowered = dict(rho)
+    changed = False
+    for cell in misses:
+        current = rho.get(cell, start)
+        new = max(min(RHO_FLOOR, start), current * RHO_STEP)
+        if new < current - 1e-12:
+            lowered[cell] = new
+            changed = True
+    return lowered if changed else None
+
+
+def cap_binding(allocation: AllocationResult) -> list[str]:
+    """Scopes whose relief cap binds."""
+    c = allocation.constraints
+    binding = c[(c["rule"] == "relief-cap") & c["binding"].astype(bool)]
+    return sorted(str(s) for s in binding["scope"])
+
+
+def same_purchases(a: AllocationResult, b: AllocationResult) -> bool:
+    """Whether two allocations buy the same FTE in every cell (to 10⁻⁶ FTE)."""
+    keys = ["county", "item", "provider_type"]
+    left = a.allocation.groupby(keys)["fte"].sum()
+    right = b.allocation.groupby(keys)["fte"].sum()
+    joined = pd.concat([left, right], axis=1).fillna(0.0)
+    return bool((joined.iloc[:, 0] - joined.iloc[:, 1]).abs().max() <= 1e-6) \
+        if len(joined) else True
+
+
+def _limiting_caps(scenario: Scenario, best: Round) -> dict[str, float]:
+    """Money short per limiting cap, CNY: the rationed cells' money less the room left under
+    the cap that pays for them. A money row limits when it binds or its room is less than one
+    post of the cheapest provider type (whole posts); cells no money row limits are rationed
+    by provider capacity (no money figure)."""
+    constraints = best.allocation.constraints.set_index("name")
+    pooled = scenario.policy.cap_scope == "prefecture"
+    one_post = min(p.cost_per_fte_year for p in scenario.provider_types)
+    money_by_row: dict[tuple[str, str], float] = {}
+    for (county, item_id), (_, money) in best.rationed.items():
+        cap, row = _CAPS[scenario.item(item_id).fund]
+        name = row.format(county="prefecture" if pooled and cap == "relief-cap" else county)
+        if name not in constraints.index and cap == "child-welfare fund":
+            name = "fund[child]"
+        key = (cap, name)
+        money_by_row[key] = money_by_row.get(key, 0.0) + (money if math.isfinite(money) else 0.0)
+    short: dict[str, float] = {}
+    for (cap, name), money in money_by_row.items():
+        if name in constraints.index:
+            row = constraints.loc[name]
+            room = max(0.0, float(row["slack"]))
+            if bool(row["binding"]) or room < one_post:
+                short[cap] = short.get(cap, 0.0) + max(0.0, money - room)
+                continue
+        short["provider capacity"] = 0.0
+    return short
+
+
+def convergence_row(scenario: Scenario, year: int, candidates: list[Round], best: Round,
+                    max_rounds: int, unchanged: bool, warnings: list[str]) -> dict[str, Any]:
+    """The year's row of ``convergence.csv``: status, reason, the adopted round's figures."""
+    first = candidates[0]
+    delivered = not best.misses
+    caps = _limiting_caps(scenario, best) if best.rationed else {}
+    money = sum(v for cap, v in caps.items() if cap != "provider capacity")
+    cap_text = ", ".join(f"{cap} ({value / 1e4:,.1f} 万元 short)" if cap != "provider capacity"
+                         else cap for cap, value in sorted(caps.items()))
+    if delivered and not caps:
+        status = "converged"
+        reason = (f"the simulation delivers the plan in all {best.checked} checked cells and "
+                  f"the plan covers every cell's need (round {best.number})")
+    elif delivered:
+        status = "unattainable"
+        reason = (f"the simulation delivers the plan in all {best.checked} checked cells, but "
+                  f"the plan rations {len(best.rationed)} cells: unattainable under {cap_text}")
+    else:
+        status = "not converged"
+        parts = [f"{len(best.misses)} of {best.checked} checked cells still miss what the plan "
+                 f"promised"]
+        if unchanged:
+            parts.append("lowering their utilisation targets did not change the allocation "
+                         "(their posts are set by the staffing rules or the caps)")
+        elif len(candidates) < max_rounds:
+            parts.append(f"their utilisation targets are at the floor ({RHO_FLOOR:.0%})")
+        else:
+            parts.append(f"round limit {max_rounds} reached")
+        if caps:
+            parts.append(f"{len(best.rationed)} cells rationed under {cap_text}")
+        reason = "; ".join(parts)
+    limiting = ", ".join(sorted(c for c in caps if c != "provider capacity"))
+    return {"year": year, "status": status, "converged": delivered,
+            "limiting_cap": limiting, "money_short_cny": money if caps else 0.0,
+            "reason": reason, "rounds": len(candidates), "adopted_round": best.number,
+            "coverage": best.coverage, "weighted_coverage": best.weighted_coverage,
+            "p90_wait_days": best.p90_wait_days, "overdue_cases": best.overdue,
+            "cells_checked": best.checked, "cells_missed": len(best.misses),
+            "cells_rationed": len(best.rationed),
+            "on_target_share_round1": first.on_target_share,
+            "on_target_share_adopted": best.on_target_share,
+            "warnings": " | ".join(warnings)}
