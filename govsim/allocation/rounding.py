@@ -31,6 +31,7 @@ from collections import defaultdict
 
 import pulp
 
+from govsim.allocation.milp import MilpStage
 from govsim.allocation.model import AllocationModel, Goal, hold_slack
 from govsim.errors import AllocationError
 
@@ -174,20 +175,17 @@ def _restricted(expr: pulp.LpAffineExpression,
 def _stage(model: AllocationModel, county: str, goal: Goal,
            objective: pulp.LpAffineExpression, expr: pulp.LpAffineExpression, rows: _Block,
            holds: list[tuple[int, pulp.LpAffineExpression, float]]) -> float:
-    problem = pulp.LpProblem(f"{model.problem.name}_{county}_{goal.key}", goal.sense)
-    for name, coefs, sense, rhs in rows:
-        problem.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(coefs), sense,
-                                                _safe(name), rhs))
-    for k, (held_sense, held_expr, bound) in enumerate(holds):
+    constraints = [(coefs, sense, rhs) for _, coefs, sense, rhs in rows]
+    for held_sense, held_expr, bound in holds:
         sense = pulp.LpConstraintLE if held_sense == pulp.LpMinimize else pulp.LpConstraintGE
-        problem.addConstraint(pulp.LpConstraint(held_expr, sense, f"hold_{k}", bound))
-    problem.setObjective(objective)
-    status = problem.solve(pulp.HiGHS(msg=False, gapRel=MIP_GAP, timeLimit=MIP_SECONDS))
-    if status != pulp.LpStatusOptimal:
+        constraints.append((held_expr, sense, bound))
+    stage = MilpStage(constraints, objective, goal.sense)
+    solution = stage.solve(MIP_GAP, MIP_SECONDS)
+    if solution.failed:
         raise AllocationError(f"highs found no whole-post plan for {county} at the "
-                              f"{goal.key} goal: {pulp.LpStatus.get(status, status)}")
+                              f"{goal.key} goal: {solution.status}")
+    if solution.limited:
+        log.warning("highs stopped the %s stage of %s at %s; keeping its best plan",
+                    goal.key, county, solution.status)
+    stage.assign(solution)
     return float(pulp.value(expr) or 0.0)
-
-
-def _safe(name: str) -> str:
-    return "".join(ch if ch.isalnum() else "_" for ch in name)
