@@ -122,7 +122,7 @@ class Estimates:
         tables = self.__dict__.setdefault("_demand_cache", {})
         if column not in tables:
             frame = self.demand
-            tables[column] = dict(zip(zip(frame["county"], frame["item"]),
+            tables[column] = dict(zip(zip(frame["county"], frame["item"], strict=True),
                                       frame[column].astype(float), strict=True))
         return tables[column][county, item]
 

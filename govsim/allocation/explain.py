@@ -92,46 +92,57 @@ def explanations_table(model: AllocationModel, allocation: pd.DataFrame,
     return pd.DataFrame(rows, columns=EXPLANATION_COLUMNS)
 
 
-def _binding(model: AllocationModel, county: str, constraints: pd.DataFrame,
-             fund: str) -> list[str]:
-    """Names of binding limits that stop more purchases of an item paid by ``fund`` in
-    ``county``: its fund's cap, the lottery fund (where it may pay), the total budget, the
-    providers' capacity and the social-organisation share."""
-    prefixes = ["total-budget", "market[", "social-org-share"]
-    lottery_pays = fund == "child" or (
-        fund == "relief" and not model.scenario.policy.lottery_counts_toward_relief_cap)
-    prefixes += {"relief": ["relief-cap"], "child": ["fund[child"]}.get(fund, [])
-    if lottery_pays or fund in ("lottery", "none"):
-        prefixes.append("fund[lottery]")
-    # with whole posts a money row stops purchases once it cannot pay one more post, and a
-    # market once it cannot field one more person
-    offered = [model.cost[p] for p, cap in model.scenario.county(county).market.items()
-               if cap > 0 and p in model.cost] if county in {c.id for c in
-                                                             model.scenario.counties} else []
-    post = min(offered, default=0.0) if model.integer_posts else 0.0
-    room = constraints["rule"].map({"relief-cap": post, "funding-sources": post,
-                                    "market": 1.0 if model.integer_posts else 0.0}).fillna(0.0)
-    binding = constraints[constraints["binding"] | (constraints["slack"] < room)]
-    shared = ("prefecture", "total", "fund:lottery", "fund:child")
-    return [n for n, scope in zip(binding["name"], binding["scope"], strict=True)
-            if n.startswith(tuple(prefixes))
-            and (scope in shared or scope == county or scope.startswith(f"{county}/")
-                 or scope.endswith(f"/{county}"))]
+#: Name prefixes of every limit :func:`_binding` may name.
+_LIMIT_PREFIXES = ("total-budget", "market[", "social-org-share", "relief-cap", "fund[child",
+                   "fund[lottery]")
+_SHARED_SCOPES = ("prefecture", "total", "fund:lottery", "fund:child")
 
 
 class _BindingLimits:
-    """:func:`_binding` of one allocation, remembered per county and fund (the table asks
-    the same question for many cells)."""
+    """Names of binding limits that stop more purchases of an item paid by ``fund`` in
+    ``county``: its fund's cap, the lottery fund (where it may pay), the total budget, the
+    providers' capacity and the social-organisation share.
+
+    The rows that can be named are picked out of the constraints table once, and each
+    (county, fund) answered once: the table asks the same question for many cells.
+    """
 
     def __init__(self, model: AllocationModel, constraints: pd.DataFrame) -> None:
-        self.model, self.constraints = model, constraints
+        self.model = model
+        names = constraints["name"]
+        rows = constraints[[str(n).startswith(_LIMIT_PREFIXES) for n in names]]
+        self.rows = list(zip(rows["name"], rows["scope"], rows["rule"], rows["binding"],
+                             rows["slack"], strict=True))
+        self.counties = {c.id for c in model.scenario.counties}
         self._known: dict[tuple[str, str], list[str]] = {}
 
     def __call__(self, county: str, fund: str) -> list[str]:
         key = (county, fund)
         if key not in self._known:
-            self._known[key] = _binding(self.model, county, self.constraints, fund)
+            self._known[key] = self._binding(county, fund)
         return self._known[key]
+
+    def _binding(self, county: str, fund: str) -> list[str]:
+        model = self.model
+        prefixes = ["total-budget", "market[", "social-org-share"]
+        lottery_pays = fund == "child" or (
+            fund == "relief" and not model.scenario.policy.lottery_counts_toward_relief_cap)
+        prefixes += {"relief": ["relief-cap"], "child": ["fund[child"]}.get(fund, [])
+        if lottery_pays or fund in ("lottery", "none"):
+            prefixes.append("fund[lottery]")
+        wanted = tuple(prefixes)
+        # with whole posts a money row stops purchases once it cannot pay one more post, and
+        # a market once it cannot field one more person
+        offered = [model.cost[p] for p, cap in model.scenario.county(county).market.items()
+                   if cap > 0 and p in model.cost] if county in self.counties else []
+        post = min(offered, default=0.0) if model.integer_posts else 0.0
+        room = {"relief-cap": post, "funding-sources": post,
+                "market": 1.0 if model.integer_posts else 0.0}
+        return [name for name, scope, rule, binding, slack in self.rows
+                if (binding or slack < room.get(rule, 0.0))  # NaN slack: not binding
+                and name.startswith(wanted)
+                and (scope in _SHARED_SCOPES or scope == county
+                     or scope.startswith(f"{county}/") or scope.endswith(f"/{county}"))]
 
 
 def _served(unmet: pd.DataFrame) -> dict[tuple[str, str], float]:

@@ -49,18 +49,25 @@ _Block = list[tuple[str, dict[pulp.LpVariable, float], int, float]]
 
 
 
-def whole_posts(model: AllocationModel) -> dict[pulp.LpVariable, float]:
+def whole_posts(model: AllocationModel,
+                variables: list[pulp.LpVariable] | None = None) -> dict[pulp.LpVariable, float]:
     """Whole values of the model's integer variables (posts), county by county, from the
     variables' current values (the linear optimum of every goal).
 
     The counties' MILPs are solved with HiGHS's branch and bound whichever solver the linear
-    passes use (CBC's took minutes on the same county problems).
+    passes use (CBC's took minutes on the same county problems). ``variables``: the model's
+    variables, when the caller has listed them already.
     """
     from govsim.allocation.solve import make_solver
 
     make_solver("highs")  # checks highspy is there (and keeps HiGHS's banner off stdout)
-    linear = {v: float(v.varValue or 0.0) for v in _all_variables(model)}
+    linear = {v: float(v.varValue or 0.0) for v in variables or _all_variables(model)}
     local, shared = _split_rows(model, linear)
+    terms = _GoalTerms(model)
+    own_integers: dict[str | None, list[pulp.LpVariable]] = defaultdict(list)
+    for var in [*model.n.values(), *model.posts.values()]:
+        if var.cat == pulp.LpInteger:
+            own_integers[model.county_of[var.name]].append(var)
     tolerance = model.scenario.policy.goal_tolerance
     whole: dict[pulp.LpVariable, float] = {}
     used: dict[str, dict[str, float]] = defaultdict(dict)  # shared row -> county -> activity
@@ -77,10 +84,9 @@ def whole_posts(model: AllocationModel) -> dict[pulp.LpVariable, float]:
             others += lp_parts.get(None, 0.0)
             rows.append((f"{name}:{county}", parts[county], sense, bound - others))
         integers = {v for _, coefs, _, _ in rows for v in coefs if v.cat == pulp.LpInteger}
-        integers |= {v for v in [*model.n.values(), *model.posts.values()]
-                     if v.cat == pulp.LpInteger and model.county_of[v.name] == county}
+        integers |= set(own_integers.get(county, ()))
         if integers:
-            _solve_county(model, county, rows, tolerance)
+            _solve_county(model, county, rows, tolerance, terms)
             for var in integers:
                 whole[var] = float(round(var.varValue or 0.0))
         for name, (_, _, parts, _) in shared.items():
@@ -137,7 +143,7 @@ def _split_rows(model: AllocationModel,
 
 
 def _solve_county(model: AllocationModel, county: str, rows: _Block,
-                  tolerance: float) -> None:
+                  tolerance: float, terms: _GoalTerms) -> None:
     """The ordered goals, restricted to the county's variables, as MILPs.
 
     Two shortcuts keep a county to two or three small MILPs: ``caps`` needs no MILP (no new
@@ -147,29 +153,52 @@ def _solve_county(model: AllocationModel, county: str, rows: _Block,
     the cost of the continuous purchases exactly.
     """
     mine = {v for _, coefs, _, _ in rows for v in coefs}
-    cost = next((g for g in model.goals if g.key == "cost"), None)
+    position = next((k for k, g in enumerate(model.goals) if g.key == "cost"), None)
     holds: list[tuple[int, pulp.LpAffineExpression, float]] = []
-    for goal in model.goals:
-        expr = _restricted(goal.expr, mine)
+    for k, goal in enumerate(model.goals):
+        expr = terms.restricted(k, "expr", county, mine)
         if not len(expr) or (goal.key == "cost" and any(g.key == "need" for g in model.goals)):
             continue
         value = float(pulp.value(expr) or 0.0)  # the linear optimum, restricted
         if goal.key != "caps":
-            objective = _restricted(goal.objective, mine)
-            if goal.key == "need" and cost is not None:
-                spend = _restricted(cost.objective, mine)
+            if goal.key == "need" and position is not None:
+                spend = terms.restricted(position, "objective", county, mine)
                 weight = 0.5 * tolerance * max(1.0, abs(value)) / max(1.0, float(
                     pulp.value(spend) or 0.0) * 2.0)
                 objective = expr - weight * spend
+            else:
+                objective = terms.restricted(k, "objective", county, mine)
             value = _stage(model, county, goal, objective, expr, rows, holds)
         slack = hold_slack(goal, value, tolerance)
         holds.append((goal.sense, expr, value + slack if goal.sense == pulp.LpMinimize
                       else value - slack))
 
 
-def _restricted(expr: pulp.LpAffineExpression,
-                mine: set[pulp.LpVariable]) -> pulp.LpAffineExpression:
-    return pulp.LpAffineExpression([(v, c) for v, c in expr.items() if v in mine])
+class _GoalTerms:
+    """Each goal's expression and objective split by county, in the expression's order.
+
+    A county's MILP restricts every goal to the county's variables; all of them belong to the
+    county, so the restriction filters the county's own terms instead of the whole
+    prefecture's (which made the step quadratic in the number of counties).
+    """
+
+    def __init__(self, model: AllocationModel) -> None:
+        county_of = model.county_of
+        self._groups: dict[tuple[int, str], dict[str | None, list[tuple[pulp.LpVariable,
+                                                                        float]]]] = {}
+        for k, goal in enumerate(model.goals):
+            for part, expr in (("expr", goal.expr), ("objective", goal.objective)):
+                groups: dict[str | None, list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
+                for var, coef in expr.items():
+                    groups[county_of.get(var.name)].append((var, coef))
+                self._groups[k, part] = groups
+
+    def restricted(self, goal: int, part: str, county: str,
+                   mine: set[pulp.LpVariable]) -> pulp.LpAffineExpression:
+        """Goal number ``goal``'s ``part`` (``"expr"`` or ``"objective"``) over ``mine``, a
+        set of the county's variables."""
+        terms = self._groups[goal, part].get(county, ())
+        return pulp.LpAffineExpression([(v, c) for v, c in terms if v in mine])
 
 
 def _stage(model: AllocationModel, county: str, goal: Goal,
