@@ -40,9 +40,10 @@ from govsim.allocation import AllocationResult, Estimates, allocate, estimates_f
 from govsim.allocation.estimates import contracts_in_force, poisson_quantile
 from govsim.bounds import LIMITS, check_allocatable, limit
 from govsim.compliance import check_compliance
-from govsim.demand import PART_TIME_POST, annual_cases
+from govsim.demand import annual_cases
 from govsim.errors import GovsimError
 from govsim.manifest import command_line, package_versions, scenario_record, utc_now
+from govsim.mechanisms.prices import NON_PURCHASE_TYPES
 from govsim.output.folders import OutputFolder, prepare_folder
 from govsim.report import RunTables, default_run_dir, write_run
 from govsim.scenario import Scenario
@@ -418,8 +419,11 @@ def estimates_from_simulation(scenario: Scenario, year: int, previous: list[Year
         rho.get((c, i), scenario.policy.utilisation_target)
         for c, i in zip(demand["county"], demand["item"], strict=True)]
     providers = _observed_providers(base.providers, previous)
+    running = frozenset(zip(*(pd.concat([r.providers for r in previous])[c]
+                              for c in ("county", "item", "provider_type")), strict=True))
     return Estimates(demand=demand, providers=providers, quantile=quantile,
-                     contracts=base.contracts if contracts is None else contracts)
+                     contracts=base.contracts if contracts is None else contracts,
+                     running=running)
 
 
 def _carried_backlog(states: list[State | None]) -> dict[Cell, float]:
@@ -484,7 +488,7 @@ def plan_contracts(scenario: Scenario, allocation: pd.DataFrame, in_force: pd.Da
     columns = list(in_force.columns) if len(in_force.columns) else \
         ["county", "item", "provider_type", "fte", "start_year"]
     rows = []
-    purchases = allocation[allocation["provider_type"] != PART_TIME_POST] \
+    purchases = allocation[~allocation["provider_type"].isin(NON_PURCHASE_TYPES)] \
         if len(allocation) else allocation
     if len(purchases):
         grouped = purchases.groupby(["county", "item", "provider_type"])["fte"].sum()

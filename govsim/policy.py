@@ -226,7 +226,9 @@ def semantic_problems(data: Mapping[str, Any]) -> list[Problem]:
                                     "purchased (government's own duty)", value=contract.get("item"),
                                     rule="prohibited-items"))
         problems += _contract_term_problems(where, contract, policy, header)
-    return problems
+    from govsim.mechanisms.checks import mechanism_problems  # late: it is above this room
+
+    return problems + mechanism_problems(data)
 
 
 def _prohibited_item_problems(i: int, item: Mapping[str, Any]) -> list[Problem]:

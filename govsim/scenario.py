@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from govsim.bounds import bound_problems, capacity_problems, limit, size_problems
 from govsim.errors import InputError, Problem, ScenarioError
 from govsim.inputs import InputModel, nesting_depth, parse_toml, read_text
+from govsim.mechanisms.models import Mechanisms
 from govsim.policy import RULES, policy_departures, purchase_warnings, semantic_problems
 
 __all__ = [
@@ -515,6 +516,10 @@ class Scenario(_Model):
                                                      "provider services can be bought from")
     providers: tuple[Provider, ...] = Field((), description="Named organisations (optional)")
     baseline: Baseline = Field(Baseline(), description="Who does the work today")
+    mechanisms: Mechanisms = Field(
+        default_factory=Mechanisms, exclude_if=lambda m: m == Mechanisms(),
+        description="Mechanisms of the documents, each off by default (docs/mechanisms.md); "
+        "left out of the content hash while all are at their defaults")
     _source: str | None = PrivateAttr(None)
 
     # -- lookups ---------------------------------------------------------------------------
