@@ -44,6 +44,7 @@ from govsim.demand import annual_cases
 from govsim.errors import GovsimError
 from govsim.manifest import command_line, package_versions, scenario_record, utc_now
 from govsim.mechanisms.prices import NON_PURCHASE_TYPES
+from govsim.mechanisms.report import mechanism_table
 from govsim.output.folders import OutputFolder, prepare_folder
 from govsim.report import RunTables, default_run_dir, write_run
 from govsim.scenario import Scenario
@@ -646,11 +647,14 @@ def _tables(scenario: Scenario, adopted: list[_Round], kpis: pd.DataFrame,
             convergence: list[dict[str, Any]]) -> dict[str, pd.DataFrame]:
     allocs = [c.allocation for c in adopted]
     allocation = _stack([a.allocation for a in allocs])
+    mechanisms = mechanism_table(scenario, allocation, _per_replication(adopted, "mechanisms"))
     return {
         "allocation": allocation,
         "staffing": _stack([a.staffing for a in allocs]),
         "kpis": summarise(kpis),
-        "compliance": check_compliance(scenario, allocation, _contract_spans(providers)),
+        "compliance": check_compliance(scenario, allocation, _contract_spans(providers),
+                                       mechanisms),
+        "mechanisms": mechanisms,
         "constraints": _stack([a.constraints.assign(year=a.year) for a in allocs]),
         "contracts": _per_replication(adopted, "contracts"),
         "explanations": _stack([a.explanations for a in allocs]),

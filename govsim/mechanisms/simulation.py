@@ -25,7 +25,8 @@ the year runs exactly as without this module). New capacity enters the pools as 
   in working days, 0 in the first year), drawn from the stream ``voucher``, and queues there:
   each option is its own pool, and the cell's figures are summarised from the merged logs.
   A redeemed voucher pays its face value: the cell's budget (its FTE at their prices) over the
-  cases that FTE is planned to serve.
+  cases that FTE serves fully used (mean hours per case), so redemptions stay within the budget
+  unless service times run long, and an idle provider earns less than its staff cost.
 
 Every figure is recorded in the year's mechanism table (:data:`MECHANISM_COLUMNS`). Units: FTE,
 CNY, cases, clock hours (working days in the table).
@@ -154,7 +155,6 @@ class YearMechanisms:
                 by_cell[c, i][p] = fte
         out = {k: v for k, v in wanted.items() if (k[0], k[1]) not in by_cell}
         header = self.scenario.scenario
-        rho = self.scenario.policy.utilisation_target
         for cell, bought in sorted(by_cell.items()):
             total = math.fsum(bought.values())
             budget = math.fsum(fte * provider_price(self.scenario, p) for p, fte in bought.items())
@@ -167,7 +167,8 @@ class YearMechanisms:
                 out[(cell[0], cell[1], p)] = total * w / sum(weights)
             item = self.scenario.item(cell[1])
             self.budgets[cell] = budget
-            self.face_value[cell] = budget / (total * header.productive_hours_per_fte * rho) \
+            # the budget buys the FTE fully used: redemptions reach it only at full capacity
+            self.face_value[cell] = budget / (total * header.productive_hours_per_fte) \
                 * item.mean_hours
             self.record(cell[0], cell[1], "", "vouchers", "budget_cny", budget, "CNY")
             self.record(cell[0], cell[1], "", "vouchers", "face_value_cny",
