@@ -188,8 +188,8 @@ class TitleTiers(_Section):
                                   "Guang'an provider price is an assistant post + 15 %), ratio")
     mix: dict[str, dict[str, NonNegFloat]] = Field(
         default_factory=dict, description="Per provider type id, its staff's shares of each "
-        "title tier (keys unqualified, assistant, intermediate; normalised); a type not "
-        "listed keeps its cost_per_fte_year")
+        "title tier (keys unqualified, assistant, intermediate; normalised, and a type not "
+        "listed keeps its cost_per_fte_year), weight")
 
     @model_validator(mode="after")
     def _known_tiers(self) -> TitleTiers:
