@@ -98,7 +98,7 @@ def _normalise(scenario: Scenario, allocation: pd.DataFrame) -> pd.DataFrame:
         alloc["cost_lottery"] = alloc["cost"].where(own.isin(["lottery", "none"]), 0.0)
     alloc["item_fund"] = own
     social = {p.id: p.is_social_org for p in scenario.provider_types}
-    alloc["social_org"] = alloc["provider_type"].map(social).fillna(False).astype(bool)
+    alloc["social_org"] = [bool(social.get(p, False)) for p in alloc["provider_type"]]
     # posts, volunteers and village assistants are capacity, not purchases from a provider
     alloc["purchase"] = ~alloc["provider_type"].isin(NON_PURCHASE_TYPES)
     return alloc

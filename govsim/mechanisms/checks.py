@@ -53,10 +53,11 @@ def mechanism_problems(data: Mapping[str, Any]) -> list[Problem]:
                 problems.append(_unknown(f"mechanisms.eligibility.barred_providers[{k}]",
                                          provider, "provider", providers))
     tiers = section.get("title_tiers")
-    if isinstance(tiers, Mapping) and isinstance(tiers.get("mix"), Mapping):
-        for type_id in tiers["mix"]:
-            if type_id not in types:
-                problems.append(_unknown(f"mechanisms.title_tiers.mix.{type_id}", type_id,
+    if isinstance(tiers, Mapping):
+        for k, entry in enumerate(_records(tiers.get("mix"))):
+            type_id = entry.get("id")
+            if isinstance(type_id, str) and type_id not in types:
+                problems.append(_unknown(f"mechanisms.title_tiers.mix[{k}].id", type_id,
                                          "provider type", types))
     return problems
 

@@ -24,6 +24,8 @@ __all__ = [
     "LeadTime",
     "Mechanisms",
     "PaymentByAssessment",
+    "TierMix",
+    "TierPrices",
     "TitleTiers",
     "VillageAssistants",
     "Volunteers",
@@ -169,16 +171,51 @@ class Eligibility(_Section):
         "local organisations are; 1 counts all of it), share 0-1")
 
 
+class TierPrices(InputModel):
+    """``[mechanisms.title_tiers.prices]``: a purchased post's price per title tier at
+    ``price_year`` levels (《东莞市财政支持社会工作发展的实施方案》 §三(一):
+    无职称4万元、助理级6万元、中级9.9万元/人·年)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True,
+                              allow_inf_nan=False)
+
+    unqualified: NonNegFloat = Field(40_000.0, description="A post without a social-work "
+                                     "title, CNY per person-year")
+    assistant: NonNegFloat = Field(float(RULES["post-prices"].value), description="An "
+                                   "assistant social worker's post, CNY per person-year")
+    intermediate: NonNegFloat = Field(99_000.0, description="An intermediate social worker's "
+                                      "post, CNY per person-year")
+
+
+class TierMix(InputModel):
+    """One ``[[mechanisms.title_tiers.mix]]`` entry: a provider type's staff by title tier."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True,
+                              allow_inf_nan=False)
+
+    id: str = Field(min_length=1, description="Id of a [[provider_types]] entry")
+    unqualified: NonNegFloat = Field(0.0, description="Share of its staff without a title "
+                                     "(shares are normalised), weight")
+    assistant: NonNegFloat = Field(0.0, description="Share of assistant social workers, weight")
+    intermediate: NonNegFloat = Field(0.0, description="Share of intermediate social workers, "
+                                      "weight")
+
+    @model_validator(mode="after")
+    def _some_staff(self) -> TierMix:
+        if self.unqualified + self.assistant + self.intermediate <= 0:
+            raise ValueError("the shares must not all be zero")
+        return self
+
+    def shares(self) -> dict[str, float]:
+        return {tier: getattr(self, tier) for tier in TIERS}
+
+
 class TitleTiers(_Section):
     """``[mechanisms.title_tiers]``: a post's price from its title tier
     (《东莞市财政支持社会工作发展的实施方案》 §三(一))."""
 
-    prices: dict[str, NonNegFloat] = Field(
-        default_factory=lambda: {"unqualified": 40_000.0,
-                                 "assistant": float(RULES["post-prices"].value),
-                                 "intermediate": 99_000.0},
-        description="Price of a post per title tier at price_year levels (无职称4万、助理级6万、"
-                    "中级9.9万元/人·年), CNY per person-year")
+    prices: TierPrices = Field(default_factory=TierPrices, description="Price of a post per "
+                               "title tier at price_year levels")
     price_year: int = Field(2011, ge=1990, le=2100, description="Year the prices are from, "
                             "calendar year")
     wage_index: Annotated[float, Field(gt=0)] = Field(
@@ -186,21 +223,19 @@ class TitleTiers(_Section):
         "调整 with pay); 1 keeps the 2011 levels, multiplier")
     overhead: NonNegFloat = Field(0.15, description="Overheads added to a post's price (the "
                                   "Guang'an provider price is an assistant post + 15 %), ratio")
-    mix: dict[str, dict[str, NonNegFloat]] = Field(
-        default_factory=dict, description="Per provider type id, its staff's shares of each "
-        "title tier (keys unqualified, assistant, intermediate; normalised, and a type not "
-        "listed keeps its cost_per_fte_year), weight")
+    mix: tuple[TierMix, ...] = Field(
+        (), description="Provider types' staff by title tier, one entry per type; a type not "
+        "listed keeps its cost_per_fte_year")
 
     @model_validator(mode="after")
-    def _known_tiers(self) -> TitleTiers:
-        if set(self.prices) != set(TIERS):
-            raise ValueError(f"prices needs exactly the tiers {list(TIERS)}")
-        for type_id, shares in self.mix.items():
-            if set(shares) - set(TIERS):
-                raise ValueError(f"mix.{type_id}: tiers are {list(TIERS)}")
-            if sum(shares.values()) <= 0:
-                raise ValueError(f"mix.{type_id}: the shares must not all be zero")
+    def _one_mix_per_type(self) -> TitleTiers:
+        ids = [m.id for m in self.mix]
+        if len(set(ids)) != len(ids):
+            raise ValueError("mix lists a provider type twice")
         return self
+
+    def mix_of(self, type_id: str) -> TierMix | None:
+        return next((m for m in self.mix if m.id == type_id), None)
 
 
 class Mechanisms(InputModel):

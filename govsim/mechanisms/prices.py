@@ -39,11 +39,12 @@ def title_tier_price(scenario: Scenario, type_id: str) -> float | None:
     title tiers are off or the type has no mix: Σ share × tier price × wage index ×
     (1 + overhead), shares normalised."""
     tiers = scenario.mechanisms.title_tiers
-    mix = tiers.mix.get(type_id) if tiers.enabled else None
-    if not mix:
+    mix = tiers.mix_of(type_id) if tiers.enabled else None
+    if mix is None:
         return None
-    total = sum(mix.values())
-    post = sum(share * tiers.prices[tier] for tier, share in mix.items()) / total
+    shares = mix.shares()
+    post = sum(share * getattr(tiers.prices, tier) for tier, share in shares.items()) \
+        / sum(shares.values())
     return post * tiers.wage_index * (1.0 + tiers.overhead)
 
 

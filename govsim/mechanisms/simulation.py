@@ -38,7 +38,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -53,9 +53,14 @@ from govsim.mechanisms.prices import (
 )
 from govsim.rng import stream
 from govsim.scenario import Scenario
-from govsim.sim.draw import PoolDraw
-from govsim.sim.engine import pool_log
-from govsim.sim.spec import HOURS_PER_DAY, PoolLog, PoolOutcome, PoolSpec, Slot, summarise_log
+
+if TYPE_CHECKING:
+    from govsim.sim.draw import PoolDraw
+    from govsim.sim.spec import PoolLog, PoolOutcome, PoolSpec, Slot
+
+# The simulation's modules are imported where they are used: govsim.sim.year imports this
+# module, and importing any govsim.sim module first runs govsim/sim/__init__.py, which imports
+# govsim.sim.year.
 
 __all__ = ["MECHANISM_COLUMNS", "PUBLIC_OPTION", "YearMechanisms", "logit_shares",
            "merge_logs", "paid_share"]
@@ -212,6 +217,8 @@ class YearMechanisms:
 
     def extra_slots(self, county: Any, item: Any) -> list[Slot]:
         """Volunteer and assistant slots of a pool (none when their mechanism is off)."""
+        from govsim.sim.spec import Slot
+
         slots = []
         m = self.scenario.mechanisms
         ph = self.scenario.scenario.productive_hours_per_fte
@@ -305,6 +312,9 @@ class YearMechanisms:
         ``owners[k]`` is the option of ``draw.slots[k]``: a provider type, or
         :data:`PUBLIC_OPTION`.
         """
+        from govsim.sim.engine import pool_log
+        from govsim.sim.spec import PoolSpec, summarise_log
+
         vouchers = self.scenario.mechanisms.vouchers
         spec = draw.spec()
         cell = (draw.county, draw.item)
@@ -313,8 +323,10 @@ class YearMechanisms:
         previous = self.history.get(cell, {})
         quality = []
         for o in options:
-            mine = [s for s, w in zip(draw.slots, owners, strict=True) if w == o]
-            quality.append(sum(s.quality * s.fte for s in mine) / sum(s.fte for s in mine))
+            # a provider is judged on its own workers, not on an interim takeover of them
+            mine = [s for s, w in zip(draw.slots, owners, strict=True) if w == o and s.fte > 0]
+            own = [s for s in mine if s.kind == "contract"] or mine
+            quality.append(sum(s.quality * s.fte for s in own) / sum(s.fte for s in own))
         waits = [previous[o][1] if o in previous else 0.0 for o in options]
         shares = logit_shares([vouchers.quality_weight * q - vouchers.wait_weight_per_day * w
                                for q, w in zip(quality, waits, strict=True)])
@@ -345,6 +357,8 @@ class YearMechanisms:
     def _voucher_figures(self, cell: Cell, options: list[str], shares: np.ndarray,
                          parts: list[tuple[PoolSpec, PoolLog, np.ndarray, list[int]]],
                          outcome: PoolOutcome) -> None:
+        from govsim.sim.spec import HOURS_PER_DAY
+
         served_total = len(np.concatenate([log.case for _, log, _, _ in parts])) if parts else 0
         record: dict[str, tuple[float, float]] = {}
         for option, share, (sub, log, chosen, _) in zip(options, shares, parts, strict=True):
@@ -373,6 +387,8 @@ def merge_logs(spec: PoolSpec, parts: Sequence[tuple[PoolSpec, PoolLog, np.ndarr
     """One spec and log of a cell from its options' pools: cases renumbered (every option's
     carried cases first, then the arrivals), slots mapped back to the cell's slots, daily queue
     samples added up. Summarising it gives the cell's waits, satisfaction and backlog."""
+    from govsim.sim.spec import PoolLog, PoolSpec
+
     carried_ages, arrivals = [], []
     n_carried = sum(len(sub.carried_ages) for sub, _, _, _ in parts)
     offset_c = offset_a = 0
