@@ -17,7 +17,9 @@ markets read by the model are the scenario's own, so the plan is exactly the pla
   committee is paid from the social-assistance work funds, not bought from a social force).
 - Lead time (rule ``annual-cycle``): a new tender — a (county, item, provider type) with no
   contract in force and no purchase running the year before — delivers and is paid for
-  ``(12 − months) / 12`` of its first year: its hours per FTE and its price are scaled.
+  ``(12 − months) / 12`` of its first year: its hours per FTE and the price it is paid (cost
+  goal, social-organisation share, allocation table) are scaled; the caps and funds reserve its
+  full-year price, which it costs from next year on.
 - Eligibility (rule ``provider-rating``): the market a social-organisation type may bid from is
   scaled by ``unnamed_eligible_share`` (:func:`govsim.mechanisms.prices.market_share`).
 

@@ -349,7 +349,10 @@ def cell_money(model: AllocationModel, cell: Cell) -> tuple[Terms, float]:
     """Money of a cell's purchases in 万元: terms of the new FTE and the continuing constant."""
     c, i = cell
     offered = model.offered.get(cell, ())
-    terms = [(model.n[c, i, p], model.price((c, i, p)) / WAN) for p in offered]
+    # a new tender's full-year price: it continues next year (contracts in force continue
+    # within their term), so the caps and funds reserve a year of it even when the lead time
+    # leaves it fewer months this year (the allocation table shows the money paid)
+    terms = [(model.n[c, i, p], model.cost[p] / WAN) for p in offered]
     constant = math.fsum(model.cost[p] * model.continuing.get((c, i, p), 0.0) / WAN
                          for p in offered)
     return terms, constant
