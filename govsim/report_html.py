@@ -130,6 +130,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "csv_note": ("CSV 文件为带 BOM 的 UTF-8 编码，可直接用 Excel 打开。金额在 CSV 中以元为单位，"
                  "在本报告中以万元为单位。", "CSV files are UTF-8 with a byte-order mark (opens in "
                  "Excel). Money is in CNY in the CSVs and in 万元 (10,000 CNY) in this report."),
+    "mechanisms": ("政策机制（凭单、志愿者、协理员、考核付款、采购周期等）",
+                   "Mechanisms (vouchers, volunteers, assistants, payment, lead time ...)"),
+    "mechanism": ("机制", "Mechanism"),
+    "measure": ("指标", "Measure"),
+    "unit": ("单位", "Unit"),
+    "mech_source": ("来源", "Source"),
+    "mechanisms_note": ("全市合计（比例、评分、等待与价格为平均）；分县、分事项见 mechanisms.csv。",
+                        "Prefecture totals (shares, scores, waits and prices averaged); by "
+                        "county and item in mechanisms.csv."),
     "pass": ("符合", "pass"),
     "fail": ("不符合", "fail"),
     "not-applicable": ("不适用", "not applicable"),
@@ -401,6 +410,31 @@ def _contract_tables(tables: RunTables, lang: str, names: Mapping[str, str]
     return counts, table
 
 
+def _mechanisms_table(tables: RunTables, lang: str) -> Table:
+    """The run's mechanism figures (``mechanisms.csv``): the plan's and the simulation's."""
+    t = _t(lang)
+    table = Table([t("year"), t("mechanism"), t("provider"), t("measure"), t("value"),
+                   t("unit"), t("mech_source")],
+                  numeric=[False, False, False, False, True, False, False])
+    mech = tables.mechanisms
+    if mech.empty:
+        return table
+    # the prefecture's view: money, cases, people and FTE add up over counties and items;
+    # shares, scores, waits and prices are averaged
+    keys = ["year", "mechanism", "provider_type", "measure", "unit", "source"]
+    additive = mech["unit"].isin(["CNY", "cases", "people", "FTE"])
+    summed = mech[additive].groupby(keys, sort=False)["value"].sum()
+    averaged = mech[~additive].groupby(keys, sort=False)["value"].mean()
+    frame = pd.concat([summed, averaged]).reset_index().sort_values(
+        ["year", "mechanism", "measure", "provider_type"], kind="stable")
+    frame, note = _limit(frame, lang, "mechanisms.csv")
+    table.note = note or _t(lang)("mechanisms_note")
+    for r in frame.to_dict("records"):
+        table.add([_year(r["year"]), r["mechanism"], r["provider_type"], r["measure"],
+                   _num(r["value"], 3), r["unit"], r["source"]])
+    return table
+
+
 def _convergence_table(tables: RunTables, lang: str) -> Table:
     t = _t(lang)
     table = Table([t("year"), t("rounds"), t("converged"), t("reason")],
@@ -465,5 +499,6 @@ def render_report(tables: RunTables, images: Mapping[str, bytes], lang: str) -> 
         staffing=_staffing_table(tables, lang, names), service=_service_table(tables, lang),
         event_counts=event_counts, notable=notable,
         convergence=_convergence_table(tables, lang),
+        mechanisms=_mechanisms_table(tables, lang),
         manifest=json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
     )
