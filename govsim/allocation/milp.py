@@ -42,6 +42,8 @@ class MilpSolution:
     limited: bool
     #: True when the model had no usable solution
     failed: bool
+    #: True when HiGHS proved the model infeasible (PuLP's ``LpStatusInfeasible``)
+    infeasible: bool = False
 
 
 class MilpStage:
@@ -145,7 +147,8 @@ class MilpStage:
         # as PuLP: a limit hit with no plan found is no solution
         failed = not (status == kinds.kOptimal or limited) or (
             limited and highs.getObjectiveValue() == math.inf)
-        return MilpSolution(values, name, limited, failed)
+        infeasible = status in (kinds.kInfeasible, kinds.kUnboundedOrInfeasible)
+        return MilpSolution(values, name, limited, failed, infeasible)
 
     def assign(self, solution: MilpSolution) -> None:
         """Give every column its value (``varValue``), as PuLP does after a solve."""

@@ -41,6 +41,10 @@ log = logging.getLogger(__name__)
 
 #: Relative optimality gap of each county's MILP stages.
 MIP_GAP = 1e-4
+#: How far the held goals (all but the caps) may give, absolutely and relative to their bound,
+#: when a stage is infeasible at the held bounds: first HiGHS's feasibility tolerance, then one
+#: whole unit (tried in turn; a stage that is feasible at once never gives).
+HOLD_RETRIES = ((1e-6, 1e-6), (1.0, 1e-4))
 #: Safety limit of one county's MILP stage; never reached on the scenarios measured (a county
 #: stage takes milliseconds) — when it is, the stage keeps its best plan and says so.
 MIP_SECONDS = 30.0
@@ -204,12 +208,27 @@ class _GoalTerms:
 def _stage(model: AllocationModel, county: str, goal: Goal,
            objective: pulp.LpAffineExpression, expr: pulp.LpAffineExpression, rows: _Block,
            holds: list[tuple[int, pulp.LpAffineExpression, float]]) -> float:
-    constraints = [(coefs, sense, rhs) for _, coefs, sense, rhs in rows]
-    for held_sense, held_expr, bound in holds:
-        sense = pulp.LpConstraintLE if held_sense == pulp.LpMinimize else pulp.LpConstraintGE
-        constraints.append((held_expr, sense, bound))
-    stage = MilpStage(constraints, objective, goal.sense)
+    own = [(coefs, sense, rhs) for _, coefs, sense, rhs in rows]
+    stage = MilpStage(own + _hold_rows(holds), objective, goal.sense)
     solution = stage.solve(MIP_GAP, MIP_SECONDS)
+    for give_abs, give_rel in HOLD_RETRIES:
+        if not solution.infeasible or not holds:
+            break
+        # A MIP solution meets its rows within HiGHS's feasibility tolerance, so an earlier
+        # stage's optimum can be just out of reach here (seen with volunteer hours tied to whole
+        # posts: a staffing optimum that needed a fraction of a yuan over a cap). The caps hold
+        # never gives; the later goals give a little, then one whole unit (a person, an hour).
+        loosened = []
+        for k, (held_sense, held_expr, bound) in enumerate(holds):
+            if not (k == 0 and model.goals and model.goals[0].key == "caps"):
+                give = max(give_abs, give_rel * abs(bound))
+                bound = bound + give if held_sense == pulp.LpMinimize else bound - give
+            loosened.append((held_sense, held_expr, bound))
+        stage = MilpStage(own + _hold_rows(loosened), objective, goal.sense)
+        solution = stage.solve(MIP_GAP, MIP_SECONDS)
+        if not solution.failed:
+            log.info("%s: the %s stage held the earlier goals within %g (+%g relative)",
+                     county, goal.key, give_abs, give_rel)
     if solution.failed:
         raise AllocationError(f"highs found no whole-post plan for {county} at the "
                               f"{goal.key} goal: {solution.status}")
@@ -218,3 +237,10 @@ def _stage(model: AllocationModel, county: str, goal: Goal,
                     goal.key, county, solution.status)
     stage.assign(solution)
     return float(pulp.value(expr) or 0.0)
+
+
+def _hold_rows(holds: list[tuple[int, pulp.LpAffineExpression, float]]
+               ) -> list[tuple[pulp.LpAffineExpression, int, float]]:
+    """The holds as rows: a minimised goal at most its bound, a maximised one at least."""
+    return [(expr, pulp.LpConstraintLE if sense == pulp.LpMinimize else pulp.LpConstraintGE,
+             bound) for sense, expr, bound in holds]
