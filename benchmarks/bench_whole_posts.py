@@ -48,6 +48,17 @@ def _pulp_stage(model: Any, county: str, goal: Any, objective: pulp.LpAffineExpr
     problem.setObjective(objective)
     status = problem.solve(pulp.HiGHS(msg=False, gapRel=rounding.MIP_GAP,
                                       timeLimit=rounding.MIP_SECONDS))
+    for give_abs, give_rel in rounding.HOLD_RETRIES:  # as issue 18 added them
+        if status != pulp.LpStatusInfeasible or not holds:
+            break
+        for k, (held_sense, _, bound) in enumerate(holds):
+            if k == 0 and model.goals and model.goals[0].key == "caps":
+                continue
+            give = max(give_abs, give_rel * abs(bound))
+            loose = bound + give if held_sense == pulp.LpMinimize else bound - give
+            problem.constraints[f"hold_{k}"].constant = -loose
+        status = problem.solve(pulp.HiGHS(msg=False, gapRel=rounding.MIP_GAP,
+                                          timeLimit=rounding.MIP_SECONDS))
     assert status == pulp.LpStatusOptimal
     return float(pulp.value(expr) or 0.0)
 
