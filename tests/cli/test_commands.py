@@ -12,8 +12,8 @@ import govsim
 from govsim.cli import main
 from govsim.cli.rules import rules_markdown
 
-BAD = Path(__file__).parent / "fixtures" / "bad"
-ROOT = Path(__file__).parents[1]
+BAD = Path(__file__).parents[1] / "fixtures" / "bad"
+ROOT = Path(__file__).parents[2]
 
 
 def test_help_lists_the_spine_commands(capsys: pytest.CaptureFixture[str]) -> None:
