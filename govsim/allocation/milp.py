@@ -6,7 +6,7 @@ PuLP problem cost more Python than HiGHS needed for most of them, so the stage i
 HiGHS here as arrays. The model HiGHS receives is the one PuLP's ``HiGHS`` interface would
 build from the same rows (columns sorted by name, a maximised objective negated, zero
 coefficients dropped, the same options), so the plans are the same to the last bit;
-``tests/test_allocation_milp.py`` checks that against PuLP.
+``tests/allocation/test_milp.py`` checks that against PuLP.
 
 A stage whose every input repeats (same columns, bounds, rows, holds and objective — common
 between the check rounds of a year, and between runs in one process of a sweep or a
