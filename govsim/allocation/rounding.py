@@ -45,9 +45,11 @@ MIP_GAP = 1e-4
 #: when a stage is infeasible at the held bounds: first HiGHS's feasibility tolerance, then one
 #: whole unit (tried in turn; a stage that is feasible at once never gives).
 HOLD_RETRIES = ((1e-6, 1e-6), (1.0, 1e-4))
-#: Safety limit of one county's MILP stage; never reached on the scenarios measured (a county
-#: stage takes milliseconds) — when it is, the stage keeps its best plan and says so.
-MIP_SECONDS = 30.0
+#: Safety limit of one county's MILP stage, never the stopping rule: a plan cut off by the clock
+#: depends on the machine's load, not on the inputs. The slowest stage measured, Yuechi's need
+#: stage in Guang'an, takes 10-26 s on 2 loaded cores; at the former 30 s, runs on a loaded
+#: machine gave other plans. When reached, the stage keeps its best plan and warns.
+MIP_SECONDS = 600.0
 
 _Block = list[tuple[str, dict[pulp.LpVariable, float], int, float]]
 
