@@ -41,6 +41,7 @@ from govsim.scenario.tables import (
     ScenarioTable,
     Share,
 )
+from govsim.scenario.uncertain import UncertainInput, uncertainty_problems
 
 __all__ = ["Policy", "Scenario", "ScenarioHeader"]
 
@@ -243,6 +244,9 @@ class Scenario(ScenarioTable):
                                                      "provider services can be bought from")
     providers: tuple[Provider, ...] = Field((), description="Named organisations (optional)")
     baseline: Baseline = Field(Baseline(), description="Who does the work today")
+    uncertainty: tuple[UncertainInput, ...] = Field(
+        (), description="Inputs a planner cannot pin down, with their ranges or distributions "
+        "(govsim run/budget --uncertainty samples them; docs/budget.md)")
     _source: str | None = PrivateAttr(None)
 
     # -- lookups ---------------------------------------------------------------------------
@@ -321,7 +325,7 @@ class Scenario(ScenarioTable):
         problems += [p for p in bound_problems(data)
                      if p.severity == "error" and p.path not in reported]
         if not problems:
-            problems = size_problems(cls.model_validate(data))
+            problems = size_problems(cls.model_validate(data)) + uncertainty_problems(data, cls)
         if problems:
             raise ScenarioError(sorted((placed(p, source, lines) for p in problems),
                                        key=problem_order))
