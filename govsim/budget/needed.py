@@ -47,15 +47,16 @@ class BudgetResult:
     table: pd.DataFrame
 
     @property
-    def unattainable(self) -> list[tuple[int, str, str]]:
-        """(year, county, item) cells the need plan cannot bring to the coverage target even
-        with the caps lifted (the market cannot field the workers): its money is for what
-        can be reached."""
+    def unattainable(self) -> list[tuple[int, str, str, float]]:
+        """(year, county, item, hours short) of the cells the need plan cannot bring to the
+        coverage target even with the caps lifted (the market cannot field the workers): its
+        money is for what can be reached."""
         out = []
         for budget in self.years:
             for row in budget.need.explanations.itertuples(index=False):
                 if row.rule == "coverage-target":
-                    out.append((budget.year, str(row.county), str(row.item)))
+                    out.append((budget.year, str(row.county), str(row.item),
+                                float(row.shortfall)))
         return out
 
 

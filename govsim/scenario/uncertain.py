@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from govsim.bounds import bound_problems
 from govsim.errors import Problem
 from govsim.inputs import validation_problems
 from govsim.scenario.tables import ScenarioTable
@@ -179,7 +180,8 @@ def uncertainty_problems(data: Mapping[str, Any], model: type[BaseModel]) -> lis
             edited = copy.deepcopy(dict(data))
             for path, value in draw_overrides(data, entry, getattr(entry, end)).items():
                 _set(edited, path, value)
-            found = validation_problems(model, edited)
+            found = validation_problems(model, edited) or [
+                p for p in bound_problems(edited) if p.severity == "error"]
             if found:
                 first = found[0]
                 problems.append(Problem(
