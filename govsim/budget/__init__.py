@@ -21,14 +21,19 @@ from govsim.budget.needed import (
 )
 from govsim.budget.table import (
     BAND_COLUMNS,
+    DRIVER_COLUMNS,
     MONEY_NEEDED_COLUMNS,
     PREFECTURE,
+    UNCERTAINTY_COLUMNS,
     YearBudget,
     cap_limits,
     cell_targets,
     money_needed_table,
+    with_band_columns,
 )
 
-__all__ = ["BAND_COLUMNS", "MONEY_NEEDED_COLUMNS", "PREFECTURE", "BudgetResult", "YearBudget",
+__all__ = ["BAND_COLUMNS", "DRIVER_COLUMNS", "MONEY_NEEDED_COLUMNS", "PREFECTURE",
+           "UNCERTAINTY_COLUMNS", "BudgetResult", "YearBudget",
            "cap_limits", "cell_targets", "check_coverage_target", "money_needed",
-           "money_needed_table", "plan_years", "with_coverage_target", "year_budget"]
+           "money_needed_table", "plan_years", "with_band_columns", "with_coverage_target",
+           "year_budget"]

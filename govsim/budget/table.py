@@ -40,14 +40,21 @@ from govsim.allocation.model import child_fund_limits
 from govsim.policy import relief_cap_limits
 from govsim.scenario import Scenario
 
-__all__ = ["BAND_COLUMNS", "MONEY_NEEDED_COLUMNS", "PREFECTURE", "YearBudget", "cap_limits",
-           "cell_targets", "money_needed_table"]
+__all__ = ["BAND_COLUMNS", "DRIVER_COLUMNS", "MONEY_NEEDED_COLUMNS", "PREFECTURE",
+           "UNCERTAINTY_COLUMNS", "YearBudget", "cap_limits",
+           "cell_targets", "money_needed_table", "with_band_columns"]
 
 #: The 80 % band columns (filled from ``uncertainty.csv``'s p10 and p90).
 BAND_COLUMNS = ["need_cny_p10", "need_cny_p90", "gap_cny_p10", "gap_cny_p90"]
 #: The columns of ``money_needed.csv``, in order.
 MONEY_NEEDED_COLUMNS = ["year", "county", "need_cny", "cap_cny", "gap_cny", "unserved_hours",
                         "unserved_cases", "unserved_items", "staff_short", *BAND_COLUMNS]
+#: The columns of ``uncertainty.csv`` (``point`` and ``samples`` follow them): 80 % bands of the
+#: sampled outcomes (:mod:`govsim.uncertainty`), defined here beside the table they band.
+UNCERTAINTY_COLUMNS = ["metric", "county", "year", "p10", "p50", "p90", "unit", "point",
+                       "samples"]
+#: The columns of ``uncertainty_drivers.csv``.
+DRIVER_COLUMNS = ["metric", "input", "index", "method", "r2", "samples"]
 #: ``county`` of the prefecture's row.
 PREFECTURE = ""
 #: Unserved hours below this are solver noise (an hour in ten thousand).
@@ -139,13 +146,13 @@ def money_needed_table(scenario: Scenario, years: Sequence[YearBudget],
     for column in BAND_COLUMNS:
         table[column] = pd.array([pd.NA] * len(table), dtype="Int64")
     if bands is not None and len(bands):
-        table = _with_bands(table, bands)
+        table = with_band_columns(table, bands)
     return table[MONEY_NEEDED_COLUMNS]
 
 
 def _yuan(value: float) -> object:
     """Whole yuan (half away from zero is not needed: money is never negative), or NA."""
-    return pd.NA if value is None or not math.isfinite(float(value)) else int(round(value))
+    return pd.NA if value is None or not math.isfinite(float(value)) else round(value)
 
 
 def _unserved(unmet: pd.DataFrame, targets: dict[str, float]) -> pd.DataFrame:
@@ -161,8 +168,9 @@ def _unserved(unmet: pd.DataFrame, targets: dict[str, float]) -> pd.DataFrame:
                          .to_numpy()})
 
 
-def _with_bands(table: pd.DataFrame, bands: pd.DataFrame) -> pd.DataFrame:
-    """Fill the band columns from ``uncertainty.csv`` rows (whole yuan)."""
+def with_band_columns(table: pd.DataFrame, bands: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a money-needed ``table`` with its band columns filled from
+    ``uncertainty.csv`` rows (whole yuan; empty where a band is missing)."""
     lookup: dict[tuple[str, str, int], tuple[float, float]] = defaultdict(
         lambda: (math.nan, math.nan))
     for row in bands.itertuples(index=False):
@@ -175,6 +183,6 @@ def _with_bands(table: pd.DataFrame, bands: pd.DataFrame) -> pd.DataFrame:
         for k, suffix in enumerate(("p10", "p90")):
             values = np.array([p[k] for p in pairs], dtype=float)
             table[f"{metric}_{suffix}"] = pd.array(
-                [pd.NA if not math.isfinite(v) else int(round(v)) for v in values],
+                [pd.NA if not math.isfinite(v) else round(v) for v in values],
                 dtype="Int64")
     return table

@@ -17,8 +17,7 @@ import pandas as pd
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from govsim.budget import BudgetResult, check_coverage_target, money_needed, plan_years, \
-    with_coverage_target
+from govsim.budget import check_coverage_target, money_needed, plan_years, with_coverage_target
 from govsim.cli._common import (
     add_lang_option,
     add_output_options,
@@ -35,9 +34,9 @@ from govsim.output.labels import label
 from govsim.output.manifest import command_line
 from govsim.output.report import default_run_dir
 from govsim.scenario import Scenario, load_scenario
-from govsim.uncertainty import UncertaintyResult, budget_uncertainty, check_samples, with_bands
+from govsim.uncertainty import budget_uncertainty, check_samples, with_bands
 
-__all__ = ["add_parser", "budget_command"]
+__all__ = ["add_parser", "budget_command", "print_money_needed", "print_uncertainty"]
 
 #: Items named per row of the terminal table (the CSV has them all).
 ITEMS_SHOWN = 3
@@ -111,16 +110,18 @@ def budget_command(args: argparse.Namespace) -> int:
                "uncertainty": args.uncertainty, "seed": args.seed, "workers": args.workers}
     folder = write_budget(result, target, uncertainty=uncertainty, lang=lang, options=options,
                           command=command_line(sys.argv), started=started)
-    print_budget(result, scenario, lang, uncertainty)
+    print_money_needed(result.table, scenario, lang, result.unattainable)
+    if uncertainty is not None:
+        print_uncertainty(uncertainty.bands, uncertainty.drivers, uncertainty.samples, lang)
     console.print(label("budget.written", lang, folder=f"{folder}/") + f"  ({seconds:.1f} s)",
                   markup=False)
     return 0
 
 
-def print_budget(result: BudgetResult, scenario: Scenario, lang: str,
-                 uncertainty: UncertaintyResult | None = None) -> None:
-    """The money-needed table, and the bands and drivers, in one language."""
-    table = result.table
+def print_money_needed(table: pd.DataFrame, scenario: Scenario, lang: str,
+                       unattainable: list[tuple[int, str, str, float]] | None = None) -> None:
+    """The money-needed table in one language (and the cells no money can bring to the
+    target)."""
     counties = display_names(scenario, "counties", lang)
     items = display_names(scenario, "items", lang)
     banded = table["need_cny_p10"].notna().any()
@@ -146,18 +147,18 @@ def print_budget(result: BudgetResult, scenario: Scenario, lang: str,
                   else ", ".join(shown)]
         out.add_row(*cells, end_section=row.county == "")
     console.print(out)
-    if result.unattainable:
-        hours = sum(cell[3] for cell in result.unattainable)
-        console.print(label("budget.unattainable", lang, n=len(result.unattainable),
+    if unattainable:
+        hours = sum(cell[3] for cell in unattainable)
+        console.print(label("budget.unattainable", lang, n=len(unattainable),
                             hours=f"{hours:,.0f}"),
                       markup=False, soft_wrap=True)
-    if uncertainty is not None:
-        _print_uncertainty(uncertainty, lang)
 
 
-def _print_uncertainty(uncertainty: UncertaintyResult, lang: str) -> None:
-    bands = uncertainty.bands[uncertainty.bands["county"] == ""]
-    out = Table(title=label("uncertainty.table_title", lang, n=uncertainty.samples),
+def print_uncertainty(bands: pd.DataFrame, drivers_table: pd.DataFrame, samples: int,
+                      lang: str) -> None:
+    """The prefecture's 80 % bands and the top three drivers of each metric."""
+    bands = bands[bands["county"] == ""]
+    out = Table(title=label("uncertainty.table_title", lang, n=samples),
                 title_justify="left")
     for key in ("uncertainty.metric", "budget.year"):
         out.add_column(label(key, lang))
@@ -174,14 +175,14 @@ def _print_uncertainty(uncertainty: UncertaintyResult, lang: str) -> None:
                 "uncertainty.r2"):
         drivers.add_column(label(key, lang), justify="right" if key in (
             "uncertainty.index", "uncertainty.r2") else "left")
-    for metric, group in uncertainty.drivers.groupby("metric", sort=False):
+    for metric, group in drivers_table.groupby("metric", sort=False):
         for k, row in enumerate(group.head(3).itertuples(index=False)):
             drivers.add_row(label(f"metric.{metric}", lang) if k == 0 else "", row.input,
                             _number(row.index, 2), _number(row.r2, 2) if k == 0 else "")
     console.print(drivers)
 
 
-def _band_format(metric: str):  # noqa: ANN202 - a small formatter factory
+def _band_format(metric: str):
     if metric.endswith("_cny"):
         return _wan
     if metric == "coverage":

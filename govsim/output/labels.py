@@ -224,7 +224,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "cap_range.cny_per_wan": ("元/万元", "CNY per 10,000 CNY"),
     "cap_range.spend": ("购买服务总支出（万元/年）", "Total purchase spend (10,000 CNY per year)"),
     # -- money needed and input uncertainty (govsim budget, money_needed.png) ----------------------
-    "budget.title": ("所需资金与上限允许的资金（万元）", "Money needed and what the caps allow (10,000 CNY)"),
+    "budget.title": ("所需资金与上限允许的资金（万元）",
+                     "Money needed and what the caps allow (10,000 CNY)"),
     "budget.need": ("所需资金", "money needed"),
     "budget.cap": ("上限允许", "caps allow"),
     "budget.gap": ("缺口", "gap"),
@@ -232,14 +233,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "budget.prefecture": ("全市：所需 {need}，上限允许 {cap}，缺口 {gap}",
                           "Prefecture: need {need}, caps allow {cap}, gap {gap}"),
     "budget.rules_note": (
-        "所需资金：完成全部法定事务、满足人员配备规则（经办人员{ratio}、儿童福利督导员和主任）并使各服务"
-        "事项覆盖率达到 {target} 的最少资金（不受上限约束）；上限允许：社会救助资金上限（上年支出的{cap}）"
-        "加儿童福利资金；全市另加福彩公益金。",
+        "所需资金：完成全部法定事务、满足人员配备规则（经办人员{ratio}、儿童福利督导员和主任）"
+        "并使各服务事项覆盖率达到 {target} 的最少资金（不受上限约束）；上限允许：社会救助资金上限"
+        "（上年支出的{cap}）加儿童福利资金；全市另加福彩公益金。",
         "Money needed: the least money that clears all statutory work, meets the staffing rules "
         "({ratio} caseworkers, child-welfare supervisors and directors) and serves {target} of "
         "each item's need, caps lifted; caps allow: the relief cap ({cap} of last year's relief "
         "fund) plus the child-welfare fund; the prefecture adds the welfare-lottery fund."),
-    "budget.table_title": ("所需资金、上限与缺口（万元）", "Money needed, caps and gap (10,000 CNY)"),
+    "budget.table_title": ("所需资金、上限与缺口（万元）",
+                           "Money needed, caps and gap (10,000 CNY)"),
     "budget.year": ("年度", "year"),
     "budget.county": ("区县", "county"),
     "budget.need_wan": ("所需", "need"),

@@ -20,18 +20,24 @@ from govsim.uncertainty.analysis import (
     drivers_table,
     srrc,
 )
-from govsim.uncertainty.design import MAX_SAMPLES, Design, check_samples, lhs_design, \
-    sample_scenario
+from govsim.uncertainty.design import (
+    MAX_SAMPLES,
+    Design,
+    check_samples,
+    lhs_design,
+    sample_scenario,
+)
 from govsim.uncertainty.evaluate import (
     UncertaintyResult,
     budget_outcomes,
     budget_uncertainty,
     run_outcomes,
     run_uncertainty,
+    run_with_uncertainty,
     with_bands,
 )
 
 __all__ = ["BAND_QUANTILES", "DRIVER_COLUMNS", "MAX_SAMPLES", "UNCERTAINTY_COLUMNS", "Design",
            "UncertaintyResult", "bands_table", "budget_outcomes", "budget_uncertainty",
            "check_samples", "drivers_table", "lhs_design", "run_outcomes", "run_uncertainty",
-           "sample_scenario", "srrc", "with_bands"]
+           "run_with_uncertainty", "sample_scenario", "srrc", "with_bands"]

@@ -28,15 +28,13 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
+from govsim.budget import DRIVER_COLUMNS, PREFECTURE, UNCERTAINTY_COLUMNS
+
 __all__ = ["BAND_QUANTILES", "DRIVER_COLUMNS", "METRIC_UNITS", "UNCERTAINTY_COLUMNS",
            "bands_table", "drivers_table", "srrc"]
 
 #: The band: 10th and 90th percentiles (an 80 % band) around the median.
 BAND_QUANTILES = (0.1, 0.5, 0.9)
-#: The columns of ``uncertainty.csv`` (``point`` and ``samples`` follow them).
-UNCERTAINTY_COLUMNS = ["metric", "county", "year", "p10", "p50", "p90", "unit"]
-#: The columns of ``uncertainty_drivers.csv`` (``r2`` and ``samples`` follow them).
-DRIVER_COLUMNS = ["metric", "input", "index", "method"]
 #: Unit of each outcome metric.
 METRIC_UNITS = {"need_cny": "CNY", "gap_cny": "CNY", "coverage": "share",
                 "staff_short": "people"}
@@ -47,7 +45,7 @@ _OVER_YEARS = {"need_cny": "sum", "gap_cny": "sum", "coverage": "mean", "staff_s
 def bands_table(outcomes: pd.DataFrame, point: pd.DataFrame | None = None) -> pd.DataFrame:
     """``uncertainty.csv`` from sampled ``outcomes`` (and the ``point`` estimate, same
     columns without ``sample``)."""
-    columns = [*UNCERTAINTY_COLUMNS, "point", "samples"]
+    columns = UNCERTAINTY_COLUMNS
     if outcomes.empty:
         return pd.DataFrame(columns=columns)
     keys = ["metric", "county", "year"]
@@ -94,9 +92,9 @@ def srrc(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
 def drivers_table(design_values: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
     """``uncertainty_drivers.csv``: SRRC of every input on every prefecture metric, inputs
     ranked by |index| within each metric."""
-    columns = [*DRIVER_COLUMNS, "r2", "samples"]
+    columns = DRIVER_COLUMNS
     inputs = [c for c in design_values.columns if c != "sample"]
-    prefecture = outcomes[outcomes["county"] == ""]
+    prefecture = outcomes[outcomes["county"] == PREFECTURE]
     rows = []
     for metric, how in _OVER_YEARS.items():
         mine = prefecture[prefecture["metric"] == metric]

@@ -1,4 +1,4 @@
-"""Evaluating the sampled scenarios: money needed (``govsim budget``) or whole runs (``govsim run``).
+"""Evaluating sampled scenarios: money needed (``govsim budget``) or whole runs (``govsim run``).
 
 :func:`budget_uncertainty` evaluates :func:`govsim.budget.money_needed` at every point of the
 Latin-hypercube design, in the project's one process pool (:mod:`govsim.parallel`; serial with
@@ -25,14 +25,20 @@ from typing import Any
 
 import pandas as pd
 
-from govsim.budget import PREFECTURE, BudgetResult, money_needed, money_needed_table
+from govsim.budget import (
+    PREFECTURE,
+    BudgetResult,
+    money_needed,
+    money_needed_table,
+    with_band_columns,
+)
 from govsim.parallel import worker_count, worker_pool
 from govsim.scenario import Scenario
 from govsim.uncertainty.analysis import bands_table, drivers_table
 from govsim.uncertainty.design import Design, check_samples, lhs_design, sample_scenario
 
 __all__ = ["OUTCOME_COLUMNS", "UncertaintyResult", "budget_outcomes", "budget_uncertainty",
-           "run_outcomes", "run_uncertainty", "with_bands"]
+           "run_outcomes", "run_uncertainty", "run_with_uncertainty", "with_bands"]
 
 log = logging.getLogger(__name__)
 
@@ -181,3 +187,29 @@ def with_bands(result: BudgetResult, uncertainty: UncertaintyResult) -> BudgetRe
     """``result`` with its table's band columns filled from ``uncertainty``."""
     table = money_needed_table(result.scenario, result.years, uncertainty.bands)
     return BudgetResult(scenario=result.scenario, years=result.years, table=table)
+
+
+def run_with_uncertainty(scenario: Scenario, samples: int, *, seed: int | None = None,
+                         progress: Progress | None = None, **run_options: Any) -> Any:
+    """``govsim.run(scenario, **run_options)`` and ``samples`` sampled runs on the same seed:
+    the point run's :class:`~govsim.pipeline.RunResult` with ``uncertainty`` and
+    ``uncertainty_drivers`` tables, the bands in ``money_needed`` and a manifest record.
+
+    ``seed`` is the run's seed (default the scenario's), also the design's.
+    """
+    from dataclasses import replace
+
+    from govsim.pipeline import run
+
+    check_samples(samples, scenario)
+    seed = scenario.header.seed if seed is None else seed
+    point = run(scenario, seed=seed, **run_options)
+    result = run_uncertainty(scenario, samples, lambda s: run(s, seed=seed, **run_options),
+                             seed, point=point, progress=progress)
+    manifest = {**point.tables.manifest, "uncertainty": {
+        "samples": samples, "seed": seed, "design": "latin hypercube (SALib)",
+        "band": "p10-p90", "drivers": "srrc", "inputs": [u.id for u in scenario.uncertainty]}}
+    tables = replace(point.tables, uncertainty=result.bands, uncertainty_drivers=result.drivers,
+                     money_needed=with_band_columns(point.tables.money_needed, result.bands),
+                     manifest=manifest)
+    return replace(point, tables=tables)
