@@ -56,7 +56,7 @@ def test_every_table_and_key_is_in_the_reference() -> None:
     headers = [t.header for t in scenario_tables()]
     assert headers == ["[scenario]", "[policy]", "[funds]", "[[counties]]", "[[items]]",
                        "[[provider_types]]", "[[providers]]", "[baseline]",
-                       "[[baseline.public_staff]]", "[[baseline.contracts]]"]
+                       "[[baseline.public_staff]]", "[[baseline.contracts]]", "[[uncertainty]]"]
     for table in scenario_tables():
         section = reference.split(f"### `{table.header}`", 1)[1].split("\n### ", 1)[0]
         for name in table.model.model_fields:

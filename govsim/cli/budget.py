@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -39,7 +40,7 @@ from govsim.uncertainty import budget_uncertainty, check_samples, with_bands
 __all__ = ["add_parser", "budget_command", "print_money_needed", "print_uncertainty"]
 
 #: Items named per row of the terminal table (the CSV has them all).
-ITEMS_SHOWN = 3
+ITEMS_SHOWN = 2
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -132,8 +133,11 @@ def print_money_needed(table: pd.DataFrame, scenario: Scenario, lang: str,
     heads += ["budget.unserved_hours", "budget.unserved_cases", "budget.staff_short",
               "budget.unserved_items"]
     for key in heads:
-        out.add_column(label(key, lang), justify="left" if key in (
-            "budget.county", "budget.unserved_items") else "right")
+        if key == "budget.unserved_items":  # the CSV has them all; one line per row here
+            out.add_column(label(key, lang), no_wrap=True, overflow="ellipsis", max_width=36)
+        else:
+            out.add_column(label(key, lang), justify="left" if key == "budget.county"
+                           else "right")
     for row in table.itertuples(index=False):
         name = counties.get(row.county, row.county) if row.county else \
             label("plot.prefecture", lang)
@@ -182,7 +186,7 @@ def print_uncertainty(bands: pd.DataFrame, drivers_table: pd.DataFrame, samples:
     console.print(drivers)
 
 
-def _band_format(metric: str):
+def _band_format(metric: str) -> Callable[[object], str]:
     if metric.endswith("_cny"):
         return _wan
     if metric == "coverage":

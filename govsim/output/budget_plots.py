@@ -37,6 +37,11 @@ __all__ = ["plot_money_needed"]
 WAN = 1e4  # CNY per 万元
 
 
+def _numbers(column: pd.Series) -> pd.Series:
+    """A money column as floats, missing as NaN (whatever its dtype: Int64, object, float)."""
+    return pd.to_numeric(column, errors="coerce").astype(float)
+
+
 def _wan(value: object) -> str:
     return "—" if pd.isna(value) else f"{float(value) / WAN:,.0f}"  # type: ignore[arg-type]
 
@@ -55,7 +60,7 @@ def plot_money_needed(money_needed: pd.DataFrame, scenario: Scenario,
     shown = years if len(years) <= 3 else [years[0], years[len(years) // 2], years[-1]]
     counties_rows = table[table["county"] != ""]
     order = [c.id for c in scenario.counties]
-    gap = counties_rows.groupby("county")["gap_cny"].max().astype(float).fillna(0.0)
+    gap = _numbers(counties_rows["gap_cny"]).groupby(counties_rows["county"]).max().fillna(0.0)
     counties = [c for c in order if c in set(counties_rows["county"])]
     note = ""
     if len(counties) > MAX_COUNTIES:
@@ -69,22 +74,21 @@ def plot_money_needed(money_needed: pd.DataFrame, scenario: Scenario,
     ys = np.arange(len(counties))
     for ax, year in zip(axes, shown, strict=True):
         part = counties_rows[counties_rows["year"] == year].set_index("county").reindex(counties)
-        need = part["need_cny"].astype(float) / WAN
-        cap = part["cap_cny"].astype(float) / WAN
+        need = _numbers(part["need_cny"]) / WAN
+        cap = _numbers(part["cap_cny"]) / WAN
         ax.barh(ys, need.fillna(0.0), height=0.6, color="#90caf9",
                 label=label("budget.need", lang))
         ax.scatter(cap, ys, marker="|", s=260, color="black", linewidths=2.4, zorder=3,
                    label=label("budget.cap", lang))
-        low, high = part["need_cny_p10"].astype(float) / WAN, \
-            part["need_cny_p90"].astype(float) / WAN
+        low, high = _numbers(part["need_cny_p10"]) / WAN, _numbers(part["need_cny_p90"]) / WAN
         if low.notna().any():
             ax.errorbar(need, ys, xerr=[(need - low).clip(lower=0).fillna(0.0),
                                         (high - need).clip(lower=0).fillna(0.0)],
                         fmt="none", ecolor="#37474f", elinewidth=1.0, capsize=3,
                         label=label("budget.band", lang))
         right = float(np.nanmax([need.max(), cap.max(), high.max(), 1.0]))
-        for y, (g, n) in enumerate(zip(part["gap_cny"], need, strict=True)):
-            if not pd.isna(g) and float(g) > 0:
+        for y, (g, n) in enumerate(zip(_numbers(part["gap_cny"]), need, strict=True)):
+            if not pd.isna(g) and g > 0:
                 ax.text(float(n) + right * 0.02, y, f"{label('budget.gap', lang)} {_wan(g)}",
                         va="center", fontsize=8, color="#c62828")
         ax.set_xlim(0, right * 1.35)

@@ -281,8 +281,14 @@ class Scenario(ScenarioTable):
 
     # -- identity and what-if ----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """Plain data (JSON-compatible), the inverse of ``Scenario.from_dict``."""
-        return self.model_dump(mode="json", by_alias=True)
+        """Plain data (JSON-compatible), the inverse of ``Scenario.from_dict``.
+
+        A scenario without ``[[uncertainty]]`` entries has no ``uncertainty`` key, so that its
+        content hash is the one it had before the section existed (replays keep working)."""
+        data = self.model_dump(mode="json", by_alias=True)
+        if not data.get("uncertainty"):
+            data.pop("uncertainty", None)
+        return data
 
     def content_hash(self) -> str:
         """SHA-256 of the canonical JSON of the scenario's content (not of its file)."""

@@ -55,15 +55,17 @@ class UncertainInput(ScenarioTable):
     scale: bool = Field(True, description="true: a draw multiplies the scenario's value at "
                         "every field the path matches (one factor for all); false: the draw "
                         "is the value")
-    low: float = Field(description="Lower end of the range (a factor when scale, else the "
-                       "field's unit)")
-    high: float = Field(description="Upper end of the range, above low (same unit as low)")
+    low: float = Field(description="Lower end of the range: a factor of the scenario's value "
+                       "when scale, else the value itself, multiplier or the field's unit")
+    high: float = Field(description="Upper end of the range, above low, multiplier or the "
+                        "field's unit")
     peak: float | None = Field(None, description="Mode of a triangular distribution, within "
-                               "[low, high] (same unit as low)")
+                               "[low, high], multiplier or the field's unit")
     mean: float | None = Field(None, description="Mean of a normal distribution before "
-                               "truncation (same unit as low)")
+                               "truncation, multiplier or the field's unit")
     sd: float | None = Field(None, gt=0, description="Standard deviation of a normal "
-                             "distribution before truncation (same unit as low)")
+                             "distribution before truncation, multiplier or the field's "
+                             "unit")
     description: str = Field("", description="Why the input is uncertain (free text)")
     source: str = Field("", description="Where the range comes from (free text)")
 
@@ -123,7 +125,8 @@ def expand_path(data: Any, path: str) -> list[tuple[str, Any]] | None:
             elif isinstance(node, Mapping):
                 for key in (list(node) if part == "*" else [part] if part in node else []):
                     step.append(([*walked, str(key)], node[key]))
-        if not step:
+        if not step and not (part == "*" and all(
+                isinstance(node, list | Mapping) for _, node in found)):
             return None
         found = step
     return [(".".join(walked), value) for walked, value in found]
@@ -149,6 +152,10 @@ def uncertainty_problems(data: Mapping[str, Any], model: type[BaseModel]) -> lis
     its range.
     """
     entries = data.get("uncertainty") or []
+    if not entries:
+        return []
+    # paths address the scenario as validated (defaults filled), as draws will
+    data = model.model_validate(data).model_dump(mode="json", by_alias=True)
     problems: list[Problem] = []
     seen: set[str] = set()
     for k, raw in enumerate(entries):
@@ -162,7 +169,8 @@ def uncertainty_problems(data: Mapping[str, Any], model: type[BaseModel]) -> lis
         for field, path in [("path", entry.path),
                             *((f"also[{j}]", p) for j, p in enumerate(entry.also))]:
             matches = expand_path(data, path)
-            if not matches or path.split(".")[0] in ("uncertainty", "scenario"):
+            if matches is None or (field == "path" and not matches) \
+                    or path.split(".")[0] in ("uncertainty", "scenario"):
                 problems.append(Problem(f"{where}.{field}", "matches no field of the scenario "
                                         "(write it as an override path, e.g. items.*.rate)",
                                         value=path, rule=UNCERTAINTY_RULE))
