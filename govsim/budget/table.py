@@ -19,7 +19,7 @@ adds the lottery fund, bounded by a total budget when the scenario has one; empt
 when a cap or fund is pooled over the prefecture), ``gap_cny`` = max(0, need − cap) of the
 rounded figures, ``unserved_hours`` and ``unserved_cases`` (what the capped plan leaves below
 the targets: all statutory work, else max(coverage target, the item's floor) of each
-purchasable item's need), ``unserved_items`` (item ids joined by ``;``, most unserved hours
+purchasable item's need; 2 decimals, so that a yuan of gap shows), ``unserved_items`` (item ids joined by ``;``, most unserved hours
 first), ``staff_short`` (people the capped plan leaves short of both staffing rules), and the
 80 % bands ``need_cny_p10``, ``need_cny_p90``, ``gap_cny_p10``, ``gap_cny_p90`` (empty without
 ``--uncertainty``).
@@ -134,8 +134,8 @@ def money_needed_table(scenario: Scenario, years: Sequence[YearBudget],
                 "year": budget.year, "county": county, "need_cny": need_cny,
                 "cap_cny": cap_cny,
                 "gap_cny": pd.NA if pd.isna(cap_cny) else max(0, need_cny - cap_cny),
-                "unserved_hours": round(float(mine["hours"].sum()), 1),
-                "unserved_cases": round(float(mine["cases"].sum()), 1),
+                "unserved_hours": round(float(mine["hours"].sum()), 2),
+                "unserved_cases": round(float(mine["cases"].sum()), 2),
                 "unserved_items": ";".join(by_item.index),
                 "staff_short": round(float(short.sum() if county == PREFECTURE
                                            else short.get(county, 0.0)), 2),

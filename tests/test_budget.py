@@ -1,0 +1,238 @@
+"""Money needed (``govsim.budget``): a hand-solved instance, the gap's meaning, monotonicity,
+an independent check from the allocation tables, and the ``govsim budget`` command.
+
+The hand-solved instance: one county, one relief-funded service bought from one provider type
+at 60,000 CNY per FTE-year, 1,470 productive hours × ρ 0.8 = 1,176 hours per FTE, no failures.
+Need: 2,940 cases × 4 hours = 11,760 hours; the 90 % target is 10,584 hours = 9 FTE =
+540,000 CNY. Cap: 3 % × 10,000,000 = 300,000 CNY, so the gap is 240,000 CNY; the capped plan
+buys 5 FTE = 5,880 hours and leaves 10,584 − 5,880 = 4,704 hours (1,176 cases) unserved.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import govsim
+from govsim.allocation import allocate
+from govsim.budget import MONEY_NEEDED_COLUMNS, PREFECTURE, money_needed
+from govsim.cli import main
+from govsim.errors import RunError
+from govsim.scenario import scenario_from_text
+
+HAND = """
+[scenario]
+name = "hand"
+base_year = 2025
+horizon_years = 1
+seed = 1
+replications = 1
+lang = "en"
+
+[policy]
+relief_cap_share = 0.03
+utilisation_target = 0.8
+coverage_target = 0.9
+
+[funds]
+child_welfare = 0
+lottery = 0
+
+[[counties]]
+id = "solo"
+name_zh = "独县"
+population = 50_000
+dibao = 1_000
+tekun = 0
+townships = 0
+villages = 0
+relief_fund_last_year = 10_000_000
+public_caseworkers = 2
+child_welfare_directors = 0
+market = { social_org = 100 }
+
+[[items]]
+id = "care"
+name_zh = "照料护理"
+kind = "service"
+fund = "relief"
+driver = ["county"]
+rate = 2940
+distribution = "exponential"
+mean_hours = 4.0
+priority = 5
+
+[[provider_types]]
+id = "social_org"
+name_zh = "社会组织"
+is_social_org = true
+cost_per_fte_year = 60_000.0
+quality = 0.8
+failure_hazard = 0.0
+takeover_delay_days = 0.0
+"""
+
+
+def hand(**overrides: object) -> govsim.Scenario:
+    scenario = scenario_from_text(HAND, "hand.toml")
+    return scenario.with_overrides(overrides) if overrides else scenario
+
+
+@pytest.fixture(scope="module")
+def tiny() -> govsim.Scenario:
+    return govsim.load_scenario("tiny")
+
+
+def test_hand_solved_instance() -> None:
+    table = money_needed(hand()).table
+    assert list(table.columns) == MONEY_NEEDED_COLUMNS
+    assert list(table["county"]) == ["solo", PREFECTURE]
+    for row in table.itertuples(index=False):
+        assert row.year == 2025
+        assert row.need_cny == 540_000
+        assert row.cap_cny == 300_000
+        assert row.gap_cny == 240_000
+        assert row.unserved_hours == pytest.approx(4_704.0)
+        assert row.unserved_cases == pytest.approx(1_176.0)
+        assert row.unserved_items == "care"
+        assert row.staff_short == 0
+    assert table["need_cny_p10"].isna().all()  # no --uncertainty: missing, never 0
+
+
+def test_hand_solved_coverage_target_and_staffing() -> None:
+    # a 50 % target: 5,880 hours = 5 FTE = 300,000 CNY, exactly the cap
+    table = money_needed(hand(), coverage_target=0.5).table
+    assert table["need_cny"].tolist() == [300_000, 300_000]
+    assert table["gap_cny"].tolist() == [0, 0]
+    assert table["unserved_hours"].tolist() == [0.0, 0.0]
+    # 2 ‰ of 2,000 recipients is 4 caseworkers, 2 in post: the care item does not count
+    # toward the rule, so nothing bought closes it — people short, whatever the money
+    short = money_needed(hand(**{"counties.solo.dibao": 2_000})).table
+    assert short["staff_short"].tolist() == [2.0, 2.0]
+    assert short["gap_cny"].tolist() == [240_000, 240_000]
+    none = money_needed(hand(**{"counties.solo.dibao": 2_000,
+                                "counties.solo.public_caseworkers": 0})).table
+    assert none["staff_short"].tolist() == [4.0, 4.0]
+
+
+@pytest.mark.parametrize("base, gap", [
+    (18_000_000.0, 0),            # cap 540,000 CNY = need: met exactly
+    (17_999_966.67, 1),           # cap 539,999 CNY: a yuan short, 0.02 hours unserved
+    (30_000_000.0, 0),
+    (10_000_000.0, 240_000),
+])
+def test_gap_is_zero_exactly_when_the_capped_plan_meets_the_target(base: float,
+                                                                    gap: int) -> None:
+    row = money_needed(hand(**{"counties.solo.relief_fund_last_year": base})).table.iloc[0]
+    assert row["gap_cny"] == gap
+    met = row["unserved_hours"] == 0 and row["staff_short"] == 0
+    assert met == (gap == 0)
+
+
+def test_need_is_monotone_in_the_coverage_target(tiny: govsim.Scenario) -> None:
+    needs = [money_needed(tiny, 1, coverage_target=t).table.iloc[-1]["need_cny"]
+             for t in (0.3, 0.6, 0.9, 1.0)]
+    assert needs == sorted(needs) and needs[0] < needs[-1]
+
+
+def test_need_is_monotone_in_demand(tiny: govsim.Scenario) -> None:
+    needs = []
+    for factor in (0.8, 1.0, 1.25):
+        overrides = {f"items.{i.id}.rate": i.rate * factor for i in tiny.items}
+        needs.append(money_needed(tiny.with_overrides(overrides), 1).table.iloc[-1]["need_cny"])
+    assert needs == sorted(needs) and needs[0] < needs[-1]
+    assert needs[1] == money_needed(tiny, 1).table.iloc[-1]["need_cny"]
+
+
+def test_need_and_cap_from_the_allocation_tables(tiny: govsim.Scenario) -> None:
+    """need_cny and cap_cny recomputed from allocate()'s own tables, not the budget module."""
+    table = money_needed(tiny).table
+    for year in (2025, 2026):
+        plan = allocate(tiny, year=year, objective="min_cost", integer_posts=False)
+        spend = plan.allocation.groupby("county")["cost"].sum()
+        capped = allocate(tiny, year=year, integer_posts=False)
+        relief = capped.compliance[(capped.compliance["rule"] == "relief-cap")
+                                   & (capped.compliance["year"] == year)].set_index("scope")
+        children = {c.id: c.left_behind_children + c.children_in_difficulty
+                    for c in tiny.counties}
+        rows = table[table["year"] == year].set_index("county")
+        for county in ("east", "west"):
+            assert rows.loc[county, "need_cny"] == round(spend[county])
+            child = tiny.funds.child_welfare * children[county] / sum(children.values())
+            assert rows.loc[county, "cap_cny"] == round(relief.loc[county, "limit"] + child)
+            assert rows.loc[county, "gap_cny"] == max(0, rows.loc[county, "need_cny"]
+                                                      - rows.loc[county, "cap_cny"])
+            short = capped.staffing[capped.staffing["county"] == county]["shortfall"].sum()
+            assert rows.loc[county, "staff_short"] == pytest.approx(short, abs=0.005)
+        assert rows.loc[PREFECTURE, "need_cny"] == round(spend.sum())
+        assert rows.loc[PREFECTURE, "cap_cny"] == round(
+            relief["limit"].sum() + tiny.funds.child_welfare + tiny.funds.lottery)
+
+
+def test_pooled_cap_leaves_county_caps_missing(tiny: govsim.Scenario) -> None:
+    table = money_needed(tiny.with_overrides({"policy.cap_scope": "prefecture"}), 1).table
+    counties = table[table["county"] != PREFECTURE]
+    assert counties["cap_cny"].isna().all() and counties["gap_cny"].isna().all()
+    assert table.iloc[-1]["cap_cny"] > 0  # the prefecture still has its cap
+
+
+def test_bad_coverage_target_is_refused(tiny: govsim.Scenario) -> None:
+    with pytest.raises(RunError, match="coverage-target"):
+        money_needed(tiny, coverage_target=1.5)
+
+
+# -- the command --------------------------------------------------------------------------------
+
+def test_budget_command_writes_its_folder(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "budget"
+    assert main(["budget", "tiny", "--out", str(out)]) == 0
+    assert {p.name for p in out.iterdir()} == {"money_needed.csv", "plots", "manifest.json"}
+    assert (out / "plots" / "money_needed.png").stat().st_size > 1000
+    frame = pd.read_csv(out / "money_needed.csv", encoding="utf-8-sig",
+                        keep_default_na=False, na_values=[""])
+    assert list(frame.columns) == MONEY_NEEDED_COLUMNS
+    assert (frame["need_cny"] % 1 == 0).all()  # whole yuan
+    printed = capsys.readouterr().out
+    assert "Money needed, caps and gap" in printed and "East County" in printed
+    # the folder exists: refused before any work, naming --overwrite
+    assert main(["budget", "tiny", "--out", str(out)]) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert main(["budget", "tiny", "--out", str(out), "--overwrite", "--lang", "zh"]) == 0
+    printed = capsys.readouterr().out
+    assert "所需资金、上限与缺口" in printed and "东县" in printed
+    assert "Money needed" not in printed
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--coverage-target", "1.5"], "--coverage-target"),
+    (["--years", "0"], "--years"),
+    (["--uncertainty", "1"], "--uncertainty"),
+    (["--uncertainty", "5"], "declares no uncertain inputs"),
+    (["--workers", "0"], "--workers"),
+])
+def test_budget_command_checks_options_first(tmp_path: Path, flags: list[str], message: str,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "never"
+    assert main(["budget", "tiny", "--out", str(out), *flags]) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_every_run_has_money_needed(tmp_path: Path) -> None:
+    result = govsim.run(govsim.load_scenario("tiny"), years=1, replications=2, workers=1)
+    table = result.tables.money_needed
+    assert list(table.columns) == MONEY_NEEDED_COLUMNS
+    assert list(table["county"]) == ["east", "west", PREFECTURE]
+    counties = table[table["county"] != PREFECTURE]
+    assert table.iloc[-1]["need_cny"] == counties["need_cny"].sum()
+    # unserved and people short come from the adopted plan
+    plan = result.plans[0]
+    assert table.iloc[-1]["staff_short"] == pytest.approx(plan.staffing["shortfall"].sum())
+    assert not math.isnan(float(table.iloc[-1]["gap_cny"]))
+    folder = result.write(tmp_path / "run")
+    assert (folder / "money_needed.csv").exists()
+    assert (folder / "plots" / "money_needed.png").exists()
