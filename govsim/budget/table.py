@@ -19,10 +19,10 @@ adds the lottery fund, bounded by a total budget when the scenario has one; empt
 when a cap or fund is pooled over the prefecture), ``gap_cny`` = max(0, need − cap) of the
 rounded figures, ``unserved_hours`` and ``unserved_cases`` (what the capped plan leaves below
 the targets: all statutory work, else max(coverage target, the item's floor) of each
-purchasable item's need; 2 decimals, so that a yuan of gap shows), ``unserved_items`` (item ids joined by ``;``, most unserved hours
-first), ``staff_short`` (people the capped plan leaves short of both staffing rules), and the
-80 % bands ``need_cny_p10``, ``need_cny_p90``, ``gap_cny_p10``, ``gap_cny_p90`` (empty without
-``--uncertainty``).
+purchasable item's need; 2 decimals, so that a yuan of gap shows), ``unserved_items``
+(item ids joined by ``;``, most unserved hours first), ``staff_short`` (people the capped
+plan leaves short of both staffing rules), and the 80 % bands ``need_cny_p10``,
+``need_cny_p90``, ``gap_cny_p10``, ``gap_cny_p90`` (empty without ``--uncertainty``).
 """
 
 from __future__ import annotations

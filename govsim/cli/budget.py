@@ -107,8 +107,10 @@ def budget_command(args: argparse.Namespace) -> int:
                 progress=lambda done, total: bar.update(task, completed=done))
         result = with_bands(result, uncertainty)
     seconds = time.perf_counter() - clock
-    options = {"years": args.years, "solver": args.solver, "whole_posts": args.whole_posts,
-               "uncertainty": args.uncertainty, "seed": args.seed, "workers": args.workers}
+    options = {"years": len(result.years), "solver": args.solver,
+               "whole_posts": args.whole_posts, "uncertainty": args.uncertainty,
+               "seed": uncertainty.seed if uncertainty is not None else None,
+               "workers": args.workers}
     folder = write_budget(result, target, uncertainty=uncertainty, lang=lang, options=options,
                           command=command_line(sys.argv), started=started)
     print_money_needed(result.table, scenario, lang, result.unattainable)

@@ -2,7 +2,8 @@
 
 :func:`bands_table` reads a long table of outcomes (``sample, metric, county, year, value``)
 and gives ``uncertainty.csv``: per metric, county (``""`` for the prefecture) and year the
-10th, 50th and 90th percentiles over the samples (linear interpolation), the unit, the point
+10th, 50th and 90th percentiles over the samples (linear interpolation; CNY in whole yuan,
+people to 2 and shares to 4 decimals), the unit, the point
 estimate (the scenario as written) and the number of samples. A metric missing in a sample
 (nothing to compute) is left out of that sample's count; with no value at all the band is
 missing.
@@ -38,6 +39,8 @@ BAND_QUANTILES = (0.1, 0.5, 0.9)
 #: Unit of each outcome metric.
 METRIC_UNITS = {"need_cny": "CNY", "gap_cny": "CNY", "coverage": "share",
                 "staff_short": "people"}
+#: Decimals each unit is written with (money in whole yuan, as ``money_needed.csv``).
+_DECIMALS = {"CNY": 0, "people": 2, "share": 4}
 #: How the horizon's years combine into one figure for the drivers.
 _OVER_YEARS = {"need_cny": "sum", "gap_cny": "sum", "coverage": "mean", "staff_short": "mean"}
 
@@ -55,10 +58,13 @@ def bands_table(outcomes: pd.DataFrame, point: pd.DataFrame | None = None) -> pd
     for (metric, county, year), group in outcomes.groupby(keys, sort=False):
         values = group["value"].astype(float).dropna().to_numpy()
         q = np.quantile(values, BAND_QUANTILES) if len(values) else [math.nan] * 3
+        unit = METRIC_UNITS.get(str(metric), "")
+        digits = _DECIMALS.get(unit, 6)
         rows.append({"metric": metric, "county": county, "year": int(year),
-                     "p10": float(q[0]), "p50": float(q[1]), "p90": float(q[2]),
-                     "unit": METRIC_UNITS.get(str(metric), ""),
-                     "point": points.get((metric, county, int(year)), math.nan),
+                     "p10": round(float(q[0]), digits), "p50": round(float(q[1]), digits),
+                     "p90": round(float(q[2]), digits), "unit": unit,
+                     "point": round(float(points.get((metric, county, int(year)), math.nan)),
+                                    digits),
                      "samples": len(values)})
     table = pd.DataFrame(rows, columns=columns)
     table["year"] = table["year"].astype("Int64")
