@@ -236,3 +236,4 @@ def test_every_run_has_money_needed(tmp_path: Path) -> None:
     folder = result.write(tmp_path / "run")
     assert (folder / "money_needed.csv").exists()
     assert (folder / "plots" / "money_needed.png").exists()
+
