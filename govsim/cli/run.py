@@ -34,9 +34,7 @@ from govsim.metrics import year_figures
 from govsim.output.folders import prepare_folder
 from govsim.output.report import default_run_dir
 from govsim.pipeline import RunResult, replay_options, run, status_text
-from govsim.pipeline.result import make_options
 from govsim.scenario import Scenario, load_scenario
-from govsim.sim.engine import DEFAULT_ENGINE
 from govsim.uncertainty import check_samples, run_with_uncertainty
 
 __all__ = ["add_parser", "run_command"]
@@ -89,10 +87,6 @@ def run_command(args: argparse.Namespace) -> int:
         kwargs["engine"] = args.engine
     if args.uncertainty is not None:
         check_samples(args.uncertainty, scenario)
-        make_options(scenario, **{k: kwargs.get(k) for k in (
-            "years", "replications", "seed", "rounds", "objective")},
-            solver=str(kwargs.get("solver") or "highs"),
-            engine=str(kwargs.get("engine") or DEFAULT_ENGINE))
     out = args.out or default_run_dir(scenario, args.results)
     target = prepare_folder(out, "run", overwrite=args.overwrite, default=args.out is None)
     for warning in scenario.warnings:

@@ -10,6 +10,7 @@ policy numbers in the note from the scenario's ``[policy]``.
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -56,6 +57,7 @@ def plot_money_needed(money_needed: pd.DataFrame, scenario: Scenario,
         return empty_figure(title, lang)
     table = money_needed.copy()
     table["year"] = table["year"].astype(int)
+    table["county"] = table["county"].fillna("").astype(str)  # a CSV read back: "" is NaN
     years = sorted(table["year"].unique())
     shown = years if len(years) <= 3 else [years[0], years[len(years) // 2], years[-1]]
     counties_rows = table[table["county"] != ""]
@@ -69,7 +71,7 @@ def plot_money_needed(money_needed: pd.DataFrame, scenario: Scenario,
         note = label("plot.top_note", lang, shown=MAX_COUNTIES, total=len(order),
                      by=label("plot.by_gap", lang))
     names = display_names(scenario, "counties", lang)
-    fig = new_figure(3.2 + 3.6 * len(shown), 2.0 + 0.42 * len(counties))
+    fig = new_figure(3.2 + 3.6 * len(shown), 2.4 + 0.42 * len(counties))
     axes = fig.subplots(1, len(shown), sharey=True, squeeze=False)[0]
     ys = np.arange(len(counties))
     for ax, year in zip(axes, shown, strict=True):
@@ -87,7 +89,8 @@ def plot_money_needed(money_needed: pd.DataFrame, scenario: Scenario,
                         fmt="none", ecolor="#37474f", elinewidth=1.0, capsize=3,
                         label=label("budget.band", lang))
         right = float(np.nanmax([need.max(), cap.max(), high.max(), 1.0]))
-        for y, (g, n) in enumerate(zip(_numbers(part["gap_cny"]), need, strict=True)):
+        ends = pd.concat([need, high], axis=1).max(axis=1)  # beyond the bar and its whisker
+        for y, (g, n) in enumerate(zip(_numbers(part["gap_cny"]), ends, strict=True)):
             if not pd.isna(g) and g > 0:
                 ax.text(float(n) + right * 0.02, y, f"{label('budget.gap', lang)} {_wan(g)}",
                         va="center", fontsize=8, color="#c62828")
@@ -109,5 +112,6 @@ def plot_money_needed(money_needed: pd.DataFrame, scenario: Scenario,
     fields = policy_fields(scenario.policy, lang)
     rules = label("budget.rules_note", lang, target=percent(scenario.policy.coverage_target),
                   ratio=fields["ratio"], cap=fields["cap"])
-    add_note(fig, "\n".join(filter(None, [rules if len(rules) < 400 else "", note])))
+    width = int(len(shown) * (34 if lang == "zh" else 62)) + 20  # characters across the figure
+    add_note(fig, "\n".join(filter(None, [textwrap.fill(rules, width), note])))
     return fig
