@@ -69,6 +69,8 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "convergence": ["year", "rounds", "converged", "reason"],
     "rounds": ["year", "round", "cells_checked", "cells_missed", "on_target_share",
                "weighted_coverage", "p90_wait_days", "spend_cny"],
+    "mechanisms": ["year", "county", "item", "provider_type", "mechanism", "measure", "value",
+                   "unit", "source", "replications"],
     # money needed (govsim.budget) and, with --uncertainty, its bands and drivers
     "money_needed": MONEY_NEEDED_COLUMNS,
     "uncertainty": UNCERTAINTY_COLUMNS,
@@ -111,6 +113,7 @@ class RunTables:
     convergence: pd.DataFrame
     rounds: pd.DataFrame = field(default_factory=pd.DataFrame)
     goals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    mechanisms: pd.DataFrame = field(default_factory=pd.DataFrame)
     money_needed: pd.DataFrame = field(default_factory=pd.DataFrame)
     uncertainty: pd.DataFrame = field(default_factory=pd.DataFrame)
     uncertainty_drivers: pd.DataFrame = field(default_factory=pd.DataFrame)

@@ -28,6 +28,8 @@ from govsim.errors import InputError, Problem, ScenarioError
 from govsim.inputs import nesting_depth, validation_problems
 from govsim.policy import RULES, policy_departures, purchase_warnings, semantic_problems
 from govsim.scenario.lines import line_index, placed, problem_order
+from govsim.scenario.mechanism_checks import mechanism_problems
+from govsim.scenario.mechanisms import Mechanisms
 from govsim.scenario.overrides import apply_overrides
 from govsim.scenario.tables import (
     Baseline,
@@ -244,9 +246,14 @@ class Scenario(ScenarioTable):
                                                      "provider services can be bought from")
     providers: tuple[Provider, ...] = Field((), description="Named organisations (optional)")
     baseline: Baseline = Field(Baseline(), description="Who does the work today")
+    mechanisms: Mechanisms = Field(
+        default_factory=Mechanisms, exclude_if=lambda m: m == Mechanisms(),
+        description="Mechanisms of the documents, each off by default (docs/mechanisms.md); "
+        "left out of the content hash while all are at their defaults")
     uncertainty: tuple[UncertainInput, ...] = Field(
-        (), description="Inputs a planner cannot pin down, with their ranges or distributions "
-        "(govsim run/budget --uncertainty samples them; docs/budget.md)")
+        (), exclude_if=lambda u: not u, description="Inputs a planner cannot pin down, with "
+        "their ranges or distributions (govsim run/budget --uncertainty samples them; "
+        "docs/budget.md); left out of the content hash when there are none")
     _source: str | None = PrivateAttr(None)
 
     # -- lookups ---------------------------------------------------------------------------
@@ -281,14 +288,8 @@ class Scenario(ScenarioTable):
 
     # -- identity and what-if ----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """Plain data (JSON-compatible), the inverse of ``Scenario.from_dict``.
-
-        A scenario without ``[[uncertainty]]`` entries has no ``uncertainty`` key, so that its
-        content hash is the one it had before the section existed (replays keep working)."""
-        data = self.model_dump(mode="json", by_alias=True)
-        if not data.get("uncertainty"):
-            data.pop("uncertainty", None)
-        return data
+        """Plain data (JSON-compatible), the inverse of ``Scenario.from_dict``."""
+        return self.model_dump(mode="json", by_alias=True)
 
     def content_hash(self) -> str:
         """SHA-256 of the canonical JSON of the scenario's content (not of its file)."""
@@ -326,7 +327,8 @@ class Scenario(ScenarioTable):
             raise InputError([Problem("", f"tables or arrays nested more than "
                                       f"{limit('nesting_depth')} levels deep", file=source)])
         lines = line_index(text) if text else {}
-        problems = validation_problems(Scenario, data) + semantic_problems(data)
+        problems = (validation_problems(Scenario, data) + semantic_problems(data)
+                    + mechanism_problems(data))
         reported = {p.path for p in problems}  # a value the schema refuses is reported once
         problems += [p for p in bound_problems(data)
                      if p.severity == "error" and p.path not in reported]
