@@ -237,3 +237,24 @@ def test_every_run_has_money_needed(tmp_path: Path) -> None:
     assert (folder / "money_needed.csv").exists()
     assert (folder / "plots" / "money_needed.png").exists()
 
+
+
+def test_money_needed_stops_where_the_market_does() -> None:
+    # providers can field 5 FTE = 5,880 hours: the need plan buys them (300,000 CNY) and
+    # names the 10,584 − 5,880 = 4,704 hours it cannot reach
+    result = money_needed(hand(**{"counties.solo.market": {"social_org": 5}}))
+    assert result.table["need_cny"].tolist() == [300_000, 300_000]
+    assert result.table["gap_cny"].tolist() == [0, 0]
+    assert result.table["unserved_hours"].tolist() == [pytest.approx(4_704.0)] * 2
+    [(year, county, item, hours)] = result.unattainable
+    assert (year, county, item) == (2025, "solo", "care") and hours == pytest.approx(4_704.0)
+    assert money_needed(hand()).unattainable == []
+
+
+def test_allocate_without_explanations_gives_the_same_plan(tiny: govsim.Scenario) -> None:
+    full = allocate(tiny, integer_posts=False)
+    plan = allocate(tiny, integer_posts=False, explain=False)
+    pd.testing.assert_frame_equal(full.allocation, plan.allocation)
+    pd.testing.assert_frame_equal(full.unmet, plan.unmet)
+    assert plan.explanations.empty and plan.compliance.empty
+    assert list(plan.compliance.columns) == list(full.compliance.columns)

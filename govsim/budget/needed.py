@@ -28,7 +28,7 @@ import pandas as pd
 
 from govsim.allocation import Estimates, allocate, estimates_from_scenario
 from govsim.allocation.model import DemandColumn
-from govsim.budget.table import YearBudget, money_needed_table
+from govsim.budget.table import YearBudget, cell_targets, money_needed_table, unserved_cells
 from govsim.errors import RunError
 from govsim.scenario import Scenario
 
@@ -48,15 +48,15 @@ class BudgetResult:
 
     @property
     def unattainable(self) -> list[tuple[int, str, str, float]]:
-        """(year, county, item, hours short) of the cells the need plan cannot bring to the
-        coverage target even with the caps lifted (the market cannot field the workers): its
-        money is for what can be reached."""
+        """(year, county, item, hours short) of the cells the need plan itself leaves below
+        the targets, caps lifted (the market, or the social-organisation share of new
+        purchases, cannot field the workers): its money is for what can be reached."""
+        targets = cell_targets(self.scenario)
         out = []
         for budget in self.years:
-            for row in budget.need.explanations.itertuples(index=False):
-                if row.rule == "coverage-target":
-                    out.append((budget.year, str(row.county), str(row.item),
-                                float(row.shortfall)))
+            short = unserved_cells(budget.need.unmet, targets)
+            for row in short[short["hours"] > 0].itertuples(index=False):
+                out.append((budget.year, str(row.county), str(row.item), float(row.hours)))
         return out
 
 
@@ -107,11 +107,12 @@ def year_budget(scenario: Scenario, year: int, estimates: Estimates | None = Non
     """
     estimates = estimates_from_scenario(scenario, year) if estimates is None else estimates
     whole = scenario.policy.integer_posts if whole_posts else False
+    # only the plans are read here: no explanations or compliance (half the time)
     need = allocate(scenario, estimates, year, objective="min_cost", solver=solver,
-                    integer_posts=whole, demand=demand)
+                    integer_posts=whole, demand=demand, explain=False)
     if capped is None:
         capped = allocate(scenario, estimates, year, objective="ordered_goals", solver=solver,
-                          integer_posts=whole, demand=demand)
+                          integer_posts=whole, demand=demand, explain=False)
     return YearBudget(year=year, need=need, capped=capped)  # type: ignore[arg-type]
 
 

@@ -42,7 +42,7 @@ from govsim.scenario import Scenario
 
 __all__ = ["BAND_COLUMNS", "DRIVER_COLUMNS", "MONEY_NEEDED_COLUMNS", "PREFECTURE",
            "UNCERTAINTY_COLUMNS", "YearBudget", "cap_limits",
-           "cell_targets", "money_needed_table", "with_band_columns"]
+           "cell_targets", "money_needed_table", "unserved_cells", "with_band_columns"]
 
 #: The 80 % band columns (filled from ``uncertainty.csv``'s p10 and p90).
 BAND_COLUMNS = ["need_cny_p10", "need_cny_p90", "gap_cny_p10", "gap_cny_p90"]
@@ -122,7 +122,7 @@ def money_needed_table(scenario: Scenario, years: Sequence[YearBudget],
         caps = cap_limits(scenario, budget.year)
         need = budget.need.allocation.groupby("county")["cost"].sum()
         short = budget.capped.staffing.groupby("county")["shortfall"].sum()
-        unserved = _unserved(budget.capped.unmet, targets)
+        unserved = unserved_cells(budget.capped.unmet, targets)
         for county in [c.id for c in scenario.counties] + [PREFECTURE]:
             mine = unserved if county == PREFECTURE else unserved[unserved["county"] == county]
             by_item = mine.groupby("item")["hours"].sum().sort_values(ascending=False,
@@ -155,8 +155,9 @@ def _yuan(value: float) -> object:
     return pd.NA if value is None or not math.isfinite(float(value)) else round(value)
 
 
-def _unserved(unmet: pd.DataFrame, targets: dict[str, float]) -> pd.DataFrame:
-    """Hours and cases of each purchasable cell below its target."""
+def unserved_cells(unmet: pd.DataFrame, targets: dict[str, float]) -> pd.DataFrame:
+    """Hours and cases of each purchasable cell of a plan's ``unmet`` table below its
+    target (:func:`cell_targets`): ``county, item, hours, cases``."""
     cells = unmet[unmet["item"].isin(list(targets))]
     want = cells["item"].map(targets).astype(float) * cells["hours_need"].astype(float)
     hours = (want - cells["hours_served"].astype(float)).clip(lower=0.0)
