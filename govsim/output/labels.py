@@ -264,11 +264,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "budget.staff_short": ("人员缺口（人）", "staff short (people)"),
     "budget.unserved_items": ("未满足最多的事项", "items left unserved, largest first"),
     "budget.unattainable": (
-        "{n} 个（年度×区县×事项）即使不受上限约束，也因承接主体供给能力不足达不到覆盖率目标（共差 "
-        "{hours} 小时）；其所需资金只含能达到的部分。",
-        "{n} year × county × item cells cannot reach the coverage target even with the caps "
-        "lifted (providers cannot field the workers; {hours} hours short in all); their money "
-        "covers what can be reached."),
+        "{n} 个（年度×区县×事项）即使不受上限约束，也因承接主体供给能力（或新增购买中社会组织"
+        "比例的要求）不足达不到目标（共差 {hours} 小时）；其所需资金只含能达到的部分。",
+        "{n} year × county × item cells cannot reach the targets even with the caps lifted "
+        "(providers cannot field the workers, or the social-organisation share of new "
+        "purchases holds others back; {hours} hours short in all); their money covers what "
+        "can be reached."),
     "budget.written": ("结果：{folder}", "results: {folder}"),
     "uncertainty.table_title": ("输入不确定性：80% 区间（{n} 个拉丁超立方样本）",
                                 "Uncertainty from the inputs: 80 % bands ({n} Latin-hypercube "
