@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,7 +125,7 @@ def budget_uncertainty(scenario: Scenario, samples: int, seed: int | None = None
         with worker_pool(count) as pool:
             futures = {pool.submit(_budget_task, scenario, design, k, options): k
                        for k in range(samples)}
-            for future in _as_completed(futures):
+            for future in as_completed(futures):
                 frames[futures[future]] = future.result()
                 if progress is not None:
                     progress(len(frames), samples)
@@ -165,12 +166,6 @@ def run_uncertainty(scenario: Scenario, samples: int, run: Callable[[Scenario], 
         if progress is not None:
             progress(k + 1, samples)
     return _result(design, frames, None if point is None else run_outcomes(point), seed)
-
-
-def _as_completed(futures: dict[Any, int]) -> Any:
-    from concurrent.futures import as_completed
-
-    return as_completed(futures)
 
 
 def _result(design: Design, frames: dict[int, pd.DataFrame], point: pd.DataFrame | None,
