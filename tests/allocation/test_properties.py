@@ -26,7 +26,7 @@ from scipy.optimize import linprog
 from govsim.allocation import allocate
 from govsim.cli import main
 from govsim.scenario import Scenario
-from tests.test_allocation_helpers import BASE, ENTERPRISE
+from tests.allocation.hand_scenarios import BASE, ENTERPRISE
 
 TOL = 1e-6
 
@@ -284,7 +284,7 @@ def test_hours_not_cases_decide(factor: float, rate: float, priority: float) -> 
     that need unchanged; so does splitting an item into two identical halves. (When an hour
     of counselling is worth exactly an hour of care in some segment, several plans are
     optimal and the hours are not unique: such priorities are left out.)"""
-    from tests.test_allocation_helpers import hand_scenario
+    from tests.allocation.hand_scenarios import hand_scenario
 
     worth = [w * p for w in (1.0, 0.5, 0.2) for p in (5.0, priority)]
     assume(all(abs(a - b) > 1e-3 or a == b for a in worth for b in worth)
