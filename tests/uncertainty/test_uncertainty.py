@@ -1,5 +1,6 @@
-"""Uncertainty from the inputs: ``[[uncertainty]]`` validation, the Latin-hypercube design,
-80 % bands, drivers (standardised rank regression) and reproducibility across worker counts.
+"""Uncertainty from the inputs (``govsim.uncertainty``): the Latin-hypercube design, 80 % bands,
+drivers (standardised rank regression), reproducibility across worker counts and sampled runs.
+(The entries' validation is tested in ``tests/scenario/test_uncertain.py``.)
 """
 
 from __future__ import annotations
@@ -10,27 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import govsim
 from govsim.budget import PREFECTURE, money_needed
 from govsim.cli import main
-from govsim.errors import ScenarioError
-from govsim.scenario import scenario_from_text
-from govsim.uncertainty import budget_uncertainty, lhs_design, sample_scenario, srrc
-
-TINY = Path(govsim.__file__).parent / "scenarios" / "tiny.toml"
-
-
-def with_inputs(*entries: str) -> str:
-    return TINY.read_text(encoding="utf-8") + "".join(
-        f"\n[[uncertainty]]\n{entry}\n" for entry in entries)
-
-
-def scenario(*entries: str) -> govsim.Scenario:
-    return scenario_from_text(with_inputs(*entries), "tiny+uncertainty.toml")
-
-
-RATES = 'id = "rates"\npath = "items.*.rate"\nlow = {low}\nhigh = {high}'
-WAIT = 'id = "waits"\npath = "items.*.target_wait_days"\nlow = 0.5\nhigh = 2.0'
+from govsim.uncertainty import budget_uncertainty, lhs_design, srrc
+from tests.uncertainty.inputs import RATES, WAIT, scenario, with_inputs
 
 
 def test_draws_follow_their_distributions() -> None:
@@ -52,55 +36,6 @@ def test_draws_follow_their_distributions() -> None:
     # same seed, same design; another seed, another
     assert design.values.equals(lhs_design(s, 200, seed=3).values)
     assert not design.values.equals(lhs_design(s, 200, seed=4).values)
-
-
-def test_a_sample_scales_every_matched_field() -> None:
-    s = scenario(RATES.format(low=0.5, high=1.5))
-    design = lhs_design(s, 4, seed=1)
-    sampled = sample_scenario(s, design, 2)
-    factor = float(design.values.loc[2, "rates"])
-    for before, after in zip(s.items, sampled.items, strict=True):
-        assert after.rate == pytest.approx(before.rate * factor)
-    assert sampled.uncertainty == ()
-    assert govsim.load_scenario("tiny").content_hash() == \
-        scenario_from_text(TINY.read_text(encoding="utf-8"), "x").content_hash()
-
-
-@pytest.mark.parametrize("entry, path, words", [
-    ('id = "x"\npath = "items.*.ratee"\nlow = 0.5\nhigh = 1.5', "uncertainty[0].path",
-     "matches no field"),
-    ('id = "x"\npath = "counties.north.dibao"\nlow = 0.5\nhigh = 1.5', "uncertainty[0].path",
-     "matches no field"),
-    ('id = "x"\npath = "items.*.name_zh"\nlow = 0.5\nhigh = 1.5', "uncertainty[0].path",
-     "not a number"),
-    ('id = "x"\npath = "items.*.rate"\nlow = 1.5\nhigh = 0.5', "uncertainty[0]",
-     "must be below high"),
-    ('id = "x"\npath = "items.*.rate"\ndistribution = "triangular"\nlow = 0.5\nhigh = 1.5',
-     "uncertainty[0]", "peak"),
-    ('id = "x"\npath = "items.*.rate"\ndistribution = "normal"\nlow = 0.5\nhigh = 1.5\n'
-     'mean = 1.0', "uncertainty[0]", "sd"),
-    ('id = "x"\npath = "policy.relief_cap_share"\nlow = 0.5\nhigh = 50', "uncertainty[0].high",
-     "invalid"),
-    ('id = "x"\npath = "items.*.rate"\nlow = 0.5\nhigh = 1.5\nshape = 2', "uncertainty[0].shape",
-     ""),
-])
-def test_bad_entries_exit_2_with_their_field_path(tmp_path: Path, entry: str, path: str,
-                                                   words: str,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    file = tmp_path / "bad.toml"
-    file.write_text(with_inputs(entry), encoding="utf-8")
-    with pytest.raises(ScenarioError) as caught:
-        govsim.load_scenario(str(file))
-    assert any(p.path.startswith(path) for p in caught.value.problems), caught.value.problems
-    assert main(["validate", str(file)]) == 2
-    err = capsys.readouterr().err
-    assert path in err and words in err and "bad.toml" in err
-
-
-def test_duplicate_ids_are_refused() -> None:
-    entry = RATES.format(low=0.5, high=1.5)
-    with pytest.raises(ScenarioError, match="duplicate id"):
-        scenario(entry, entry)
 
 
 def test_srrc_ranks_a_linear_input_and_ignores_noise() -> None:
@@ -160,21 +95,6 @@ def test_tables_do_not_depend_on_the_worker_count() -> None:
     pd.testing.assert_frame_equal(serial.bands, pooled.bands)
     pd.testing.assert_frame_equal(serial.drivers, pooled.drivers)
     pd.testing.assert_frame_equal(serial.outcomes, pooled.outcomes)
-
-
-def test_budget_command_with_uncertainty(tmp_path: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
-    file = tmp_path / "tinyu.toml"
-    file.write_text(with_inputs(RATES.format(low=0.8, high=1.2), WAIT), encoding="utf-8")
-    out = tmp_path / "out"
-    assert main(["budget", str(file), "--uncertainty", "5", "--years", "1", "--workers", "1",
-                 "--out", str(out)]) == 0
-    names = {p.name for p in out.iterdir()}
-    assert {"uncertainty.csv", "uncertainty_drivers.csv", "uncertainty_samples.csv"} <= names
-    table = pd.read_csv(out / "money_needed.csv", encoding="utf-8-sig")
-    assert table["need_cny_p10"].notna().all()
-    assert (table["need_cny_p10"] <= table["need_cny_p90"]).all()
-    assert "80 % bands (5 Latin-hypercube samples)" in capsys.readouterr().out
 
 
 def test_run_with_uncertainty(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 """Money needed (``govsim.budget``): a hand-solved instance, the gap's meaning, monotonicity,
-an independent check from the allocation tables, and the ``govsim budget`` command.
+an independent check from the allocation tables, cells money cannot reach. (The command is
+tested in ``tests/cli/test_budget.py``, the run's table in ``tests/pipeline/test_money_needed.py``.)
 
 The hand-solved instance: one county, one relief-funded service bought from one provider type
 at 60,000 CNY per FTE-year, 1,470 productive hours × ρ 0.8 = 1,176 hours per FTE, no failures.
@@ -10,80 +11,13 @@ buys 5 FTE = 5,880 hours and leaves 10,584 − 5,880 = 4,704 hours (1,176 cases)
 
 from __future__ import annotations
 
-import math
-from pathlib import Path
-
-import pandas as pd
 import pytest
 
 import govsim
 from govsim.allocation import allocate
 from govsim.budget import MONEY_NEEDED_COLUMNS, PREFECTURE, money_needed
-from govsim.cli import main
 from govsim.errors import RunError
-from govsim.scenario import scenario_from_text
-
-HAND = """
-[scenario]
-name = "hand"
-base_year = 2025
-horizon_years = 1
-seed = 1
-replications = 1
-lang = "en"
-
-[policy]
-relief_cap_share = 0.03
-utilisation_target = 0.8
-coverage_target = 0.9
-
-[funds]
-child_welfare = 0
-lottery = 0
-
-[[counties]]
-id = "solo"
-name_zh = "独县"
-population = 50_000
-dibao = 1_000
-tekun = 0
-townships = 0
-villages = 0
-relief_fund_last_year = 10_000_000
-public_caseworkers = 2
-child_welfare_directors = 0
-market = { social_org = 100 }
-
-[[items]]
-id = "care"
-name_zh = "照料护理"
-kind = "service"
-fund = "relief"
-driver = ["county"]
-rate = 2940
-distribution = "exponential"
-mean_hours = 4.0
-priority = 5
-
-[[provider_types]]
-id = "social_org"
-name_zh = "社会组织"
-is_social_org = true
-cost_per_fte_year = 60_000.0
-quality = 0.8
-failure_hazard = 0.0
-takeover_delay_days = 0.0
-"""
-
-
-def hand(**overrides: object) -> govsim.Scenario:
-    scenario = scenario_from_text(HAND, "hand.toml")
-    return scenario.with_overrides(overrides) if overrides else scenario
-
-
-@pytest.fixture(scope="module")
-def tiny() -> govsim.Scenario:
-    return govsim.load_scenario("tiny")
+from tests.budget.hand import hand
 
 
 def test_hand_solved_instance() -> None:
@@ -184,61 +118,6 @@ def test_bad_coverage_target_is_refused(tiny: govsim.Scenario) -> None:
         money_needed(tiny, coverage_target=1.5)
 
 
-# -- the command --------------------------------------------------------------------------------
-
-def test_budget_command_writes_its_folder(tmp_path: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
-    out = tmp_path / "budget"
-    assert main(["budget", "tiny", "--out", str(out)]) == 0
-    assert {p.name for p in out.iterdir()} == {"money_needed.csv", "plots", "manifest.json"}
-    assert (out / "plots" / "money_needed.png").stat().st_size > 1000
-    frame = pd.read_csv(out / "money_needed.csv", encoding="utf-8-sig",
-                        keep_default_na=False, na_values=[""])
-    assert list(frame.columns) == MONEY_NEEDED_COLUMNS
-    assert (frame["need_cny"] % 1 == 0).all()  # whole yuan
-    printed = capsys.readouterr().out
-    assert "Money needed, caps and gap" in printed and "East County" in printed
-    # the folder exists: refused before any work, naming --overwrite
-    assert main(["budget", "tiny", "--out", str(out)]) == 2
-    assert "--overwrite" in capsys.readouterr().err
-    assert main(["budget", "tiny", "--out", str(out), "--overwrite", "--lang", "zh"]) == 0
-    printed = capsys.readouterr().out
-    assert "所需资金、上限与缺口" in printed and "东县" in printed
-    assert "Money needed" not in printed
-
-
-@pytest.mark.parametrize("flags, message", [
-    (["--coverage-target", "1.5"], "--coverage-target"),
-    (["--years", "0"], "--years"),
-    (["--uncertainty", "1"], "--uncertainty"),
-    (["--uncertainty", "5"], "declares no uncertain inputs"),
-    (["--workers", "0"], "--workers"),
-])
-def test_budget_command_checks_options_first(tmp_path: Path, flags: list[str], message: str,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
-    out = tmp_path / "never"
-    assert main(["budget", "tiny", "--out", str(out), *flags]) == 2
-    assert message in capsys.readouterr().err
-    assert not out.exists()
-
-
-def test_every_run_has_money_needed(tmp_path: Path) -> None:
-    result = govsim.run(govsim.load_scenario("tiny"), years=1, replications=2, workers=1)
-    table = result.tables.money_needed
-    assert list(table.columns) == MONEY_NEEDED_COLUMNS
-    assert list(table["county"]) == ["east", "west", PREFECTURE]
-    counties = table[table["county"] != PREFECTURE]
-    assert table.iloc[-1]["need_cny"] == counties["need_cny"].sum()
-    # unserved and people short come from the adopted plan
-    plan = result.plans[0]
-    assert table.iloc[-1]["staff_short"] == pytest.approx(plan.staffing["shortfall"].sum())
-    assert not math.isnan(float(table.iloc[-1]["gap_cny"]))
-    folder = result.write(tmp_path / "run")
-    assert (folder / "money_needed.csv").exists()
-    assert (folder / "plots" / "money_needed.png").exists()
-
-
-
 def test_money_needed_stops_where_the_market_does() -> None:
     # providers can field 5 FTE = 5,880 hours: the need plan buys them (300,000 CNY) and
     # names the 10,584 − 5,880 = 4,704 hours it cannot reach
@@ -249,12 +128,3 @@ def test_money_needed_stops_where_the_market_does() -> None:
     [(year, county, item, hours)] = result.unattainable
     assert (year, county, item) == (2025, "solo", "care") and hours == pytest.approx(4_704.0)
     assert money_needed(hand()).unattainable == []
-
-
-def test_allocate_without_explanations_gives_the_same_plan(tiny: govsim.Scenario) -> None:
-    full = allocate(tiny, integer_posts=False)
-    plan = allocate(tiny, integer_posts=False, explain=False)
-    pd.testing.assert_frame_equal(full.allocation, plan.allocation)
-    pd.testing.assert_frame_equal(full.unmet, plan.unmet)
-    assert plan.explanations.empty and plan.compliance.empty
-    assert list(plan.compliance.columns) == list(full.compliance.columns)
