@@ -56,6 +56,7 @@ UNITS: frozenset[str] = frozenset({
     "years", "calendar year", "working days", "working hours", "working hours per case",
     "working hours per year", "cases per driver unit per year", "failures per year",
     "CNY per working hour", "months",
+    "multiplier or the field's unit",
 })
 
 

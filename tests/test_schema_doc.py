@@ -61,7 +61,7 @@ def test_every_table_and_key_is_in_the_reference() -> None:
                        "[mechanisms.village_assistants]", "[mechanisms.payment_by_assessment]",
                        "[mechanisms.lead_time]", "[mechanisms.eligibility]",
                        "[mechanisms.title_tiers]", "[mechanisms.title_tiers.prices]",
-                       "[[mechanisms.title_tiers.mix]]"]
+                       "[[mechanisms.title_tiers.mix]]", "[[uncertainty]]"]
     for table in scenario_tables():
         section = reference.split(f"### `{table.header}`", 1)[1].split("\n### ", 1)[0]
         for name in table.model.model_fields:

@@ -27,7 +27,7 @@ from govsim import __version__
 __all__ = ["main"]
 
 #: Subcommands listed first by ``govsim --help``; any other public module of this package follows.
-PREFERRED_ORDER = ["run", "compare", "sweep", "simulate", "allocate", "show", "validate",
+PREFERRED_ORDER = ["run", "budget", "compare", "sweep", "simulate", "allocate", "show", "validate",
                    "generate", "rules"]
 
 

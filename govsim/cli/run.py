@@ -27,6 +27,7 @@ from govsim.cli._common import (
     explicit_run_options,
     wan,
 )
+from govsim.cli.budget import print_money_needed, print_uncertainty
 from govsim.errors import RunError
 from govsim.inputs import parse_json, read_text
 from govsim.metrics import year_figures
@@ -34,6 +35,7 @@ from govsim.output.folders import prepare_folder
 from govsim.output.report import default_run_dir
 from govsim.pipeline import RunResult, replay_options, run, status_text
 from govsim.scenario import Scenario, load_scenario
+from govsim.uncertainty import check_samples, run_with_uncertainty
 
 __all__ = ["add_parser", "run_command"]
 
@@ -57,6 +59,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--replay", type=Path, default=None, metavar="MANIFEST",
                         help="re-run a past run from its manifest.json (same scenario content, "
                         "seed and options; no SCENARIO or run options with it)")
+    parser.add_argument("--uncertainty", type=int, default=None, metavar="N",
+                        help="also run N Latin-hypercube samples of the scenario's "
+                        "[[uncertainty]] inputs on the same seed: uncertainty.csv (80 %% "
+                        "bands) and uncertainty_drivers.csv (not with --replay)")
     add_engine_option(parser, default="compiled; with --replay, the manifest's")
     parser.set_defaults(func=run_command)
 
@@ -68,6 +74,9 @@ def run_command(args: argparse.Namespace) -> int:
         if given:
             raise RunError(f"--replay repeats the recorded run with its own scenario and "
                            f"options; {', '.join(given)} cannot be given with it")
+        if args.uncertainty is not None:
+            raise RunError("--replay repeats the recorded run; --uncertainty cannot be given "
+                           "with it")
         scenario, kwargs = _replay(args.replay)
     else:
         scenario = load_scenario(args.scenario or DEFAULT_SCENARIO)
@@ -76,6 +85,8 @@ def run_command(args: argparse.Namespace) -> int:
                   "objective": args.objective}
     if args.engine is not None:  # results do not depend on it: a replay may switch engines
         kwargs["engine"] = args.engine
+    if args.uncertainty is not None:
+        check_samples(args.uncertainty, scenario)
     out = args.out or default_run_dir(scenario, args.results)
     target = prepare_folder(out, "run", overwrite=args.overwrite, default=args.out is None)
     for warning in scenario.warnings:
@@ -84,12 +95,24 @@ def run_command(args: argparse.Namespace) -> int:
                TextColumn("replication-years"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("starting", total=None)
-        result = run(scenario, workers=args.workers, **kwargs,
-                     progress=lambda done, total, label: bar.update(
-                         task, completed=done, total=total, description=label))
+        if args.uncertainty is None:
+            result = run(scenario, workers=args.workers, **kwargs,
+                         progress=lambda done, total, label: bar.update(
+                             task, completed=done, total=total, description=label))
+        else:
+            seed = kwargs.pop("seed")
+            result = run_with_uncertainty(
+                scenario, args.uncertainty, seed=seed, workers=args.workers, **kwargs,
+                progress=lambda done, total: bar.update(
+                    task, completed=done, total=total, description="uncertainty samples"))
         bar.update(task, description="writing report")
         folder = result.write(target, lang=args.lang)
     _print_summary(result, scenario, folder)
+    lang = args.lang or scenario.header.lang
+    print_money_needed(result.tables.money_needed, scenario, lang)
+    if len(result.tables.uncertainty):
+        print_uncertainty(result.tables.uncertainty, result.tables.uncertainty_drivers,
+                          int(result.tables.manifest["uncertainty"]["samples"]), lang)
     return 0
 
 

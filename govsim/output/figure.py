@@ -22,10 +22,12 @@ from govsim.output.labels import label
 if TYPE_CHECKING:
     from govsim.scenario import Scenario
 
-__all__ = ["PLOT_DPI", "YEAR_COLOURS", "add_note", "display_names", "empty_figure",
+__all__ = ["MAX_COUNTIES", "PLOT_DPI", "YEAR_COLOURS", "add_note", "display_names", "empty_figure",
            "legend_outside", "new_figure", "ordered", "png_bytes", "resolve_lang", "shorten",
            "tidy_axes"]
 
+#: Most counties drawn on one county axis; the rest are ranked out (and noted) or aggregated.
+MAX_COUNTIES = 25
 #: Resolution of every PNG govsim writes (run plots, comparison and sweep charts), dots per inch.
 PLOT_DPI = 120
 #: Colours of successive plan years.

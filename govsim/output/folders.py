@@ -61,6 +61,7 @@ KINDS: dict[str, str] = {
     "simulate": "simulation folder",
     "compare": "comparison folder",
     "cap-range": "cap-range folder",
+    "budget": "money-needed folder",
     "sweep": "sweep folder",
     "sweep-export": "sweep export folder",
 }

@@ -68,6 +68,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "plot.by_spend": ("支出", "spend"),
     "plot.by_cap_use": ("上限使用率", "cap use"),
     "plot.by_shortfall": ("缺口", "shortfall"),
+    "plot.by_gap": ("资金缺口", "money gap"),
     "plot.rows_note": ("仅显示{shown}行（共{total}行），事件多者优先",
                        "showing {shown} of {total} rows, most eventful first"),
     "plot.years_note": ("显示年度：{years}", "years shown: {years}"),
@@ -232,6 +233,59 @@ LABELS: dict[str, tuple[str, str]] = {
     "cap_range.need_per_wan": ("需求满足分/万元", "points of need met per 10,000 CNY"),
     "cap_range.cny_per_wan": ("元/万元", "CNY per 10,000 CNY"),
     "cap_range.spend": ("购买服务总支出（万元/年）", "Total purchase spend (10,000 CNY per year)"),
+    # -- money needed and input uncertainty (govsim budget, money_needed.png) ----------------------
+    "budget.title": ("所需资金与上限允许的资金（万元）",
+                     "Money needed and what the caps allow (10,000 CNY)"),
+    "budget.need": ("所需资金", "money needed"),
+    "budget.cap": ("上限允许", "caps allow"),
+    "budget.gap": ("缺口", "gap"),
+    "budget.band": ("所需资金 80% 区间", "money needed, 80 % band"),
+    "budget.prefecture": ("全市：所需 {need}，上限允许 {cap}，缺口 {gap}",
+                          "Prefecture: need {need}, caps allow {cap}, gap {gap}"),
+    "budget.rules_note": (
+        "所需资金：完成全部法定事务、满足人员配备规则（经办人员{ratio}、儿童福利督导员和主任）"
+        "并使各服务事项覆盖率达到 {target} 的最少资金（不受上限约束）；上限允许：社会救助资金上限"
+        "（上年支出的{cap}）加儿童福利资金；全市另加福彩公益金。",
+        "Money needed: the least money that clears all statutory work, meets the staffing rules "
+        "({ratio} caseworkers, child-welfare supervisors and directors) and serves {target} of "
+        "each item's need, caps lifted; caps allow: the relief cap ({cap} of last year's relief "
+        "fund) plus the child-welfare fund; the prefecture adds the welfare-lottery fund."),
+    "budget.table_title": ("所需资金、上限与缺口（万元）",
+                           "Money needed, caps and gap (10,000 CNY)"),
+    "budget.year": ("年度", "year"),
+    "budget.county": ("区县", "county"),
+    "budget.need_wan": ("所需", "need"),
+    "budget.cap_wan": ("上限允许", "caps allow"),
+    "budget.gap_wan": ("缺口", "gap"),
+    "budget.band_wan": ("所需 80% 区间", "need, 80 % band"),
+    "budget.gap_band_wan": ("缺口 80% 区间", "gap, 80 % band"),
+    "budget.unserved_hours": ("未满足小时", "hours unserved"),
+    "budget.unserved_cases": ("未服务件数", "cases unserved"),
+    "budget.staff_short": ("人员缺口（人）", "staff short (people)"),
+    "budget.unserved_items": ("未满足最多的事项", "items left unserved, largest first"),
+    "budget.unattainable": (
+        "{n} 个（年度×区县×事项）即使不受上限约束，也因承接主体供给能力（或新增购买中社会组织"
+        "比例的要求）不足达不到目标（共差 {hours} 小时）；其所需资金只含能达到的部分。",
+        "{n} year × county × item cells cannot reach the targets even with the caps lifted "
+        "(providers cannot field the workers, or the social-organisation share of new "
+        "purchases holds others back; {hours} hours short in all); their money covers what "
+        "can be reached."),
+    "budget.written": ("结果：{folder}", "results: {folder}"),
+    "uncertainty.table_title": ("输入不确定性：80% 区间（{n} 个拉丁超立方样本）",
+                                "Uncertainty from the inputs: 80 % bands ({n} Latin-hypercube "
+                                "samples)"),
+    "uncertainty.drivers_title": ("驱动因素（标准化秩回归系数，全市、规划期）",
+                                  "What drives them (standardised rank regression, prefecture, "
+                                  "horizon)"),
+    "uncertainty.metric": ("指标", "measure"),
+    "uncertainty.input": ("不确定输入", "input"),
+    "uncertainty.index": ("系数", "coefficient"),
+    "uncertainty.point": ("点估计", "point estimate"),
+    "uncertainty.r2": ("R²", "R²"),
+    "metric.need_cny": ("所需资金（万元）", "money needed (10,000 CNY)"),
+    "metric.gap_cny": ("资金缺口（万元）", "gap (10,000 CNY)"),
+    "metric.coverage": ("覆盖率", "coverage"),
+    "metric.staff_short": ("人员缺口（人）", "staff short (people)"),
     # -- units of the comparison metrics -----------------------------------------------------------
     "unit.wan": ("万元/年", "10,000 CNY/year"),
     "unit.share": ("比例", "share"),

@@ -27,7 +27,9 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from govsim.output.budget_plots import plot_money_needed
 from govsim.output.figure import (
+    MAX_COUNTIES,
     PLOT_DPI,
     YEAR_COLOURS,
     add_note,
@@ -61,6 +63,7 @@ __all__ = [
     "plot_allocation_heatmap",
     "plot_caseworkers",
     "plot_contract_timeline",
+    "plot_money_needed",
     "plot_relief_cap_use",
     "plot_service_levels",
     "plot_social_org_share",
@@ -70,8 +73,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Most counties drawn on one county axis; the rest are ranked out (and noted) or aggregated.
-MAX_COUNTIES = 25
 WAN = 1e4  # CNY per 万元
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from govsim.budget.table import DRIVER_COLUMNS, MONEY_NEEDED_COLUMNS, UNCERTAINTY_COLUMNS
 from govsim.errors import GovsimError, OutputExistsError
 from govsim.metrics import cell_coverage, cells_from_summary, demand, no_service
 from govsim.output import plots
@@ -70,6 +71,10 @@ TABLE_COLUMNS: dict[str, list[str]] = {
                "weighted_coverage", "p90_wait_days", "spend_cny"],
     "mechanisms": ["year", "county", "item", "provider_type", "mechanism", "measure", "value",
                    "unit", "source", "replications"],
+    # money needed (govsim.budget) and, with --uncertainty, its bands and drivers
+    "money_needed": MONEY_NEEDED_COLUMNS,
+    "uncertainty": UNCERTAINTY_COLUMNS,
+    "uncertainty_drivers": DRIVER_COLUMNS,
 }
 
 #: Plot file stem → (function name in :mod:`govsim.output.plots`, table it draws), in report order.
@@ -80,6 +85,7 @@ PLOTS: dict[str, tuple[str, str]] = {
     "caseworkers": ("plot_caseworkers", "staffing"),
     "service_levels": ("plot_service_levels", "kpis"),
     "contract_timeline": ("plot_contract_timeline", "contracts"),
+    "money_needed": ("plot_money_needed", "money_needed"),
 }
 
 
@@ -108,6 +114,9 @@ class RunTables:
     rounds: pd.DataFrame = field(default_factory=pd.DataFrame)
     goals: pd.DataFrame = field(default_factory=pd.DataFrame)
     mechanisms: pd.DataFrame = field(default_factory=pd.DataFrame)
+    money_needed: pd.DataFrame = field(default_factory=pd.DataFrame)
+    uncertainty: pd.DataFrame = field(default_factory=pd.DataFrame)
+    uncertainty_drivers: pd.DataFrame = field(default_factory=pd.DataFrame)
     manifest: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -147,7 +156,8 @@ class RunTables:
                 missing.append(f"{name}: {', '.join(lacking)}")
                 continue
             frame = frame[columns + [c for c in frame.columns if c not in columns]]
-            frames[name] = frame.assign(year=_whole_years(frame["year"]))
+            frames[name] = frame.assign(year=_whole_years(frame["year"])) \
+                if "year" in frame.columns else frame
         if missing:
             raise GovsimError("run tables lack contract columns (see docs/outputs.md): "
                               + "; ".join(missing))

@@ -16,6 +16,9 @@ For each plan year (``design.md`` → "Data flow"; the full statement is ``docs/
    numbers across rounds), and their states carry backlog, contracts and bars into next year.
    The year's status (converged, unattainable under a cap with the money short, not
    converged) and its warnings (:mod:`govsim.pipeline.backlog`) go to ``convergence.csv``.
+5. **Money needed** (:mod:`govsim.budget`): the year's need plan (``min_cost``, caps lifted,
+   as linear program) on the adopted round's estimates, against the caps and the adopted plan:
+   ``money_needed.csv``.
 
 Units: cases, FTE, CNY, waits in working days. Randomness only through
 :func:`govsim.rng.stream` keyed by (year, replication, ...): results do not depend on the
@@ -34,6 +37,7 @@ import pandas as pd
 from govsim.allocation import allocate
 from govsim.allocation.estimates import contracts_in_force
 from govsim.bounds import check_allocatable
+from govsim.budget import YearBudget, money_needed_table, year_budget
 from govsim.output.manifest import build_manifest, utc_now
 from govsim.output.report import RunTables
 from govsim.pipeline.backlog import backlog_warnings, public_staff_warnings
@@ -137,6 +141,7 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
         rho: dict[Cell, float] = {}
         in_force = contracts_in_force(scenario, plan_years[0])
         adopted_years: list[Round] = []
+        budgets: list[YearBudget] = []
         previous_end: dict[Cell, float] | None = None
         round_rows: list[dict[str, Any]] = []
         convergence: list[dict[str, Any]] = []
@@ -173,6 +178,10 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
                                                   c.number))
             rho = best.rho
             adopted_years.append(best)
+            started = time.perf_counter()
+            budgets.append(year_budget(scenario, year, estimates_of[best.number],
+                                       capped=best.allocation, solver=options.solver))
+            timings["allocation"] += time.perf_counter() - started
             warnings = public_staff_warnings(scenario) if year == plan_years[0] else []
             warnings += backlog_warnings(scenario, best.cells, estimates_of[best.number],
                                          best.allocation.unmet, previous_end)
@@ -186,6 +195,7 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
     kpis = per_replication(adopted_years, "kpis")
     providers = per_replication(adopted_years, "providers")
     tables = run_tables(scenario, adopted_years, kpis, providers, round_rows, convergence)
+    tables["money_needed"] = money_needed_table(scenario, budgets)
     manifest = build_manifest(
         "run", scenario=scenario, with_data=True, started=started_utc,
         options=options.as_dict(),

@@ -43,6 +43,7 @@ from govsim.scenario.tables import (
     ScenarioTable,
     Share,
 )
+from govsim.scenario.uncertain import UncertainInput, uncertainty_problems
 
 __all__ = ["Policy", "Scenario", "ScenarioHeader"]
 
@@ -249,6 +250,10 @@ class Scenario(ScenarioTable):
         default_factory=Mechanisms, exclude_if=lambda m: m == Mechanisms(),
         description="Mechanisms of the documents, each off by default (docs/mechanisms.md); "
         "left out of the content hash while all are at their defaults")
+    uncertainty: tuple[UncertainInput, ...] = Field(
+        (), exclude_if=lambda u: not u, description="Inputs a planner cannot pin down, with "
+        "their ranges or distributions (govsim run/budget --uncertainty samples them; "
+        "docs/budget.md); left out of the content hash when there are none")
     _source: str | None = PrivateAttr(None)
 
     # -- lookups ---------------------------------------------------------------------------
@@ -328,7 +333,7 @@ class Scenario(ScenarioTable):
         problems += [p for p in bound_problems(data)
                      if p.severity == "error" and p.path not in reported]
         if not problems:
-            problems = size_problems(cls.model_validate(data))
+            problems = size_problems(cls.model_validate(data)) + uncertainty_problems(data, cls)
         if problems:
             raise ScenarioError(sorted((placed(p, source, lines) for p in problems),
                                        key=problem_order))

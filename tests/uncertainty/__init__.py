@@ -1,0 +1,1 @@
+"""Tests of govsim.uncertainty: the Latin-hypercube design, bands, drivers, sampled runs."""
