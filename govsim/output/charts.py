@@ -40,13 +40,16 @@ def comparison_title(comparison: Comparison, lang: str) -> str:
     return first or second or label("compare.title", lang)
 
 
-def format_value(value: Any, unit: str, signed: bool = False) -> str:
-    """A metric value for reading: 万元 with one decimal, shares in per cent, and so on."""
+def format_value(value: Any, unit: str, signed: bool = False, lang: str = "en") -> str:
+    """A metric value for reading: 万元 with one decimal, shares in per cent, and so on; a
+    difference (``signed``) of shares in percentage points."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return "–"
     sign = "+" if signed else ""
     if unit == "share":
-        return f"{value * 100:{sign},.1f}%"
+        if signed:
+            return f"{value * 100:+,.1f} " + ("个百分点" if lang == "zh" else "pp")
+        return f"{value * 100:,.1f}%"
     digits = {"wan": 1, "people": 1, "cases": 0, "days": 1, "cny_per_case": 0, "score": 3,
               "count": 0}[unit]
     return f"{value:{sign},.{digits}f}"

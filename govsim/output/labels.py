@@ -325,6 +325,56 @@ LABELS: dict[str, tuple[str, str]] = {
     "xlsx.staff_short": ("人员缺口（人）", "Staff short (people)"),
     "xlsx.unserved_items": ("未能提供的服务（缺口最大者在前）",
                             "Items left unserved (largest first)"),
+    "xlsx.sheet_assumptions": ("说明", "Assumptions"),
+    "xlsx.metric": ("指标", "Measure"),
+    "xlsx.notes": ("注", "Notes"),
+    "xlsx.diff_low": ("Δ {option} 95%下限", "Δ {option} 95 % low"),
+    "xlsx.diff_high": ("Δ {option} 95%上限", "Δ {option} 95 % high"),
+    "xlsx.item": ("服务事项", "Item"),
+    "xlsx.provider_type": ("承接主体类型", "Provider type"),
+    "xlsx.fund": ("资金来源", "Fund"),
+    "xlsx.fte": ("人年（全时当量）", "FTE (person-years)"),
+    "xlsx.cost_wan": ("费用（万元）", "Cost (10,000 CNY)"),
+    "xlsx.option": ("方案", "Option"),
+    "xlsx.fund_relief": ("社会救助资金", "relief fund"),
+    "xlsx.fund_child": ("儿童福利资金", "child-welfare fund"),
+    "xlsx.fund_lottery": ("福彩公益金", "welfare-lottery fund"),
+    "xlsx.fund_none": ("无需资金", "none"),
+    "xlsx.comparison": ("比较", "Comparison"),
+    "xlsx.scenario_source": ("场景来源", "Scenario source"),
+    "xlsx.solver": ("求解器", "Solver"),
+    "xlsx.baseline": ("基准方案", "Baseline option"),
+    "xlsx.generated": ("生成时间（UTC）", "Generated (UTC)"),
+    "xlsx.command": ("命令", "Command"),
+    "xlsx.crn": ("共同随机数", "Common random numbers"),
+    "xlsx.crn_text": ("每个方案使用相同的随机种子、重复次数与年度；第r次重复与基准的第r次"
+                      "重复配对比较。",
+                      "Every option uses the same seed, replications and years; replication r "
+                      "of an option is paired with replication r of the baseline."),
+    "xlsx.reading": ("差异的读法", "Reading the differences"),
+    "xlsx.reading_text": (
+        "Δ = 方案 − 基准，其后为配对重复的95%置信区间。黄色加粗：区间不含0（显著）；灰色“"
+        "n.s.”：区间含0"
+        "（不显著）。规划类指标每年只有一个方案，没有抽样区间，不作显著性判断（不标记）。"
+        "比例的差异以百分点"
+        "（pp）表示。",
+        "Δ = option − baseline, then the 95 % interval of the paired replications. Yellow and "
+        "bold: the interval excludes 0 (significant); grey 'n.s.': it covers 0. Plan metrics "
+        "have one plan per year and no sampling interval: they are not tested (no mark). "
+        "Differences of shares are in percentage points (pp)."),
+    "xlsx.compare_units_text": ("金额为万元/年（每案成本为元），保留一位小数；比例以百分"
+                                "比显示，比例之差为百分点；等待为工作日（8小时）。",
+                                "Money in 10,000 CNY per year (cost per case in CNY), one "
+                                "decimal; shares as per cent, differences of shares in "
+                                "percentage points; waits in working days of 8 hours."),
+    "xlsx.scenario_file": ("场景文件", "Scenario file"),
+    "xlsx.hash_short": ("场景内容哈希", "Content hash"),
+    "xlsx.overrides": ("覆盖参数", "Overrides"),
+    "xlsx.description": ("说明", "Description"),
+    "xlsx.kind": ("类型", "Kind"),
+    "xlsx.kind_plan": ("规划", "plan"),
+    "xlsx.kind_simulation": ("模拟", "simulation"),
+    "xlsx.definition": ("定义", "Definition"),
     "xlsx.scenario": ("场景", "Scenario"),
     "xlsx.plan_years": ("规划年度", "Plan years"),
     "xlsx.seed": ("随机种子", "Seed"),
@@ -335,8 +385,31 @@ LABELS: dict[str, tuple[str, str]] = {
                         "百分比显示。",
                         "Money in 10,000 CNY (万元) with one decimal; staff in people; shares "
                         "as per cent."),
+    # -- the terminal (govsim.cli) -----------------------------------------------------------------
+    "cli.year": ("年度", "year"),
+    "cli.spend": ("支出（万元）", "spend 万元"),
+    "cli.cap_use": ("救助上限使用率", "relief cap use"),
+    "cli.social_share": ("社会组织占比（最低县）", "social-org share (lowest county)"),
+    "cli.cw_short": ("经办人员缺口", "caseworkers short"),
+    "cli.child_short": ("儿童福利人员缺口", "child-welfare staff short"),
+    "cli.coverage": ("覆盖率", "coverage"),
+    "cli.p90_wait": ("90%等待（工作日）", "p90 wait (d)"),
+    "cli.overdue": ("逾期法定案件", "overdue statutory"),
+    "cli.failures": ("不符合检查", "rule failures"),
+    "cli.status": ("状态", "status"),
+    "cli.status_line": ("{year}年状态：{text}", "status {year}: {text}"),
+    "cli.warning_line": ("{year}年警示：{text}", "warning {year}: {text}"),
+    "cli.why": ("{year}年未达标的原因：", "Why rules are not met, {year}:"),
+    "cli.results": ("结果：{folder}/（report.html、plan.xlsx、*.csv、plots/、manifest.json）",
+                    "results: {folder}/  (report.html, plan.xlsx, *.csv, plots/, manifest.json)"),
+    "cli.compare_title": ("govsim 方案比较 {name}：{reps} 次重复，随机种子 {seed}，共同随机数",
+                          "govsim compare {name}: {reps} replications, seed {seed}, common "
+                          "random numbers"),
     # -- the year's status, reason and warnings (govsim.output.phrases) -
     "phrase.converged": ("已收敛", "converged"),
+    "phrase.short_converged": ("已收敛", "converged"),
+    "phrase.short_unattainable": ("受上限约束", "unattainable"),
+    "phrase.short_not_converged": ("未收敛", "not converged"),
     "phrase.not_converged": ("未收敛", "not converged"),
     "phrase.unattainable": ("受{caps}约束无法达到，缺 {wan} 万元",
                             "unattainable under {caps}, {wan} 万元 short"),
@@ -388,12 +461,22 @@ LABELS: dict[str, tuple[str, str]] = {
     "compare.metric": ("指标", "Measure"),
     "compare.unit": ("单位", "Unit"),
     "compare.note": (
-        "Δ 为与基准方案的差异（方案 − "
-        "基准），方括号内为配对重复的95%置信区间；加粗为显著，灰色为不显著（n.s.）。所有方案使用"
-        "相同的随机数（共同随机数）。",
+        "Δ 为与基准方案的差异（方案 − 基准），方括号内为配对重复的95%置信区间；加粗为显著"
+        "，灰色为不显著"
+        "（n.s.）；规划类指标每年只有一个方案、没有抽样区间，不作显著性判断。比例之差以百分点表示。"
+        "所有方案使用相同的随机数（共同随机数）。",
         "Δ is the difference from the baseline (option − baseline), with the 95 % interval of "
-        "the paired replications in brackets; bold when significant, grey when not (n.s.). Every "
-        "option runs on the same random numbers."),
+        "the paired replications in brackets; bold when significant, grey when not (n.s.); "
+        "plan metrics have one plan per year and no sampling interval, so they are not tested. "
+        "Differences of shares are in percentage points (pp). Every option runs on the same "
+        "random numbers."),
+    "compare.na_pooled": ("本方案为全市统筹上限，县级上限不适用", "pooled prefecture cap: "
+                          "county caps do not apply"),
+    "compare.plan_note": ("规划类指标：每年一个方案，无抽样区间，不作显著性判断",
+                          "plan metric: one plan per year, no sampling interval, not tested"),
+    "compare.pp_note": ("Δ以百分点表示", "Δ in percentage points"),
+    "compare.pp": ("百分点", "percentage points"),
+    "compare.not_applicable": ("不适用", "n/a"),
     "compare.facts": (
         "场景 {name}，内容哈希 {hash}，随机种子 {seed}，重复 {reps} 次，年度 {years}。",
         "Scenario {name}, content hash {hash}, seed {seed}, {reps} replications, years {years}."),
