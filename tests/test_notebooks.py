@@ -32,6 +32,8 @@ from tests.notebook_runner import (
 from tests.workbook_headers import (
     ALLOCATION_HEADERS,
     COMPLIANCE_HEADERS,
+    NOTES_HEADER,
+    SHEETS,
     SUMMARY_LABEL_HEADERS,
     diff_headers,
 )
@@ -201,36 +203,34 @@ def test_finance_notebook_runs_and_exports_the_workbook(tmp_path: Path) -> None:
     assert table.is_baseline.tolist() == [True] + [False] * (len(options) - 1)
 
     book = openpyxl.load_workbook(folder / "comparison.xlsx")
-    assert book.sheetnames == ["Summary", *options, "Assumptions"]
+    lang = "zh"  # the notebook's lang parameter (its charts and workbook language)
+    summary_name, compliance_name, assumptions_name = SHEETS[lang]
+    assert book.sheetnames == [summary_name, *options, compliance_name, assumptions_name]
 
-    # the headers documented in docs/compare.md ("The workbook comparison.xlsx"), taken from
-    # the module so that a documented rename there does not break this test
-    labels = list(SUMMARY_LABEL_HEADERS)
-    assert labels[:3] == ["代码 id", "指标", "Metric"]
-    summary = book["Summary"]
+    # the headers documented in docs/compare.md ("The workbook comparison.xlsx")
+    labels = list(SUMMARY_LABEL_HEADERS[lang])
+    summary = book[summary_name]
     others = options[1:]
-    differences = [h for name in others for h in diff_headers(name)]
-    assert diff_headers("x")[0] == "Δ x"
-    assert _row(summary, 1, 1, len(labels) + len(options) + len(differences)) == \
-        labels + options + differences
-    assert summary.freeze_panes == "E2"
-    metric_ids = [m.id for m in METRICS]
-    assert [summary.cell(row=r, column=1).value for r in range(2, 2 + len(metric_ids))] \
-        == metric_ids
-    assert summary.cell(row=2 + len(metric_ids), column=1).value is None
-    row = 2 + metric_ids.index("weighted_coverage")
-    for k, name in enumerate(options):
+    differences = [h for name in others for h in diff_headers(name, lang)]
+    assert _row(summary, 1, 1, len(labels) + len(options) + len(differences) + 1) == \
+        labels + options + differences + [NOTES_HEADER[lang]]
+    assert summary.freeze_panes == "C2"
+    names = [m.name(lang) for m in METRICS]
+    assert [summary.cell(row=r, column=1).value for r in range(2, 2 + len(names))] == names
+    assert summary.cell(row=2 + len(names), column=1).value is None
+    row = 2 + [m.id for m in METRICS].index("weighted_coverage")
+    for k, name in enumerate(options):  # shown to 0.1 %
         assert summary.cell(row=row, column=len(labels) + 1 + k).value == \
-            pytest.approx(table.at[name, "weighted_coverage"], rel=1e-12)
+            pytest.approx(table.at[name, "weighted_coverage"], abs=0.0005 + 1e-12)
 
     for name in options:
         sheet = book[name]
-        assert _row(sheet, 1, 1, len(ALLOCATION_HEADERS)) == list(ALLOCATION_HEADERS)
-        assert sheet.cell(row=1, column=len(ALLOCATION_HEADERS) + 1).value is None
-        assert _row(sheet, 1, len(ALLOCATION_HEADERS) + 2, len(COMPLIANCE_HEADERS)) == \
-            list(COMPLIANCE_HEADERS)
-        assert sheet.max_row > 1  # the option's allocation and checks
-    assumptions = [cell for row in book["Assumptions"].iter_rows(values_only=True)
+        assert _row(sheet, 1, 1, len(ALLOCATION_HEADERS[lang])) == \
+            list(ALLOCATION_HEADERS[lang])
+        assert sheet.max_row > 1  # the option's allocation
+    assert _row(book[compliance_name], 1, 1, len(COMPLIANCE_HEADERS[lang])) == \
+        list(COMPLIANCE_HEADERS[lang])
+    assumptions = [cell for row in book[assumptions_name].iter_rows(values_only=True)
                    for cell in row if cell is not None]
     assert govsim.load_scenario("tiny").content_hash() in {str(v) for v in assumptions}
 

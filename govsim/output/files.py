@@ -117,6 +117,9 @@ YEAR_COLUMNS: frozenset[str] = frozenset({"year"})
 
 
 def _is_money(column: str) -> bool:
+    """A column of money amounts (not a ratio such as CNY per case or per 10,000 CNY)."""
+    if "_per_" in column or column.startswith("shadow_price"):
+        return False
     return column in MONEY_COLUMNS or column.endswith("_cny") or "_cny_" in column
 
 
