@@ -279,3 +279,53 @@ def test_research_notebook_runs_a_sweep_and_its_sobol_analysis(tmp_path: Path) -
     text = _plain_text(nb)
     assert "S1_conf" in text
     assert "ST_conf" in text
+
+
+# -- the README's commands, exactly as written -----------------------------------------------------
+
+_RUN_MARK = "<!-- run by tests/test_notebooks.py"
+
+
+def _readme_commands() -> list[str]:
+    """The command lines of the ``bash`` blocks that notebooks/README.md marks as run here."""
+    text = (NOTEBOOKS / "README.md").read_text(encoding="utf-8")
+    commands = []
+    for part in text.split(_RUN_MARK)[1:]:
+        block = part.split("```bash\n", 1)[1].split("```", 1)[0]
+        commands += [line for line in block.splitlines() if line.strip()]
+    return commands
+
+
+def test_readme_marks_the_commands_it_documents() -> None:
+    commands = _readme_commands()
+    assert any(c.startswith("papermill ") and "-p scenario_name tiny" in c for c in commands)
+    assert any(c.startswith("jupyter nbconvert --clear-output") for c in commands)
+
+
+def test_readme_commands_run_as_written(tmp_path: Path) -> None:
+    """Each marked command runs in a copy of the repository's notebooks folder, from the
+    copy's root (as the README says: from the repository's root), with the venv's tools."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    root = tmp_path / "repo"
+    shutil.copytree(NOTEBOOKS, root / "notebooks")
+    before = {p.name: p.read_bytes() for p in (root / "notebooks").glob("*.ipynb")}
+    env = dict(os.environ)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    for command in _readme_commands():
+        done = subprocess.run(["bash", "-c", command], cwd=root, env=env, text=True,
+                              capture_output=True, timeout=600)
+        assert done.returncode == 0, f"{command}\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+    out = root / "out.ipynb"
+    assert out.is_file()
+    nb = nbformat.read(out, as_version=4)
+    assert error_outputs(nb) == []
+    assert list((tmp_path / "results" / "tiny").iterdir())  # results_root = "../results"
+    after = {p.name: p.read_bytes() for p in (root / "notebooks").glob("*.ipynb")}
+    assert after.keys() == before.keys()
+    for name in before:  # committed notebooks hold no outputs: clearing changes no cell
+        assert nbformat.reads(after[name].decode(), as_version=4).cells == \
+            nbformat.reads(before[name].decode(), as_version=4).cells

@@ -27,7 +27,7 @@ from govsim.output.labels import LABELS, label
 if TYPE_CHECKING:
     from govsim.output.report import RunTables
 
-__all__ = ["RULE_PLOTS", "Answers", "answers", "rule_name"]
+__all__ = ["RULE_PLOTS", "Answers", "answers", "rule_name", "scope_name"]
 
 #: The plot that shows each rule with a number (file stem in ``plots/``).
 RULE_PLOTS: dict[str, str] = {"relief-cap": "relief_cap_use",
@@ -40,6 +40,27 @@ def rule_name(rule_id: str, lang: str, fields: Mapping[str, str]) -> str:
     """A rule's short name in ``lang`` (policy numbers from the scenario), else its id."""
     key = f"rule.{rule_id}"
     return label(key, lang, **fields) if key in LABELS else rule_id
+
+
+_FUNDS = {"relief": "xlsx.fund_relief", "child": "xlsx.fund_child",
+          "lottery": "xlsx.fund_lottery"}
+
+
+def scope_name(scope: Any, names: Mapping[str, str], lang: str) -> str:
+    """A check's or constraint's scope in words: ``county/item/provider type`` by display
+    names, ``fund:child/west`` as the fund and the county, ``prefecture`` and ``total``."""
+    if missing(scope) or not str(scope):
+        return ""
+    parts = []
+    for part in str(scope).split("/"):
+        if part.startswith("fund:"):
+            key = _FUNDS.get(part.removeprefix("fund:"))
+            parts.append(label(key, lang) if key else part)
+        elif part == "total":
+            parts.append(label("xlsx.prefecture", lang))
+        else:
+            parts.append(names.get(part, part))
+    return " / ".join(parts)
 
 
 @dataclass
@@ -87,7 +108,7 @@ def answers(tables: RunTables, money: pd.DataFrame | None, lang: str,
     out = Answers(complies=not fails, verdict=verdict)
     sep = "、" if lang == "zh" else ", "
     for r in failing_rules(comp).to_dict("records"):
-        scopes = sep.join(counties.get(s, s) for s in r["scopes"][:8])
+        scopes = sep.join(scope_name(s, counties, lang) for s in r["scopes"][:8])
         if len(r["scopes"]) > 8:
             scopes += "…"
         out.failing.append((t("fail_line", rule=rule_name(r["rule"], lang, fields),

@@ -34,8 +34,8 @@ from govsim.output.cells import pct as _pct
 from govsim.output.cells import wan as _wan
 from govsim.output.cells import year as _year
 from govsim.output.figure import display_names
-from govsim.output.first_screen import answers, rule_name
-from govsim.output.labels import LABELS, event_name, policy_fields
+from govsim.output.first_screen import answers, rule_name, scope_name
+from govsim.output.labels import LABELS, event_name, label, policy_fields
 from govsim.output.phrases import reason_text, status_words, warning_text
 from govsim.output.plots import item_summary
 from govsim.policy import RULES
@@ -55,11 +55,12 @@ def _t(lang: str, **defaults: object) -> Callable[..., str]:
     return translator(lang, **defaults)
 
 
-def _rule_value(rule: str, value: Any) -> str:
+def _rule_value(rule: str, value: Any, lang: str = "en") -> str:
     if _missing(value):
         return "–"
     if not isinstance(value, int | float):
-        return str(value)
+        key = f"value.{value}"
+        return label(key, lang) if key in LABELS else str(value)
     if rule in _MONEY_RULES:
         return _wan(value) + " 万元"
     if rule in _SHARE_RULES:
@@ -147,11 +148,11 @@ def _compliance_tables(tables: RunTables, lang: str, names: Mapping[str, str],
                     t("source"), t("detail")],
                    numeric=[False, False, False, True, True, False, False, False], note=note)
     for r in frame.itertuples(index=False):
-        value, limit = _rule_value(r.rule, r.value), _rule_value(r.rule, r.limit)
+        value, limit = _rule_value(r.rule, r.value, lang), _rule_value(r.rule, r.limit, lang)
         if r.rule in _MONEY_RULES and not (_missing(r.value) or _missing(r.limit)):
             value, limit = money_pair(float(r.value), float(r.limit))  # one rounding for both
-        detail.add([_year(r.year), rule_name(r.rule, lang, fields), names.get(r.scope, r.scope),
-                    value, limit, t(r.status), cite(r.source, lang),
+        detail.add([_year(r.year), rule_name(r.rule, lang, fields),
+                    scope_name(r.scope, names, lang), value, limit, t(r.status), cite(r.source, lang),
                     r.detail if lang == "en" else ""], r.status)
     return summary, detail
 
@@ -188,11 +189,12 @@ def _constraints_table(tables: RunTables, lang: str, names: Mapping[str, str],
             per_wan = r["shadow_price"] * WAN
         per_wan = "–" if _missing(per_wan) else f"{float(per_wan):.4g}"
         hours = r.get("hours_per_10k_cny")
+        cell = scope_name(r.get("marginal_cell", ""), names, lang)
         buys = "–" if _missing(hours) else t("buys", hours=f"{float(hours):,.0f}",
                                              people=f"{float(r['people_per_10k_cny']):,.0f}",
-                                             cell=_scope(r.get("marginal_cell", ""), names))
+                                             cell=cell)
         table.add([_year(r["year"]), rule_name(r["rule"], lang, fields),
-                   _scope(r["scope"], names),
+                   scope_name(r["scope"], names, lang),
                    _num(r["slack"], 2), f"{r['shadow_price']:.4g}"
                    if not _missing(r["shadow_price"]) else "–", per_wan, buys])
     summary = (t("binding_count", n=len(binding), m=len(cons) - len(binding)) if len(binding)
@@ -290,13 +292,6 @@ def _convergence_table(tables: RunTables, lang: str) -> Table:
                    reason_text(r, lang)],
                   "" if ok else "fail")
     return table
-
-
-def _scope(scope: Any, names: Mapping[str, str]) -> str:
-    """A constraint's scope (``county/item/provider type`` or a fund) by display names."""
-    if _missing(scope) or not str(scope):
-        return ""
-    return " / ".join(names.get(part, part) for part in str(scope).split("/"))
 
 
 # -- page -----------------------------------------------------------------------------------------

@@ -78,21 +78,21 @@ def _allocation(sheet: Worksheet, tables: RunTables, lang: str) -> None:
     pivot = alloc.groupby(["year", "county", "item"])["cost"].sum()
     row = 2
     for year in sorted({int(y) for y in alloc["year"].dropna()}):
-        for county in [c.id for c in scenario.counties] + ["__total__"]:
-            if county == "__total__":
-                values = [pivot.xs(year, level="year").xs(i, level="item").sum()
-                          if i in set(alloc["item"]) else 0.0 for i in order]
-                name = _x("prefecture", lang)
-            else:
-                values = [float(pivot.get((year, county, i), 0.0)) for i in order]
-                name = counties.get(county, county)
+        totals = [0.0] * len(order)
+        lines = []
+        for county in [c.id for c in scenario.counties]:
+            values = [float(pivot.get((year, county, i), 0.0)) for i in order]
+            totals = [a + b for a, b in zip(totals, values, strict=True)]
+            lines.append((counties.get(county, county), values, False))
+        lines.append((_x("prefecture", lang), totals, True))
+        for name, values, bold in lines:
             cells = [year, name] + [round(v / WAN, 1) for v in values] + \
                 [round(sum(values) / WAN, 1)]
             for column, value in enumerate(cells, start=1):
                 c = sheet.cell(row=row, column=column, value=cell_value(value))
                 if column > 2:
                     c.number_format = _WAN_FORMAT
-                if county == "__total__":
+                if bold:
                     c.font = BOLD
             row += 1
     widths(sheet, [7, 14] + [12] * len(order) + [12])
