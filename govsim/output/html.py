@@ -144,16 +144,20 @@ def _compliance_tables(tables: RunTables, lang: str, names: Mapping[str, str],
                      counts.get("not-applicable", 0), t(status)], status)
     frame, note = _limit(comp.sort_values("status", key=lambda s: s != "fail", kind="stable"),
                          lang, "compliance.csv")
+    english = lang == "en"
     detail = Table([t("year"), t("rule"), t("scope"), t("value"), t("limit"), t("status"),
-                    t("source"), t("detail")],
-                   numeric=[False, False, False, True, True, False, False, False], note=note)
+                    t("source")] + ([t("detail")] if english else []),
+                   numeric=[False, False, False, True, True, False, False] + [False] * english,
+                   note=note)
     for r in frame.itertuples(index=False):
         value, limit = _rule_value(r.rule, r.value, lang), _rule_value(r.rule, r.limit, lang)
         if r.rule in _MONEY_RULES and not (_missing(r.value) or _missing(r.limit)):
             value, limit = money_pair(float(r.value), float(r.limit))  # one rounding for both
-        detail.add([_year(r.year), rule_name(r.rule, lang, fields),
-                    scope_name(r.scope, names, lang), value, limit, t(r.status), cite(r.source, lang),
-                    r.detail if lang == "en" else ""], r.status)
+        cells = [_year(r.year), rule_name(r.rule, lang, fields),
+                 scope_name(r.scope, names, lang), value, limit, t(r.status),
+                 cite(r.source, lang)]
+        # the check's detail is an English sentence of the checker: shown in English only
+        detail.add(cells + ([r.detail] if lang == "en" else []), r.status)
     return summary, detail
 
 
