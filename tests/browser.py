@@ -19,7 +19,8 @@ __all__ = ["PageMeasure", "chromium_path", "measure_page", "require_chromium"]
 
 _CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "chrome")
 
-# The narrowest table column in characters (its width ÷ the width of "0" in its font), the top
+# The narrowest table column in characters (its content width, without padding, ÷ the width
+# of "0" in its font — the CSS ``ch``; a Chinese character is about two), the top
 # of a section, the page's scroll sizes and the images that failed to load.
 _MEASURE_JS = """
 (sectionId) => {
@@ -40,7 +41,10 @@ _MEASURE_JS = """
     if (!row) continue;
     const ch = zero(row.cells[0] || table);
     for (const cell of row.cells) {
-      const chars = cell.getBoundingClientRect().width / ch;
+      const style = getComputedStyle(cell);
+      const content = cell.getBoundingClientRect().width - parseFloat(style.paddingLeft)
+                      - parseFloat(style.paddingRight);
+      const chars = content / ch;
       if (chars < 4) narrow.push({table: (table.closest('section') || {}).id || '',
                                   text: cell.textContent.slice(0, 40), chars: chars});
     }

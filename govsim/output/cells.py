@@ -40,6 +40,8 @@ class Table:
     rows: list[tuple[list[str], str]] = field(default_factory=list)
     numeric: list[bool] = field(default_factory=list)
     note: str = ""
+    #: Columns whose cells never wrap (short words such as a status).
+    nowrap: list[bool] = field(default_factory=list)
 
     def add(self, cells: list[Any], css: str = "") -> None:
         self.rows.append(([cell(c) for c in cells], css))

@@ -105,9 +105,15 @@ def _headline_table(tables: RunTables, t: Callable[..., str], lang: str) -> Tabl
             table.add([t(key), *[fmt(v) for v in values]], css)
     convergence = tables.convergence.set_index("year") if len(tables.convergence) else None
     if convergence is not None:
-        table.add([t("status"), *[status_words(convergence.loc[y], lang)
+        table.add([t("status"), *[_short_status(convergence.loc[y], lang)
                                   if y in convergence.index else "–" for y in frame.columns]])
     return table
+
+
+def _short_status(row: Any, lang: str) -> str:
+    """A year's status in one or two words (the reason is in the convergence section)."""
+    key = "phrase.short_" + str(row.get("status", "")).replace(" ", "_")
+    return label(key, lang) if key in LABELS else status_words(row, lang)
 
 
 def _warnings_table(tables: RunTables, lang: str) -> Table:
@@ -128,7 +134,8 @@ def _compliance_tables(tables: RunTables, lang: str, names: Mapping[str, str],
     t = _t(lang)
     comp = tables.compliance
     summary = Table([t("rule"), t("text"), t("source"), t("n_pass"), t("n_fail"), t("n_na"),
-                     t("status")], numeric=[False, False, False, True, True, True, False])
+                     t("status")], numeric=[False, False, False, True, True, True, False],
+                    nowrap=[False] * 6 + [True])
     rule_ids = list(RULES) + sorted(set(comp["rule"]) - set(RULES))
     for rule_id in rule_ids:
         rows = comp[comp["rule"] == rule_id]
@@ -148,7 +155,7 @@ def _compliance_tables(tables: RunTables, lang: str, names: Mapping[str, str],
     detail = Table([t("year"), t("rule"), t("scope"), t("value"), t("limit"), t("status"),
                     t("source")] + ([t("detail")] if english else []),
                    numeric=[False, False, False, True, True, False, False] + [False] * english,
-                   note=note)
+                   note=note, nowrap=[False] * 5 + [True] + [False] * (1 + english))
     for r in frame.itertuples(index=False):
         value, limit = _rule_value(r.rule, r.value, lang), _rule_value(r.rule, r.limit, lang)
         if r.rule in _MONEY_RULES and not (_missing(r.value) or _missing(r.limit)):

@@ -201,7 +201,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "report.fail": ("不符合", "fail"),
     "report.not-applicable": ("不适用", "not applicable"),
     # -- the report's first screen: the answers (govsim.output.answers) ----------------------------
-    "report.answers": ("结论", "The answers"),
+    "report.answers": ("核心结论", "The answers"),
     "report.q_comply": ("方案是否合规？", "Does the plan comply?"),
     "report.complies": ("符合全部规则：{years}年度共 {n} 项检查均通过（救助资金上限计入当年支付的"
                         "每一份合同：新签、续签与延续合同）。",
