@@ -477,6 +477,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "compare.baseline": ("基准方案", "baseline"),
     "compare.significant": ("与基准差异显著（95%）", "differs from baseline (95 %)"),
     "compare.not": ("与基准差异不显著", "no significant difference"),
+    "compare.plan": ("规划值（无抽样区间，不作检验）", "plan figure (no interval, not tested)"),
     "compare.metric": ("指标", "Measure"),
     "compare.unit": ("单位", "Unit"),
     "compare.note": (
