@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -83,14 +84,16 @@ def run_command(args: argparse.Namespace) -> int:
     target = prepare_folder(out, "run", overwrite=args.overwrite, default=args.out is None)
     for warning in scenario.warnings:
         console.print(f"warning: {warning.format()}", style="yellow", markup=False)
+    lang = args.lang or scenario.header.lang
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("replication-years"), TimeElapsedColumn())
+               TextColumn(label("cli.rep_years", lang)), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task("starting", total=None)
+        task = bar.add_task(label("cli.starting", lang), total=None)
         result = run(scenario, workers=args.workers, **kwargs,
-                     progress=lambda done, total, label: bar.update(
-                         task, completed=done, total=total, description=label))
-        bar.update(task, description="writing report")
+                     progress=lambda done, total, text: bar.update(
+                         task, completed=done, total=total,
+                         description=_progress_text(text, lang)))
+        bar.update(task, description=label("cli.writing", lang))
         folder = result.write(target, lang=args.lang)
     _print_summary(result, scenario, folder, args.lang)
     return 0
@@ -154,6 +157,16 @@ def _print_summary(result: RunResult, scenario: Scenario, folder: Path,
         for text in last[column].head(8):
             console.print(f"  • {text}", markup=False, soft_wrap=True)
     console.print(label("cli.results", lang, folder=folder), markup=False)
+
+
+def _progress_text(text: str, lang: str) -> str:
+    """The pipeline's progress label (``2025 round 2``, ``2025 baseline``) in ``lang``."""
+    if m := re.fullmatch(r"(\d{4}) round (\d+)", text):
+        return label("cli.round", lang, year=m.group(1), round=m.group(2))
+    if m := re.fullmatch(r"(\d{4}) (\w+)", text):
+        key = f"cli.stage_{m.group(2)}"
+        return label(key, lang, year=m.group(1)) if key in LABELS else text
+    return text
 
 
 def _missing(value: object) -> bool:

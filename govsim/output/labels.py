@@ -397,6 +397,11 @@ LABELS: dict[str, tuple[str, str]] = {
                         "as per cent."),
     # -- the terminal (govsim.cli) -----------------------------------------------------------------
     "cli.year": ("年度", "year"),
+    "cli.rep_years": ("重复×年度", "replication-years"),
+    "cli.starting": ("开始", "starting"),
+    "cli.writing": ("写出报告", "writing report"),
+    "cli.round": ("{year}年 第{round}轮", "{year} round {round}"),
+    "cli.stage_baseline": ("{year}年 基线模拟", "{year} baseline"),
     "cli.spend": ("支出（万元）", "spend 万元"),
     "cli.cap_use": ("救助上限使用率", "relief cap use"),
     "cli.social_share": ("社会组织占比（最低县）", "social-org share (lowest county)"),
