@@ -36,9 +36,16 @@ from openpyxl.worksheet.worksheet import Worksheet
 from govsim import __version__
 from govsim.citations import cite
 from govsim.output.figure import display_names
-from govsim.output.first_screen import rule_name
+from govsim.output.first_screen import rule_name, scope_name
 from govsim.output.labels import label, policy_fields
-from govsim.output.sheets import BOLD, cell_value, header, page_setup, widths
+from govsim.output.sheets import (
+    BOLD,
+    cell_value,
+    fit_row_heights,
+    header,
+    page_setup,
+    widths,
+)
 
 if TYPE_CHECKING:
     from govsim.compare.core import Comparison
@@ -216,6 +223,7 @@ def _summary_sheet(sheet: Worksheet, comparison: Comparison, lang: str) -> None:
         sheet.cell(row=row, column=notes_column, value="; ".join(notes) or None).alignment = \
             _WRAP_TOP
     widths(sheet, [30, 12] + [11] * len(names) + [11] * (3 * len(others)) + [40])
+    fit_row_heights(sheet)
     sheet.freeze_panes = sheet.cell(row=2, column=first)
     page_setup(sheet, title=f"{label('compare.title', lang)} — {sheet.title}")
 
@@ -285,6 +293,8 @@ def _compliance_sheet(sheet: Worksheet, comparison: Comparison, lang: str) -> No
                                         comparison.results, strict=True):
         fields = policy_fields(scenario.policy, lang)
         names = {**display_names(scenario, "counties", lang),
+                 **display_names(scenario, "items", lang),
+                 **display_names(scenario, "provider_types", lang),
                  "prefecture": _x("prefecture", lang)}
         for rec in result.tables.compliance.to_dict("records"):
             money = rec["rule"] in _MONEY_RULES or rec.get("unit") == "CNY"
@@ -299,7 +309,7 @@ def _compliance_sheet(sheet: Worksheet, comparison: Comparison, lang: str) -> No
                 "pass", "fail", "not-applicable") else rec["status"]
             unit = rec.get("unit")
             values = (option.name, rec["year"], rule_name(rec["rule"], lang, fields),
-                      names.get(rec["scope"], rec["scope"]), value, limit,
+                      scope_name(rec["scope"], names, lang), value, limit,
                       units.get(str(unit), "" if pd.isna(unit) else unit), status,
                       cite(rec["source"], lang))
             for column, item in enumerate(values, start=1):
@@ -311,7 +321,8 @@ def _compliance_sheet(sheet: Worksheet, comparison: Comparison, lang: str) -> No
             if rec["status"] == "fail":
                 sheet.cell(row=row, column=8).fill = _FAIL_FILL
             row += 1
-    widths(sheet, [12, 7, 28, 12, 11, 11, 8, 9, 60])
+    widths(sheet, [12, 7, 28, 16, 11, 11, 8, 9, 60])
+    fit_row_heights(sheet)
     sheet.row_dimensions[1].height = 32
     sheet.freeze_panes = "A2"
     page_setup(sheet, title=f"{label('compare.title', lang)} — {sheet.title}")
@@ -363,6 +374,7 @@ def _assumptions_sheet(sheet: Worksheet, comparison: Comparison, command: str | 
         for column, value in enumerate(values, start=1):
             sheet.cell(row=row, column=column, value=value).alignment = _WRAP_TOP
     widths(sheet, [30, 50, 24, 24, 20, 30, 40])
+    fit_row_heights(sheet, first_row=1)
     page_setup(sheet, header_rows=0, title=f"{label('compare.title', lang)} — {sheet.title}")
 
 

@@ -185,22 +185,51 @@ def _costs_table(tables: RunTables, t: Callable[..., str]) -> Table:
     return table
 
 
+_TIERS = ("unqualified", "assistant", "intermediate")
+
+
+def _tier_mix(scenario: Any) -> dict[str, dict[str, float]]:
+    """Provider type -> normalised shares of its staff by title tier, when the scenario's title
+    tiers are on (``[mechanisms.title_tiers]``); empty otherwise."""
+    tiers = getattr(getattr(scenario, "mechanisms", None), "title_tiers", None)
+    if tiers is None or not getattr(tiers, "enabled", False):
+        return {}
+    out = {}
+    for mix in getattr(tiers, "mix", ()):
+        shares = {tier: float(getattr(mix, tier, 0.0)) for tier in _TIERS}
+        total = sum(shares.values())
+        if total > 0:
+            out[mix.id] = {tier: share / total for tier, share in shares.items()}
+    return out
+
+
 def _people_table(tables: RunTables, lang: str, t: Callable[..., str]) -> tuple[Table, str]:
-    """People purchased per year by title tier when the run has them (a ``title_tier`` column
-    of the allocation), else by provider type."""
+    """People purchased per year (the ``persons`` of the allocation): by title tier where the
+    scenario gives a provider type's mix of titles (the post-price tiers), the rest by
+    provider type."""
     alloc = tables.allocation
-    by = "title_tier" if "title_tier" in alloc.columns else "provider_type"
     types = display_names(tables.scenario, "provider_types", lang)
     persons = pd.to_numeric(alloc["persons"], errors="coerce")
     frame = alloc.assign(persons=persons).dropna(subset=["persons"])
-    pivot = frame.groupby([by, "year"])["persons"].sum().unstack(fill_value=0.0)
-    years = [int(y) for y in pivot.columns]
-    table = Table([t("provider_type"), *[str(y) for y in years]],
-                  numeric=[False] + [True] * len(years))
-    for key, row in pivot.iterrows():
-        name = str(key)
-        if by == "provider_type":
+    years = sorted({int(y) for y in frame["year"]})
+    mixes = _tier_mix(tables.scenario)
+    rows: dict[str, dict[int, float]] = {}
+    for r in frame.to_dict("records"):
+        mix = mixes.get(str(r["provider_type"]))
+        if mix:
+            for tier, share in mix.items():
+                key = t(f"tier_{tier}")
+                rows.setdefault(key, {}).setdefault(int(r["year"]), 0.0)
+                rows[key][int(r["year"])] += share * float(r["persons"])
+        else:
+            name = str(r["provider_type"])
             name = types.get(name) or (label(f"report.ptype_{name}", lang)
                                        if f"report.ptype_{name}" in LABELS else name)
-        table.add([name, *[num(v, 0) for v in row]])
-    return table, "" if by == "title_tier" else t("tiers_missing")
+            rows.setdefault(name, {}).setdefault(int(r["year"]), 0.0)
+            rows[name][int(r["year"])] += float(r["persons"])
+    first = t("people_tier") if mixes else t("provider_type")
+    table = Table([first, *[str(y) for y in years]], numeric=[False] + [True] * len(years))
+    tier_names = [t(f"tier_{tier}") for tier in _TIERS]
+    for name in [n for n in tier_names if n in rows] + sorted(set(rows) - set(tier_names)):
+        table.add([name, *[num(rows[name].get(y, 0.0), 0) for y in years]])
+    return table, "" if mixes else t("tiers_missing")

@@ -30,9 +30,16 @@ from govsim import __version__
 from govsim.citations import cite
 from govsim.output.figure import display_names
 from govsim.output.files import write_atomic
-from govsim.output.first_screen import rule_name
+from govsim.output.first_screen import rule_name, scope_name
 from govsim.output.labels import label, policy_fields
-from govsim.output.sheets import BOLD, cell_value, header, page_setup, widths
+from govsim.output.sheets import (
+    BOLD,
+    cell_value,
+    fit_row_heights,
+    header,
+    page_setup,
+    widths,
+)
 
 if TYPE_CHECKING:
     from govsim.output.report import RunTables
@@ -126,6 +133,8 @@ def _compliance(sheet: Worksheet, tables: RunTables, lang: str,
                 fields: dict[str, str]) -> None:
     sheet.title = _x("sheet_compliance", lang)
     names = {**display_names(tables.scenario, "counties", lang),
+             **display_names(tables.scenario, "items", lang),
+             **display_names(tables.scenario, "provider_types", lang),
              "prefecture": _x("prefecture", lang)}
     header(sheet, 1, 1, [_x("year", lang), _x("rule", lang), _x("scope", lang),
                          _x("value", lang), _x("limit", lang), _x("unit", lang),
@@ -143,7 +152,7 @@ def _compliance(sheet: Worksheet, tables: RunTables, lang: str,
         status = label(f"report.{r['status']}", lang) if r["status"] in (
             "pass", "fail", "not-applicable") else r["status"]
         values = [r["year"], rule_name(r["rule"], lang, fields),
-                  names.get(r["scope"], r["scope"]), value, limit,
+                  scope_name(r["scope"], names, lang), value, limit,
                   units.get(str(r.get("unit")), "" if pd.isna(r.get("unit")) else r.get("unit")),
                   status, cite(r["source"], lang)]
         for column, item in enumerate(values, start=1):
@@ -155,7 +164,8 @@ def _compliance(sheet: Worksheet, tables: RunTables, lang: str,
         if r["status"] == "fail":
             for column in range(1, 9):
                 sheet.cell(row=row, column=column).font = BOLD
-    widths(sheet, [7, 30, 14, 12, 12, 10, 10, 60])
+    widths(sheet, [7, 30, 18, 12, 12, 10, 10, 60])
+    fit_row_heights(sheet)
     sheet.row_dimensions[1].height = 32
     sheet.freeze_panes = "A2"
     page_setup(sheet, title=f"{_x('title', lang)} — {sheet.title}")

@@ -6,6 +6,7 @@ every page, print titles, the sheet's name in the page header and page numbers i
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,7 +15,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-__all__ = ["BOLD", "cell_value", "header", "page_setup", "widths"]
+__all__ = ["BOLD", "cell_value", "fit_row_heights", "header", "page_setup", "widths"]
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 BOLD = Font(bold=True)
@@ -65,3 +66,22 @@ def page_setup(sheet: Worksheet, header_rows: int = 1, *, title: str = "",
     sheet.page_margins.top = sheet.page_margins.bottom = 0.6
     sheet.oddHeader.center.text = (title or sheet.title).replace("&", "&&")
     sheet.oddFooter.center.text = "&P / &N"
+
+
+def _text_width(text: str) -> int:
+    """Width of ``text`` in Excel character units (a Chinese character counts two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def fit_row_heights(sheet: Worksheet, first_row: int = 2, line_height: float = 15.0) -> None:
+    """Row heights that show every wrapped cell whole: Excel computes them on opening, but
+    LibreOffice and printing take the stored height, so wrapped text would overlap."""
+    for row in sheet.iter_rows(min_row=first_row):
+        lines = 1
+        for cell in row:
+            if cell.value is None or not (cell.alignment and cell.alignment.wrap_text):
+                continue
+            width = sheet.column_dimensions[cell.column_letter].width or 10
+            lines = max(lines, math.ceil(_text_width(str(cell.value)) / max(1.0, width - 1)))
+        if lines > 1:
+            sheet.row_dimensions[row[0].row].height = line_height * lines
