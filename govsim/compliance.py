@@ -34,6 +34,8 @@ from typing import Any
 
 import pandas as pd
 
+from govsim.mechanisms.prices import NON_PURCHASE_TYPES, VILLAGE_ASSISTANT
+from govsim.mechanisms.report import mechanism_compliance_rows
 from govsim.policy import (
     MONEY_TOLERANCE,
     RULES,
@@ -54,7 +56,8 @@ _PEOPLE_TOLERANCE = 1e-9
 
 
 def check_compliance(scenario: Scenario, allocation: pd.DataFrame,
-                     contracts: pd.DataFrame | None = None) -> pd.DataFrame:
+                     contracts: pd.DataFrame | None = None,
+                     mechanisms: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per rule and scope (and year): value, limit, unit, status pass | fail |
     not-applicable.
 
@@ -62,8 +65,10 @@ def check_compliance(scenario: Scenario, allocation: pd.DataFrame,
     basis (``continuing`` | ``new``; default new), persons (people; default fte), cost_lottery
     (the part of cost the lottery fund pays; default 0, or all of it for lottery items).
     ``contracts`` has columns county, item, provider, start_year, end_year (years held in a row
-    = end - start + 1); without it the scenario's incumbent contracts are checked. Rules with
-    nothing to check in an allocation (mechanisms) get a ``not-applicable`` row.
+    = end - start + 1); without it the scenario's incumbent contracts are checked.
+    ``mechanisms`` is a run's mechanism table (:func:`govsim.mechanisms.report.mechanism_table`).
+    Every other rule gets a row saying where it is modelled and, for a switched-on mechanism,
+    its figures (:func:`govsim.mechanisms.report.mechanism_compliance_rows`).
     """
     alloc = _normalise(scenario, allocation)
     years = sorted(int(y) for y in alloc["year"].unique()) or [scenario.header.base_year]
@@ -77,10 +82,7 @@ def check_compliance(scenario: Scenario, allocation: pd.DataFrame,
         rows += _fund_rows(scenario, part, year)
     rows += _contract_term_rows(scenario, contracts)
     checked = {r["rule"] for r in rows}
-    for r in RULES.values():
-        if r.id not in checked:
-            rows.append(_row(None, r.id, "prefecture", None, r.value, "", "not-applicable",
-                             "a mechanism or standard, not checkable on an allocation table"))
+    rows += mechanism_compliance_rows(scenario, alloc, mechanisms, checked)
     return pd.DataFrame(rows, columns=COMPLIANCE_COLUMNS)
 
 
@@ -101,8 +103,9 @@ def _normalise(scenario: Scenario, allocation: pd.DataFrame) -> pd.DataFrame:
         alloc["cost_lottery"] = alloc["cost"].where(own.isin(["lottery", "none"]), 0.0)
     alloc["item_fund"] = own
     social = {p.id: p.is_social_org for p in scenario.provider_types}
-    alloc["social_org"] = alloc["provider_type"].map(social).fillna(False).astype(bool)
-    alloc["purchase"] = alloc["provider_type"] != _POSTS
+    alloc["social_org"] = [bool(social.get(p, False)) for p in alloc["provider_type"]]
+    # posts, volunteers and village assistants are capacity, not purchases from a provider
+    alloc["purchase"] = ~alloc["provider_type"].isin(NON_PURCHASE_TYPES)
     return alloc
 
 
@@ -137,7 +140,10 @@ def _wan(cny: float) -> str:
 
 
 def _relief_cap_rows(scenario: Scenario, alloc: pd.DataFrame, year: int) -> list[dict[str, Any]]:
-    relief = alloc[alloc["item_fund"] == "relief"].copy()
+    counted = alloc["purchase"]
+    if scenario.mechanisms.village_assistants.counts_toward_relief_cap:
+        counted = counted | (alloc["provider_type"] == VILLAGE_ASSISTANT)
+    relief = alloc[(alloc["item_fund"] == "relief") & counted].copy()
     if not scenario.policy.lottery_counts_toward_relief_cap:
         relief["cost"] = relief["cost"] - relief["cost_lottery"]
     pooled = scenario.policy.cap_scope == "prefecture"
@@ -200,7 +206,7 @@ def _staffing_rows(scenario: Scenario, alloc: pd.DataFrame, year: int) -> list[d
         ):
             counting = mine[mine["counts_toward"] == flag]
             purchased = math.fsum(counting.loc[counting["purchase"], "persons"])
-            posts = math.fsum(counting.loc[~counting["purchase"], "persons"])
+            posts = math.fsum(counting.loc[counting["provider_type"] == _POSTS, "persons"])
             have = in_post + purchased + posts
             detail = f"{in_post} in post + {purchased:,.0f} purchased"
             if posts:
@@ -239,7 +245,8 @@ def _child_fund_limits(scenario: Scenario) -> dict[str, float]:
 def _fund_rows(scenario: Scenario, alloc: pd.DataFrame, year: int) -> list[dict[str, Any]]:
     funds = scenario.funds
     rows = []
-    child = alloc[alloc["item_fund"] == "child"]
+    # a village assistant on a child item is paid from the social-assistance work funds
+    child = alloc[(alloc["item_fund"] == "child") & (alloc["provider_type"] != VILLAGE_ASSISTANT)]
     child_paid = child["cost"] - child["cost_lottery"]
     for scope, budget in _child_fund_limits(scenario).items():
         mask = child["county"] == scope if scope != "prefecture" else child["county"].notna()

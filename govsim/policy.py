@@ -59,6 +59,12 @@ class Rule:
     text_en: str
     policy_field: str | None = None
     keywords_zh: tuple[str, ...] = ()
+    #: Where the model acts on the rule: allocation | simulation | both | input check |
+    #: not modelled; ``how`` says how in a sentence.
+    modelled: str = "not modelled"
+    how: str = ""
+    #: The ``[mechanisms]`` sub-table that switches it on, when one does.
+    mechanism: str | None = None
 
 
 def _load_rules() -> dict[str, Rule]:

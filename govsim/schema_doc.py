@@ -55,6 +55,7 @@ UNITS: frozenset[str] = frozenset({
     "share 0-1", "share per year", "score 0-1", "score per working day",
     "years", "calendar year", "working days", "working hours", "working hours per case",
     "working hours per year", "cases per driver unit per year", "failures per year",
+    "CNY per working hour", "months",
 })
 
 

@@ -56,7 +56,12 @@ def test_every_table_and_key_is_in_the_reference() -> None:
     headers = [t.header for t in scenario_tables()]
     assert headers == ["[scenario]", "[policy]", "[funds]", "[[counties]]", "[[items]]",
                        "[[provider_types]]", "[[providers]]", "[baseline]",
-                       "[[baseline.public_staff]]", "[[baseline.contracts]]"]
+                       "[[baseline.public_staff]]", "[[baseline.contracts]]", "[mechanisms]",
+                       "[mechanisms.vouchers]", "[mechanisms.volunteers]",
+                       "[mechanisms.village_assistants]", "[mechanisms.payment_by_assessment]",
+                       "[mechanisms.lead_time]", "[mechanisms.eligibility]",
+                       "[mechanisms.title_tiers]", "[mechanisms.title_tiers.prices]",
+                       "[[mechanisms.title_tiers.mix]]"]
     for table in scenario_tables():
         section = reference.split(f"### `{table.header}`", 1)[1].split("\n### ", 1)[0]
         for name in table.model.model_fields:

@@ -83,6 +83,10 @@ class Estimates:
     contracts : pandas.DataFrame
         Columns ``county, item, provider_type, fte, start_year``: contracts in force that
         continue into the plan year (FTE, calendar year). Empty: none.
+    running : frozenset, optional
+        ``(county, item, provider type)`` of the purchases that ran the year before the plan
+        year (a re-tender of one is prepared while it runs, so only the others are new tenders
+        under ``[mechanisms.lead_time]``); ``None``: the scenario's incumbent contracts.
     """
 
     demand: pd.DataFrame
@@ -90,6 +94,7 @@ class Estimates:
     quantile: float = 0.9
     contracts: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=CONTRACT_COLUMNS))
+    running: frozenset[tuple[str, str, str]] | None = None
 
     def __post_init__(self) -> None:
         for name, columns in (("demand", DEMAND_COLUMNS), ("providers", PROVIDER_COLUMNS),
@@ -105,6 +110,12 @@ class Estimates:
             key = (str(row.county), str(row.item), str(row.provider_type))
             out[key] = out.get(key, 0.0) + float(row.fte)
         return out
+
+    def running_keys(self, scenario: Scenario) -> frozenset[tuple[str, str, str]]:
+        """``running``, or by default the keys of the scenario's incumbent contracts."""
+        if self.running is not None:
+            return self.running
+        return frozenset((c.county, c.item, c.provider_type) for c in scenario.baseline.contracts)
 
     def provider_value(self, column: str, county: str, item: str, provider_type: str) -> float:
         """``column`` for a (county, item, type), from the most specific row present

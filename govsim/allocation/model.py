@@ -42,8 +42,17 @@ from typing import Literal
 import pulp
 
 from govsim.allocation.estimates import Estimates
+from govsim.allocation.mechanisms import (
+    MECHANISM_SOURCES,
+    add_assistant_hours,
+    add_mechanism_variables,
+    add_volunteer_hours,
+    assistant_money,
+    lead_time_shares,
+)
 from govsim.demand import PART_TIME_POST
 from govsim.errors import AllocationError
+from govsim.mechanisms.prices import market_share, provider_price
 from govsim.policy import caseworkers_required, child_staff_required, relief_cap_limits
 from govsim.scenario import Scenario
 
@@ -138,6 +147,10 @@ class AllocationModel:
     goals: list[Goal] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
     county_of: dict[str, str | None] = field(default_factory=dict)
+    #: Share of the year a new tender delivers and is paid for, per key (lead time; absent: 1).
+    year_share: dict[Key, float] = field(default_factory=dict)
+    #: Variables of switched-on mechanisms (``village_assistant`` -> county -> people).
+    mechanism_vars: dict[str, dict[str, pulp.LpVariable]] = field(default_factory=dict)
     _count: int = 0
 
     @property
@@ -174,6 +187,12 @@ class AllocationModel:
         self.rows.append(row)
         return row
 
+    def price(self, key: Key) -> float:
+        """CNY a new FTE of ``key`` costs in the year (its type's price, times the share of
+        the year a new tender delivers)."""
+        share = self.year_share.get(key)
+        return self.cost[key[2]] if share is None else self.cost[key[2]] * share
+
     def served(self, cell: Cell) -> Terms:
         """Hours of the cell's need served, as terms (the sum of the hours used per source)."""
         return [(self.used[cell[0], cell[1], src], 1.0) for src in self.sources.get(cell, ())]
@@ -205,12 +224,18 @@ def build_model(scenario: Scenario, estimates: Estimates, year: int, *,
         scenario=scenario, year=year, objective=objective, demand_column=f"cases_{demand}",
         integer_posts=integer_posts,
         cells=_cells(scenario, estimates, f"cases_{demand}"),
-        cost={p.id: p.cost_per_fte_year for p in scenario.provider_types},
+        cost={p.id: provider_price(scenario, p.id) for p in scenario.provider_types},
         quality={}, continuing=estimates.continuing_fte(), hours_per_fte={},
     )
     _check_contracts(model)
     _add_variables(model, estimates)
+    model.year_share = lead_time_shares(model, estimates.running_keys(scenario))
+    for key, share in model.year_share.items():
+        model.hours_per_fte[key] *= share
+    add_mechanism_variables(model)
     add_capacity(model)
+    add_volunteer_hours(model)
+    add_assistant_hours(model)
     add_need(model)
     add_staffing(model, "caseworker-ratio")
     add_staffing(model, "child-welfare-staff")
@@ -320,6 +345,9 @@ def cell_money(model: AllocationModel, cell: Cell) -> tuple[Terms, float]:
     """Money of a cell's purchases in 万元: terms of the new FTE and the continuing constant."""
     c, i = cell
     offered = model.offered.get(cell, ())
+    # a new tender's full-year price: it continues next year (contracts in force continue
+    # within their term), so the caps and funds reserve a year of it even when the lead time
+    # leaves it fewer months this year (the allocation table shows the money paid)
     terms = [(model.n[c, i, p], model.cost[p] / WAN) for p in offered]
     constant = math.fsum(model.cost[p] * model.continuing.get((c, i, p), 0.0) / WAN
                          for p in offered)
@@ -334,7 +362,7 @@ def add_capacity(model: AllocationModel) -> None:
     Public staff's hours are a bound on their variable (ρ × productive hours × public FTE)."""
     baseline = model.scenario.baseline
     for (c, i, src), used in model.used.items():
-        if src == "public":
+        if src == "public" or src in MECHANISM_SOURCES:
             continue
         if src == PART_TIME_POST:
             rho = model.cells[c, i]["rho"]
@@ -418,7 +446,7 @@ def add_market(model: AllocationModel) -> None:
             if (county.id, p) not in by_market:
                 continue
             held = held_by[county.id, p]
-            capacity = max(county.market.get(p, 0.0), held)
+            capacity = max(county.market.get(p, 0.0) * market_share(model.scenario, p), held)
             model.add(f"market[{county.id},{p}]", "market", f"{county.id}/{p}",
                       by_market[county.id, p], pulp.LpConstraintLE, capacity - held,
                       constant=held)
@@ -434,7 +462,7 @@ def add_social_org_share(model: AllocationModel) -> None:
     terms: dict[str, Terms] = defaultdict(list)
     constant: dict[str, float] = defaultdict(float)
     for (c, _i, p), n in model.n.items():
-        coef = (float(social[p]) - share) * model.cost[p] / WAN
+        coef = (float(social[p]) - share) * model.price((c, _i, p)) / WAN
         terms["prefecture" if pooled else c].append((n, coef))
     if policy.social_org_base == "all":
         for (c, _, p), fte in model.continuing.items():
@@ -466,6 +494,8 @@ def add_relief_cap(model: AllocationModel) -> None:
         committed[scope] += constant
         if cell in model.lottery:
             terms[scope].append((model.lottery[cell], -1.0))
+    for county, money in assistant_money(model, relief_cap=True).items():
+        terms["prefecture" if pooled else county] += money
     for scope, limit in relief_cap_limits(scenario, model.year).items():
         model.add(f"relief-cap[{scope}]", "relief-cap", scope, terms[scope],
                   pulp.LpConstraintLE, limit / WAN - committed[scope], scale=WAN,
@@ -518,6 +548,8 @@ def add_funds(model: AllocationModel) -> None:
     for c, d in model.posts.items():
         terms["fund[child]" if pooled else f"fund[child,{c}]"].append((d, subsidy))
         terms["total-budget"].append((d, subsidy))
+    for money in assistant_money(model).values():
+        terms["total-budget"] += money
     limits = {("fund[child]" if scope == "prefecture" else f"fund[child,{scope}]"): limit
               for scope, limit in child_fund_limits(scenario).items()}
     limits["fund[lottery]"] = scenario.funds.lottery
@@ -658,8 +690,9 @@ def set_goals(model: AllocationModel) -> None:
                           "priority x quality x hours of need met (diminishing)"))
     social = {p.id: p.is_social_org for p in scenario.provider_types}
     subsidy = (scenario.baseline.director_post_subsidy or 0.0) / WAN
-    spend = [(n, model.cost[p] / WAN) for (_, _, p), n in model.n.items()]
+    spend = [(n, model.price(key) / WAN) for key, n in model.n.items()]
     spend += [(d, subsidy) for d in model.posts.values()]
+    spend += [t for money in assistant_money(model).values() for t in money]
     prefer = [(n, -SOCIAL_ORG_TIE_BREAK * model.cost[p] / WAN)
               for (_, _, p), n in model.n.items() if social[p]]
     goals.append(Goal("cost", pulp.LpMinimize, _expr(spend), "10k CNY of new purchases",

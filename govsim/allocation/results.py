@@ -28,6 +28,7 @@ from govsim.allocation.model import (
     staffing_requirement,
 )
 from govsim.allocation.solve import GoalOutcome
+from govsim.mechanisms.prices import VILLAGE_ASSISTANT, VOLUNTEER
 
 __all__ = [
     "ALLOCATION_COLUMNS",
@@ -75,7 +76,8 @@ def allocation_table(model: AllocationModel) -> pd.DataFrame:
             new = _value(model.n[c, i, p])
             for basis, fte in (("continuing", cont), ("new", new)):
                 if fte > FTE_EPSILON:
-                    parts.append((p, basis, fte, fte * model.cost[p]))
+                    price = model.cost[p] if basis == "continuing" else model.price((c, i, p))
+                    parts.append((p, basis, fte, fte * price))
         cell_cost = math.fsum(cost for *_, cost in parts)
         lottery = _value(model.lottery[c, i]) * WAN if (c, i) in model.lottery else 0.0
         share = min(1.0, max(0.0, lottery / cell_cost)) if cell_cost > 0 else 0.0
@@ -96,7 +98,47 @@ def allocation_table(model: AllocationModel) -> pd.DataFrame:
                          "persons": posts, "fte": posts * baseline.director_hours_per_year / ph,
                          "cost": posts * (baseline.director_post_subsidy or 0.0),
                          "cost_lottery": 0.0})
+    rows += mechanism_rows(model)
     return pd.DataFrame(rows, columns=ALLOCATION_COLUMNS)
+
+
+def mechanism_rows(model: AllocationModel) -> list[dict[str, object]]:
+    """Allocation rows of volunteers (hours, no money: their subsidy is in the social workers'
+    price) and village assistants (people, subsidy), one per (county, item) they work on."""
+    scenario = model.scenario
+    ph = scenario.header.productive_hours_per_fte
+    rho = scenario.policy.utilisation_target
+    m = scenario.mechanisms
+    hired = model.mechanism_vars.get(VILLAGE_ASSISTANT, {})
+    items = {i.id: i for i in scenario.items}
+    hours: dict[str, dict[tuple[str, str], float]] = {VOLUNTEER: {}, VILLAGE_ASSISTANT: {}}
+    for (c, i, src), var in model.used.items():
+        if src in hours and _value(var) > FTE_EPSILON:
+            hours[src][c, i] = _value(var)
+    rows: list[dict[str, object]] = []
+    for (c, i), used in hours[VOLUNTEER].items():
+        per_person = m.volunteers.hours_per_volunteer * m.volunteers.effectiveness * rho
+        rows.append({"year": model.year, "county": c, "item": i, "provider_type": VOLUNTEER,
+                     "fund": _fund(items[i].fund), "basis": "new",
+                     "persons": used / per_person if per_person > 0 else math.nan,
+                     "fte": used / (rho * ph), "cost": 0.0, "cost_lottery": 0.0})
+    for c, var in hired.items():
+        mine = {i: h for (cc, i), h in hours[VILLAGE_ASSISTANT].items() if cc == c}
+        total = math.fsum(mine.values())
+        people = _value(var)
+        for i, used in mine.items():
+            share = people * used / total
+            rows.append({"year": model.year, "county": c, "item": i,
+                         "provider_type": VILLAGE_ASSISTANT, "fund": "relief_work",
+                         "basis": "new", "persons": share,
+                         "fte": share * m.village_assistants.hours_per_year / ph,
+                         "cost": share * m.village_assistants.subsidy_per_year,
+                         "cost_lottery": 0.0})
+    return rows
+
+
+def _fund(fund: str) -> str:
+    return "lottery" if fund in ("lottery", "none") else fund
 
 
 def unmet_table(model: AllocationModel, estimates: Estimates) -> pd.DataFrame:

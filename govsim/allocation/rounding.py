@@ -40,6 +40,10 @@ log = logging.getLogger(__name__)
 
 #: Relative optimality gap of each county's MILP stages.
 MIP_GAP = 1e-4
+#: How far the held goals (all but the caps) may give, absolutely and relative to their bound,
+#: when a stage is infeasible at the held bounds: first HiGHS's feasibility tolerance, then one
+#: whole unit (tried in turn; a stage that is feasible at once never gives).
+HOLD_RETRIES = ((1e-6, 1e-6), (1.0, 1e-4))
 #: Safety limit of one county's MILP stage; never reached on the scenarios measured (a county
 #: stage takes milliseconds) — when it is, the stage keeps its best plan and says so.
 MIP_SECONDS = 30.0
@@ -183,6 +187,23 @@ def _stage(model: AllocationModel, county: str, goal: Goal,
         problem.addConstraint(pulp.LpConstraint(held_expr, sense, f"hold_{k}", bound))
     problem.setObjective(objective)
     status = problem.solve(pulp.HiGHS(msg=False, gapRel=MIP_GAP, timeLimit=MIP_SECONDS))
+    for give_abs, give_rel in HOLD_RETRIES:
+        if status != pulp.LpStatusInfeasible or not holds:
+            break
+        # A MIP solution meets its rows within HiGHS's feasibility tolerance, so an earlier
+        # stage's optimum can be just out of reach here (seen with volunteer hours tied to whole
+        # posts: a staffing optimum that needed a fraction of a yuan over a cap). The caps hold
+        # never gives; the later goals give a little, then one whole unit (a person, an hour).
+        for k, (held_sense, _, bound) in enumerate(holds):
+            if k == 0 and model.goals and model.goals[0].key == "caps":
+                continue
+            give = max(give_abs, give_rel * abs(bound))
+            loose = bound + give if held_sense == pulp.LpMinimize else bound - give
+            problem.constraints[f"hold_{k}"].constant = -loose
+        status = problem.solve(pulp.HiGHS(msg=False, gapRel=MIP_GAP, timeLimit=MIP_SECONDS))
+        if status == pulp.LpStatusOptimal:
+            log.info("%s: the %s stage held the earlier goals within %g (+%g relative)",
+                     county, goal.key, give_abs, give_rel)
     if status != pulp.LpStatusOptimal:
         raise AllocationError(f"highs found no whole-post plan for {county} at the "
                               f"{goal.key} goal: {pulp.LpStatus.get(status, status)}")

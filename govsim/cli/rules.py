@@ -20,9 +20,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def rules_markdown() -> str:
     """The rules table of ``docs/rules.md``, generated from the data."""
-    lines = ["| id | value | unit | rule | 规则 | source |", "|---|---|---|---|---|---|"]
+    lines = ["| id | value | unit | rule | 规则 | source | modelled | how |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in RULES.values():
-        cells = [f"`{r.id}`", str(r.value), r.unit, r.text_en, r.text_zh, r.source]
+        how = r.how + (f" (switch: `[mechanisms.{r.mechanism}]`)" if r.mechanism else "")
+        cells = [f"`{r.id}`", str(r.value), r.unit, r.text_en, r.text_zh, r.source, r.modelled,
+                 how]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -32,9 +35,10 @@ def run(args: argparse.Namespace) -> int:
         print(rules_markdown(), end="")
         return 0
     table = Table(title="Policy rules 政策规则")
-    for name in ("id", "value", "rule", "source"):
+    for name in ("id", "value", "rule", "source", "modelled 建模"):
         table.add_column(name, overflow="fold")
     for r in RULES.values():
-        table.add_row(r.id, str(r.value), f"{r.text_zh}\n{r.text_en}", r.source)
+        where = r.modelled + (f"\n[mechanisms.{r.mechanism}]" if r.mechanism else "")
+        table.add_row(r.id, str(r.value), f"{r.text_zh}\n{r.text_en}", r.source, where)
     console.print(table)
     return 0

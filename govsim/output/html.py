@@ -293,6 +293,31 @@ def _converged_card(conv: pd.DataFrame, t: Callable[..., str]) -> str:
     return text + (f" ({t('n_unattainable', n=capped)})" if capped else "")
 
 
+def _mechanisms_table(tables: RunTables, lang: str) -> Table:
+    """The run's mechanism figures (``mechanisms.csv``): the plan's and the simulation's."""
+    t = _t(lang)
+    table = Table([t("year"), t("mechanism"), t("provider"), t("measure"), t("value"),
+                   t("unit"), t("mech_source")],
+                  numeric=[False, False, False, False, True, False, False])
+    mech = tables.mechanisms
+    if mech.empty:
+        return table
+    # the prefecture's view: money, cases, people and FTE add up over counties and items;
+    # shares, scores, waits and prices are averaged
+    keys = ["year", "mechanism", "provider_type", "measure", "unit", "source"]
+    additive = mech["unit"].isin(["CNY", "cases", "people", "FTE"])
+    summed = mech[additive].groupby(keys, sort=False)["value"].sum()
+    averaged = mech[~additive].groupby(keys, sort=False)["value"].mean()
+    frame = pd.concat([summed, averaged]).reset_index().sort_values(
+        ["year", "mechanism", "measure", "provider_type"], kind="stable")
+    frame, note = _limit(frame, lang, "mechanisms.csv")
+    table.note = note or t("mechanisms_note")
+    for r in frame.to_dict("records"):
+        table.add([_year(r["year"]), r["mechanism"], r["provider_type"], r["measure"],
+                   _num(r["value"], 3), r["unit"], r["source"]])
+    return table
+
+
 def _convergence_table(tables: RunTables, lang: str) -> Table:
     t = _t(lang)
     table = Table([t("year"), t("rounds"), t("status"), t("reason")],
@@ -375,5 +400,6 @@ def render_report(tables: RunTables, images: Mapping[str, bytes], lang: str,
         service=_service_table(tables, lang),
         event_counts=event_counts, notable=notable,
         convergence=_convergence_table(tables, lang),
+        mechanisms=_mechanisms_table(tables, lang),
         manifest=json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
     )

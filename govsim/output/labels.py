@@ -197,6 +197,16 @@ LABELS: dict[str, tuple[str, str]] = {
         "中以元为单位，在本报告中以万元为单位。",
         "CSV files are UTF-8 with a byte-order mark (opens in Excel). Money is in CNY in the "
         "CSVs and in 万元 (10,000 CNY) in this report."),
+    "report.mechanisms": ("政策机制（凭单、志愿者、协理员、考核付款、采购周期等）",
+                          "Mechanisms (vouchers, volunteers, assistants, payment, lead time ...)"),
+    "report.mechanism": ("机制", "Mechanism"),
+    "report.measure": ("指标", "Measure"),
+    "report.unit": ("单位", "Unit"),
+    "report.mech_source": ("来源", "Source"),
+    "report.mechanisms_note": (
+        "全市合计（比例、评分、等待与价格为平均）；分县、分事项见 mechanisms.csv。",
+        "Prefecture totals (shares, scores, waits and prices averaged); by county and item in "
+        "mechanisms.csv."),
     "report.pass": ("符合", "pass"),
     "report.fail": ("不符合", "fail"),
     "report.not-applicable": ("不适用", "not applicable"),

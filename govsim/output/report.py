@@ -71,6 +71,8 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "convergence": ["year", "rounds", "converged", "reason"],
     "rounds": ["year", "round", "cells_checked", "cells_missed", "on_target_share",
                "weighted_coverage", "p90_wait_days", "spend_cny"],
+    "mechanisms": ["year", "county", "item", "provider_type", "mechanism", "measure", "value",
+                   "unit", "source", "replications"],
 }
 
 #: Plot file stem → (function name in :mod:`govsim.output.plots`, table it draws), in report order.
@@ -109,6 +111,7 @@ class RunTables:
     convergence: pd.DataFrame
     rounds: pd.DataFrame = field(default_factory=pd.DataFrame)
     goals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    mechanisms: pd.DataFrame = field(default_factory=pd.DataFrame)
     manifest: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

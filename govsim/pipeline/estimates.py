@@ -25,7 +25,8 @@ import pandas as pd
 
 from govsim.allocation import Estimates, estimates_from_scenario
 from govsim.allocation.estimates import peak_utilisation, poisson_quantile
-from govsim.demand import PART_TIME_POST, annual_cases
+from govsim.demand import annual_cases
+from govsim.mechanisms.prices import NON_PURCHASE_TYPES
 from govsim.scenario import Scenario
 from govsim.sim import State, YearResult
 
@@ -84,8 +85,11 @@ def estimates_from_simulation(scenario: Scenario, year: int, previous: list[Year
                                                             scenario.policy.utilisation_target))
         for c, i in zip(demand["county"], demand["item"], strict=True)]
     providers = _observed_providers(base.providers, previous)
+    running = frozenset(zip(*(pd.concat([r.providers for r in previous])[c]
+                              for c in ("county", "item", "provider_type")), strict=True))
     return Estimates(demand=demand, providers=providers, quantile=quantile,
-                     contracts=base.contracts if contracts is None else contracts)
+                     contracts=base.contracts if contracts is None else contracts,
+                     running=running)
 
 
 def carried_backlog(states: list[State | None]) -> dict[Cell, float]:
@@ -140,7 +144,7 @@ def plan_contracts(scenario: Scenario, allocation: pd.DataFrame, in_force: pd.Da
     columns = list(in_force.columns) if len(in_force.columns) else \
         ["county", "item", "provider_type", "fte", "start_year"]
     rows = []
-    purchases = allocation[allocation["provider_type"] != PART_TIME_POST] \
+    purchases = allocation[~allocation["provider_type"].isin(NON_PURCHASE_TYPES)] \
         if len(allocation) else allocation
     if len(purchases):
         grouped = purchases.groupby(["county", "item", "provider_type"])["fte"].sum()

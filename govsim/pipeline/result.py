@@ -23,6 +23,7 @@ import pandas as pd
 from govsim.bounds import LIMITS, limit
 from govsim.compliance import check_compliance
 from govsim.errors import RunError
+from govsim.mechanisms.report import mechanism_table
 from govsim.output.folders import OutputFolder, prepare_folder
 from govsim.output.report import RunTables, default_run_dir, write_run
 from govsim.scenario import Scenario
@@ -212,11 +213,14 @@ def run_tables(scenario: Scenario, adopted: list[Round], kpis: pd.DataFrame,
             convergence: list[dict[str, Any]]) -> dict[str, pd.DataFrame]:
     allocs = [c.allocation for c in adopted]
     allocation = stack([a.allocation for a in allocs])
+    mechanisms = mechanism_table(scenario, allocation, per_replication(adopted, "mechanisms"))
     return {
         "allocation": allocation,
         "staffing": stack([a.staffing for a in allocs]),
         "kpis": summarise(kpis),
-        "compliance": check_compliance(scenario, allocation, _contract_spans(providers)),
+        "compliance": check_compliance(scenario, allocation, _contract_spans(providers),
+                                       mechanisms),
+        "mechanisms": mechanisms,
         "constraints": stack([a.constraints.assign(year=a.year) for a in allocs]),
         "contracts": per_replication(adopted, "contracts"),
         "explanations": stack([a.explanations for a in allocs]),

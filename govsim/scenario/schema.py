@@ -28,6 +28,8 @@ from govsim.errors import InputError, Problem, ScenarioError
 from govsim.inputs import nesting_depth, validation_problems
 from govsim.policy import RULES, policy_departures, purchase_warnings, semantic_problems
 from govsim.scenario.lines import line_index, placed, problem_order
+from govsim.scenario.mechanism_checks import mechanism_problems
+from govsim.scenario.mechanisms import Mechanisms
 from govsim.scenario.overrides import apply_overrides
 from govsim.scenario.tables import (
     Baseline,
@@ -243,6 +245,10 @@ class Scenario(ScenarioTable):
                                                      "provider services can be bought from")
     providers: tuple[Provider, ...] = Field((), description="Named organisations (optional)")
     baseline: Baseline = Field(Baseline(), description="Who does the work today")
+    mechanisms: Mechanisms = Field(
+        default_factory=Mechanisms, exclude_if=lambda m: m == Mechanisms(),
+        description="Mechanisms of the documents, each off by default (docs/mechanisms.md); "
+        "left out of the content hash while all are at their defaults")
     _source: str | None = PrivateAttr(None)
 
     # -- lookups ---------------------------------------------------------------------------
@@ -316,7 +322,8 @@ class Scenario(ScenarioTable):
             raise InputError([Problem("", f"tables or arrays nested more than "
                                       f"{limit('nesting_depth')} levels deep", file=source)])
         lines = line_index(text) if text else {}
-        problems = validation_problems(Scenario, data) + semantic_problems(data)
+        problems = (validation_problems(Scenario, data) + semantic_problems(data)
+                    + mechanism_problems(data))
         reported = {p.path for p in problems}  # a value the schema refuses is reported once
         problems += [p for p in bound_problems(data)
                      if p.severity == "error" and p.path not in reported]

@@ -23,6 +23,8 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
+from govsim.mechanisms.eligibility import named_eligible, record_allows
+from govsim.mechanisms.prices import market_share
 from govsim.scenario import Scenario
 
 __all__ = [
@@ -39,10 +41,6 @@ log = logging.getLogger(__name__)
 
 CONTRACT_EVENT_COLUMNS = ["year", "day", "county", "item", "provider", "provider_type", "event",
                           "fte", "detail"]
-
-#: Ratings that let a social organisation older than three years take a contract
-#: (rule ``provider-rating``).
-_GOOD_RATINGS = {"3A", "4A", "5A"}
 
 Key = tuple[str, str, str]
 
@@ -129,7 +127,8 @@ def decide_contracts(scenario: Scenario, year: int, wanted: dict[Key, float],
                 events.append(event(year, 0.0, old, old.provider, "not_renewed", old.fte,
                                     "no purchase allocated this year"))
             continue
-        barred = bars.get(old.provider, -math.inf) >= year
+        barred = bars.get(old.provider, -math.inf) >= year \
+            or old.provider in _barred_by_record(scenario)
         if old.renewable and old.years_held < limit and not barred:
             new = replace(old, fte=fte, years_held=old.years_held + 1)
             active[key] = new
@@ -180,13 +179,13 @@ def _choose(scenario: Scenario, key: Key, fte: float, year: int, bars: dict[str,
     total_weight = sum(weights.values())
 
     def eligible(pid: str) -> bool:
-        return bars.get(pid, -math.inf) < year
+        return bars.get(pid, -math.inf) < year and record_allows(scenario, history.get(pid, ()))
 
     candidates: list[tuple[str, float, float, bool]] = []  # id, quality, capacity, generic
     for p in scenario.providers:
         if p.type != ptype or county not in p.counties or not eligible(p.id):
             continue
-        if ptype_data.is_social_org and p.age_years > 3 and p.rating not in _GOOD_RATINGS:
+        if not named_eligible(scenario, p, ptype_data.is_social_org):  # rule provider-rating
             continue
         remaining = p.capacity_fte - committed.get(p.id, 0.0)
         if remaining <= 0:
@@ -197,7 +196,8 @@ def _choose(scenario: Scenario, key: Key, fte: float, year: int, bars: dict[str,
     while not eligible(generic_provider(county, item, ptype, n)) \
             or generic_provider(county, item, ptype, n) in history:
         n += 1
-    market = max(scenario.county(county).market.get(ptype, fte), 0.0)
+    market = max(scenario.county(county).market.get(ptype, fte), 0.0) \
+        * market_share(scenario, ptype)
     named = {p.id for p in scenario.providers}
     prefix = generic_provider(county, item, ptype, 0)[:-1]
     known = sorted(pid for pid in history if pid.startswith(prefix) and eligible(pid))
@@ -220,6 +220,12 @@ def _choose(scenario: Scenario, key: Key, fte: float, year: int, bars: dict[str,
     detail = (f"quality {quality:.2f}, capacity {capacity_score:.2f}, "
               f"{len(scored)} candidate{'s' if len(scored) != 1 else ''}")
     return pid, -neg, detail
+
+
+def _barred_by_record(scenario: Scenario) -> tuple[str, ...]:
+    """Named providers with a bad record (``[mechanisms.eligibility]``): never renewed."""
+    rules = scenario.mechanisms.eligibility
+    return rules.barred_providers if rules.enabled else ()
 
 
 def assessment_score(weights: dict[str, float], satisfaction: float, completion: float,

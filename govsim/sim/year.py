@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -31,6 +31,7 @@ from govsim.demand import (
     peak_window_hours,
 )
 from govsim.errors import SimulationError
+from govsim.mechanisms.prices import provider_price
 from govsim.rng import stream
 from govsim.scenario import Scenario
 from govsim.sim.contracts import (
@@ -51,6 +52,7 @@ from govsim.sim.engine import (
     check_engine,
     run_pool_memo,
 )
+from govsim.sim.mechanisms import MECHANISM_COLUMNS, PUBLIC_OPTION, YearMechanisms
 
 __all__ = [
     "KPI_COLUMNS",
@@ -91,6 +93,9 @@ class State:
         ``provider -> ((year, score), ...)``: assessment scores (0 for a failure).
     bars : dict
         ``provider -> year``: barred from contracts up to and including that year.
+    mechanisms : dict
+        What switched-on mechanisms carry into the next year (the voucher record; see
+        :mod:`govsim.sim.mechanisms`); empty when all are off.
     """
 
     year: int
@@ -98,6 +103,7 @@ class State:
     contracts: dict[Key, ContractState]
     history: dict[str, tuple[tuple[int, float], ...]]
     bars: dict[str, int]
+    mechanisms: dict[str, Any] = field(default_factory=dict)
 
     @property
     def backlog_cases(self) -> int:
@@ -108,12 +114,15 @@ class State:
 @dataclass(frozen=True)
 class YearResult:
     """Tables of one simulated year (see ``KPI_COLUMNS``, ``CONTRACT_EVENT_COLUMNS``,
-    ``PROVIDER_COLUMNS``)."""
+    ``PROVIDER_COLUMNS``; ``mechanisms``: the switched-on mechanisms' figures,
+    ``govsim.sim.mechanisms.MECHANISM_COLUMNS``)."""
 
     year: int
     kpis: pd.DataFrame
     contracts: pd.DataFrame
     providers: pd.DataFrame
+    mechanisms: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=MECHANISM_COLUMNS))
 
 
 @dataclass(frozen=True)
@@ -126,6 +135,7 @@ class _Plan:
     fail_hours: float
     takeover_hours: float
     takeover_fte: float
+    start_hours: float = 0.0
 
 
 def simulate_year(scenario: Scenario, year: int, capacities: pd.DataFrame | None,
@@ -179,16 +189,26 @@ def simulate_year(scenario: Scenario, year: int, capacities: pd.DataFrame | None
         raise SimulationError(f"the state is the end of {state.year}; it can only start "
                               f"{state.year + 1}, not {year}")
     horizon = header.hours_per_year
+    mech = YearMechanisms.start(scenario, year, seed, replication,
+                                state.mechanisms if state else None)
+    if mech is not None:
+        capacities = mech.take_rows(capacities)
     wanted, posts = _wanted(scenario, capacities, year)
     prior = dict(state.contracts) if state else incumbent_contracts(scenario, year)
+    if mech is not None:
+        wanted = mech.voucher_wanted(wanted)
     bars = dict(state.bars) if state else {}
     history = dict(state.history) if state else {}
     tender = decide_contracts(scenario, year, wanted, prior, bars, history)
     events: list[dict[str, Any]] = list(tender.events)
     plans: dict[tuple[str, str], list[_Plan]] = {}
     for contract in tender.contracts:
-        plan = _plan(scenario, contract, year, replication, seed)
+        # a new tender (nothing ran before for the key) starts after the lead time
+        start = mech.start_hours(contract.key not in prior) if mech is not None else 0.0
+        plan = _plan(scenario, contract, year, replication, seed, start)
         plans.setdefault((contract.county, contract.item), []).append(plan)
+    if mech is not None:
+        mech.see_contracts(tender.contracts)
 
     public = _public_slots(scenario)
     for (county_id, item_id), fte in posts.items():
@@ -207,15 +227,21 @@ def simulate_year(scenario: Scenario, year: int, capacities: pd.DataFrame | None
             for plan in pool_plans:
                 c = plan.contract
                 slots.append(Slot(c.provider, "contract", c.fte, plan.quality,
-                                  end_hours=plan.fail_hours))
+                                  start_hours=plan.start_hours, end_hours=plan.fail_hours))
             for plan in pool_plans:
                 if plan.takeover_hours < horizon:
                     slots.append(Slot(f"takeover:{plan.contract.provider}", "takeover",
                                       plan.takeover_fte, scenario.baseline.public_quality,
                                       start_hours=plan.takeover_hours))
+            extra = mech.extra_slots(county, item) if mech is not None else []
+            slots += extra
             draw = _pool_draw(scenario, county, item, year, replication, seed, carried, slots,
                               arrival_hours)
-            outcome = run_pool_memo(draw.key(), draw.spec, engine)
+            if mech is not None and mech.is_voucher_cell(key) and pool_plans:
+                outcome = mech.run_voucher_pool(draw, _voucher_owners(slots, pool_plans,
+                                                                      horizon), engine)
+            else:
+                outcome = run_pool_memo(draw.key(), draw.spec, engine)
             if len(outcome.backlog_ages):
                 backlog[key] = outcome.backlog_ages
             cost = 0.0
@@ -225,7 +251,7 @@ def simulate_year(scenario: Scenario, year: int, capacities: pd.DataFrame | None
             for k, plan in enumerate(pool_plans):
                 row, contract_events, carried_on = _settle(
                     scenario, year, plan, outcome, n_public + k, len(carried), item.mean_hours,
-                    fte_hours, bars, history)
+                    fte_hours, bars, history, mech)
                 provider_rows.append(row)
                 events.extend(contract_events)
                 cost += row["cost"]
@@ -257,7 +283,10 @@ def simulate_year(scenario: Scenario, year: int, capacities: pd.DataFrame | None
         contracts=contracts_table,
         providers=pd.DataFrame(provider_rows, columns=PROVIDER_COLUMNS),
     )
-    return result, State(year, backlog, next_contracts, history, bars)
+    if mech is None:
+        return result, State(year, backlog, next_contracts, history, bars)
+    return (replace(result, mechanisms=mech.table()),
+            State(year, backlog, next_contracts, history, bars, mech.carried()))
 
 
 def check_engine_option(engine: str) -> None:
@@ -324,8 +353,9 @@ def _public_slots(scenario: Scenario) -> dict[tuple[str, str], list[Slot]]:
 
 
 def _plan(scenario: Scenario, contract: ContractState, year: int, replication: int,
-          seed: int) -> _Plan:
-    """Price, quality, failure and takeover times of one contract for the year."""
+          seed: int, start_hours: float = 0.0) -> _Plan:
+    """Price, quality, failure and takeover times of one contract for the year; its workers
+    start at ``start_hours`` (a new tender's lead time) and may fail from then on."""
     horizon = scenario.header.hours_per_year
     ptype = scenario.provider_type(contract.provider_type)
     quality = ptype.quality
@@ -337,11 +367,23 @@ def _plan(scenario: Scenario, contract: ContractState, year: int, replication: i
         rng = stream(seed, year, replication, "failure", contract.county, contract.item,
                      contract.provider_type)
         years_to_failure = rng.exponential(1.0 / ptype.failure_hazard)
-        if years_to_failure < 1.0:
-            fail = years_to_failure * horizon
+        if years_to_failure < 1.0 - start_hours / horizon:
+            fail = start_hours + years_to_failure * horizon
     takeover = fail + ptype.takeover_delay_days * HOURS_PER_DAY
-    return _Plan(contract, quality, ptype.cost_per_fte_year, fail, takeover,
-                 scenario.policy.takeover_share * contract.fte)
+    return _Plan(contract, quality, provider_price(scenario, ptype.id), fail, takeover,
+                 scenario.policy.takeover_share * contract.fte, start_hours)
+
+
+def _voucher_owners(slots: list[Slot], plans: list[_Plan], horizon: float) -> list[str]:
+    """The voucher option of each of a pool's slots: a contract and its takeover belong to the
+    contract's provider type; everything else to the public option."""
+    owners = [PUBLIC_OPTION] * len(slots)
+    names = {plan.contract.provider: plan.contract.provider_type for plan in plans}
+    for k, slot in enumerate(slots):
+        provider = slot.name.removeprefix("takeover:")
+        if slot.kind in ("contract", "takeover") and provider in names:
+            owners[k] = names[provider]
+    return owners
 
 
 def _pool_draw(scenario: Scenario, county: Any, item: Any, year: int, replication: int,
@@ -380,10 +422,13 @@ def _pool_draw(scenario: Scenario, county: Any, item: Any, year: int, replicatio
 def _settle(scenario: Scenario, year: int, plan: _Plan, outcome: PoolOutcome, slot: int,
             carried: int, mean_hours: float, pool_fte_hours: float, bars: dict[str, int],
             history: dict[str, tuple[tuple[int, float], ...]],
+            mech: YearMechanisms | None = None,
             ) -> tuple[dict[str, Any], list[dict[str, Any]], ContractState | None]:
     """Failure or assessment of one contract: its provider row, events and next-year state.
 
-    Updates ``bars`` and ``history`` in place (they are this year's fresh copies).
+    Updates ``bars`` and ``history`` in place (they are this year's fresh copies). With
+    mechanisms on, the satisfaction judged is the survey's and the money is what
+    ``mech.contract_cost`` pays (vouchers, withheld share).
     """
     header, policy = scenario.header, scenario.policy
     horizon = header.hours_per_year
@@ -391,7 +436,7 @@ def _settle(scenario: Scenario, year: int, plan: _Plan, outcome: PoolOutcome, sl
     c = plan.contract
     mine = outcome.slots[slot]
     failed = plan.fail_hours < horizon
-    present = min(plan.fail_hours, horizon)
+    present = min(plan.fail_hours, horizon) - plan.start_hours
     restored = max(0.0, horizon - plan.takeover_hours)
     delivered = present + policy.takeover_share * restored
     cost = plan.price * (c.fte * present + plan.takeover_fte * restored) / horizon
@@ -422,10 +467,14 @@ def _settle(scenario: Scenario, year: int, plan: _Plan, outcome: PoolOutcome, sl
         share = min(1.0, c.fte * horizon / pool_fte_hours) if pool_fte_hours > 0 else 1.0
         needed = (outcome.arrivals + carried) * share
         can_do = c.fte * header.productive_hours_per_fte / mean_hours
+        if plan.start_hours > 0:
+            can_do *= (horizon - plan.start_hours) / horizon
         expected = min(needed, can_do)
         completion = min(1.0, mine.served / expected) if expected > 0 else 1.0
         timeliness = mine.timely / mine.served if mine.served else 1.0
         judged = satisfaction if mine.served else plan.quality
+        if mech is not None:
+            judged = mech.observed(c.key, judged, mine.served)
         score = assessment_score(policy.assessment_weights, judged, completion, timeliness)
         history[c.provider] = (*history.get(c.provider, ()), (year, score))
         events.append(event(year, end_day, c, c.provider, "assessed", c.fte,
@@ -447,9 +496,12 @@ def _settle(scenario: Scenario, year: int, plan: _Plan, outcome: PoolOutcome, sl
             carried_on = replace(c, renewable=False, reason="term")
         else:
             carried_on = replace(c, renewable=True, reason="")
+    if mech is not None:
+        cost = mech.contract_cost(c.key, cost, score, failed, plan.start_hours / horizon)
     row = {"year": year, "county": c.county, "item": c.item, "provider_type": c.provider_type,
            "provider": c.provider, "fte_contracted": c.fte,
-           "capacity_loss_share": 1.0 - delivered / horizon, "served": mine.served,
+           "capacity_loss_share": 1.0 - delivered / (horizon - plan.start_hours),
+           "served": mine.served,
            "satisfaction": satisfaction, "assessment_score": score, "failures": int(failed),
            "cost": cost, "start_year": c.start_year, "years_held": c.years_held}
     return row, events, carried_on
