@@ -22,7 +22,13 @@ __all__ = ["Document", "cite", "documents"]
 
 _FILE = re.compile(r"\b(\d{3})_[0-9a-f]{16}\.txt")
 _ARTICLE = re.compile(r"\bArts?\.\s*(\d+(?:\s*[-–]\s*\d+)?)")
-_SECTION_WORDS = {"(third section)": ("第三部分", "(third section)")}
+_SECTION_WORDS = {
+    "(third section)": ("第三部分", "(third section)"),
+    # a second part of the Dongguan compilation named inside one clause
+    "fiscal-support plan": ("、《东莞市财政支持社会工作发展的实施方案（试行）》",
+                            "; Dongguan Plan for Fiscal Support of Social-Work Development "
+                            "(trial)"),
+}
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,8 @@ def documents() -> tuple[Document, ...]:
 def _clause(text: str, lang: str) -> str:
     text = text.strip()
     for word, (zh, en) in _SECTION_WORDS.items():
+        if word in text and not word.startswith("("):
+            text = text.replace(", " + word, word)
         text = text.replace(word, zh if lang == "zh" else en)
     if lang == "zh":
         text = _ARTICLE.sub(lambda m: "第" + re.sub(r"\s*[-–]\s*", "–", m.group(1)) + "条", text)

@@ -261,3 +261,23 @@ def test_existing_out_is_refused_before_the_run_starts(tmp_path: Path,
     assert main(["run", "tiny", "--out", str(taken)]) == 2
     err = capsys.readouterr().err
     assert "--overwrite" in err and str(taken) in err and "Traceback" not in err
+
+
+def test_people_by_title_tier_when_the_scenario_sets_the_mix() -> None:
+    tiny = govsim.load_scenario("tiny")
+    social = next(p.id for p in tiny.provider_types if p.is_social_org)
+    tiered = tiny.with_overrides({
+        "mechanisms.title_tiers.enabled": True,
+        "mechanisms.title_tiers.mix": [{"id": social, "unqualified": 0.25, "assistant": 0.5,
+                                        "intermediate": 0.25}]})
+    tables = synthetic_tables(tiered).checked()
+    html = render_report(tables, {}, "zh", None)
+    costs = html[html.index('id="costs"'):html.index("<nav>")]
+    alloc = tables.allocation
+    year = int(alloc["year"].min())
+    social_people = alloc[(alloc["year"] == year) & (alloc["provider_type"] == social)][
+        "persons"].sum()
+    assert f"<td>助理社会工作师</td><td class=\"num\">{0.5 * social_people:,.0f}</td>" in costs
+    assert "本场景未设置职称层级" not in costs
+    plain = render_report(synthetic_tables(tiny).checked(), {}, "zh", None)
+    assert "本场景未设置职称层级" in plain[plain.index('id="costs"'):plain.index("<nav>")]

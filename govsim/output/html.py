@@ -49,6 +49,9 @@ _MONEY_RULES = {"relief-cap", "funding-sources"}
 _SHARE_RULES = {"social-org-share"}
 _NOTABLE_EVENTS = ("failed", "takeover", "exit", "not_renewed", "term_reached", "barred")
 _MAX_ROWS = 150
+#: Units of mechanisms.csv -> their ``unit.*`` label.
+_UNITS = {"people": "unit.people", "FTE": "unit.fte", "cases": "unit.cases_total",
+          "share": "unit.share", "working days": "unit.days", "score": "unit.score"}
 
 
 def _t(lang: str, **defaults: object) -> Callable[..., str]:
@@ -312,9 +315,19 @@ def _mechanisms_table(tables: RunTables, lang: str) -> Table:
         ["year", "mechanism", "measure", "provider_type"], kind="stable")
     frame, note = _limit(frame, lang, "mechanisms.csv")
     table.note = note or t("mechanisms_note")
+    types = display_names(tables.scenario, "provider_types", lang)
+
+    def word(prefix: str, key: Any) -> str:
+        return label(f"{prefix}.{key}", lang) if f"{prefix}.{key}" in LABELS else str(key)
+
     for r in frame.to_dict("records"):
-        table.add([_year(r["year"]), r["mechanism"], r["provider_type"], r["measure"],
-                   _num(r["value"], 3), r["unit"], r["source"]])
+        money = str(r["unit"]).startswith("CNY")  # shown in 万元, as the measure's name says
+        value = _wan(r["value"]) if money else _num(r["value"], 3)
+        unit = "万元" if money else label(_UNITS[r["unit"]], lang) if r["unit"] in _UNITS \
+            else r["unit"]
+        table.add([_year(r["year"]), word("mech", r["mechanism"]),
+                   types.get(str(r["provider_type"]), str(r["provider_type"] or "")),
+                   word("measure", r["measure"]), value, unit, word("mech", r["source"])])
     return table
 
 
