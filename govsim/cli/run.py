@@ -34,7 +34,7 @@ from govsim.metrics import year_figures
 from govsim.output.figure import display_names
 from govsim.output.folders import prepare_folder
 from govsim.output.labels import LABELS, label
-from govsim.output.phrases import reason_text, warning_text
+from govsim.output.phrases import explanation_text, reason_text, warning_text
 from govsim.output.report import default_run_dir
 from govsim.pipeline import RunResult, replay_options, run
 from govsim.scenario import Scenario, load_scenario
@@ -155,7 +155,8 @@ def _print_summary(result: RunResult, scenario: Scenario, folder: Path,
         console.print(label("cli.why", lang, year=int(last["year"].iloc[0])), markup=False)
         column = "text_zh" if lang == "zh" else "text_en"
         for text in last[column].head(8):
-            console.print(f"  • {text}", markup=False, soft_wrap=True)
+            console.print(f"  • {explanation_text(str(text), counties, items)}", markup=False,
+                          soft_wrap=True)
     console.print(label("cli.results", lang, folder=folder), markup=False)
 
 

@@ -36,7 +36,7 @@ from govsim.output.cells import year as _year
 from govsim.output.figure import display_names
 from govsim.output.first_screen import answers, rule_name, scope_name
 from govsim.output.labels import LABELS, event_name, label, policy_fields
-from govsim.output.phrases import reason_text, status_words, warning_text
+from govsim.output.phrases import explanation_text, reason_text, status_words, warning_text
 from govsim.output.plots import item_summary
 from govsim.policy import RULES
 
@@ -178,8 +178,11 @@ def _explanations_table(tables: RunTables, lang: str, names: Mapping[str, str],
                   numeric=[False, False, False, True, True, False])
     text_col = "text_zh" if lang == "zh" else "text_en"
     frame, table.note = _limit(tables.explanations, lang, "explanations.csv")
+    counties = display_names(tables.scenario, "counties", lang)
+    items = display_names(tables.scenario, "items", lang)
     for r in frame.to_dict("records"):
         text = r[text_col] if not _missing(r[text_col]) and r[text_col] else r["text_en"]
+        text = explanation_text(str(text), counties, items)
         table.add([_year(r["year"]), names.get(r["county"], r["county"]),
                    rule_name(r["rule"], lang, fields),
                    _num(r["shortfall"]), _wan(r["money_cny"]), text])

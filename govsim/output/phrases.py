@@ -17,7 +17,7 @@ from typing import Any
 
 from govsim.output.labels import label
 
-__all__ = ["cap_name", "reason_text", "status_words", "warning_text"]
+__all__ = ["cap_name", "explanation_text", "reason_text", "status_words", "warning_text"]
 
 WAN = 1e4
 
@@ -38,6 +38,8 @@ _POSTS = re.compile(
     r"FTE of establishment staff at the (?P<rho>[\d.]+%) utilisation target; "
     r"(?P<assigned>[\d,.]+) in post for them, (?P<short>[\d,.]+) short \(they may not be "
     r"purchased: prohibited-items\)$")
+
+_LEAD = re.compile(r"^(?P<county>[\w-]+)(?:/(?P<item>[\w-]+))?: ")
 
 _CAPS = {"relief-cap": "phrase.cap_relief", "child-welfare fund": "phrase.cap_child",
          "welfare-lottery fund": "phrase.cap_lottery", "provider capacity": "phrase.cap_market",
@@ -125,3 +127,15 @@ def warning_text(text: str, lang: str, counties: Mapping[str, str],
                      items=_join(names, lang), need=g["need"], rho=g["rho"],
                      assigned=g["assigned"], short=g["short"])
     return text
+
+
+def explanation_text(text: str, counties: Mapping[str, str], items: Mapping[str, str]) -> str:
+    """An explanation sentence (``explanations.csv``) with its leading ``county/item:`` ids
+    replaced by display names (the Chinese text already names them)."""
+    m = _LEAD.match(text)
+    if m is None or m.group("county") not in counties:
+        return text
+    where = counties[m.group("county")]
+    if m.group("item"):
+        where += " / " + items.get(m.group("item"), m.group("item"))
+    return f"{where}: {text[m.end():]}"
