@@ -267,6 +267,9 @@ def _write_contents(tables: RunTables, stage: Staging, lang: str, dpi: int,
     # the answers read the money-needed table the run folder holds (written above when the
     # run carries one): it is never recomputed here
     money = money_needed(tables, folder)
+    chart = folder / "plots" / "money_needed.png"  # the budget room's chart, when written
+    if money is not None and "money_needed" not in images and chart.is_file():
+        images = {**images, "money_needed": chart.read_bytes()}
     html = render_report(tables, images, lang, money)
     (folder / "report.html").write_text(html, encoding="utf-8")
     write_plan_workbook(tables, folder / "plan.xlsx", lang, money)
