@@ -438,21 +438,13 @@ def _spend(fund: str | None, wan: bool = False) -> MetricFn:
 
 
 def _cap_uses(plan: Plan) -> list[float]:
-    """Each county's relief spend against its own cap (share × relief fund last year), per
-    plan year, even when the cap is pooled: pooling shows as counties above 100 %."""
-    scenario = plan.scenario
-    share = scenario.policy.relief_cap_share
-    limits = {c.id: share * c.relief_fund_last_year for c in scenario.counties
-              if share * c.relief_fund_last_year > 0}
-    alloc = _table(plan, "allocation")
-    cost = pd.to_numeric(alloc["cost"], errors="coerce").fillna(0.0)
-    relief = alloc.assign(cost=cost)[alloc["fund"] == "relief"]
-    spend = relief.groupby(["year", "county"])["cost"].sum()
-    years = sorted(set(alloc["year"]))
-    uses = [float(spend.get((year, county), 0.0)) / limit
-            for year in years for county, limit in limits.items()]
-    # Years without any purchase are still plan years with zero use.
-    return uses + [0.0] * (len(limits) * max(_years(plan) - len(years), 0))
+    """Spend ÷ limit of every ``relief-cap`` scope and plan year, as the compliance check
+    judged it (running contracts and every fund the cap counts included, the rolling relief
+    base): the counties, or the prefecture when the cap is pooled."""
+    rows = _rows(_table(plan, "compliance"), "relief-cap", None)
+    value = pd.to_numeric(rows["value"], errors="coerce")
+    limit = pd.to_numeric(rows["limit"], errors="coerce")
+    return [float(u) for u in (value / limit.where(limit > 0)).dropna()]
 
 
 def _cap_use_max(plan: Plan) -> float:
@@ -578,9 +570,10 @@ _ALL: tuple[Metric, ...] = (
     _M("cap_use", "救助资金上限使用率", "Relief-cap use", "share",
        "Σ relief spend ÷ Σ relief-cap limit over the compliance check's rows",
        planned=lambda p: relief_cap_use(_table(p, "compliance"))),
-    _M("cap_use_max", "救助资金上限使用率（最高县）", "Relief-cap use, highest county", "share",
-       "max over counties and years of relief spend ÷ (cap share × the county's relief fund "
-       "last year)", planned=_cap_use_max),
+    _M("cap_use_max", "救助资金上限使用率（最高的核算范围）", "Relief-cap use, highest scope",
+       "share",
+       "max over the relief-cap scopes (counties; the prefecture when the cap is pooled) "
+       "and years of spend ÷ limit, as the compliance table judged it", planned=_cap_use_max),
     _M("cap_use_mean", "救助资金上限使用率（县均）", "Relief-cap use, county mean", "share",
        "mean over counties and years of the same ratio", planned=_cap_use_mean),
     _M("social_org_share", "社会组织承接比例（最低县）",

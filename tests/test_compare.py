@@ -177,16 +177,18 @@ def test_metrics_by_hand(tiny: govsim.Scenario) -> None:
                              "in_post": [6, 5], "purchased": [1.5, 1.0],
                              "shortfall": [2.5, 0.0]})
     compliance = pd.DataFrame({
-        "year": [2025] * 4, "rule": ["social-org-share", "social-org-share", "caseworker-ratio",
-                                     "contract-term"],
-        "scope": ["east", "west", "east", "all"], "value": [0.75, 0.0, 7.5, 1],
-        "limit": [0.3, 0.3, 10, 3], "status": ["pass", "fail", "fail", "not-applicable"]})
+        "year": [2025] * 6, "rule": ["social-org-share", "social-org-share", "caseworker-ratio",
+                                     "contract-term", "relief-cap", "relief-cap"],
+        "scope": ["east", "west", "east", "all", "east", "west"],
+        "value": [0.75, 0.0, 7.5, 1, 180_000.0, 60_000.0],
+        "limit": [0.3, 0.3, 10, 3, 360_000.0, 240_000.0],
+        "status": ["pass", "fail", "fail", "not-applicable", "pass", "pass"]})
     out = plan_metrics(allocation, staffing, compliance, tiny, n_years=1)
     assert out["spend_total_wan"] == pytest.approx(34.0)
     assert out["spend_relief_wan"] == pytest.approx(24.0)
     assert out["spend_child_wan"] == pytest.approx(10.0)
     assert out["social_org_share"] == 0.0  # the lowest scope, as the compliance check judged
-    # caps: east 3 % of 12 M = 360,000; west 3 % of 8 M = 240,000
+    # cap use as the compliance rows judged it: east 180,000 of 360,000; west 60,000 of 240,000
     assert out["cap_use_max"] == pytest.approx(0.5)
     assert out["cap_use_mean"] == pytest.approx((0.5 + 0.25) / 2)
     assert out["caseworker_shortfall"] == 2.5

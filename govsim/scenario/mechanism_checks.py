@@ -3,8 +3,8 @@
 Runs with the schema's and the policy's semantic checks (:mod:`govsim.scenario.schema`), so
 every problem of a file is reported at once, each with its field path
 (``mechanisms.vouchers.items[1]``) and, through the loader, its line. Checked: item ids name
-items of the catalogue, purchasable ones for the mechanisms that buy or route purchased work
-(vouchers, volunteers); provider ids name ``[[providers]]`` entries; title-tier mixes name
+items of the catalogue (purchasable ones for the mechanisms that buy or route purchased work:
+vouchers, volunteers); provider ids name ``[[providers]]`` entries; title-tier mixes name
 provider types.
 """
 
