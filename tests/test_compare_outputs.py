@@ -168,7 +168,7 @@ def test_pooled_option_notes_that_county_caps_do_not_apply(tiny: govsim.Scenario
         headers = [c.value for c in sheet[1]]
         rows = {sheet.cell(row=r, column=1).value: r for r in range(2, sheet.max_row + 1)}
         from govsim.metrics import metric
-        row = rows[metric("cap_use_max").name(lang)]
+        row = rows[metric("cap_use_mean").name(lang)]
         assert sheet.cell(row=row, column=headers.index("pooled") + 1).value is None
         note = sheet.cell(row=row, column=len(headers)).value
         assert "pooled" in note and ("county caps do not apply" in note or "县级上限不适用" in note)

@@ -9,7 +9,8 @@ to print A4 landscape, one page wide, the header row repeated (:mod:`govsim.outp
   the 95 % interval, then notes. Significant differences filled yellow and bold, the others
   grey with " n.s."; **plan metrics** (one plan per year: a zero-width interval) are not
   tested and carry neither mark; differences of shares are in **percentage points**; a metric
-  that does not apply to an option (county cap use under a pooled prefecture cap) is empty
+  that does not apply to an option (the county mean of cap use under a pooled prefecture
+  cap) is empty
   with a note;
 - one sheet per option, named as the option — its allocation in 万元;
 - compliance (``合规检查`` / ``Compliance``) — every option's rule checks, option first;
@@ -90,8 +91,9 @@ CAP_RANGE_HEADERS: dict[str, tuple[str, str, str | None]] = {
     "binding_scopes": ("上限为紧约束的范围数", "Cap scopes binding", "count"),
     "status": ("求解状态", "Status", None),
 }
-#: Metrics that describe county caps: they do not apply under a pooled (prefecture) cap.
-COUNTY_CAP_METRICS = frozenset({"cap_use_max", "cap_use_mean"})
+#: Metrics of county caps only: they do not apply under a pooled (prefecture) cap (the
+#: highest scope's use, ``cap_use_max``, is then the prefecture's and still applies).
+COUNTY_CAP_METRICS = frozenset({"cap_use_mean"})
 _MONEY_RULES = {"relief-cap", "funding-sources"}
 
 _BASELINE_FILL = PatternFill("solid", fgColor="BDD7EE")
