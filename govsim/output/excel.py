@@ -10,8 +10,7 @@ to print A4 landscape, one page wide, the header row repeated (:mod:`govsim.outp
   grey with " n.s."; **plan metrics** (one plan per year: a zero-width interval) are not
   tested and carry neither mark; differences of shares are in **percentage points**; a metric
   that does not apply to an option (the county mean of cap use under a pooled prefecture
-  cap) is empty
-  with a note;
+  cap) is empty with a note;
 - one sheet per option, named as the option — its allocation in 万元;
 - compliance (``合规检查`` / ``Compliance``) — every option's rule checks, option first;
 - assumptions (``说明`` / ``Assumptions``) — scenario, content hash, seed, replications,
