@@ -13,7 +13,7 @@ The default engine, ``engine="compiled"`` (:mod:`govsim.sim.kernel`), computes e
 log — case for case, in the same order, with the same simultaneous-event order as SimPy — with
 numba-compiled loops, hundreds of times faster per case (``benchmarks/README.md``). The SimPy
 engine stays as the reference the compiled one is tested against
-(``tests/test_engines_agree.py``).
+(``tests/sim/test_engines_agree.py``).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ the same daily queue samples — thousands of times faster. Two compiled kernels
   all (its docstring states the rules, read off SimPy's source), and runs whenever the first one
   stops, or when a slot joins only after it has left (which the recurrence does not model).
 
-Both are checked against SimPy on random specs full of ties (``tests/test_engines_agree.py``).
+Both are checked against SimPy on random specs full of ties (``tests/sim/test_engines_agree.py``).
 The kernels compile on first use and are cached on disk (:mod:`govsim.sim.jit`). Units: clock
 hours.
 """

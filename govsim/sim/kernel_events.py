@@ -54,7 +54,7 @@ first event at the horizon, an URGENT one). The model's rules, read off SimPy's 
    a token nor cancelled), wherever it falls in the instant's order.
 
 Nothing else happens in a pool, so matching these rules event for event gives the same log;
-``tests/test_engines_agree.py`` checks it on random specs full of ties (fixed service times,
+``tests/sim/test_engines_agree.py`` checks it on random specs full of ties (fixed service times,
 arrivals on a grid, zero patience, slots leaving as cases finish).
 
 The loop runs an instant without its FIFOs when one timeout alone is due and all it causes lies

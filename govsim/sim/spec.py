@@ -12,7 +12,7 @@ FTE the pool is a plain ``c``-server queue (M/M/c validation).
 The two engines — :mod:`govsim.sim.engine` (SimPy, the reference) and :mod:`govsim.sim.kernel`
 (compiled) — share this module: the same token layout (:func:`slot_plans`), the same input checks
 (:func:`check_spec`) and the same summary (:func:`summarise_log`), so an outcome can differ
-between them only if their logs do (they do not: ``tests/test_engines_agree.py``).
+between them only if their logs do (they do not: ``tests/sim/test_engines_agree.py``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Tests of govsim.output.plots: every plot builds, in both languages, with Chinese glyphs present,
 without pyplot state, and stays readable for a 183-county scenario.
 
-The synthetic tables come from ``tests/test_report.py`` (``synthetic_tables``).
+The synthetic tables come from ``tests/output/test_report.py`` (``synthetic_tables``).
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from matplotlib._pylab_helpers import Gcf
 from matplotlib.figure import Figure
 from matplotlib.font_manager import findfont
 from matplotlib.text import Text
-from test_report import synthetic_tables
 
 import govsim
 from govsim.output import plots, service_plots
 from govsim.output.fonts import cjk_font_path, font_covers
 from govsim.output.labels import LABELS
 from govsim.output.report import PLOTS, TABLE_COLUMNS, RunTables
+from tests.output.test_report import synthetic_tables
 
 FUNCTIONS = {stem: (getattr(plots, function), table) for stem, (function, table) in PLOTS.items()}
 

@@ -2,7 +2,7 @@
 
 The tables are synthetic (``synthetic_tables``), made by hand to follow the contracts of
 ``docs/outputs.md``; only ``compliance`` comes from ``govsim.check_compliance``.
-``tests/test_plots.py`` reuses the builder.
+``tests/output/test_plots.py`` reuses the builder.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from govsim.output.report import (
 )
 from govsim.policy import RULES, caseworkers_required, child_staff_required, relief_cap_limits
 
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "outputs.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "outputs.md"
 HOSTILE = "<script>alert('x')</script> & \"quotes\""
 
 

@@ -2,7 +2,7 @@
 quantity the intended way, and every rule with a number is tested at its boundary.
 
 "Today" is fixed by digests of the tiny and Guang'an results made before any mechanism existed
-(``tests/today.py``, ``tests/fixtures/today_digests.json``).
+(``tests/mechanisms/today.py``, ``tests/fixtures/today_digests.json``).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from govsim.sim.draw import PoolDraw
 from govsim.sim.engine import run_pool
 from govsim.sim.mechanisms import YearMechanisms, logit_shares, paid_share
 from govsim.sim.spec import Slot
-from tests.today import FIXTURE, digests
+from tests.mechanisms.today import FIXTURE, digests
 
 SEED = 11
 

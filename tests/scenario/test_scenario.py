@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import govsim
 from govsim.scenario import Scenario, load_scenario
 
-BAD = Path(__file__).parent / "fixtures" / "bad"
+BAD = Path(__file__).parents[1] / "fixtures" / "bad"
 
 # fixture file -> (field path named in the message, rule id or None, words in the message)
 EXPECTED = {
@@ -95,7 +95,7 @@ def test_builtin_scenarios_load_and_match_default_figures(guangan: Scenario) -> 
 
 
 def test_repository_files_equal_packaged_builtins() -> None:
-    root = Path(__file__).parents[1] / "scenarios"
+    root = Path(__file__).parents[2] / "scenarios"
     for name in ("guangan", "tiny"):
         on_disk = load_scenario(root / f"{name}.toml")
         assert on_disk.content_hash() == load_scenario(name).content_hash()
@@ -155,7 +155,7 @@ def test_policy_departure_is_a_warning_not_an_error(fixtures_dir: Path) -> None:
 
 # -- property: whatever the corruption, only ScenarioError comes out ---------------------------
 
-TINY_TEXT = (Path(__file__).parents[1] / "scenarios" / "tiny.toml").read_text()
+TINY_TEXT = (Path(__file__).parents[2] / "scenarios" / "tiny.toml").read_text()
 TINY_DATA = tomllib.loads(TINY_TEXT)
 _values = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6),
                     st.floats(allow_nan=True), st.text(max_size=8),

@@ -52,7 +52,7 @@ TOTAL = 8
 #: What must not depend on the executor (timings, worker ids and clock times may).
 COMPARED = ["point", "replication", "status", "error", "served", "abandoned", "coverage",
             "wait_p90_days", "cost"]
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -164,7 +164,7 @@ def test_run_manifest_records_a_replay_hash(tmp_path: Path,
 
 @pytest.mark.parametrize("moment", ["while loading", "while simulating"])
 def test_ctrl_c_at_any_moment_exits_130_without_traceback(tmp_path: Path, moment: str) -> None:
-    # (Ctrl-C while the results are written is tested in test_pipeline.py.)
+    # (Ctrl-C while the results are written is tested in tests/pipeline/test_pipeline.py.)
     proc = start_govsim("run", "tiny", "--years", "2", "--replications", "4", "--workers", "2",
                         "--results", str(tmp_path))
     if moment == "while loading":

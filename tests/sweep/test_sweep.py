@@ -1,8 +1,8 @@
 """Sweeps in this process: the sweep file's errors, the samplers, metrics, failures, analysis.
 
-Executors with several processes, Dask, SIGKILL and Ctrl-C are in ``test_sweep_executors.py``.
-Everything runs the tiny scenario; the allocation stage (deterministic, ~30 ms a run) carries
-the sensitivity tests.
+Executors with several processes, Dask, SIGKILL and Ctrl-C are in
+``tests/sweep/test_executors.py``. Everything runs the tiny scenario; the allocation stage
+(deterministic, ~30 ms a run) carries the sensitivity tests.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def write(tmp_path: Path, text: str, name: str = "sweep.toml") -> Path:
 # -- the sweep file -----------------------------------------------------------------------
 
 def test_example_sweep_files_load() -> None:
-    root = Path(__file__).parent.parent / "scenarios" / "sweeps"
+    root = Path(__file__).parents[2] / "scenarios" / "sweeps"
     tiny = load_sweep_spec(root / "tiny.toml")
     guangan = load_sweep_spec(root / "guangan-sensitivity.toml")
     assert tiny.scenario.name == "tiny" and guangan.scenario.name == "guangan"

@@ -1,8 +1,8 @@
 """The engine option end to end, the pool memo's key, and where numba caches its machine code.
 
-Pool-level agreement of the two engines is ``test_engines_agree.py``; here: whole years and
-runs give identical tables on either engine, ``engine`` is checked wherever it enters, the memo
-key changes with every input a pool's spec is drawn from, and the cache location rules.
+Pool-level agreement of the two engines is ``tests/sim/test_engines_agree.py``; here: whole
+years and runs give identical tables on either engine, ``engine`` is checked wherever it enters,
+the memo key changes with every input a pool's spec is drawn from, and the cache location rules.
 """
 
 from __future__ import annotations
@@ -172,7 +172,7 @@ def test_sweep_engine_is_a_run_option_not_part_of_the_sweep(tmp_path: Path) -> N
     from govsim.sweep import load_sweep_spec, run_sweep
     from govsim.sweep.runner import run_context
 
-    text = (Path(__file__).parents[1] / "scenarios" / "sweeps" / "tiny.toml").read_text(
+    text = (Path(__file__).parents[2] / "scenarios" / "sweeps" / "tiny.toml").read_text(
         encoding="utf-8")
     text = text.replace("[sampler]", 'engine = "simpy"\n\n[sampler]')
     for old, new in (("points = 8", "points = 2"), ("years = 2", "years = 1"),

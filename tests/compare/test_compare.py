@@ -1,7 +1,7 @@
 """Budget options side by side: options, common random numbers, paired intervals, monotonicity.
 
 The comparison fixture runs the real pipeline on the ``tiny`` scenario (1 year, 3 replications,
-serially) once per module; the workbook and CLI tests are in ``test_compare_outputs.py``.
+serially) once per module; the workbook and CLI tests are in ``tests/output/test_compare.py``.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from govsim.compare.options import parse_value
 from govsim.errors import GovsimError
 from govsim.stats import t_critical
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 EXAMPLE = ROOT / "scenarios" / "options" / "guangan-budget.toml"
 OPTIONS = ["base:", "same:", "cap5: policy.relief_cap_share=0.05",
            "pooled: policy.cap_scope=prefecture"]

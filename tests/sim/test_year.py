@@ -1,4 +1,5 @@
-"""Audit of issue 3 (the simulation): verification checks the issue asks for that had no test.
+"""One simulated year (govsim.sim.year): purity, common random numbers, extreme values, the
+year-end assessment.
 
 - ``simulate_year`` is pure apart from its random stream: the state and the purchase table it is
   given are unchanged, and a trial run from a state repeats exactly (the pipeline's trial runs
@@ -7,14 +8,13 @@
   every (year, replication, county, item).
 - Extreme values: with nobody at work nothing is served, nothing is paid, and cases that never
   abandon all wait into the backlog.
-- ``docs/model.md`` follows the nine STRESS-DES sections the issue names.
+- The assessment pass mark: a score exactly at the mark passes, one just above fails.
 """
 
 from __future__ import annotations
 
 import copy
-import re
-from pathlib import Path
+import math
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,6 @@ import pytest
 import govsim
 from govsim.sim import simulate, simulate_year
 
-ROOT = Path(__file__).parents[1]
 KEYS = ["year", "replication", "county", "item"]
 
 
@@ -97,9 +96,23 @@ def test_nobody_at_work_serves_nothing(small: govsim.Scenario) -> None:
     assert state.backlog_cases == k["backlog"].sum()
 
 
-def test_model_doc_has_the_stress_des_sections() -> None:
-    text = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
-    headings = [h.lower() for h in re.findall(r"^## \d+\. (.+)$", text, re.M)]
-    for section in ("objectives", "logic", "entities", "resources", "inputs", "outputs",
-                    "experimentation", "implementation", "assumptions"):
-        assert any(h.startswith(section) for h in headings), section
+# -- the assessment pass mark at year end ----------------------------------------------------
+
+def test_assessment_pass_mark_at_its_boundary(tiny: govsim.Scenario) -> None:
+    steady = tiny.with_overrides({"provider_types.social_org.failure_hazard": 0.0})
+
+    def year_end(pass_mark: float | None) -> tuple[float, set[str]]:
+        scenario = steady if pass_mark is None else \
+            steady.with_overrides({"policy.assessment_pass_mark": pass_mark})
+        result = govsim.simulate(scenario, years=1, replications=1, seed=3, workers=1)
+        row = result.providers[result.providers["provider"] == "east-care-social_org"]
+        log = result.contracts[result.contracts["provider"] == "east-care-social_org"]
+        return float(row["assessment_score"].iloc[0]), set(log["event"])
+
+    score, _ = year_end(None)
+    assert 0 < score < 1
+    exactly, kept = year_end(score)
+    above, dropped = year_end(math.nextafter(score, 1.0))
+    assert exactly == above == score  # the mark does not change the year, only its verdict
+    assert "assessed" in kept and "not_renewed" not in kept and "barred" not in kept
+    assert {"not_renewed", "barred"} <= dropped

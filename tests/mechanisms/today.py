@@ -5,7 +5,7 @@ mechanisms of issue 18 (``TODAY_ITEMS`` drops the child-welfare items added to t
 Guang'an catalogue then) and hashes every run table, and the Guang'an base-year allocation.
 ``tests/fixtures/today_digests.json`` holds the digests made on main at 5bf01a9 (before any
 mechanism existed). A change outside ``govsim/mechanisms`` that is *meant* to change results
-regenerates the file: ``python -m tests.today``.
+regenerates the file: ``python -m tests.mechanisms.today``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-FIXTURE = Path(__file__).parent / "fixtures" / "today_digests.json"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "today_digests.json"
 #: Rules whose compliance rows existed, with figures, before the mechanisms.
 CHECKED_RULES = ("relief-cap", "social-org-share", "caseworker-ratio", "child-welfare-staff",
                  "prohibited-items", "purchasable-items", "funding-sources", "contract-term")

@@ -1,7 +1,7 @@
 """simulate_year / simulate: interface, extreme values, determinism, seasonality, contracts.
 
-Queueing-theory validation lives in ``test_simulation_validation.py``; the CLI in
-``test_simulation_cli.py``.
+Queueing-theory validation lives in ``tests/sim/test_queueing_theory.py``; the CLI in
+``tests/cli/test_simulate.py``.
 """
 
 from __future__ import annotations

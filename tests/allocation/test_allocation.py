@@ -1,7 +1,7 @@
 """The allocation model: hand-solved instances of the ordered goals, each rule binding and
 holding, every contract under the cap, whole posts, and the built-in scenarios.
 
-The hand instance (``tests/test_allocation_helpers.py``): one county, ρ = 1, no failures, one
+The hand instance (``tests/allocation/hand_scenarios.py``): one county, ρ = 1, no failures, one
 social-organisation type at 100,000 CNY per FTE-year and quality 1, 1,000 productive hours per
 FTE; care 1,000 cases × 2 h = 2,000 h of need (priority 5), counselling 2,000 × 1 h = 2,000 h
 (priority 3 below); a relief cap of 3 % × 10,000,000 = 300,000 CNY (3 FTE, 3,000 hours). The
@@ -25,7 +25,7 @@ from govsim.allocation import (
 )
 from govsim.allocation.estimates import poisson_quantile
 from govsim.scenario import Scenario
-from tests.test_allocation_helpers import BASE, ENTERPRISE, hand_scenario
+from tests.allocation.hand_scenarios import BASE, ENTERPRISE, hand_scenario
 
 HARD_CAPS = ("relief-cap", "social-org-share", "funding-sources", "prohibited-items")
 

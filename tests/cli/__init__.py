@@ -1,0 +1,1 @@
+"""Tests of govsim.cli: every subcommand's arguments, exit codes and messages."""

@@ -1,0 +1,1 @@
+"""Tests of govsim.compare: budget options side by side on common random numbers."""

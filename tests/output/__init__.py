@@ -1,0 +1,1 @@
+"""Tests of govsim.output: run and compare folders, report, plots, fonts, manifests."""

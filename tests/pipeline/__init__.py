@@ -1,0 +1,1 @@
+"""Tests of govsim.pipeline: the simulation-optimisation year loop and its figures."""

@@ -1,0 +1,1 @@
+"""Tests of govsim.scenario: loading, validation, overrides, hashing, input limits."""

@@ -1,0 +1,1 @@
+"""Tests of govsim.sweep: sweep files, samplers, the store, executors, limits."""
