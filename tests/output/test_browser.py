@@ -19,10 +19,10 @@ import pytest
 import govsim
 from govsim.compare import compare, write_comparison
 from govsim.output.report import write_run
-from tests.browser import PageMeasure, measure_page, require_chromium
-from tests.money_fixture import money_needed_fixture
+from tests.output.browser import PageMeasure, measure_page, require_chromium
+from tests.output.money_fixture import money_needed_fixture
 
-SHOTS = Path(__file__).resolve().parents[1] / "results" / "browser"
+SHOTS = Path(__file__).resolve().parents[2] / "results" / "browser"
 WIDTHS = (1400, 400)
 
 

@@ -1,7 +1,7 @@
 """The report's first screen, one language at a time, citations, the plan workbook, CSV numbers
 (issue 16).
 
-The money-needed table is a fixture in the budget room's contract (``tests/money_fixture.py``):
+The money-needed table is a fixture in the budget room's contract (``tests/output/money_fixture.py``):
 the report must show what that table says — never the caps as money needed, never 0 for what
 cannot be computed — and must say so when the run has no such table.
 """
@@ -16,8 +16,6 @@ import pandas as pd
 import pytest
 
 import govsim
-from govsim.citations import cite
-from govsim.cli import main
 from govsim.output.answers import county_shortfalls, money_needed
 from govsim.output.files import for_csv
 from govsim.output.html import render_report
@@ -25,9 +23,8 @@ from govsim.output.labels import LABELS, label, policy_fields
 from govsim.output.phrases import reason_text, status_words, warning_text
 from govsim.output.plan_workbook import write_plan_workbook
 from govsim.output.report import RunTables, write_run
-from govsim.policy import RULES
-from tests.money_fixture import money_needed_fixture
-from tests.test_report import synthetic_tables
+from tests.output.money_fixture import money_needed_fixture
+from tests.output.test_report import synthetic_tables
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Latin words a Chinese page may hold: units, the product, ids of files named on purpose
@@ -179,22 +176,6 @@ def test_convergence_status_and_warnings_in_chinese() -> None:
     assert warning_text("something new", "zh", counties, items) == "something new"
 
 
-def test_citations_name_documents_not_files() -> None:
-    assert cite("001_d4a2c5f50d01abf5.txt §(八)", "zh") == \
-        "四川省民政厅等《关于全面推进政府购买社会救助服务的实施意见》（送审稿）§(八)"
-    assert "成财采〔2017〕143号" in cite("002_677eeb57fa30ec89.txt Chengdu Art. 21", "zh")
-    assert cite("002_677eeb57fa30ec89.txt Chengdu Art. 21", "zh").endswith("第21条")
-    assert "民发〔2012〕196号" in cite("003_31fd11b8a43de1da.txt 三(五)", "zh")
-    assert "东莞市财政支持社会工作发展的实施方案" in cite(
-        "002_677eeb57fa30ec89.txt Dongguan fiscal-support plan §三(一)", "zh")
-    for rule in RULES.values():
-        for lang in ("zh", "en"):
-            text = cite(rule.source, lang)
-            assert ".txt" not in text and text, (rule.id, lang)
-
-
-# -- the plan workbook ----------------------------------------------------------------------------
-
 def test_plan_workbook_prints_and_adds_up(tables: RunTables, tmp_path: Path) -> None:
     # an item absent in one year must not break the county × item table
     alloc = tables.allocation
@@ -237,30 +218,6 @@ def test_csv_money_in_whole_yuan_and_years_as_ints() -> None:
     out = for_csv(frame).to_csv(index=False)
     assert "2025,1311000,135286,40.0625,CNY,788700,788700" in out
     assert "2026,12,,39.6,share,0.5187,0.3" in out  # half a yuan rounds to even
-
-
-def test_contract_events_carry_their_replication(tiny: govsim.Scenario, tmp_path: Path) -> None:
-    result = govsim.run(tiny, years=1, replications=2, seed=7, workers=1)
-    contracts = result.tables.contracts
-    assert "replication" in contracts.columns
-    assert set(contracts["replication"]) == {0, 1}
-
-
-def test_existing_out_is_refused_before_the_run_starts(tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
-    import govsim.cli.run as run_cli
-
-    def never(*args: object, **kwargs: object) -> None:
-        raise AssertionError("the run started")
-
-    monkeypatch.setattr(run_cli, "run", never)
-    taken = tmp_path / "taken"
-    taken.mkdir()
-    (taken / "notes.txt").write_text("mine", encoding="utf-8")
-    assert main(["run", "tiny", "--out", str(taken)]) == 2
-    err = capsys.readouterr().err
-    assert "--overwrite" in err and str(taken) in err and "Traceback" not in err
 
 
 def test_people_by_title_tier_when_the_scenario_sets_the_mix() -> None:
