@@ -1,8 +1,8 @@
 """The report's first screen, one language at a time, citations, the plan workbook, CSV numbers
 (issue 16).
 
-The money-needed table is a fixture in the budget room's contract (``tests/output/money_fixture.py``):
-the report must show what that table says — never the caps as money needed, never 0 for what
+The money-needed table is a fixture in the budget room's contract
+(``tests/output/money_fixture.py``): the report must show what that table says — never the caps as money needed, never 0 for what
 cannot be computed — and must say so when the run has no such table.
 """
 
