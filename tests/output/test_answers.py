@@ -2,8 +2,9 @@
 (issue 16).
 
 The money-needed table is a fixture in the budget room's contract
-(``tests/output/money_fixture.py``): the report must show what that table says — never the caps as money needed, never 0 for what
-cannot be computed — and must say so when the run has no such table.
+(``tests/output/money_fixture.py``): the report must show what that table says — never the
+caps as money needed, never 0 for what cannot be computed — and must say so when the run has
+no such table.
 """
 
 from __future__ import annotations
