@@ -128,6 +128,15 @@ class Estimates:
         raise KeyError(f"Estimates.providers has no {column} for provider type "
                        f"{provider_type!r}")
 
+    def demand_value(self, column: str, county: str, item: str) -> float:
+        """``column`` of the demand row of (county, item) (``KeyError`` when there is none)."""
+        tables = self.__dict__.setdefault("_demand_cache", {})
+        if column not in tables:
+            frame = self.demand
+            tables[column] = dict(zip(zip(frame["county"], frame["item"], strict=True),
+                                      frame[column].astype(float), strict=True))
+        return tables[column][county, item]
+
     def _lookup(self) -> dict[str, dict[tuple[str | None, str | None, str], float]]:
         cached = self.__dict__.get("_cache")
         if cached is not None:

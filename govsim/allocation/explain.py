@@ -82,40 +82,73 @@ def explanations_table(model: AllocationModel, allocation: pd.DataFrame,
                        constraints: pd.DataFrame) -> pd.DataFrame:
     """Explanations (see the module docstring), one row each."""
     rows = _over_rows(model, constraints)
-    rows += _statutory_rows(model, unmet, constraints)
-    rows += _staffing_rows(model, staffing, constraints)
-    rows += _floor_rows(model, unmet, constraints)
+    binding = _BindingLimits(model, constraints)
+    rows += _statutory_rows(model, unmet, binding)
+    rows += _staffing_rows(model, staffing, binding)
+    rows += _floor_rows(model, unmet, binding)
     rows += _equity_rows(model)
     rows += _coverage_rows(model, unmet)
     rows += _cap_rows(model, constraints)
     return pd.DataFrame(rows, columns=EXPLANATION_COLUMNS)
 
 
-def _binding(model: AllocationModel, county: str, constraints: pd.DataFrame,
-             fund: str) -> list[str]:
+#: Name prefixes of every limit :func:`_binding` may name.
+_LIMIT_PREFIXES = ("total-budget", "market[", "social-org-share", "relief-cap", "fund[child",
+                   "fund[lottery]")
+_SHARED_SCOPES = ("prefecture", "total", "fund:lottery", "fund:child")
+
+
+class _BindingLimits:
     """Names of binding limits that stop more purchases of an item paid by ``fund`` in
     ``county``: its fund's cap, the lottery fund (where it may pay), the total budget, the
-    providers' capacity and the social-organisation share."""
-    prefixes = ["total-budget", "market[", "social-org-share"]
-    lottery_pays = fund == "child" or (
-        fund == "relief" and not model.scenario.policy.lottery_counts_toward_relief_cap)
-    prefixes += {"relief": ["relief-cap"], "child": ["fund[child"]}.get(fund, [])
-    if lottery_pays or fund in ("lottery", "none"):
-        prefixes.append("fund[lottery]")
-    # with whole posts a money row stops purchases once it cannot pay one more post, and a
-    # market once it cannot field one more person
-    offered = [model.cost[p] for p, cap in model.scenario.county(county).market.items()
-               if cap > 0 and p in model.cost] if county in {c.id for c in
-                                                             model.scenario.counties} else []
-    post = min(offered, default=0.0) if model.integer_posts else 0.0
-    room = constraints["rule"].map({"relief-cap": post, "funding-sources": post,
-                                    "market": 1.0 if model.integer_posts else 0.0}).fillna(0.0)
-    binding = constraints[constraints["binding"] | (constraints["slack"] < room)]
-    shared = ("prefecture", "total", "fund:lottery", "fund:child")
-    return [n for n, scope in zip(binding["name"], binding["scope"], strict=True)
-            if n.startswith(tuple(prefixes))
-            and (scope in shared or scope == county or scope.startswith(f"{county}/")
-                 or scope.endswith(f"/{county}"))]
+    providers' capacity and the social-organisation share.
+
+    The rows that can be named are picked out of the constraints table once, and each
+    (county, fund) answered once: the table asks the same question for many cells.
+    """
+
+    def __init__(self, model: AllocationModel, constraints: pd.DataFrame) -> None:
+        self.model = model
+        names = constraints["name"]
+        rows = constraints[[str(n).startswith(_LIMIT_PREFIXES) for n in names]]
+        self.rows = list(zip(rows["name"], rows["scope"], rows["rule"], rows["binding"],
+                             rows["slack"], strict=True))
+        self.counties = {c.id for c in model.scenario.counties}
+        self._known: dict[tuple[str, str], list[str]] = {}
+
+    def __call__(self, county: str, fund: str) -> list[str]:
+        key = (county, fund)
+        if key not in self._known:
+            self._known[key] = self._binding(county, fund)
+        return self._known[key]
+
+    def _binding(self, county: str, fund: str) -> list[str]:
+        model = self.model
+        prefixes = ["total-budget", "market[", "social-org-share"]
+        lottery_pays = fund == "child" or (
+            fund == "relief" and not model.scenario.policy.lottery_counts_toward_relief_cap)
+        prefixes += {"relief": ["relief-cap"], "child": ["fund[child"]}.get(fund, [])
+        if lottery_pays or fund in ("lottery", "none"):
+            prefixes.append("fund[lottery]")
+        wanted = tuple(prefixes)
+        # with whole posts a money row stops purchases once it cannot pay one more post, and
+        # a market once it cannot field one more person
+        offered = [model.cost[p] for p, cap in model.scenario.county(county).market.items()
+                   if cap > 0 and p in model.cost] if county in self.counties else []
+        post = min(offered, default=0.0) if model.integer_posts else 0.0
+        room = {"relief-cap": post, "funding-sources": post,
+                "market": 1.0 if model.integer_posts else 0.0}
+        return [name for name, scope, rule, binding, slack in self.rows
+                if (binding or slack < room.get(rule, 0.0))  # NaN slack: not binding
+                and name.startswith(wanted)
+                and (scope in _SHARED_SCOPES or scope == county
+                     or scope.startswith(f"{county}/") or scope.endswith(f"/{county}"))]
+
+
+def _served(unmet: pd.DataFrame) -> dict[tuple[str, str], float]:
+    """Hours served per (county, item) of the unmet table."""
+    return {(c, i): float(h) for c, i, h in zip(unmet["county"], unmet["item"],
+                                                 unmet["hours_served"], strict=True)}
 
 
 def _row(model: AllocationModel, county: str, item: str, rule: str, shortfall: float,
@@ -160,13 +193,13 @@ def _person_price(model: AllocationModel, county: str, rule: str) -> float:
 
 
 def _staffing_rows(model: AllocationModel, staffing: pd.DataFrame,
-                   constraints: pd.DataFrame) -> list[dict[str, object]]:
+                   binding: _BindingLimits) -> list[dict[str, object]]:
     rows = []
     for r in staffing[staffing["shortfall"] > 1e-6].itertuples(index=False):
         county = model.scenario.county(r.county)
         money = r.shortfall * _person_price(model, r.county, r.rule)
         fund = "relief" if r.rule == "caseworker-ratio" else "child"
-        en_lim, zh_lim = limit_names(_binding(model, r.county, constraints, fund), model)
+        en_lim, zh_lim = limit_names(binding(r.county, fund), model)
         bought = r.purchased + r.part_time_posts
         en = (f"{r.county}: {_RULE_EN[r.rule]} — {r.required} needed, {r.in_post} in post, "
               f"{_num(bought)} purchased; {_num(r.shortfall)} short, about {_wan(money)} 万元 "
@@ -179,20 +212,20 @@ def _staffing_rows(model: AllocationModel, staffing: pd.DataFrame,
 
 
 def _statutory_rows(model: AllocationModel, unmet: pd.DataFrame,
-                    constraints: pd.DataFrame) -> list[dict[str, object]]:
+                    binding: _BindingLimits) -> list[dict[str, object]]:
     """Statutory work (this year's cases and the carried backlog) the plan cannot clear."""
     items = {i.id: i for i in model.scenario.items}
-    table = unmet.set_index(["county", "item"])
+    served_hours = _served(unmet)
     rows = []
     for key, cell in model.cells.items():
         item = items[key[1]]
         if not item.statutory or cell["need"] <= 0:
             continue
-        short = cell["need"] - float(table.loc[key, "hours_served"])
+        short = cell["need"] - served_hours[key]
         if short <= 1e-6 * cell["need"]:
             continue
         money = short * _hour_price(model, *key)
-        en_lim, zh_lim = limit_names(_binding(model, key[0], constraints, item.fund), model)
+        en_lim, zh_lim = limit_names(binding(key[0], item.fund), model)
         county = model.scenario.county(key[0])
         en = (f"{key[0]}/{key[1]}: statutory work — {_num(short)} of {_num(cell['need'])} hours "
               f"(this year's cases and the backlog) cannot be cleared; about {_wan(money)} 万元 "
@@ -214,16 +247,16 @@ def _hour_price(model: AllocationModel, county: str, item: str) -> float:
 
 
 def _floor_rows(model: AllocationModel, unmet: pd.DataFrame,
-                constraints: pd.DataFrame) -> list[dict[str, object]]:
+                binding: _BindingLimits) -> list[dict[str, object]]:
     """Cells below their floor, and direct services with need and nothing served."""
     items = {i.id: i for i in model.scenario.items}
-    table = unmet.set_index(["county", "item"])
+    served_hours = _served(unmet)
     rows = []
     for key, cell in model.cells.items():
         item = items[key[1]]
         if cell["need"] <= 0:
             continue
-        served = float(table.loc[key, "hours_served"])
+        served = served_hours[key]
         floor = item.min_coverage
         below_floor = key in model.floor_gap and floor * cell["need"] - served > 1e-6
         nothing = item.kind == "service" and served <= 1e-6
@@ -232,7 +265,7 @@ def _floor_rows(model: AllocationModel, unmet: pd.DataFrame,
         target = floor if below_floor else max(floor, 0.0)
         short = max(0.0, target * cell["need"] - served) if below_floor else cell["need"]
         money = short * _hour_price(model, *key)
-        en_lim, zh_lim = limit_names(_binding(model, key[0], constraints, item.fund), model)
+        en_lim, zh_lim = limit_names(binding(key[0], item.fund), model)
         county = model.scenario.county(key[0])
         coverage = served / cell["need"]
         if below_floor:

@@ -31,6 +31,7 @@ from collections import defaultdict
 
 import pulp
 
+from govsim.allocation.milp import MilpStage
 from govsim.allocation.model import AllocationModel, Goal, hold_slack
 from govsim.errors import AllocationError
 
@@ -52,18 +53,25 @@ _Block = list[tuple[str, dict[pulp.LpVariable, float], int, float]]
 
 
 
-def whole_posts(model: AllocationModel) -> dict[pulp.LpVariable, float]:
+def whole_posts(model: AllocationModel,
+                variables: list[pulp.LpVariable] | None = None) -> dict[pulp.LpVariable, float]:
     """Whole values of the model's integer variables (posts), county by county, from the
     variables' current values (the linear optimum of every goal).
 
     The counties' MILPs are solved with HiGHS's branch and bound whichever solver the linear
-    passes use (CBC's took minutes on the same county problems).
+    passes use (CBC's took minutes on the same county problems). ``variables``: the model's
+    variables, when the caller has listed them already.
     """
     from govsim.allocation.solve import make_solver
 
     make_solver("highs")  # checks highspy is there (and keeps HiGHS's banner off stdout)
-    linear = {v: float(v.varValue or 0.0) for v in _all_variables(model)}
+    linear = {v: float(v.varValue or 0.0) for v in variables or _all_variables(model)}
     local, shared = _split_rows(model, linear)
+    terms = _GoalTerms(model)
+    own_integers: dict[str | None, list[pulp.LpVariable]] = defaultdict(list)
+    for var in [*model.n.values(), *model.posts.values()]:
+        if var.cat == pulp.LpInteger:
+            own_integers[model.county_of[var.name]].append(var)
     tolerance = model.scenario.policy.goal_tolerance
     whole: dict[pulp.LpVariable, float] = {}
     used: dict[str, dict[str, float]] = defaultdict(dict)  # shared row -> county -> activity
@@ -80,10 +88,9 @@ def whole_posts(model: AllocationModel) -> dict[pulp.LpVariable, float]:
             others += lp_parts.get(None, 0.0)
             rows.append((f"{name}:{county}", parts[county], sense, bound - others))
         integers = {v for _, coefs, _, _ in rows for v in coefs if v.cat == pulp.LpInteger}
-        integers |= {v for v in [*model.n.values(), *model.posts.values()]
-                     if v.cat == pulp.LpInteger and model.county_of[v.name] == county}
+        integers |= set(own_integers.get(county, ()))
         if integers:
-            _solve_county(model, county, rows, tolerance)
+            _solve_county(model, county, rows, tolerance, terms)
             for var in integers:
                 whole[var] = float(round(var.varValue or 0.0))
         for name, (_, _, parts, _) in shared.items():
@@ -140,7 +147,7 @@ def _split_rows(model: AllocationModel,
 
 
 def _solve_county(model: AllocationModel, county: str, rows: _Block,
-                  tolerance: float) -> None:
+                  tolerance: float, terms: _GoalTerms) -> None:
     """The ordered goals, restricted to the county's variables, as MILPs.
 
     Two shortcuts keep a county to two or three small MILPs: ``caps`` needs no MILP (no new
@@ -150,65 +157,90 @@ def _solve_county(model: AllocationModel, county: str, rows: _Block,
     the cost of the continuous purchases exactly.
     """
     mine = {v for _, coefs, _, _ in rows for v in coefs}
-    cost = next((g for g in model.goals if g.key == "cost"), None)
+    position = next((k for k, g in enumerate(model.goals) if g.key == "cost"), None)
     holds: list[tuple[int, pulp.LpAffineExpression, float]] = []
-    for goal in model.goals:
-        expr = _restricted(goal.expr, mine)
+    for k, goal in enumerate(model.goals):
+        expr = terms.restricted(k, "expr", county, mine)
         if not len(expr) or (goal.key == "cost" and any(g.key == "need" for g in model.goals)):
             continue
         value = float(pulp.value(expr) or 0.0)  # the linear optimum, restricted
         if goal.key != "caps":
-            objective = _restricted(goal.objective, mine)
-            if goal.key == "need" and cost is not None:
-                spend = _restricted(cost.objective, mine)
+            if goal.key == "need" and position is not None:
+                spend = terms.restricted(position, "objective", county, mine)
                 weight = 0.5 * tolerance * max(1.0, abs(value)) / max(1.0, float(
                     pulp.value(spend) or 0.0) * 2.0)
                 objective = expr - weight * spend
+            else:
+                objective = terms.restricted(k, "objective", county, mine)
             value = _stage(model, county, goal, objective, expr, rows, holds)
         slack = hold_slack(goal, value, tolerance)
         holds.append((goal.sense, expr, value + slack if goal.sense == pulp.LpMinimize
                       else value - slack))
 
 
-def _restricted(expr: pulp.LpAffineExpression,
-                mine: set[pulp.LpVariable]) -> pulp.LpAffineExpression:
-    return pulp.LpAffineExpression([(v, c) for v, c in expr.items() if v in mine])
+class _GoalTerms:
+    """Each goal's expression and objective split by county, in the expression's order.
+
+    A county's MILP restricts every goal to the county's variables; all of them belong to the
+    county, so the restriction filters the county's own terms instead of the whole
+    prefecture's (which made the step quadratic in the number of counties).
+    """
+
+    def __init__(self, model: AllocationModel) -> None:
+        county_of = model.county_of
+        self._groups: dict[tuple[int, str], dict[str | None, list[tuple[pulp.LpVariable,
+                                                                        float]]]] = {}
+        for k, goal in enumerate(model.goals):
+            for part, expr in (("expr", goal.expr), ("objective", goal.objective)):
+                groups: dict[str | None, list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
+                for var, coef in expr.items():
+                    groups[county_of.get(var.name)].append((var, coef))
+                self._groups[k, part] = groups
+
+    def restricted(self, goal: int, part: str, county: str,
+                   mine: set[pulp.LpVariable]) -> pulp.LpAffineExpression:
+        """Goal number ``goal``'s ``part`` (``"expr"`` or ``"objective"``) over ``mine``, a
+        set of the county's variables."""
+        terms = self._groups[goal, part].get(county, ())
+        return pulp.LpAffineExpression([(v, c) for v, c in terms if v in mine])
 
 
 def _stage(model: AllocationModel, county: str, goal: Goal,
            objective: pulp.LpAffineExpression, expr: pulp.LpAffineExpression, rows: _Block,
            holds: list[tuple[int, pulp.LpAffineExpression, float]]) -> float:
-    problem = pulp.LpProblem(f"{model.problem.name}_{county}_{goal.key}", goal.sense)
-    for name, coefs, sense, rhs in rows:
-        problem.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(coefs), sense,
-                                                _safe(name), rhs))
-    for k, (held_sense, held_expr, bound) in enumerate(holds):
-        sense = pulp.LpConstraintLE if held_sense == pulp.LpMinimize else pulp.LpConstraintGE
-        problem.addConstraint(pulp.LpConstraint(held_expr, sense, f"hold_{k}", bound))
-    problem.setObjective(objective)
-    status = problem.solve(pulp.HiGHS(msg=False, gapRel=MIP_GAP, timeLimit=MIP_SECONDS))
+    own = [(coefs, sense, rhs) for _, coefs, sense, rhs in rows]
+    stage = MilpStage(own + _hold_rows(holds), objective, goal.sense)
+    solution = stage.solve(MIP_GAP, MIP_SECONDS)
     for give_abs, give_rel in HOLD_RETRIES:
-        if status != pulp.LpStatusInfeasible or not holds:
+        if not solution.infeasible or not holds:
             break
         # A MIP solution meets its rows within HiGHS's feasibility tolerance, so an earlier
         # stage's optimum can be just out of reach here (seen with volunteer hours tied to whole
         # posts: a staffing optimum that needed a fraction of a yuan over a cap). The caps hold
         # never gives; the later goals give a little, then one whole unit (a person, an hour).
-        for k, (held_sense, _, bound) in enumerate(holds):
-            if k == 0 and model.goals and model.goals[0].key == "caps":
-                continue
-            give = max(give_abs, give_rel * abs(bound))
-            loose = bound + give if held_sense == pulp.LpMinimize else bound - give
-            problem.constraints[f"hold_{k}"].constant = -loose
-        status = problem.solve(pulp.HiGHS(msg=False, gapRel=MIP_GAP, timeLimit=MIP_SECONDS))
-        if status == pulp.LpStatusOptimal:
+        loosened = []
+        for k, (held_sense, held_expr, bound) in enumerate(holds):
+            if not (k == 0 and model.goals and model.goals[0].key == "caps"):
+                give = max(give_abs, give_rel * abs(bound))
+                bound = bound + give if held_sense == pulp.LpMinimize else bound - give
+            loosened.append((held_sense, held_expr, bound))
+        stage = MilpStage(own + _hold_rows(loosened), objective, goal.sense)
+        solution = stage.solve(MIP_GAP, MIP_SECONDS)
+        if not solution.failed:
             log.info("%s: the %s stage held the earlier goals within %g (+%g relative)",
                      county, goal.key, give_abs, give_rel)
-    if status != pulp.LpStatusOptimal:
+    if solution.failed:
         raise AllocationError(f"highs found no whole-post plan for {county} at the "
-                              f"{goal.key} goal: {pulp.LpStatus.get(status, status)}")
+                              f"{goal.key} goal: {solution.status}")
+    if solution.limited:
+        log.warning("highs stopped the %s stage of %s at %s; keeping its best plan",
+                    goal.key, county, solution.status)
+    stage.assign(solution)
     return float(pulp.value(expr) or 0.0)
 
 
-def _safe(name: str) -> str:
-    return "".join(ch if ch.isalnum() else "_" for ch in name)
+def _hold_rows(holds: list[tuple[int, pulp.LpAffineExpression, float]]
+               ) -> list[tuple[pulp.LpAffineExpression, int, float]]:
+    """The holds as rows: a minimised goal at most its bound, a maximised one at least."""
+    return [(expr, pulp.LpConstraintLE if sense == pulp.LpMinimize else pulp.LpConstraintGE,
+             bound) for sense, expr, bound in holds]

@@ -159,21 +159,22 @@ def solve_model(model: AllocationModel, solver: str = "highs", *,
     values, holds = _ordered(model, stages, dual_goal)
     duals = _duals(model, solver, dual_goal)
     prices = [math.nan] * len(model.goals)
-    integers = [v for v in _variables(model) if v.cat == pulp.LpInteger]
+    variables = _variables(model)  # listed once: a large model's rows hold millions of terms
+    integers = [v for v in variables if v.cat == pulp.LpInteger]
     if goal_prices or integers:
-        linear = _snapshot(model)
+        linear = {v: v.varValue for v in variables}
         if goal_prices:
             prices = _prices(model, stages, values, holds)
             _restore(model, linear)
         if integers:
-            rounded = whole_posts(model)
+            rounded = whole_posts(model, variables)
             stages.drop_holds(0)
             stages.fix(rounded)
             try:
                 values, _ = _ordered(model, stages, None)
             finally:
                 stages.unfix()
-    polish(model)
+    polish(model, variables)
     outcomes = []
     for k, goal in enumerate(model.goals):
         nxt = model.goals[k + 1] if k + 1 < len(model.goals) else None
@@ -231,10 +232,6 @@ def _duals(model: AllocationModel, solver: str, goal: Goal) -> dict[str, float]:
             raise AllocationError(f"{solver} returned no dual for {row.name}")
         duals[row.name] = float(pi) * scale / row.scale
     return duals
-
-
-def _snapshot(model: AllocationModel) -> dict[pulp.LpVariable, float | None]:
-    return {v: v.varValue for v in _variables(model)}
 
 
 def _restore(model: AllocationModel, values: dict[pulp.LpVariable, float | None]) -> None:
@@ -335,10 +332,12 @@ def _run_cbc(problem: pulp.LpProblem, order: list[Row | None], engine: pulp.LpSo
 
 # -- polishing ------------------------------------------------------------------------------------
 
-def polish(model: AllocationModel) -> None:
+def polish(model: AllocationModel, variables: list[pulp.LpVariable] | None = None) -> None:
     """Repair solver rounding in place: integers rounded, values clipped to their bounds, money
-    rows trimmed to their limits (continuous purchases first), staffing sums raised."""
-    for var in _variables(model):  # solvers return −1e-7 for a bound of 0, 2.9999999 for 3
+    rows trimmed to their limits (continuous purchases first), staffing sums raised.
+    ``variables``: the model's variables, when the caller has listed them already."""
+    # solvers return −1e-7 for a bound of 0, 2.9999999 for 3
+    for var in variables or _variables(model):
         value = var.varValue or 0.0
         if var.cat == pulp.LpInteger:
             value = float(round(value))

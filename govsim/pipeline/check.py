@@ -209,8 +209,7 @@ def hour_price(scenario: Scenario, estimates: Estimates, county_id: str,
     """The cheapest CNY per hour of the item's service the county can buy: cost per FTE ÷
     (productive hours × the cell's planned utilisation × (1 − expected capacity loss))."""
     county = scenario.county(county_id)
-    demand = estimates.demand.set_index(["county", "item"])
-    rho = float(demand.loc[(county_id, item_id), "utilisation_target"])
+    rho = estimates.demand_value("utilisation_target", county_id, item_id)
     if scenario.item(item_id).purchase_mode == "project":
         rho = 1.0
     hours = scenario.header.productive_hours_per_fte * rho

@@ -6,15 +6,24 @@ each task as it finishes, in completion order. Workers only compute and return; 
 stores. Only a bounded window of tasks is in flight (four per worker), so a sweep of a million
 runs never holds a million futures, and an interrupt loses at most the window.
 
-- :class:`LocalExecutor` — ``workers=1`` runs in this process (simplest to debug); more use a
-  pool from :func:`govsim.parallel.process_pool` (``spawn``; workers die with the sweep). The
-  context goes to each worker once (initializer), not with every task.
+- :class:`LocalExecutor` — ``workers=1`` runs in this process (simplest to debug); more use
+  one single-process pool per worker from :func:`govsim.parallel.process_pool` (``spawn``;
+  workers die with the sweep). The context goes to each worker once (initializer), not with
+  every task.
 - :class:`DaskExecutor` — a real ``distributed`` scheduler: ``scheduler="tcp://HOST:PORT"``
   connects to a running cluster, ``local_workers=N`` starts a ``LocalCluster`` of N
   single-threaded worker processes on loopback. The context is scattered to every worker once.
   A run that kills its worker process repeatedly (Dask's ``KilledWorker``) is reported as a
   failed run; a local worker process that dies stops the sweep with a :class:`SweepError`
   (the finished runs are stored; run again to resume).
+
+**Routing.** Each run goes to the worker of its replication (``replication % workers``) while
+that worker has work; an idle worker takes runs from the longest other queue. Under common
+random numbers a replication's pools repeat across points, and a process remembers pool
+outcomes (:func:`govsim.sim.engine.run_pool_memo`) and whole-post stages
+(:mod:`govsim.allocation.milp`): keeping a replication on one worker keeps those memos useful
+instead of rebuilding each in every worker. The Dask executor asks for the same placement
+(``workers=``, ``allow_other_workers=True``), which the scheduler may override.
 
 Results never depend on the executor: each run's seed comes from its point and replication.
 """
@@ -25,6 +34,7 @@ import logging
 import os
 import re
 import uuid
+from collections import deque
 from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -118,16 +128,26 @@ class LocalExecutor:
             for task in tasks:
                 yield execute(context, task)
             return
-        pool = process_pool(self.workers, initializer=_init_worker, initargs=(context,))
-        pending: set[Future[RunOutcome]] = set()
-        queue = iter(tasks)
+        pools = [process_pool(1, initializer=_init_worker, initargs=(context,))
+                 for _ in range(self.workers)]
+        lanes = _Lanes(iter(tasks), self.workers, self.workers * WINDOW_PER_WORKER)
+        pending: dict[Future[RunOutcome], int] = {}
         finished = False
+
+        def top_up(lane: int) -> None:
+            while sum(1 for k in pending.values() if k == lane) < WINDOW_PER_WORKER:
+                task = lanes.next_for(lane)
+                if task is None:
+                    return
+                pending[pools[lane].submit(_execute_in_worker, task)] = lane
+
         try:
-            _fill(pending, queue, lambda t: pool.submit(_execute_in_worker, t),
-                  self.workers * WINDOW_PER_WORKER)
+            for lane in range(self.workers):
+                top_up(lane)
             while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
+                    lane = pending.pop(future)
                     try:
                         outcome = future.result()
                     except BrokenProcessPool as exc:
@@ -135,14 +155,42 @@ class LocalExecutor:
                                          "finished runs are stored — run the sweep again to "
                                          "resume") from exc
                     yield outcome
-                _fill(pending, queue, lambda t: pool.submit(_execute_in_worker, t),
-                      self.workers * WINDOW_PER_WORKER - len(pending))
+                    top_up(lane)
             finished = True
         finally:
-            if finished:
-                pool.shutdown(wait=True)
-            else:  # interrupted or failed: drop queued runs and end the workers now
-                stop_pool(pool)
+            for pool in pools:
+                if finished:
+                    pool.shutdown(wait=True)
+                else:  # interrupted or failed: drop queued runs and end the workers now
+                    stop_pool(pool)
+
+
+class _Lanes:
+    """Tasks routed to workers by replication (``replication % lanes``), read lazily from
+    ``tasks`` with at most ``limit`` waiting; a lane with nothing of its own takes the first
+    task of the longest other lane."""
+
+    def __init__(self, tasks: Iterator[RunTask], lanes: int, limit: int) -> None:
+        self.tasks = tasks
+        self.waiting: list[deque[RunTask]] = [deque() for _ in range(lanes)]
+        self.limit = max(1, limit)
+        self.exhausted = False
+
+    def next_for(self, lane: int) -> RunTask | None:
+        """The next task for worker ``lane``; ``None`` when every task has been handed out."""
+        while not self.waiting[lane] and not self.exhausted \
+                and sum(map(len, self.waiting)) < self.limit:
+            task = next(self.tasks, None)
+            if task is None:
+                self.exhausted = True
+                break
+            self.waiting[task.replication % len(self.waiting)].append(task)
+        if self.waiting[lane]:
+            return self.waiting[lane].popleft()
+        longest = max(self.waiting, key=len)
+        if longest:
+            return longest.popleft()
+        return None
 
 
 def _fill(pending: set[Any], queue: Iterator[RunTask], submit: Any, count: int) -> None:
@@ -199,6 +247,7 @@ class DaskExecutor:
     def _run(self, client: Any, as_completed: Any, context: RunContext,
              tasks: Iterable[RunTask]) -> Generator[RunOutcome, None, None]:
         threads = sum(client.nthreads().values()) or 1
+        addresses = sorted(client.nthreads())
         shared = client.scatter(context, broadcast=True)
         token = uuid.uuid4().hex[:8]
         queue = iter(tasks)
@@ -208,7 +257,9 @@ class DaskExecutor:
         def submit(task: RunTask) -> Any:
             key = f"govsim-sweep-{token}-{task.point}-{task.replication}"
             by_key[key] = task
-            future = client.submit(execute, shared, task, key=key, pure=False)
+            home = [addresses[task.replication % len(addresses)]] if addresses else None
+            future = client.submit(execute, shared, task, key=key, pure=False, workers=home,
+                                   allow_other_workers=True)
             stream.add(future)
             return future
 

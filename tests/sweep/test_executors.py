@@ -162,3 +162,34 @@ def test_ctrl_c_stops_cleanly_and_resumes(spec_path: Path, reference: pd.DataFra
 
     result = run_sweep(spec_path, out, workers=2)
     assert_same_runs(result.runs, reference)
+
+
+def test_runs_are_routed_to_their_replications_worker_and_idle_workers_take_over() -> None:
+    from govsim.sweep.executors import _Lanes
+    from govsim.sweep.tasks import RunTask
+
+    tasks = [RunTask(p, r) for p in range(5) for r in range(2)]
+    lanes = _Lanes(iter(tasks), 2, limit=4)
+    first = [lanes.next_for(0) for _ in range(3)]
+    assert [(t.point, t.replication) for t in first] == [(0, 0), (1, 0), (2, 0)]
+    assert sum(map(len, lanes.waiting)) <= 4  # read lazily, never more than the limit waiting
+    second = lanes.next_for(1)
+    assert (second.point, second.replication) == (0, 1)
+    # worker 0 keeps taking its replication's runs, then the other worker's once it has none
+    rest = []
+    while (task := lanes.next_for(0)) is not None:
+        rest.append((task.point, task.replication))
+    assert rest[:2] == [(3, 0), (4, 0)] and all(r == 1 for _, r in rest[2:])
+    handed = {(t.point, t.replication) for t in [*first, second]} | set(rest)
+    assert handed == {(t.point, t.replication) for t in tasks}  # each run exactly once
+    assert lanes.next_for(1) is None
+
+
+def test_one_replication_still_keeps_every_worker_busy() -> None:
+    from govsim.sweep.executors import _Lanes
+    from govsim.sweep.tasks import RunTask
+
+    lanes = _Lanes(iter([RunTask(p, 0) for p in range(4)]), 2, limit=8)
+    got = [lanes.next_for(1), lanes.next_for(0), lanes.next_for(1), lanes.next_for(0)]
+    assert sorted(t.point for t in got) == [0, 1, 2, 3]
+    assert lanes.next_for(0) is None and lanes.next_for(1) is None

@@ -1,0 +1,166 @@
+"""One county's whole-post stage as a HiGHS mixed-integer program, built directly in ``highspy``.
+
+:mod:`govsim.allocation.rounding` solves each county's ordered goals as small MILPs — up to
+four per county and allocation, several allocations per plan year. Building each through a
+PuLP problem cost more Python than HiGHS needed for most of them, so the stage is handed to
+HiGHS here as arrays. The model HiGHS receives is the one PuLP's ``HiGHS`` interface would
+build from the same rows (columns sorted by name, a maximised objective negated, zero
+coefficients dropped, the same options), so the plans are the same to the last bit;
+``tests/allocation/test_milp.py`` checks that against PuLP.
+
+A stage whose every input repeats (same columns, bounds, rows, holds and objective — common
+between the check rounds of a year, and between runs in one process of a sweep or a
+comparison) is not solved again: HiGHS is deterministic, so the remembered solution is the one
+it would return. Units are the model's (people, hours, 万元).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pulp
+
+__all__ = ["MilpSolution", "MilpStage", "clear_memo", "memo_size"]
+
+#: Stages remembered per process (a stage's solution is a few hundred floats).
+MEMO_SIZE = 4096
+_MEMO: OrderedDict[bytes, MilpSolution] = OrderedDict()
+
+
+@dataclass(frozen=True)
+class MilpSolution:
+    """HiGHS's answer: column values in the stage's column order, and its model status."""
+
+    values: np.ndarray
+    status: str
+    #: True when HiGHS stopped at the time limit (the plan is its best, not proved)
+    limited: bool
+    #: True when the model had no usable solution
+    failed: bool
+    #: True when HiGHS proved the model infeasible (PuLP's ``LpStatusInfeasible``)
+    infeasible: bool = False
+
+
+class MilpStage:
+    """A stage's MILP: rows ``(coefficients, sense, rhs)``, an objective and its sense.
+
+    Parameters
+    ----------
+    rows
+        Each row's coefficients by variable (in the row's own order), PuLP sense
+        (``LpConstraintLE``/``GE``/``EQ``) and right-hand side.
+    objective
+        The expression optimised (its constant is ignored, as PuLP's HiGHS interface does).
+    sense
+        ``pulp.LpMaximize`` or ``pulp.LpMinimize``.
+    """
+
+    def __init__(self, rows: Iterable[tuple[Mapping[pulp.LpVariable, float], int, float]],
+                 objective: pulp.LpAffineExpression, sense: int) -> None:
+        self.rows = list(rows)
+        # PuLP registers the rows' variables, then the objective's, and sorts them by name
+        seen: dict[pulp.LpVariable, None] = {}
+        for coefs, _, _ in self.rows:
+            seen.update(dict.fromkeys(coefs))
+        seen.update(dict.fromkeys(objective.keys()))
+        self.columns = sorted(seen, key=lambda v: v.name)
+        index = {v: k for k, v in enumerate(self.columns)}
+        mult = -1 if sense == pulp.LpMaximize else 1
+        inf = math.inf
+        self.cost = np.array([mult * objective.get(v, 0.0) for v in self.columns], dtype=float)
+        self.lower = np.array([-inf if v.lowBound is None else v.lowBound for v in self.columns],
+                              dtype=float)
+        self.upper = np.array([inf if v.upBound is None else v.upBound for v in self.columns],
+                              dtype=float)
+        self.integer = np.array([v.cat == pulp.LpInteger for v in self.columns], dtype=bool)
+        starts, indices, values, row_lower, row_upper = [0], [], [], [], []
+        for coefs, row_sense, rhs in self.rows:
+            for var, coef in coefs.items():
+                if coef != 0:
+                    indices.append(index[var])
+                    values.append(coef)
+            starts.append(len(indices))
+            bound = -(0 - rhs)  # PuLP keeps a row's constant as −rhs and returns its negative
+            row_lower.append(bound if row_sense != pulp.LpConstraintLE else -inf)
+            row_upper.append(bound if row_sense != pulp.LpConstraintGE else inf)
+        self.starts = np.array(starts, dtype=np.int32)
+        self.indices = np.array(indices, dtype=np.int32)
+        self.values = np.array(values, dtype=float)
+        self.row_lower = np.array(row_lower, dtype=float)
+        self.row_upper = np.array(row_upper, dtype=float)
+
+    def key(self, gap: float, seconds: float) -> bytes:
+        """A digest of everything HiGHS is given: equal keys, equal solutions."""
+        digest = hashlib.blake2b(digest_size=20)
+        digest.update("\x1f".join(v.name for v in self.columns).encode())
+        for array in (self.cost, self.lower, self.upper, self.integer, self.starts,
+                      self.indices, self.values, self.row_lower, self.row_upper):
+            digest.update(b"|")
+            digest.update(array.tobytes())
+        digest.update(np.array([gap, seconds]).tobytes())
+        return digest.digest()
+
+    def solve(self, gap: float, seconds: float) -> MilpSolution:
+        """HiGHS's solution (remembered per process for identical stages)."""
+        key = self.key(gap, seconds)
+        known = _MEMO.get(key)
+        if known is not None:
+            _MEMO.move_to_end(key)
+            return known
+        solution = self._run(gap, seconds)
+        if not solution.limited:  # a plan cut off by the clock is not a function of the inputs
+            _MEMO[key] = solution
+            if len(_MEMO) > MEMO_SIZE:
+                _MEMO.popitem(last=False)
+        return solution
+
+    def _run(self, gap: float, seconds: float) -> MilpSolution:
+        import highspy
+
+        highs = highspy.Highs()
+        highs.setOptionValue("output_flag", False)
+        highs.setOptionValue("mip_rel_gap", gap)
+        highs.setOptionValue("time_limit", float(seconds))
+        n = len(self.columns)
+        # one column and one row at a time, as PuLP's interface hands them over
+        for k in range(n):
+            highs.addCol(float(self.cost[k]), float(self.lower[k]), float(self.upper[k]), 0,
+                         [], [])
+            if self.integer[k]:
+                highs.changeColIntegrality(k, highspy.HighsVarType.kInteger)
+        for r in range(len(self.rows)):
+            first, last = self.starts[r], self.starts[r + 1]
+            highs.addRow(float(self.row_lower[r]), float(self.row_upper[r]), int(last - first),
+                         self.indices[first:last], self.values[first:last])
+        highs.run()
+        status = highs.getModelStatus()
+        values = np.array(highs.getSolution().col_value, dtype=float)
+        name = highs.modelStatusToString(status)
+        kinds = highspy.HighsModelStatus
+        limited = status in (kinds.kTimeLimit, kinds.kIterationLimit, kinds.kInterrupt,
+                             kinds.kObjectiveBound, kinds.kObjectiveTarget)
+        # as PuLP: a limit hit with no plan found is no solution
+        failed = not (status == kinds.kOptimal or limited) or (
+            limited and highs.getObjectiveValue() == math.inf)
+        infeasible = status in (kinds.kInfeasible, kinds.kUnboundedOrInfeasible)
+        return MilpSolution(values, name, limited, failed, infeasible)
+
+    def assign(self, solution: MilpSolution) -> None:
+        """Give every column its value (``varValue``), as PuLP does after a solve."""
+        for var, value in zip(self.columns, solution.values.tolist(), strict=True):
+            var.varValue = value
+
+
+def clear_memo() -> None:
+    """Forget every remembered stage (benchmarks time cold solves)."""
+    _MEMO.clear()
+
+
+def memo_size() -> int:
+    """Number of stages remembered in this process."""
+    return len(_MEMO)
