@@ -27,7 +27,6 @@ from govsim.cli._common import (
     console,
 )
 from govsim.compare import (
-    METRICS,
     Comparison,
     Option,
     cap_range,
@@ -42,6 +41,7 @@ from govsim.compare import (
 from govsim.errors import OptionError
 from govsim.output.charts import format_value
 from govsim.output.compare import default_cap_range_dir, default_compare_dir
+from govsim.output.excel import not_applicable
 from govsim.output.folders import prepare_folder
 from govsim.output.labels import label
 from govsim.output.manifest import command_line
@@ -150,25 +150,33 @@ def _cap_range(args: argparse.Namespace, scenario: Scenario, options: list[Optio
 
 
 def _summary(comparison: Comparison, lang: str) -> Table:
-    """Metrics as rows, options as columns; other options show Δ and 'n.s.' when the paired
-    95 % interval covers zero."""
-    table = Table(title=f"govsim compare {comparison.scenario.name}: {comparison.replications} "
-                  f"replications, seed {comparison.seed}, common random numbers",
+    """Metrics as rows, options as columns, in ``lang``; other options show Δ (shares in
+    percentage points) and "n.s." when the paired 95 % interval covers zero (plan metrics
+    are not tested); "n/a" where a metric does not apply to an option."""
+    table = Table(title=label("cli.compare_title", lang, name=comparison.scenario.name,
+                              reps=comparison.replications, seed=comparison.seed),
                   title_justify="left")
-    table.add_column("metric 指标")
-    table.add_column("unit")
+    table.add_column(label("compare.metric", lang))
+    table.add_column(label("compare.unit", lang))
     names = [o.name for o in comparison.options]
     for i, name in enumerate(names):
-        table.add_column(f"{name}\n(基准 baseline)" if i == 0 else name, justify="right")
+        table.add_column(f"{name}\n({label('compare.baseline', lang)})" if i == 0 else name,
+                         justify="right")
     data = comparison.table.set_index("option")
-    for m in METRICS:
+    for m in comparison.metrics:
         cells = [m.name(lang), label(f"unit.{m.unit}", lang)]
-        for i, name in enumerate(names):
-            text = format_value(data.at[name, m.id], m.unit)
-            if i > 0:
+        base_na = not_applicable(m.id, comparison.scenarios[0], lang)
+        for i, (name, scenario) in enumerate(zip(names, comparison.scenarios, strict=True)):
+            if not_applicable(m.id, scenario, lang):
+                cells.append(label("compare.not_applicable", lang))
+                continue
+            text = format_value(data.at[name, m.id], m.unit, lang=lang)
+            if i > 0 and not base_na:
                 significant = data.at[name, f"{m.id}_significant"]
-                mark = "" if significant is pd.NA else ("" if significant else " n.s.")
-                text += f"\nΔ {format_value(data.at[name, f'{m.id}_diff'], m.unit, True)}{mark}"
+                mark = "" if significant is pd.NA or m.kind == "plan" else (
+                    "" if significant else " n.s.")
+                diff = format_value(data.at[name, f"{m.id}_diff"], m.unit, True, lang)
+                text += f"\nΔ {diff}{mark}"
             cells.append(text)
         table.add_row(*cells)
     return table

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -31,9 +32,12 @@ from govsim.cli.budget import print_money_needed, print_uncertainty
 from govsim.errors import RunError
 from govsim.inputs import parse_json, read_text
 from govsim.metrics import year_figures
+from govsim.output.figure import display_names
 from govsim.output.folders import prepare_folder
+from govsim.output.labels import LABELS, label
+from govsim.output.phrases import explanation_text, reason_text, warning_text
 from govsim.output.report import default_run_dir
-from govsim.pipeline import RunResult, replay_options, run, status_text
+from govsim.pipeline import RunResult, replay_options, run
 from govsim.scenario import Scenario, load_scenario
 from govsim.uncertainty import check_samples, run_with_uncertainty
 
@@ -91,24 +95,26 @@ def run_command(args: argparse.Namespace) -> int:
     target = prepare_folder(out, "run", overwrite=args.overwrite, default=args.out is None)
     for warning in scenario.warnings:
         console.print(f"warning: {warning.format()}", style="yellow", markup=False)
+    lang = args.lang or scenario.header.lang
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("replication-years"), TimeElapsedColumn())
+               TextColumn(label("cli.rep_years", lang)), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task("starting", total=None)
+        task = bar.add_task(label("cli.starting", lang), total=None)
         if args.uncertainty is None:
             result = run(scenario, workers=args.workers, **kwargs,
-                         progress=lambda done, total, label: bar.update(
-                             task, completed=done, total=total, description=label))
+                         progress=lambda done, total, text: bar.update(
+                             task, completed=done, total=total,
+                             description=_progress_text(text, lang)))
         else:
             seed = kwargs.pop("seed")
             result = run_with_uncertainty(
                 scenario, args.uncertainty, seed=seed, workers=args.workers, **kwargs,
                 progress=lambda done, total: bar.update(
-                    task, completed=done, total=total, description="uncertainty samples"))
-        bar.update(task, description="writing report")
+                    task, completed=done, total=total,
+                    description=label("cli.uncertainty_samples", lang)))
+        bar.update(task, description=label("cli.writing", lang))
         folder = result.write(target, lang=args.lang)
-    _print_summary(result, scenario, folder)
-    lang = args.lang or scenario.header.lang
+    _print_summary(result, scenario, folder, args.lang)
     print_money_needed(result.tables.money_needed, scenario, lang)
     if len(result.tables.uncertainty):
         print_uncertainty(result.tables.uncertainty, result.tables.uncertainty_drivers,
@@ -126,41 +132,65 @@ def _replay(path: Path) -> tuple[Scenario, dict[str, object]]:
     return scenario, options.as_dict()
 
 
-def _print_summary(result: RunResult, scenario: Scenario, folder: Path) -> None:
+def _print_summary(result: RunResult, scenario: Scenario, folder: Path,
+                   lang: str | None = None) -> None:
     """The headline per year — :func:`govsim.metrics.year_figures`, the report's numbers — and
-    each year's status and warnings as ``convergence.csv`` has them."""
+    each year's status and warnings, in the language of the run (``--lang``, else the
+    scenario's): words from :mod:`govsim.output.labels` (``cli.*``, ``phrase.*``)."""
+    lang = lang or scenario.header.lang
     tables = result.tables
-    table = Table(title=f"{scenario.header.title_zh or scenario.name}  {scenario.name}",
-                  title_justify="left")
-    for header in ("year 年", "spend 万元", "relief cap use", "social-org share (lowest county)",
-                   "caseworkers short", "coverage", "p90 wait (d)", "overdue statutory",
-                   "rule failures", "status"):
-        table.add_column(header, justify="right")
+    title = scenario.header.title_zh if lang == "zh" else scenario.header.title_en
+    table = Table(title=f"{title or scenario.name}  {scenario.name}", title_justify="left")
+    for key in ("year", "spend", "cap_use", "social_share", "cw_short", "child_short",
+                "coverage", "p90_wait", "overdue", "failures", "status"):
+        table.add_column(label(f"cli.{key}", lang), justify="right")
     figures = year_figures(tables)
     convergence = tables.convergence.set_index("year")
+    staff = tables.staffing
     for year in result.years:
         f = figures[year] if year in figures.columns else pd.Series(dtype=float)
-        status = str(convergence.loc[year, "status"]) if year in convergence.index else "—"
-        table.add_row(str(year), wan(f.get("total_spend", 0.0)), _pct(f.get("cap_use")),
+        key = "phrase.short_" + str(convergence.loc[year, "status"]).replace(" ", "_") \
+            if year in convergence.index else ""
+        status = label(key, lang) if key in LABELS else "—"
+        child = staff[(staff["year"] == year) & (staff["rule"] == "child-welfare-staff")]
+        child_short = float(pd.to_numeric(child["shortfall"], errors="coerce").sum()) \
+            if len(child) else math.nan
+        table.add_row(str(year), wan(f.get("total_spend", math.nan)), _pct(f.get("cap_use")),
                       _pct(f.get("social_share")), _num(f.get("cw_shortfall"), 0),
-                      _pct(f.get("coverage"), 1), _num(f.get("p90_wait"), 1),
-                      _num(f.get("overdue"), 0), _num(f.get("failures"), 0), status)
+                      _num(child_short, 0), _pct(f.get("coverage"), 1),
+                      _num(f.get("p90_wait"), 1), _num(f.get("overdue"), 0),
+                      _num(f.get("failures"), 0), status)
     console.print(table)
+    counties = display_names(scenario, "counties", lang)
+    items = display_names(scenario, "items", lang)
     for year, row in convergence.iterrows():
-        console.print(f"status {year}: {status_text(row)}", markup=False, soft_wrap=True)
+        console.print(label("cli.status_line", lang, year=year, text=reason_text(row, lang)),
+                      markup=False, soft_wrap=True)
     for year, row in convergence.iterrows():
         for text in str(row.get("warnings") or "").split(" | "):
             if text.strip() and text != "nan":
-                console.print(f"warning {year}: {text}", style="yellow", markup=False,
-                              soft_wrap=True)
+                console.print(label("cli.warning_line", lang, year=year,
+                                    text=warning_text(text, lang, counties, items)),
+                              style="yellow", markup=False, soft_wrap=True)
     explanations = tables.explanations
     if len(explanations):
         last = explanations[explanations["year"] == explanations["year"].max()]
-        console.print(f"Why rules are not met, {int(last['year'].iloc[0])}:", markup=False)
-        for text in last["text_en"].head(8):
-            console.print(f"  • {text}", markup=False, soft_wrap=True)
-    console.print(f"results: {folder}/  (report.html, *.csv, plots/, manifest.json)",
-                  markup=False)
+        console.print(label("cli.why", lang, year=int(last["year"].iloc[0])), markup=False)
+        column = "text_zh" if lang == "zh" else "text_en"
+        for text in last[column].head(8):
+            console.print(f"  • {explanation_text(str(text), counties, items)}", markup=False,
+                          soft_wrap=True)
+    console.print(label("cli.results", lang, folder=folder), markup=False)
+
+
+def _progress_text(text: str, lang: str) -> str:
+    """The pipeline's progress label (``2025 round 2``, ``2025 baseline``) in ``lang``."""
+    if m := re.fullmatch(r"(\d{4}) round (\d+)", text):
+        return label("cli.round", lang, year=m.group(1), round=m.group(2))
+    if m := re.fullmatch(r"(\d{4}) (\w+)", text):
+        key = f"cli.stage_{m.group(2)}"
+        return label(key, lang, year=m.group(1)) if key in LABELS else text
+    return text
 
 
 def _missing(value: object) -> bool:

@@ -295,9 +295,11 @@ def _table(options: Sequence[Option], plan_rows: Sequence[dict[str, float]],
                 values = rep_rows[i][m.id].to_numpy(dtype=float)
                 value, half = mean_ci95(values)
                 diff = paired_difference(values, base_reps[m.id].to_numpy(dtype=float))
+            # a plan metric has one plan per year: no sampling interval, so no test (NA)
             record.update({m.id: value, f"{m.id}_ci95": half, f"{m.id}_diff": diff.mean,
                            f"{m.id}_diff_low": diff.low, f"{m.id}_diff_high": diff.high,
-                           f"{m.id}_significant": diff.significant})
+                           f"{m.id}_significant": pd.NA if m.id in PLAN_METRICS
+                           else diff.significant})
         records.append(record)
     table = pd.DataFrame(records)
     for m in METRICS:

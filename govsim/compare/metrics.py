@@ -42,7 +42,8 @@ __all__ = [
 #: The comparison's rows, in table order (ids of :data:`govsim.metrics.METRICS`).
 COMPARE_METRIC_IDS: tuple[str, ...] = (
     "spend_total_wan", "spend_relief_wan", "spend_child_wan", "spend_lottery_wan", "cap_use_max",
-    "cap_use_mean", "social_org_share", "caseworker_shortfall", "weighted_coverage", "coverage",
+    "cap_use_mean", "social_org_share", "caseworker_shortfall", "child_staff_shortfall",
+    "staffing_shortfall", "weighted_coverage", "coverage",
     "served_cases", "abandoned_cases", "wait_p90_days", "overdue_cases", "cost_per_served_cny",
     "satisfaction", "rule_failures")
 METRICS: tuple[Metric, ...] = select(COMPARE_METRIC_IDS)

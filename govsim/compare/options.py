@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 #: Sheet names of the workbook that options may not take (compared case-insensitively).
-RESERVED_NAMES = ("Summary", "Assumptions")
+RESERVED_NAMES = ("Summary", "Compliance", "Assumptions", "汇总", "合规检查", "说明")
 #: Characters an option name may not hold: Excel forbids ``[]:*?/\\`` in sheet names, and
 #: ``:``, ``;``, ``=`` separate the parts of a command-line option.
 _FORBIDDEN = re.compile(r"[\[\]:*?/\\;=]")

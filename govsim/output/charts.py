@@ -28,9 +28,10 @@ __all__ = ["CHART_METRICS", "analysis_figure", "comparison_title", "format_value
            "plot_cap_range", "plot_comparison"]
 
 #: The key metrics drawn by :func:`plot_comparison`, in panel order.
-CHART_METRICS = ("spend_total_wan", "weighted_coverage", "caseworker_shortfall",
+CHART_METRICS = ("spend_total_wan", "weighted_coverage", "staffing_shortfall",
                  "wait_p90_days", "cost_per_served_cny", "satisfaction")
-_COLOURS = {"baseline": "#1565c0", "significant": "#ef6c00", "not": "#9e9e9e"}
+_COLOURS = {"baseline": "#1565c0", "significant": "#ef6c00", "not": "#9e9e9e",
+            "plan": "#7e57c2"}
 
 
 def comparison_title(comparison: Comparison, lang: str) -> str:
@@ -40,13 +41,16 @@ def comparison_title(comparison: Comparison, lang: str) -> str:
     return first or second or label("compare.title", lang)
 
 
-def format_value(value: Any, unit: str, signed: bool = False) -> str:
-    """A metric value for reading: 万元 with one decimal, shares in per cent, and so on."""
+def format_value(value: Any, unit: str, signed: bool = False, lang: str = "en") -> str:
+    """A metric value for reading: 万元 with one decimal, shares in per cent, and so on; a
+    difference (``signed``) of shares in percentage points."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return "–"
     sign = "+" if signed else ""
     if unit == "share":
-        return f"{value * 100:{sign},.1f}%"
+        if signed:
+            return f"{value * 100:+,.1f} " + ("个百分点" if lang == "zh" else "pp")
+        return f"{value * 100:,.1f}%"
     digits = {"wan": 1, "people": 1, "cases": 0, "days": 1, "cny_per_case": 0, "score": 3,
               "count": 0}[unit]
     return f"{value:{sign},.{digits}f}"
@@ -56,7 +60,8 @@ def plot_comparison(comparison: Comparison, lang: str | None = None) -> Figure:
     """Key metrics per option: one horizontal bar per option in six panels.
 
     Bars are blue for the baseline, orange where the option differs significantly from it (the
-    paired 95 % interval excludes zero) and grey where it does not. No per-option error bars:
+    paired 95 % interval excludes zero), grey where it does not, and purple for a plan figure
+    (one plan per year: no interval, no test). No per-option error bars:
     under common random numbers two options' own intervals may overlap although their paired
     difference is significant, so the colour carries the test.
     """
@@ -73,7 +78,8 @@ def plot_comparison(comparison: Comparison, lang: str | None = None) -> Figure:
         m = by_id[metric_id]
         scale = 100.0 if m.unit == "share" else 1.0
         values = table[m.id].to_numpy(dtype=float) * scale
-        colours = [_bar_colour(i, table.at[i, f"{m.id}_significant"]) for i in range(len(names))]
+        colours = [_COLOURS["plan"] if i and m.kind == "plan" else
+                   _bar_colour(i, table.at[i, f"{m.id}_significant"]) for i in range(len(names))]
         ax.barh(positions, np.nan_to_num(values), color=colours)
         unit = "%" if m.unit == "share" else label(f"unit.{m.unit}", lang)
         ax.set_title(f"{m.name(lang)}（{unit}）" if lang == "zh" else f"{m.name(lang)} ({unit})",
@@ -84,15 +90,15 @@ def plot_comparison(comparison: Comparison, lang: str | None = None) -> Figure:
         ax.set_axisbelow(True)
         ax.tick_params(labelsize=9)
         for y, value in zip(positions, values, strict=True):
-            ax.annotate(format_value(value / scale, m.unit), (np.nan_to_num(value), y),
+            ax.annotate(format_value(value / scale, m.unit, lang=lang), (np.nan_to_num(value), y),
                         xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
         finite = values[np.isfinite(values)]
         top = float(finite.max()) if finite.size else 0.0
         low = min(0.0, float(finite.min()) if finite.size else 0.0)
         ax.set_xlim(low * 1.18, top * 1.18 if top > 0 else 1.0)
     handles = [Patch(color=_COLOURS[k], label=label(f"compare.{k}", lang))
-               for k in ("baseline", "significant", "not")]
-    fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, fontsize=9)
+               for k in ("baseline", "significant", "not", "plan")]
+    fig.legend(handles=handles, loc="outside lower center", ncols=4, frameon=False, fontsize=9)
     fig.suptitle(comparison_title(comparison, lang), fontsize=12)
     return fig
 

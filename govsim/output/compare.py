@@ -30,7 +30,7 @@ from govsim.output.charts import (
     plot_cap_range,
     plot_comparison,
 )
-from govsim.output.excel import write_cap_range_workbook, write_workbook
+from govsim.output.excel import not_applicable, write_cap_range_workbook, write_workbook
 from govsim.output.figure import PLOT_DPI, png_bytes, resolve_lang
 from govsim.output.files import CSV_ENCODING, write_csv
 from govsim.output.folders import OutputFolder, prepare_folder
@@ -40,6 +40,7 @@ from govsim.output.manifest import build_manifest
 
 if TYPE_CHECKING:
     from govsim.compare.core import Comparison
+    from govsim.compare.metrics import Metric
     from govsim.scenario import Scenario
 
 __all__ = [
@@ -94,11 +95,20 @@ def comparison_html(comparison: Comparison, lang: str | None = None,
     table = comparison.table.set_index("option")
     names = [o.name for o in comparison.options]
     rows = []
+    notes: list[str] = []
     for m in comparison.metrics:
         cells = []
-        for i, name in enumerate(names):
-            diff, css = _diff_text(table.loc[name], m.id, m.unit) if i > 0 else ("", "")
-            cells.append((format_value(table.at[name, m.id], m.unit), diff, css))
+        base_na = not_applicable(m.id, comparison.scenarios[0], lang)
+        for i, (name, scenario) in enumerate(zip(names, comparison.scenarios, strict=True)):
+            why = not_applicable(m.id, scenario, lang)
+            if why:
+                cells.append((label("compare.not_applicable", lang) + "*", "", "ns"))
+                if why not in notes:
+                    notes.append(why)
+                continue
+            diff, css = _diff_text(table.loc[name], m, lang) if i > 0 and not base_na \
+                else ("", "")
+            cells.append((format_value(table.at[name, m.id], m.unit, lang=lang), diff, css))
         rows.append((m.name(lang), label(f"unit.{m.unit}", lang), cells))
     if image is None:
         image = png_bytes(plot_comparison(comparison, lang))
@@ -110,20 +120,23 @@ def comparison_html(comparison: Comparison, lang: str | None = None,
         lang=lang, page=page, title=comparison_title(comparison, lang), facts=facts,
         t=lambda key: label(f"compare.{key}", lang),
         options=[(o.name, o.title(lang)) for o in comparison.options], rows=rows,
+        notes=["* " + n for n in notes],
         image=("data:image/png;base64," + base64.b64encode(image).decode("ascii"))
         if image else "").strip()
 
 
-def _diff_text(record: pd.Series, metric_id: str, unit: str) -> tuple[str, str]:
-    """``Δ +1.2 [0.3, 2.1]`` (with ``n.s.`` when not significant) and its CSS class."""
-    diff = record[f"{metric_id}_diff"]
-    low, high = record[f"{metric_id}_diff_low"], record[f"{metric_id}_diff_high"]
-    significant = record[f"{metric_id}_significant"]
-    known = significant is not pd.NA and significant is not None
-    css = "sig" if known and bool(significant) else "ns"
-    text = f"Δ {format_value(diff, unit, signed=True)}"
+def _diff_text(record: pd.Series, m: Metric, lang: str) -> tuple[str, str]:
+    """``Δ +1.2 [0.3, 2.1]`` (with ``n.s.`` when not significant) and its CSS class; a plan
+    metric (one plan per year, no interval) is not marked either way."""
+    diff = record[f"{m.id}_diff"]
+    low, high = record[f"{m.id}_diff_low"], record[f"{m.id}_diff_high"]
+    significant = record[f"{m.id}_significant"]
+    known = significant is not pd.NA and significant is not None and m.kind != "plan"
+    css = ("sig" if bool(significant) else "ns") if known else "plan"
+    text = f"Δ {format_value(diff, m.unit, signed=True, lang=lang)}"
     if not (isinstance(low, float) and math.isnan(low)) and low != high:
-        text += f" [{format_value(low, unit, True)}, {format_value(high, unit, True)}]"
+        text += (f" [{format_value(low, m.unit, True, lang)}, "
+                 f"{format_value(high, m.unit, True, lang)}]")
     if known and not bool(significant):
         text += " n.s."
     return text, css
@@ -145,7 +158,7 @@ def write_comparison(comparison: Comparison, out_dir: str | Path | OutputFolder 
         ``-3`` ... when taken); an :class:`~govsim.output.OutputFolder` checked before the
         comparison ran.
     lang : {"zh", "en"}, optional
-        Language of the chart and the HTML (the workbook is bilingual).
+        Language of the chart, the HTML and the workbook.
     command : str, optional
         The command line, for the manifest and the Assumptions sheet.
     overwrite : bool
@@ -172,7 +185,8 @@ def write_comparison(comparison: Comparison, out_dir: str | Path | OutputFolder 
         tmp = stage.path
         write_csv(comparison.table, tmp / "comparison.csv")
         write_csv(comparison.replication_table, tmp / "replications.csv")
-        write_workbook(comparison, tmp / "comparison.xlsx", command=command, generated=now)
+        write_workbook(comparison, tmp / "comparison.xlsx", lang=lang, command=command,
+                       generated=now)
         image = png_bytes(plot_comparison(comparison, lang), dpi)
         (tmp / "comparison.png").write_bytes(image)
         (tmp / "comparison.html").write_text(

@@ -27,16 +27,17 @@ import socket
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
+
+import pandas as pd
 
 from govsim.errors import OutputError
 
-if TYPE_CHECKING:
-    import pandas as pd
-
 __all__ = [
     "CSV_ENCODING",
+    "MONEY_COLUMNS",
     "STAGING_PATTERN",
+    "for_csv",
     "host_tag",
     "open_append",
     "real_folder",
@@ -109,9 +110,54 @@ def write_atomic(path: str | Path, content: str | bytes | Writer, *,
     return path
 
 
+#: Columns holding money in CNY (besides every ``*_cny`` column), written in whole yuan.
+MONEY_COLUMNS: frozenset[str] = frozenset({"cost", "cost_lottery", "cost_mean", "cost_ci95"})
+#: Columns holding a calendar year, written as integers.
+YEAR_COLUMNS: frozenset[str] = frozenset({"year"})
+
+
+def _is_money(column: str) -> bool:
+    """A column of money amounts (not a ratio such as CNY per case or per 10,000 CNY)."""
+    if "_per_" in column or column.startswith("shadow_price"):
+        return False
+    return column in MONEY_COLUMNS or column.endswith("_cny") or "_cny_" in column
+
+
+def for_csv(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table as the CSVs show it: money in whole yuan (every money column, and ``value`` and
+    ``limit`` of rows whose ``unit`` is ``CNY``), years as integers; other figures as they are.
+
+    Missing values stay missing (empty cells). Rounding happens here, at write time, once: the
+    tables in memory keep their exact figures (a rule's pass or fail is judged on them).
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if not isinstance(column, str):
+            continue
+        if column in YEAR_COLUMNS:
+            numbers = pd.to_numeric(out[column], errors="coerce")
+            whole = numbers.dropna()
+            if numbers.notna().sum() == out[column].notna().sum() and (whole % 1 == 0).all():
+                out[column] = numbers.astype("Int64")
+        elif _is_money(column) and pd.api.types.is_numeric_dtype(out[column]):
+            out[column] = out[column].round(0).astype("Int64")
+    if {"unit", "value", "limit"} <= set(out.columns):
+        cny = out["unit"].astype(str).eq("CNY")
+        for column in ("value", "limit"):
+            numbers = pd.to_numeric(out.loc[cny, column], errors="coerce").round(0)
+            out[column] = out[column].astype(object)
+            out.loc[cny, column] = numbers.map(
+                lambda v: v if pd.isna(v) else int(v)).astype(object)
+    return out
+
+
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write a table as CSV (no index, :data:`CSV_ENCODING`) atomically; returns the path."""
-    return write_atomic(path, lambda target: frame.to_csv(target, index=False,
+    """Write a table as CSV (no index, :data:`CSV_ENCODING`) atomically; returns the path.
+
+    Money is written in whole yuan and years as integers (:func:`for_csv`).
+    """
+    table = for_csv(frame)
+    return write_atomic(path, lambda target: table.to_csv(target, index=False,
                                                           encoding=CSV_ENCODING))
 
 

@@ -1,11 +1,15 @@
 """The self-contained HTML report of a run, in Chinese or English.
 
-:func:`render_report` turns :class:`~govsim.output.report.RunTables` and the PNG plots into one HTML
-page a planner reads top to bottom: headline numbers per year, compliance with every rule and
-its source clause, why rules are not met, where the caps bind (shadow prices), the allocation,
-staffing against the 2 ‰ rule, coverage and waits per item, contract events, convergence and
-the manifest. Plots are embedded as base64 ``data:`` URIs and the CSS is inline, so the file
-opens offline and can be mailed as is. All data is escaped (Jinja2 autoescape).
+:func:`render_report` turns :class:`~govsim.output.report.RunTables` and the PNG plots into one
+HTML page that answers first (:mod:`govsim.output.first_screen`): does the plan comply, which
+county is short of what, how much money is needed beyond the caps (from the run's
+``money_needed.csv``), what the caps leave unserved; then unit costs and people purchased.
+Everything else — headline numbers per year, compliance with every rule and its source
+(document title and clause), why rules are not met, where the caps bind, the allocation,
+staffing, coverage and waits, contract events, convergence, the manifest — follows, the long
+tables folded (``<details>``). Plots are embedded as base64 ``data:`` URIs and the CSS is
+inline, so the file opens offline and can be mailed as is. All data is escaped (Jinja2
+autoescape). Every word comes from :mod:`govsim.output.labels` in one language.
 
 Money is shown in 万元 (10,000 CNY), shares in per cent, waits in working days.
 """
@@ -14,18 +18,25 @@ from __future__ import annotations
 
 import base64
 import json
-import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 import pandas as pd
 
+from govsim.citations import cite
 from govsim.compliance import money_pair
-from govsim.metrics import status_text, year_figures
+from govsim.metrics import year_figures
+from govsim.output.cells import WAN, Table, translator
+from govsim.output.cells import missing as _missing
+from govsim.output.cells import num as _num
+from govsim.output.cells import pct as _pct
+from govsim.output.cells import wan as _wan
+from govsim.output.cells import year as _year
 from govsim.output.figure import display_names
+from govsim.output.first_screen import answers, rule_name, scope_name
 from govsim.output.labels import LABELS, event_name, label, policy_fields
+from govsim.output.phrases import explanation_text, reason_text, status_words, warning_text
 from govsim.output.plots import item_summary
 from govsim.policy import RULES
 
@@ -34,72 +45,25 @@ if TYPE_CHECKING:
 
 __all__ = ["Table", "environment", "headline", "render_report"]
 
-WAN = 1e4  # CNY per 万元
 _MONEY_RULES = {"relief-cap", "funding-sources"}
 _SHARE_RULES = {"social-org-share"}
 _NOTABLE_EVENTS = ("failed", "takeover", "exit", "not_renewed", "term_reached", "barred")
 _MAX_ROWS = 150
+#: Units of mechanisms.csv -> their ``unit.*`` label.
+_UNITS = {"people": "unit.people", "FTE": "unit.fte", "cases": "unit.cases_total",
+          "share": "unit.share", "working days": "unit.days", "score": "unit.score"}
+
 
 def _t(lang: str, **defaults: object) -> Callable[..., str]:
-    """``t(key, **fields)``: the ``report.<key>`` label (the key itself when there is none),
-    with ``defaults`` (the scenario's policy numbers) available to every label."""
-
-    def translate(key: str, **fields: object) -> str:
-        if f"report.{key}" not in LABELS:
-            return key
-        return label(f"report.{key}", lang, **{**defaults, **fields})
-
-    return translate
+    return translator(lang, **defaults)
 
 
-@dataclass
-class Table:
-    """A table ready for the template: formatted cells, a CSS class per row."""
-
-    headers: list[str]
-    rows: list[tuple[list[str], str]] = field(default_factory=list)
-    numeric: list[bool] = field(default_factory=list)
-    note: str = ""
-
-    def add(self, cells: list[Any], css: str = "") -> None:
-        self.rows.append(([_cell(c) for c in cells], css))
-
-
-# -- formatting -----------------------------------------------------------------------------------
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
-
-
-def _cell(value: Any) -> str:
-    if _missing(value):
-        return "–"
-    if isinstance(value, float):
-        return f"{value:,.2f}" if abs(value) < 1e6 else f"{value:,.0f}"
-    return str(value)
-
-
-def _wan(cny: Any) -> str:
-    return "–" if _missing(cny) else f"{float(cny) / WAN:,.1f}"
-
-
-def _pct(share: Any, digits: int = 1) -> str:
-    return "–" if _missing(share) else f"{float(share):.{digits}%}"
-
-
-def _num(value: Any, digits: int = 1) -> str:
-    return "–" if _missing(value) else f"{float(value):,.{digits}f}"
-
-
-def _year(value: Any) -> str:
-    return "–" if _missing(value) else str(int(value))
-
-
-def _rule_value(rule: str, value: Any) -> str:
+def _rule_value(rule: str, value: Any, lang: str = "en") -> str:
     if _missing(value):
         return "–"
     if not isinstance(value, int | float):
-        return str(value)
+        key = f"value.{value}"
+        return label(key, lang) if key in LABELS else str(value)
     if rule in _MONEY_RULES:
         return _wan(value) + " 万元"
     if rule in _SHARE_RULES:
@@ -125,7 +89,7 @@ def headline(tables: RunTables) -> pd.DataFrame:
     return year_figures(tables)
 
 
-def _headline_table(tables: RunTables, t: Callable[..., str]) -> Table:
+def _headline_table(tables: RunTables, t: Callable[..., str], lang: str) -> Table:
     frame = headline(tables)
     table = Table([t("metric"), *[str(y) for y in frame.columns]],
                   numeric=[False] + [True] * len(frame.columns))
@@ -144,27 +108,37 @@ def _headline_table(tables: RunTables, t: Callable[..., str]) -> Table:
             table.add([t(key), *[fmt(v) for v in values]], css)
     convergence = tables.convergence.set_index("year") if len(tables.convergence) else None
     if convergence is not None:
-        table.add([t("status"), *[status_text(convergence.loc[y]) if y in convergence.index
-                                  else "–" for y in frame.columns]])
+        table.add([t("status"), *[_short_status(convergence.loc[y], lang)
+                                  if y in convergence.index else "–" for y in frame.columns]])
     return table
+
+
+def _short_status(row: Any, lang: str) -> str:
+    """A year's status in one or two words (the reason is in the convergence section)."""
+    key = "phrase.short_" + str(row.get("status", "")).replace(" ", "_")
+    return label(key, lang) if key in LABELS else status_words(row, lang)
 
 
 def _warnings_table(tables: RunTables, lang: str) -> Table:
-    """The years' warnings (growing statutory backlogs, establishment staff short)."""
+    """The years' warnings (growing statutory backlogs, establishment staff short), worded in
+    ``lang`` (:func:`govsim.output.phrases.warning_text`)."""
     table = Table([_t(lang)("year"), _t(lang)("warning")], numeric=[False, False])
+    counties = display_names(tables.scenario, "counties", lang)
+    items = display_names(tables.scenario, "items", lang)
     for r in tables.convergence.to_dict("records"):
         for text in str(r.get("warnings") or "").split(" | "):
             if text.strip() and text != "nan":
-                table.add([_year(r["year"]), text], "fail")
+                table.add([_year(r["year"]), warning_text(text, lang, counties, items)], "fail")
     return table
 
 
-def _compliance_tables(tables: RunTables, lang: str, names: Mapping[str, str]
-                       ) -> tuple[Table, Table]:
+def _compliance_tables(tables: RunTables, lang: str, names: Mapping[str, str],
+                       fields: Mapping[str, str]) -> tuple[Table, Table]:
     t = _t(lang)
     comp = tables.compliance
     summary = Table([t("rule"), t("text"), t("source"), t("n_pass"), t("n_fail"), t("n_na"),
-                     t("status")], numeric=[False, False, False, True, True, True, False])
+                     t("status")], numeric=[False, False, False, True, True, True, False],
+                    nowrap=[False] * 6 + [True])
     rule_ids = list(RULES) + sorted(set(comp["rule"]) - set(RULES))
     for rule_id in rule_ids:
         rows = comp[comp["rule"] == rule_id]
@@ -173,57 +147,71 @@ def _compliance_tables(tables: RunTables, lang: str, names: Mapping[str, str]
                   else "not-applicable")
         rule = RULES.get(rule_id)
         text = (rule.text_zh if lang == "zh" else rule.text_en) if rule else ""
-        source = rule.source if rule else (rows["source"].iloc[0] if len(rows) else "")
-        summary.add([rule_id, text, source, counts.get("pass", 0), counts.get("fail", 0),
+        source = cite(rule.source if rule else (rows["source"].iloc[0] if len(rows) else ""),
+                      lang)
+        summary.add([rule_name(rule_id, lang, fields), text, source, counts.get("pass", 0),
+                     counts.get("fail", 0),
                      counts.get("not-applicable", 0), t(status)], status)
     frame, note = _limit(comp.sort_values("status", key=lambda s: s != "fail", kind="stable"),
                          lang, "compliance.csv")
+    english = lang == "en"
     detail = Table([t("year"), t("rule"), t("scope"), t("value"), t("limit"), t("status"),
-                    t("source"), t("detail")],
-                   numeric=[False, False, False, True, True, False, False, False], note=note)
+                    t("source")] + ([t("detail")] if english else []),
+                   numeric=[False, False, False, True, True, False, False] + [False] * english,
+                   note=note, nowrap=[False] * 5 + [True] + [False] * (1 + english))
     for r in frame.itertuples(index=False):
-        value, limit = _rule_value(r.rule, r.value), _rule_value(r.rule, r.limit)
+        value, limit = _rule_value(r.rule, r.value, lang), _rule_value(r.rule, r.limit, lang)
         if r.rule in _MONEY_RULES and not (_missing(r.value) or _missing(r.limit)):
             value, limit = money_pair(float(r.value), float(r.limit))  # one rounding for both
-        detail.add([_year(r.year), r.rule, names.get(r.scope, r.scope), value, limit,
-                    t(r.status), r.source, r.detail], r.status)
+        cells = [_year(r.year), rule_name(r.rule, lang, fields),
+                 scope_name(r.scope, names, lang), value, limit, t(r.status),
+                 cite(r.source, lang)]
+        # the check's detail is an English sentence of the checker: shown in English only
+        detail.add(cells + ([r.detail] if lang == "en" else []), r.status)
     return summary, detail
 
 
-def _explanations_table(tables: RunTables, lang: str, names: Mapping[str, str]) -> Table:
+def _explanations_table(tables: RunTables, lang: str, names: Mapping[str, str],
+                        fields: Mapping[str, str]) -> Table:
     t = _t(lang)
     table = Table([t("year"), t("county"), t("rule"), t("shortfall"), t("money"), t("text")],
                   numeric=[False, False, False, True, True, False])
     text_col = "text_zh" if lang == "zh" else "text_en"
     frame, table.note = _limit(tables.explanations, lang, "explanations.csv")
+    counties = display_names(tables.scenario, "counties", lang)
+    items = display_names(tables.scenario, "items", lang)
     for r in frame.to_dict("records"):
         text = r[text_col] if not _missing(r[text_col]) and r[text_col] else r["text_en"]
-        table.add([_year(r["year"]), names.get(r["county"], r["county"]), r["rule"],
+        text = explanation_text(str(text), counties, items)
+        table.add([_year(r["year"]), names.get(r["county"], r["county"]),
+                   rule_name(r["rule"], lang, fields),
                    _num(r["shortfall"]), _wan(r["money_cny"]), text])
     return table
 
 
-def _constraints_table(tables: RunTables, lang: str, names: Mapping[str, str]
-                       ) -> tuple[Table, str]:
+def _constraints_table(tables: RunTables, lang: str, names: Mapping[str, str],
+                       fields: Mapping[str, str]) -> tuple[Table, str]:
     t = _t(lang)
     cons = tables.constraints
     binding = cons[cons["binding"].astype(bool)]
     binding = binding.assign(_abs=pd.to_numeric(binding["shadow_price"], errors="coerce").abs())
     binding = binding.sort_values(["year", "_abs"], ascending=[True, False], kind="stable")
     frame, note = _limit(binding, lang, "constraints.csv")
-    table = Table([t("year"), t("name"), t("rule"), t("scope"), t("slack"), t("shadow_price"),
+    table = Table([t("year"), t("rule"), t("scope"), t("slack"), t("shadow_price"),
                    t("per_wan"), t("hours_per_wan")],
-                  numeric=[False, False, False, False, True, True, True, False], note=note)
+                  numeric=[False, False, False, True, True, True, False], note=note)
     for r in frame.to_dict("records"):
         per_wan = r.get("shadow_price_per_10k_cny")
         if "shadow_price_per_10k_cny" not in r and r["rule"] in _MONEY_RULES:
             per_wan = r["shadow_price"] * WAN
         per_wan = "–" if _missing(per_wan) else f"{float(per_wan):.4g}"
         hours = r.get("hours_per_10k_cny")
+        cell = scope_name(r.get("marginal_cell", ""), names, lang)
         buys = "–" if _missing(hours) else t("buys", hours=f"{float(hours):,.0f}",
                                              people=f"{float(r['people_per_10k_cny']):,.0f}",
-                                             cell=r.get("marginal_cell", ""))
-        table.add([_year(r["year"]), r["name"], r["rule"], names.get(r["scope"], r["scope"]),
+                                             cell=cell)
+        table.add([_year(r["year"]), rule_name(r["rule"], lang, fields),
+                   scope_name(r["scope"], names, lang),
                    _num(r["slack"], 2), f"{r['shadow_price']:.4g}"
                    if not _missing(r["shadow_price"]) else "–", per_wan, buys])
     summary = (t("binding_count", n=len(binding), m=len(cons) - len(binding)) if len(binding)
@@ -231,7 +219,8 @@ def _constraints_table(tables: RunTables, lang: str, names: Mapping[str, str]
     return table, summary
 
 
-def _staffing_table(tables: RunTables, lang: str, names: Mapping[str, str]) -> Table:
+def _staffing_table(tables: RunTables, lang: str, names: Mapping[str, str],
+                    fields: Mapping[str, str]) -> Table:
     t = _t(lang)
     staff = tables.staffing
     if len(staff) > _MAX_ROWS:  # large scenarios: the counties short of staff first
@@ -241,7 +230,8 @@ def _staffing_table(tables: RunTables, lang: str, names: Mapping[str, str]) -> T
                    t("purchased"), t("shortfall")],
                   numeric=[False, False, False, True, True, True, True], note=note)
     for r in frame.to_dict("records"):
-        table.add([_year(r["year"]), names.get(r["county"], r["county"]), r["rule"],
+        table.add([_year(r["year"]), names.get(r["county"], r["county"]),
+                   rule_name(r["rule"], lang, fields),
                    _num(r["required"], 0), _num(r["in_post"], 0), _num(r["purchased"]),
                    _num(r["shortfall"])], "fail" if (r["shortfall"] or 0) > 1e-9 else "")
     return table
@@ -287,15 +277,16 @@ def _contract_tables(tables: RunTables, lang: str, names: Mapping[str, str]
     items = display_names(tables.scenario, "items", lang)
     types = display_names(tables.scenario, "provider_types", lang)
     notable, note = _limit(log_[log_["event"].isin(_NOTABLE_EVENTS)], lang, "contracts.csv")
-    table = Table([t("year"), t("day"), t("county"), t("item"), t("provider"), t("event"),
-                   t("fte"), t("detail")], numeric=[False, True, False, False, False, False,
-                                                    True, False], note=note)
+    table = Table([t("year"), t("replication"), t("day"), t("county"), t("item"),
+                   t("provider"), t("event"), t("fte")],
+                  numeric=[False, True, True, False, False, False, False, True], note=note)
     for r in notable.to_dict("records"):
-        table.add([_year(r["year"]), _num(r["day"], 0), names.get(r["county"], r["county"]),
+        table.add([_year(r["year"]), _num(r.get("replication"), 0), _num(r["day"], 0),
+                   names.get(r["county"], r["county"]),
                    items.get(r["item"], r["item"]),
                    f"{r['provider']} ({types.get(r['provider_type'], r['provider_type'])})",
-                   event_name(r["event"], lang), _num(r["fte"]),
-                   r["detail"]], "fail" if r["event"] in ("failed", "barred") else "")
+                   event_name(r["event"], lang), _num(r["fte"])],
+                  "fail" if r["event"] in ("failed", "barred") else "")
     return counts, table
 
 
@@ -327,9 +318,19 @@ def _mechanisms_table(tables: RunTables, lang: str) -> Table:
         ["year", "mechanism", "measure", "provider_type"], kind="stable")
     frame, note = _limit(frame, lang, "mechanisms.csv")
     table.note = note or t("mechanisms_note")
+    types = display_names(tables.scenario, "provider_types", lang)
+
+    def word(prefix: str, key: Any) -> str:
+        return label(f"{prefix}.{key}", lang) if f"{prefix}.{key}" in LABELS else str(key)
+
     for r in frame.to_dict("records"):
-        table.add([_year(r["year"]), r["mechanism"], r["provider_type"], r["measure"],
-                   _num(r["value"], 3), r["unit"], r["source"]])
+        money = str(r["unit"]).startswith("CNY")  # shown in 万元, as the measure's name says
+        value = _wan(r["value"]) if money else _num(r["value"], 3)
+        unit = "万元" if money else label(_UNITS[r["unit"]], lang) if r["unit"] in _UNITS \
+            else r["unit"]
+        table.add([_year(r["year"]), word("mech", r["mechanism"]),
+                   types.get(str(r["provider_type"]), str(r["provider_type"] or "")),
+                   word("measure", r["measure"]), value, unit, word("mech", r["source"])])
     return table
 
 
@@ -339,7 +340,8 @@ def _convergence_table(tables: RunTables, lang: str) -> Table:
                   numeric=[False, True, False, False])
     for r in tables.convergence.to_dict("records"):
         ok = r.get("status", "converged" if r["converged"] else "") == "converged"
-        table.add([_year(r["year"]), _num(r["rounds"], 0), status_text(r), r["reason"]],
+        table.add([_year(r["year"]), _num(r["rounds"], 0), status_words(r, lang),
+                   reason_text(r, lang)],
                   "" if ok else "fail")
     return table
 
@@ -354,7 +356,8 @@ def environment() -> jinja2.Environment:
                               undefined=jinja2.StrictUndefined)
 
 
-def render_report(tables: RunTables, images: Mapping[str, bytes], lang: str) -> str:
+def render_report(tables: RunTables, images: Mapping[str, bytes], lang: str,
+                  money: pd.DataFrame | None = None) -> str:
     """The report page as a string.
 
     Parameters
@@ -365,21 +368,30 @@ def render_report(tables: RunTables, images: Mapping[str, bytes], lang: str) -> 
         PNG bytes by plot stem (see :data:`govsim.output.report.PLOTS`); embedded as data URIs.
     lang
         ``"zh"`` or ``"en"``.
+    money
+        The run's money-needed table (:func:`govsim.output.answers.money_needed`), or None
+        when the run has none (the report then says money needed is not available).
     """
     scenario = tables.scenario
-    t = _t(lang, **policy_fields(scenario.policy, lang))
+    fields = policy_fields(scenario.policy, lang)
+    t = _t(lang, **fields)
     header = scenario.header
     names = {**display_names(scenario, "counties", lang),
+             **display_names(scenario, "items", lang),
+             **display_names(scenario, "provider_types", lang),
              "prefecture": "全市" if lang == "zh" else "prefecture"}
     title = (header.title_zh if lang == "zh" else header.title_en) or header.title_en or \
         header.title_zh or header.name
-    compliance, compliance_detail = _compliance_tables(tables, lang, names)
-    constraints, constraints_summary = _constraints_table(tables, lang, names)
+    compliance, compliance_detail = _compliance_tables(tables, lang, names, fields)
+    constraints, constraints_summary = _constraints_table(tables, lang, names, fields)
     event_counts, notable = _contract_tables(tables, lang, names)
     conv = tables.convergence
     manifest = tables.manifest
-    facts = [(t("scenario"), header.name), (t("base_year"), str(header.base_year)),
-             (t("horizon"), str(header.horizon_years)),
+    years = sorted({int(y) for y in pd.to_numeric(tables.allocation["year"],
+                                                   errors="coerce").dropna()})
+    span = "–" if not years else str(years[0]) if len(years) == 1 else \
+        f"{years[0]}–{years[-1]}"
+    facts = [(t("scenario"), header.name), (t("plan_years"), f"{span} ({len(years)})"),
              (t("seed"), str(manifest.get("seed", header.seed))),
              (t("replications"), str(manifest.get("replications", header.replications))),
              (t("hash"), scenario.content_hash()[:16])]
@@ -390,14 +402,18 @@ def render_report(tables: RunTables, images: Mapping[str, bytes], lang: str) -> 
     ]
     images_uri = {stem: "data:image/png;base64," + base64.b64encode(png).decode("ascii")
                   for stem, png in images.items()}
+    warnings = _warnings_table(tables, lang)
     return environment().get_template("report.html.j2").render(
         lang=lang, t=t, title=title, facts=facts, cards=cards, images=images_uri,
-        headline=_headline_table(tables, t), warnings=_warnings_table(tables, lang),
+        answers=answers(tables, money, lang, fields, t),
+        headline=_headline_table(tables, t, lang), warnings=warnings,
+        warnings_title=t("warnings_n", n=len(warnings.rows)),
         compliance=compliance,
-        compliance_detail=compliance_detail, compliance_open=len(compliance_detail.rows) <= 60,
-        explanations=_explanations_table(tables, lang, names),
+        compliance_detail=compliance_detail,
+        explanations=_explanations_table(tables, lang, names, fields),
         constraints=constraints, constraints_summary=constraints_summary,
-        staffing=_staffing_table(tables, lang, names), service=_service_table(tables, lang),
+        staffing=_staffing_table(tables, lang, names, fields),
+        service=_service_table(tables, lang),
         event_counts=event_counts, notable=notable,
         convergence=_convergence_table(tables, lang),
         mechanisms=_mechanisms_table(tables, lang),

@@ -45,6 +45,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "plot.caseworker_title": (
         "社会救助经办人员：需配备、在编与购买（{ratio}）",
         "Social-assistance caseworkers: required, in post, purchased ({ratio} rule)"),
+    "plot.child_staff_title": (
+        "儿童福利督导员与儿童福利主任：需配备、在岗与购买（每乡镇、每村至少{per_unit}名）",
+        "Child-welfare supervisors and directors: required, in post, purchased ({per_unit} per "
+        "township and village)"),
     "plot.people": ("人", "people"),
     "plot.required": ("需配备", "required"),
     "plot.in_post": ("在编", "in post"),
@@ -207,20 +211,363 @@ LABELS: dict[str, tuple[str, str]] = {
     "report.pass": ("符合", "pass"),
     "report.fail": ("不符合", "fail"),
     "report.not-applicable": ("不适用", "not applicable"),
+    # -- the report's first screen: the answers (govsim.output.answers) ----------------------------
+    "report.answers": ("核心结论", "The answers"),
+    "report.q_comply": ("方案是否合规？", "Does the plan comply?"),
+    "report.complies": ("符合全部规则：{years}年度共 {n} 项检查均通过（救助资金上限计入当年支付的"
+                        "每一份合同：新签、续签与延续合同）。",
+                        "Yes: all {n} rule checks pass in {years} (the relief cap counts every "
+                        "contract paid in the year: new, renewed and continuing)."),
+    "report.not_comply": ("不符合：{years}年度共 {n} 项检查，{fails} 项不符合（救助资金上限计入当"
+                          "年支付的每一份合同：新签、续签与延续合同）。",
+                          "No: {fails} of {n} rule checks fail in {years} (the relief cap counts "
+                          "every contract paid in the year: new, renewed and continuing)."),
+    "report.fail_line": ("{rule}：{checks} 项不符合（{scopes}；{years}年）",
+                         "{rule}: {checks} checks fail ({scopes}; {years})"),
+    "report.see_plot": ("见图", "see the chart"),
+    "report.q_counties": ("哪个县缺什么？", "Which county is short of what?"),
+    "report.counties_note": ("按缺口排序：超出上限所需资金最多的县在前，其次为人员缺口与不符合的检"
+                             "查；覆盖率为需求加权覆盖率（各规划年度合计）。人员缺口为最差年度。",
+                             "Ranked by shortfall: the most money needed beyond the caps first, "
+                             "then staff short and failed checks; coverage is need-weighted over "
+                             "the plan years. Staff short: the worst year."),
+    "report.staff_cw": ("社会救助经办人员缺口（人）", "Caseworkers short (people)"),
+    "report.staff_child": ("儿童福利人员缺口（人）", "Child-welfare staff short (people)"),
+    "report.gap_wan": ("超出上限所需资金（万元，全部年度）",
+                       "Money needed beyond the caps (万元, all years)"),
+    "report.band": ("80%区间", "80 % band"),
+    "report.unserved_items": ("上限下未能提供的服务", "Left unserved under the caps"),
+    "report.unserved_hours": ("未服务小时", "Hours unserved"),
+    "report.checks_failed": ("不符合检查数", "Checks failed"),
+    "report.q_money": ("超出上限还需要多少资金？", "How much money is needed beyond the caps?"),
+    "report.money_missing": ("本次运行没有“所需资金”表（money_needed.csv），无法给出所需资金；请运"
+                             "行 govsim budget 或在运行中计"
+                             "算所需资金。上限不是所需资金。",
+                             "Money needed is not available for this run (no money_needed.csv): "
+                             "run govsim budget, or a run that computes it. The caps are not the "
+                             "money needed."),
+    "report.need_wan": ("所需资金（万元）", "Money needed (万元)"),
+    "report.cap_wan": ("上限允许（万元）", "Caps allow (万元)"),
+    "report.gap_only": ("缺口（万元）", "Gap (万元)"),
+    "report.money_note": ("所需资金：满足法定职责、{ratio}经办人员与儿童福利人员配备规则及覆盖率目"
+                          "标的最少资金（含工资指数化与滚动的救助基数）；缺口 = 所"
+                          "需资金 − 上限允许；方括号为输入不确定性的80%区间（第10至第90百分位）。",
+                          "Money needed: the least money that meets the statutory duties, the "
+                          "{ratio} caseworker and child-welfare staffing rules and the coverage "
+                          "target (wages indexed, relief base rolling); gap = needed − what the "
+                          "caps allow; brackets: the 80 % band from the uncertain inputs (10th to "
+                          "90th percentile)."),
+    "report.q_unserved": ("上限下哪些需求得不到服务？", "What do the caps leave unserved?"),
+    "report.unserved_line": ("{year}年：{hours} 小时、{cases} 件未能服务；主要事项：{items}。",
+                             "{year}: {hours} hours and {cases} cases unserved; mainly {items}."),
+    "report.unserved_none": ("{year}年：上限内可满足全部需求。",
+                             "{year}: the caps leave nothing unserved."),
+    "report.unit_costs": ("单位成本", "Unit costs"),
+    "report.per_case": ("每服务一件的购买支出（元）", "Purchase spend per case served (CNY)"),
+    "report.per_recipient": ("每名低保与特困对象的购买支出（元/年）",
+                             "Purchase spend per dibao and tekun recipient (CNY a year)"),
+    "report.people_tiers": ("按职称层级的购买人员", "People purchased by title tier"),
+    "report.people_by_type": ("购买人员（人，按承接主体类型）",
+                              "People purchased (by provider type)"),
+    "report.people": ("人数", "People"),
+    "report.people_tier": ("职称层级（或承接主体类型）", "Title tier (or provider type)"),
+    "report.tier_unqualified": ("无职称", "No social-work title"),
+    "report.tier_assistant": ("助理社会工作师", "Assistant social worker"),
+    "report.tier_intermediate": ("中级社会工作师", "Intermediate social worker"),
+    "report.provider_type": ("承接主体类型", "Provider type"),
+    "report.tiers_missing": ("本场景未设置职称层级，按承接主体类型显示。",
+                             "The scenario sets no title tiers; shown by provider type."),
+    "report.details_more": ("详细数据", "Details"),
+    "report.warnings_n": ("警示（{n} 条）", "Warnings ({n})"),
+    "report.plan_years": ("规划年度", "Plan years"),
+    "report.child_staffing": ("儿童福利督导员与儿童福利主任",
+                              "Child-welfare supervisors and directors"),
+    "report.replication": ("重复序号", "Replication"),
+    "report.limits": ("受限于", "Limited by"),
+    "report.ptype_part_time_post": ("兼职村级儿童福利主任岗位",
+                                    "Part-time village child-welfare posts"),
+    # -- rule names (short, for titles and tables) -
+    "rule.relief-cap": ("救助资金购买上限（{cap}）", "relief cap ({cap})"),
+    "rule.social-org-share": ("社会组织购买比例（不低于{social}）",
+                              "social-organisation share (at least {social})"),
+    "rule.caseworker-ratio": ("社会救助经办人员配备（{ratio}）", "caseworkers ({ratio} rule)"),
+    "rule.child-welfare-staff": ("儿童福利督导员与儿童福利主任配备", "child-welfare staff"),
+    "rule.contract-term": ("合同期限", "contract term"),
+    "rule.funding-sources": ("资金来源", "funding sources"),
+    "rule.prohibited-items": ("禁止购买事项", "prohibited items"),
+    "rule.purchasable-items": ("可购买事项", "purchasable items"),
+    "rule.post-prices": ("岗位购买价格", "post prices"),
+    "rule.volunteer-link": ("社工联动志愿者", "volunteer linkage"),
+    "rule.blacklist": ("黑名单", "blacklist"),
+    "rule.objection-window": ("评估异议答复时限", "objection window"),
+    "rule.annual-report": ("年度报送", "annual report"),
+    "rule.provider-rating": ("承接主体等级评估", "provider rating"),
+    "rule.dispatched-staff": ("派遣人员学历", "dispatched staff"),
+    "rule.not-lowest-price": ("不以最低价选择承接主体", "not lowest price"),
+    "rule.assessment": ("年度评估", "annual assessment"),
+    "rule.exit-takeover": ("退出与临时接管", "exit and interim takeover"),
+    "rule.statutory": ("法定事务", "statutory work"),
+    "rule.equity": ("县际公平", "equity between counties"),
+    "rule.floor": ("服务下限", "service floor"),
+    "rule.coverage": ("覆盖率", "coverage"),
+    # -- the plan workbook (govsim.output.plan_workbook) and the comparison workbook ---------------
+    "xlsx.title": ("购买服务方案", "Purchase plan"),
+    "xlsx.sheet_allocation": ("资金分配", "Allocation"),
+    "xlsx.sheet_staffing": ("人员配备", "Staffing"),
+    "xlsx.sheet_compliance": ("合规检查", "Compliance"),
+    "xlsx.sheet_money": ("所需资金", "Money needed"),
+    "xlsx.sheet_about": ("说明", "About"),
+    "xlsx.sheet_summary": ("汇总", "Summary"),
+    "xlsx.year": ("年度", "Year"),
+    "xlsx.county": ("县（市、区）", "County"),
+    "xlsx.prefecture": ("全市合计", "Prefecture"),
+    "xlsx.total_wan": ("合计（万元）", "Total (10,000 CNY)"),
+    "xlsx.rule": ("规则", "Rule"),
+    "xlsx.required": ("需配备（人）", "Required (people)"),
+    "xlsx.in_post": ("在编（人）", "In post (people)"),
+    "xlsx.purchased": ("购买（人）", "Purchased (people)"),
+    "xlsx.short": ("缺口（人）", "Short (people)"),
+    "xlsx.scope": ("范围", "Scope"),
+    "xlsx.value": ("实际值", "Value"),
+    "xlsx.limit": ("限值", "Limit"),
+    "xlsx.unit": ("单位", "Unit"),
+    "xlsx.status": ("结论", "Status"),
+    "xlsx.source": ("出处（文件与条款）", "Source (document and clause)"),
+    "xlsx.unit_wan": ("万元", "10,000 CNY"),
+    "xlsx.unit_share": ("比例", "share"),
+    "xlsx.unit_people": ("人", "people"),
+    "xlsx.unit_years": ("年", "years"),
+    "xlsx.unit_items": ("项", "items"),
+    "xlsx.need_wan": ("所需资金（万元）", "Money needed (10,000 CNY)"),
+    "xlsx.cap_wan": ("上限允许（万元）", "Caps allow (10,000 CNY)"),
+    "xlsx.gap_wan": ("缺口（万元）", "Gap (10,000 CNY)"),
+    "xlsx.need_p10": ("所需资金第10百分位（万元）", "Money needed, 10th percentile (10,000 CNY)"),
+    "xlsx.need_p90": ("所需资金第90百分位（万元）", "Money needed, 90th percentile (10,000 CNY)"),
+    "xlsx.gap_p10": ("缺口第10百分位（万元）", "Gap, 10th percentile (10,000 CNY)"),
+    "xlsx.gap_p90": ("缺口第90百分位（万元）", "Gap, 90th percentile (10,000 CNY)"),
+    "xlsx.unserved_hours": ("未服务小时", "Hours unserved"),
+    "xlsx.unserved_cases": ("未服务件数", "Cases unserved"),
+    "xlsx.staff_short": ("人员缺口（人）", "Staff short (people)"),
+    "xlsx.unserved_items": ("未能提供的服务（缺口最大者在前）",
+                            "Items left unserved (largest first)"),
+    "xlsx.sheet_assumptions": ("说明", "Assumptions"),
+    "xlsx.metric": ("指标", "Measure"),
+    "xlsx.notes": ("注", "Notes"),
+    "xlsx.diff_low": ("Δ {option} 95%下限", "Δ {option} 95 % low"),
+    "xlsx.diff_high": ("Δ {option} 95%上限", "Δ {option} 95 % high"),
+    "xlsx.item": ("服务事项", "Item"),
+    "xlsx.provider_type": ("承接主体类型", "Provider type"),
+    "xlsx.fund": ("资金来源", "Fund"),
+    "xlsx.fte": ("人年（全时当量）", "FTE (person-years)"),
+    "xlsx.cost_wan": ("费用（万元）", "Cost (10,000 CNY)"),
+    "xlsx.option": ("方案", "Option"),
+    "xlsx.fund_relief": ("社会救助资金", "relief fund"),
+    "xlsx.fund_child": ("儿童福利资金", "child-welfare fund"),
+    "xlsx.fund_lottery": ("福彩公益金", "welfare-lottery fund"),
+    "xlsx.fund_none": ("无需资金", "none"),
+    "xlsx.comparison": ("比较", "Comparison"),
+    "xlsx.scenario_source": ("场景来源", "Scenario source"),
+    "xlsx.solver": ("求解器", "Solver"),
+    "xlsx.baseline": ("基准方案", "Baseline option"),
+    "xlsx.generated": ("生成时间（UTC）", "Generated (UTC)"),
+    "xlsx.command": ("命令", "Command"),
+    "xlsx.crn": ("共同随机数", "Common random numbers"),
+    "xlsx.crn_text": ("每个方案使用相同的随机种子、重复次数与年度；第r次重复与基准的第r次"
+                      "重复配对比较。",
+                      "Every option uses the same seed, replications and years; replication r "
+                      "of an option is paired with replication r of the baseline."),
+    "xlsx.reading": ("差异的读法", "Reading the differences"),
+    "xlsx.reading_text": (
+        "Δ = 方案 − 基准，其后为配对重复的95%置信区间。黄色加粗：区间不含0（显著）；灰色“"
+        "n.s.”：区间含0"
+        "（不显著）。规划类指标每年只有一个方案，没有抽样区间，不作显著性判断（不标记）。"
+        "比例的差异以百分点"
+        "（pp）表示。",
+        "Δ = option − baseline, then the 95 % interval of the paired replications. Yellow and "
+        "bold: the interval excludes 0 (significant); grey 'n.s.': it covers 0. Plan metrics "
+        "have one plan per year and no sampling interval: they are not tested (no mark). "
+        "Differences of shares are in percentage points (pp)."),
+    "xlsx.compare_units_text": ("金额为万元/年（每案成本为元），保留一位小数；比例以百分"
+                                "比显示，比例之差为百分点；等待为工作日（8小时）。",
+                                "Money in 10,000 CNY per year (cost per case in CNY), one "
+                                "decimal; shares as per cent, differences of shares in "
+                                "percentage points; waits in working days of 8 hours."),
+    "xlsx.scenario_file": ("场景文件", "Scenario file"),
+    "xlsx.hash_short": ("场景内容哈希", "Content hash"),
+    "xlsx.overrides": ("覆盖参数", "Overrides"),
+    "xlsx.description": ("说明", "Description"),
+    "xlsx.kind": ("类型", "Kind"),
+    "xlsx.kind_plan": ("规划", "plan"),
+    "xlsx.kind_simulation": ("模拟", "simulation"),
+    "xlsx.definition": ("定义", "Definition"),
+    "xlsx.scenario": ("场景", "Scenario"),
+    "xlsx.plan_years": ("规划年度", "Plan years"),
+    "xlsx.seed": ("随机种子", "Seed"),
+    "xlsx.replications": ("重复次数", "Replications"),
+    "xlsx.hash": ("场景内容哈希（SHA-256）", "Scenario content hash (SHA-256)"),
+    "xlsx.units": ("单位", "Units"),
+    "xlsx.units_text": ("金额为万元（1万元 = 10,000 元），保留一位小数；人员为人；比例以"
+                        "百分比显示。",
+                        "Money in 10,000 CNY (万元) with one decimal; staff in people; shares "
+                        "as per cent."),
+    # -- the terminal (govsim.cli) -----------------------------------------------------------------
+    "cli.year": ("年度", "year"),
+    "cli.rep_years": ("重复×年度", "replication-years"),
+    "cli.starting": ("开始", "starting"),
+    "cli.writing": ("写出报告", "writing report"),
+    "cli.uncertainty_samples": ("不确定性样本", "uncertainty samples"),
+    "cli.round": ("{year}年 第{round}轮", "{year} round {round}"),
+    "cli.stage_baseline": ("{year}年 基线模拟", "{year} baseline"),
+    "cli.spend": ("支出（万元）", "spend 万元"),
+    "cli.cap_use": ("救助上限使用率", "relief cap use"),
+    "cli.social_share": ("社会组织占比（最低县）", "social-org share (lowest county)"),
+    "cli.cw_short": ("经办人员缺口", "caseworkers short"),
+    "cli.child_short": ("儿童福利人员缺口", "child-welfare staff short"),
+    "cli.coverage": ("覆盖率", "coverage"),
+    "cli.p90_wait": ("90%等待（工作日）", "p90 wait (d)"),
+    "cli.overdue": ("逾期法定案件", "overdue statutory"),
+    "cli.failures": ("不符合检查", "rule failures"),
+    "cli.status": ("状态", "status"),
+    "cli.status_line": ("{year}年状态：{text}", "status {year}: {text}"),
+    "cli.warning_line": ("{year}年警示：{text}", "warning {year}: {text}"),
+    "cli.why": ("{year}年未达标的原因：", "Why rules are not met, {year}:"),
+    "cli.results": ("结果：{folder}/（report.html、plan.xlsx、*.csv、plots/、manifest.json）",
+                    "results: {folder}/  (report.html, plan.xlsx, *.csv, plots/, manifest.json)"),
+    "cli.compare_title": ("govsim 方案比较 {name}：{reps} 次重复，随机种子 {seed}，共同随机数",
+                          "govsim compare {name}: {reps} replications, seed {seed}, common "
+                          "random numbers"),
+    # -- rule values that are words (the limit column of compliance.csv) --------------------------
+    "value.college diploma": ("大专以上", "college diploma"),
+    "value.quality first": ("质量优先", "quality first"),
+    "value.satisfaction first": ("满意度优先", "satisfaction first"),
+    "value.interim takeover": ("临时接管", "interim takeover"),
+    "value.administrative | service": ("事务性 | 服务性", "administrative | service"),
+    "value.prohibited": ("禁止购买", "prohibited"),
+    "value.yearly plan": ("年度计划", "yearly plan"),
+    "value.competitive": ("竞争性方式", "competitive"),
+    "value.post | project": ("岗位 | 项目", "post | project"),
+    "value.voucher": ("凭单", "voucher"),
+    "value.fee follows the task": ("费随事转", "fee follows the task"),
+    "value.part-time post": ("兼职岗位", "part-time post"),
+    "value.yearly re-plan": ("逐年调整计划", "yearly re-plan"),
+    "value.county": ("县级", "county"),
+    "value.relief | child | lottery": ("救助资金 | 儿童福利资金 | 福彩公益金",
+                                       "relief | child | lottery"),
+    # -- mechanisms (mechanisms.csv: mechanism, measure, source) -----------------------------------
+    "mech.vouchers": ("凭单制", "vouchers"),
+    "mech.volunteers": ("社工联动志愿者", "volunteers"),
+    "mech.village_assistants": ("村级协理员", "village assistants"),
+    "mech.public_welfare_posts": ("公益性岗位", "public-welfare posts"),
+    "mech.payment_by_assessment": ("按考核付款", "payment by assessment"),
+    "mech.lead_time": ("采购周期", "procurement lead time"),
+    "mech.title_tiers": ("职称层级价格", "title-tier prices"),
+    "mech.eligibility": ("承接资格", "provider eligibility"),
+    "measure.posts": ("岗位数（人）", "posts (people)"),
+    "measure.subsidy_cny": ("补贴（万元）", "subsidy (10,000 CNY)"),
+    "measure.assistants": ("协理员（人）", "assistants (people)"),
+    "measure.volunteer_fte": ("志愿者全时当量", "volunteer FTE"),
+    "measure.volunteers_at_work": ("在岗志愿者（人）", "volunteers at work (people)"),
+    "measure.volunteers_linked": ("联系志愿者（人）", "volunteers linked (people)"),
+    "measure.social_worker_fte": ("社工全时当量", "social-worker FTE"),
+    "measure.budget_cny": ("凭单预算（万元）", "voucher budget (10,000 CNY)"),
+    "measure.face_value_cny": ("凭单面值（万元）", "voucher face value (10,000 CNY)"),
+    "measure.redeemed_cny": ("已兑现（万元）", "redeemed (10,000 CNY)"),
+    "measure.choice_probability": ("选择概率", "choice probability"),
+    "measure.cases_choosing": ("选择的案件数", "cases choosing"),
+    "measure.redemptions": ("兑现件数", "redemptions"),
+    "measure.redemption_share": ("兑现份额", "redemption share"),
+    "measure.wait_mean_days": ("平均等待（工作日）", "mean wait (working days)"),
+    "measure.true_satisfaction": ("实际满意度", "true satisfaction"),
+    "measure.surveyed_satisfaction": ("抽样调查满意度", "surveyed satisfaction"),
+    "measure.withheld_cny": ("暂扣款（万元）", "withheld (10,000 CNY)"),
+    "measure.withheld_paid_cny": ("暂扣款中已支付（万元）", "withheld and paid (10,000 CNY)"),
+    "measure.assessment_failed": ("考核未通过", "assessments failed"),
+    "measure.year_share_not_delivered": ("年内未交付比例", "share of the year not delivered"),
+    "measure.price_per_fte_cny": ("每全时当量价格（万元/人·年）",
+                                  "price per FTE (10,000 CNY per person-year)"),
+    "mech.plan": ("计划", "plan"),
+    "mech.simulation": ("模拟", "simulation"),
+    "rule.annual-cycle": ("年度购买周期", "annual cycle"),
+    "rule.procurement-methods": ("采购方式", "procurement methods"),
+    "rule.posts-vs-projects": ("购买岗位与购买项目", "posts or projects"),
+    "rule.vouchers": ("凭单制", "vouchers"),
+    "rule.village-assistants": ("村级协理员（费随事转）", "village assistants"),
+    "rule.public-welfare-posts": ("公益性岗位", "public-welfare posts"),
+    "rule.dynamic-matching": ("动态匹配需求", "dynamic matching"),
+    "rule.levels": ("分级购买", "purchasing levels"),
+    # -- the year's status, reason and warnings (govsim.output.phrases) -
+    "phrase.converged": ("已收敛", "converged"),
+    "phrase.short_converged": ("已收敛", "converged"),
+    "phrase.short_unattainable": ("受上限约束", "unattainable"),
+    "phrase.short_not_converged": ("未收敛", "not converged"),
+    "phrase.not_converged": ("未收敛", "not converged"),
+    "phrase.unattainable": ("受{caps}约束无法达到，缺 {wan} 万元",
+                            "unattainable under {caps}, {wan} 万元 short"),
+    "phrase.cap_relief": ("救助资金购买上限", "the relief cap"),
+    "phrase.cap_child": ("儿童福利资金", "the child-welfare fund"),
+    "phrase.cap_lottery": ("福彩公益金", "the welfare-lottery fund"),
+    "phrase.cap_market": ("承接主体供给能力", "provider capacity"),
+    "phrase.cap_total": ("购买服务总预算", "the total purchase budget"),
+    "phrase.reason_converged": ("模拟在全部 {checked} 个检查单元中兑现了计划，计划满足每个单元的需"
+                                "求（第 {rounds} 轮）",
+                                "the simulation delivers the plan in all {checked} checked "
+                                "cells and the plan covers every cell's need (round {rounds})"),
+    "phrase.reason_unattainable": ("模拟在全部 {checked} 个检查单元中兑现了计划，但计划对"
+                                   " {rationed}"
+                                   " 个单元限量供给：{status}",
+                                   "the simulation delivers the plan in all {checked} checked "
+                                   "cells, but the plan rations {rationed} cells: {status}"),
+    "phrase.reason_not_converged": ("{checked} 个检查单元中仍有 {missed} 个未达到计划承诺（{rounds}"
+                                    " 轮）",
+                                    "{missed} of {checked} checked cells still miss what the "
+                                    "plan promised ({rounds} rounds)"),
+    "phrase.late": ("{county}{item}：{late} 件超过 {days} 天时限（逾期服务或年末仍在等待）",
+                    "{item} in {county}: {late} cases past the {days}-day deadline (served late "
+                    "or still waiting at year end)"),
+    "phrase.backlog": ("积压 {before} → {after}", "backlog {before} → {after}"),
+    "phrase.rationed": ("计划有 {rationed} 件的工作量未配备人员",
+                        "the plan leaves {rationed} cases' work unstaffed"),
+    "phrase.stop_money": ("约再需 {fte} 个全时当量（每年 {wan} 万元）即可消除",
+                          "about {fte} more FTE ({wan} 万元 a year) would stop it"),
+    "phrase.stop_nobody": ("约再需 {fte} 个全时当量，但本地没有承接主体提供该服务",
+                           "about {fte} more FTE would stop it (no provider offers it here)"),
+    "phrase.government_late": ("{item}（仅限政府履行）：{n} 个县有案件超过 {days} 天时限（{where}"
+                               "）；共约再需 {fte} 个全时当量"
+                               "的在编人员（不得购买：禁止购买事项）",
+                               "{item} (government-only): cases past the {days}-day deadline in "
+                               "{n} counties ({where}); about {fte} more FTE of establishment "
+                               "staff in all would stop it (not purchasable)"),
+    "phrase.posts_short": ("{county}：仅限政府履行的职责（{items}）在 {rho} 利用率下需在"
+                           "编人员 {need}"
+                           " 个全时当量，现有 {assigned}，缺 {short}（不得购买：禁止购买事项）",
+                           "{county}: government-only duties ({items}) need {need} FTE of "
+                           "establishment staff at the {rho} utilisation target; {assigned} in "
+                           "post for them, {short} short (they may not be purchased)"),
     # -- the comparison (govsim.output.compare) ----------------------------------------------------
     "compare.title": ("预算方案比较", "Budget options compared"),
     "compare.baseline": ("基准方案", "baseline"),
     "compare.significant": ("与基准差异显著（95%）", "differs from baseline (95 %)"),
     "compare.not": ("与基准差异不显著", "no significant difference"),
+    "compare.plan": ("规划值（无抽样区间，不作检验）", "plan figure (no interval, not tested)"),
     "compare.metric": ("指标", "Measure"),
     "compare.unit": ("单位", "Unit"),
     "compare.note": (
-        "Δ 为与基准方案的差异（方案 − "
-        "基准），方括号内为配对重复的95%置信区间；加粗为显著，灰色为不显著（n.s.）。所有方案使用"
-        "相同的随机数（共同随机数）。",
+        "Δ 为与基准方案的差异（方案 − 基准），方括号内为配对重复的95%置信区间；加粗为显著"
+        "，灰色为不显著"
+        "（n.s.）；规划类指标每年只有一个方案、没有抽样区间，不作显著性判断。比例之差以百分点表示。"
+        "所有方案使用相同的随机数（共同随机数）。",
         "Δ is the difference from the baseline (option − baseline), with the 95 % interval of "
-        "the paired replications in brackets; bold when significant, grey when not (n.s.). Every "
-        "option runs on the same random numbers."),
+        "the paired replications in brackets; bold when significant, grey when not (n.s.); "
+        "plan metrics have one plan per year and no sampling interval, so they are not tested. "
+        "Differences of shares are in percentage points (pp). Every option runs on the same "
+        "random numbers."),
+    "compare.na_pooled": ("本方案为全市统筹上限，县级上限不适用", "pooled prefecture cap: "
+                          "county caps do not apply"),
+    "compare.plan_note": ("规划类指标：每年一个方案，无抽样区间，不作显著性判断",
+                          "plan metric: one plan per year, no sampling interval, not tested"),
+    "compare.pp_note": ("Δ以百分点表示", "Δ in percentage points"),
+    "compare.pp": ("百分点", "percentage points"),
+    "compare.not_applicable": ("不适用", "n/a"),
     "compare.facts": (
         "场景 {name}，内容哈希 {hash}，随机种子 {seed}，重复 {reps} 次，年度 {years}。",
         "Scenario {name}, content hash {hash}, seed {seed}, {reps} replications, years {years}."),
@@ -344,4 +691,5 @@ def policy_fields(policy: Policy, lang: str) -> dict[str, str]:
     """The placeholders of the policy-number labels, from a scenario's ``[policy]``."""
     return {"cap": percent(policy.relief_cap_share),
             "ratio": per_mille(policy.caseworker_ratio, lang),
-            "social": percent(policy.social_org_min_share)}
+            "social": percent(policy.social_org_min_share),
+            "per_unit": str(policy.child_staff_per_unit)}

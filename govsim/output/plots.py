@@ -62,6 +62,7 @@ __all__ = [
     "item_summary",
     "plot_allocation_heatmap",
     "plot_caseworkers",
+    "plot_child_welfare_staff",
     "plot_contract_timeline",
     "plot_money_needed",
     "plot_relief_cap_use",
@@ -213,16 +214,19 @@ def plot_relief_cap_use(compliance: pd.DataFrame, scenario: Scenario,
 # -- (c) caseworkers -----------------------------------------------------------------------------
 
 def plot_caseworkers(staffing: pd.DataFrame, scenario: Scenario,
-                     lang: str | None = None) -> Figure:
-    """Caseworkers per county and year: in post + purchased (stacked) against the requirement.
+                     lang: str | None = None, rule: str = "caseworker-ratio") -> Figure:
+    """Staff per county and year under a staffing rule: in post + purchased (stacked) against
+    the requirement.
 
-    Uses the ``caseworker-ratio`` rows of the staffing table; the requirement (⌈2 ‰ ×
-    (dibao + tekun)⌉) is a black tick. Beyond :data:`MAX_COUNTIES` counties, those with the
+    Uses the ``rule`` rows of the staffing table — ``caseworker-ratio`` (the requirement is
+    ⌈ratio × (dibao + tekun)⌉) or ``child-welfare-staff`` (one per township and village);
+    the requirement is a black tick. Beyond :data:`MAX_COUNTIES` counties, those with the
     largest shortfall are drawn.
     """
     lang = resolve_lang(scenario, lang)
-    title = label("plot.caseworker_title", lang, **policy_fields(scenario.policy, lang))
-    rows = staffing[staffing["rule"] == "caseworker-ratio"]
+    key = "plot.caseworker_title" if rule == "caseworker-ratio" else "plot.child_staff_title"
+    title = label(key, lang, **policy_fields(scenario.policy, lang))
+    rows = staffing[staffing["rule"] == rule]
     if rows.empty:
         return empty_figure(title, lang)
     years = sorted(rows["year"].unique())
@@ -253,6 +257,13 @@ def plot_caseworkers(staffing: pd.DataFrame, scenario: Scenario,
     ax.set_title(title, fontsize=12)
     add_note(fig, note)
     return fig
+
+
+def plot_child_welfare_staff(staffing: pd.DataFrame, scenario: Scenario,
+                             lang: str | None = None) -> Figure:
+    """Child-welfare supervisors and directors per county and year against the requirement
+    (rule ``child-welfare-staff``): :func:`plot_caseworkers` of that rule."""
+    return plot_caseworkers(staffing, scenario, lang, rule="child-welfare-staff")
 
 
 # -- (d) social-organisation share ----------------------------------------------------------------

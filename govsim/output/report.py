@@ -9,7 +9,8 @@ half-written run under the final name, and nothing govsim did not write is ever 
 
 Files: ``manifest.json``, one ``<table>.csv`` per table (UTF-8 with a byte-order mark, so that
 Excel on Chinese Windows opens Chinese text correctly), ``plots/<name>.png`` (dpi 120) and
-``report.html`` (see :mod:`govsim.output.html`). Money in the CSVs is in CNY; the plots and the
+``report.html`` (see :mod:`govsim.output.html`) and ``plan.xlsx`` (see
+:mod:`govsim.output.plan_workbook`). Money in the CSVs is in CNY; the plots and the
 report show 万元 (10,000 CNY).
 """
 
@@ -27,10 +28,12 @@ from govsim.budget.table import DRIVER_COLUMNS, MONEY_NEEDED_COLUMNS, UNCERTAINT
 from govsim.errors import GovsimError, OutputExistsError
 from govsim.metrics import cell_coverage, cells_from_summary, demand, no_service
 from govsim.output import plots
+from govsim.output.answers import MONEY_NEEDED_FILE, money_needed
 from govsim.output.figure import PLOT_DPI
 from govsim.output.files import CSV_ENCODING, write_csv
 from govsim.output.folders import OutputFolder, Staging, prepare_folder
 from govsim.output.html import render_report
+from govsim.output.plan_workbook import write_plan_workbook
 
 if TYPE_CHECKING:
     from govsim.scenario import Scenario
@@ -83,6 +86,7 @@ PLOTS: dict[str, tuple[str, str]] = {
     "relief_cap_use": ("plot_relief_cap_use", "compliance"),
     "social_org_share": ("plot_social_org_share", "compliance"),
     "caseworkers": ("plot_caseworkers", "staffing"),
+    "child_welfare_staff": ("plot_child_welfare_staff", "staffing"),
     "service_levels": ("plot_service_levels", "kpis"),
     "contract_timeline": ("plot_contract_timeline", "contracts"),
     "money_needed": ("plot_money_needed", "money_needed"),
@@ -207,7 +211,8 @@ def default_run_dir(scenario: Scenario, results_root: str | Path = "results",
 
 
 def write_run(tables: RunTables, out_dir: str | Path | OutputFolder, lang: str | None = None, *,
-              overwrite: bool = False, dpi: int = PLOT_DPI) -> Path:
+              overwrite: bool = False, dpi: int = PLOT_DPI,
+              money_needed_table: pd.DataFrame | None = None) -> Path:
     """Write a run folder atomically and return its path.
 
     Parameters
@@ -226,6 +231,10 @@ def write_run(tables: RunTables, out_dir: str | Path | OutputFolder, lang: str |
         folder is always used.
     dpi
         Resolution of the PNG plots.
+    money_needed_table
+        A money-needed table (columns of :data:`govsim.output.answers.MONEY_NEEDED_COLUMNS`)
+        to write as ``money_needed.csv`` when the run's tables do not carry one; the report
+        and ``plan.xlsx`` read it from the folder.
 
     Returns
     -------
@@ -249,21 +258,31 @@ def write_run(tables: RunTables, out_dir: str | Path | OutputFolder, lang: str |
     lang = plots.resolve_lang(tables.scenario, lang)
     tables = tables.checked()
     with target.staging() as stage:
-        _write_contents(tables, stage, lang, dpi)
+        _write_contents(tables, stage, lang, dpi, money_needed_table)
     log.info("wrote run folder %s", target.path)
     return target.path
 
 
-def _write_contents(tables: RunTables, stage: Staging, lang: str, dpi: int) -> None:
+def _write_contents(tables: RunTables, stage: Staging, lang: str, dpi: int,
+                    money_table: pd.DataFrame | None = None) -> None:
     folder = stage.path
     for name in TABLE_COLUMNS:
         write_csv(tables.table(name), folder / f"{name}.csv")
+    if money_table is not None and not (folder / MONEY_NEEDED_FILE).exists():
+        write_csv(money_table, folder / MONEY_NEEDED_FILE)
     (folder / "plots").mkdir()
     images = render_plots(tables, lang, dpi)
     for stem, png in images.items():
         (folder / "plots" / f"{stem}.png").write_bytes(png)
-    html = render_report(tables, images, lang)
+    # the answers read the money-needed table the run folder holds (written above when the
+    # run carries one): it is never recomputed here
+    money = money_needed(tables, folder)
+    chart = folder / "plots" / "money_needed.png"  # the budget room's chart, when written
+    if money is not None and "money_needed" not in images and chart.is_file():
+        images = {**images, "money_needed": chart.read_bytes()}
+    html = render_report(tables, images, lang, money)
     (folder / "report.html").write_text(html, encoding="utf-8")
+    write_plan_workbook(tables, folder / "plan.xlsx", lang, money)
     manifest = dict(tables.manifest)
     manifest["report"] = {
         "lang": lang,

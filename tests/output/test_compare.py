@@ -25,6 +25,9 @@ from govsim.output.compare import FILES
 from tests.workbook_headers import (
     ALLOCATION_HEADERS,
     COMPLIANCE_HEADERS,
+    NOTES_HEADER,
+    SHEETS,
+    STATUS_WORDS,
     SUMMARY_LABEL_HEADERS,
     diff_headers,
 )
@@ -49,48 +52,77 @@ def test_folder_holds_every_file(folder: Path) -> None:
 
 
 def test_workbook_sheets_and_headers_as_documented(folder: Path) -> None:
+    lang = "en"  # the tiny scenario's language
+    summary_name, compliance_name, assumptions_name = SHEETS[lang]
     book = openpyxl.load_workbook(folder / "comparison.xlsx")
-    assert book.sheetnames == ["Summary", *NAMES, "Assumptions"]
-    summary = book["Summary"]
+    assert book.sheetnames == [summary_name, *NAMES, compliance_name, assumptions_name]
+    summary = book[summary_name]
     headers = [c.value for c in summary[1]]
-    expected = [*SUMMARY_LABEL_HEADERS, *NAMES]
+    expected = [*SUMMARY_LABEL_HEADERS[lang], *NAMES]
     for name in NAMES[1:]:
-        expected += diff_headers(name)
-    assert headers == expected
-    assert summary.freeze_panes == "E2"
+        expected += diff_headers(name, lang)
+    assert headers == [*expected, NOTES_HEADER[lang]]
+    assert summary.freeze_panes == "C2"
     assert [summary.cell(row=r, column=1).value for r in range(2, len(METRICS) + 2)] == \
-        [m.id for m in METRICS]
-    assert summary.cell(row=2, column=5).number_format == "#,##0.0"  # spend in 万元
-    for name in NAMES:
+        [m.name(lang) for m in METRICS]
+    assert summary.cell(row=2, column=3).number_format == "#,##0.0"  # spend in 万元
+    for name in NAMES:  # one table per sheet: the allocation only
         sheet = book[name]
-        assert tuple(c.value for c in sheet[1][:len(ALLOCATION_HEADERS)]) == ALLOCATION_HEADERS
-        start = len(ALLOCATION_HEADERS) + 1  # one empty column, then compliance
-        assert tuple(c.value for c in sheet[1][start:start + len(COMPLIANCE_HEADERS)]) == \
-            COMPLIANCE_HEADERS
+        assert tuple(c.value for c in sheet[1]) == ALLOCATION_HEADERS[lang]
+    compliance = pd.read_excel(folder / "comparison.xlsx", sheet_name=compliance_name)
+    assert tuple(compliance.columns) == COMPLIANCE_HEADERS[lang]
+    assert set(compliance[COMPLIANCE_HEADERS[lang][0]]) == set(NAMES)
+    assert set(compliance[COMPLIANCE_HEADERS[lang][7]]) <= STATUS_WORDS[lang]
+    assert not compliance[COMPLIANCE_HEADERS[lang][8]].astype(str).str.contains(
+        r"\.txt").any()  # sources by document title, never by file name
     assert len(book.sheetnames) == len(set(s.lower() for s in book.sheetnames))
-    compliance = pd.read_excel(folder / "comparison.xlsx", sheet_name="cap5", usecols="K:S")
-    assert tuple(compliance.columns) == COMPLIANCE_HEADERS
-    assert set(compliance[COMPLIANCE_HEADERS[6]]) <= {"pass", "fail", "not-applicable"}
 
 
-def test_workbook_numbers_equal_the_csv(folder: Path) -> None:
+def test_every_sheet_prints_one_page_wide_landscape(folder: Path) -> None:
+    book = openpyxl.load_workbook(folder / "comparison.xlsx")
+    for sheet in book.worksheets:
+        assert sheet.page_setup.orientation == "landscape", sheet.title
+        assert sheet.page_setup.fitToWidth == 1 and sheet.page_setup.fitToHeight == 0
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        if sheet.title != SHEETS["en"][2]:
+            assert sheet.print_title_rows == "$1:$1", sheet.title  # header repeated
+
+
+_DIGITS = {"wan": 1, "share": 3, "people": 1, "cases": 0, "days": 1, "cny_per_case": 0,
+           "score": 3, "count": 0}
+
+
+def _assert_shown(got: np.ndarray, want: np.ndarray, digits: int) -> None:
+    """``got`` is ``want`` rounded to ``digits`` decimals (what the cell's format shows)."""
+    got, want = np.atleast_1d(np.asarray(got, dtype=float)), np.atleast_1d(want)
+    assert np.array_equal(np.isnan(got), np.isnan(want))
+    known = ~np.isnan(want)
+    np.testing.assert_array_equal(got[known], np.round(got[known], digits))
+    assert (np.abs(got[known] - want[known]) <= 0.5 * 10.0 ** -digits + 1e-9).all(), (got, want)
+
+
+def test_workbook_numbers_are_the_csv_rounded_as_shown(folder: Path) -> None:
+    lang = "en"
     csv = pd.read_csv(folder / "comparison.csv", encoding="utf-8-sig").set_index("option")
     assert csv.index.tolist() == NAMES
-    summary = pd.read_excel(folder / "comparison.xlsx", sheet_name="Summary")
-    summary = summary.set_index(SUMMARY_LABEL_HEADERS[0])
+    summary = pd.read_excel(folder / "comparison.xlsx", sheet_name=SHEETS[lang][0])
+    summary = summary.set_index(SUMMARY_LABEL_HEADERS[lang][0])
     for m in METRICS:
+        row, digits = m.name(lang), _DIGITS[m.unit]
         for name in NAMES:
-            np.testing.assert_array_equal(summary.at[m.id, name], csv.at[name, m.id])
+            _assert_shown(summary.at[row, name], np.array([csv.at[name, m.id]]), digits)
         for name in NAMES[1:]:
-            diff, low, high = diff_headers(name)
-            np.testing.assert_array_equal(
-                summary.loc[m.id, [diff, low, high]].to_numpy(dtype=float),
-                csv.loc[name, [f"{m.id}_diff", f"{m.id}_diff_low", f"{m.id}_diff_high"]]
-                .to_numpy(dtype=float))
+            got = summary.loc[row, list(diff_headers(name, lang))].to_numpy(dtype=float)
+            want = csv.loc[name, [f"{m.id}_diff", f"{m.id}_diff_low", f"{m.id}_diff_high"]]\
+                .to_numpy(dtype=float)
+            if m.unit == "share":  # differences of shares: percentage points, one decimal
+                _assert_shown(got, want * 100, 1)
+            else:
+                _assert_shown(got, want, digits)
 
 
 def test_significant_differences_are_highlighted(folder: Path, comparison: Comparison) -> None:
-    sheet = openpyxl.load_workbook(folder / "comparison.xlsx")["Summary"]
+    sheet = openpyxl.load_workbook(folder / "comparison.xlsx")[SHEETS["en"][0]]
     headers = [c.value for c in sheet[1]]
     table = comparison.table.set_index("option")
     seen = set()
@@ -98,27 +130,54 @@ def test_significant_differences_are_highlighted(folder: Path, comparison: Compa
         for name in NAMES[1:]:
             cell = sheet.cell(row=row, column=headers.index(diff_headers(name)[0]) + 1)
             flag = table.at[name, f"{m.id}_significant"]
+            if m.kind == "plan":  # zero-width interval: never flagged either way
+                assert flag is pd.NA
+                assert not cell.fill.fgColor.rgb.endswith("FFF2CC")
+                assert "n.s." not in cell.number_format
+                continue
             if flag is pd.NA:
                 continue
             filled = cell.fill.fgColor.rgb.endswith("FFF2CC")
             assert filled == bool(flag), (m.id, name)
             assert ("n.s." in cell.number_format) == (not flag)
             seen.add(bool(flag))
+        if m.unit == "share":
+            cell = sheet.cell(row=row, column=headers.index(diff_headers("cap5")[0]) + 1)
+            assert "pp" in cell.number_format and "%" not in cell.number_format
     assert seen == {True, False}
 
 
 def test_option_sheet_allocation_in_wan(folder: Path, comparison: Comparison) -> None:
-    sheet = pd.read_excel(folder / "comparison.xlsx", sheet_name="cap5",
-                          usecols=range(len(ALLOCATION_HEADERS)))
+    headers = ALLOCATION_HEADERS["en"]
+    sheet = pd.read_excel(folder / "comparison.xlsx", sheet_name="cap5")
     allocation = comparison.result("cap5").tables.allocation
     sheet = sheet.dropna(how="all")
     assert len(sheet) == len(allocation)
-    np.testing.assert_allclose(sheet[ALLOCATION_HEADERS[-1]].to_numpy() * 1e4,
-                               allocation["cost"].to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(sheet[headers[-1]].to_numpy(),
+                               (allocation["cost"].to_numpy() / 1e4).round(1))
+
+
+def test_pooled_option_notes_that_county_caps_do_not_apply(tiny: govsim.Scenario,
+                                                           tmp_path: Path) -> None:
+    pooled = compare(tiny, ["base:", "pooled: policy.cap_scope=prefecture"], years=1,
+                     replications=2, workers=1)
+    for lang in ("zh", "en"):
+        out = write_comparison(pooled, tmp_path / lang, lang=lang)
+        book = openpyxl.load_workbook(out / "comparison.xlsx")
+        sheet = book[SHEETS[lang][0]]
+        headers = [c.value for c in sheet[1]]
+        rows = {sheet.cell(row=r, column=1).value: r for r in range(2, sheet.max_row + 1)}
+        from govsim.metrics import metric
+        row = rows[metric("cap_use_mean").name(lang)]
+        assert sheet.cell(row=row, column=headers.index("pooled") + 1).value is None
+        note = sheet.cell(row=row, column=len(headers)).value
+        assert "pooled" in note and ("county caps do not apply" in note or "县级上限不适用" in note)
+        html = (out / "comparison.html").read_text(encoding="utf-8")
+        assert ("county caps do not apply" in html) or ("县级上限不适用" in html)
 
 
 def test_assumptions_and_manifest(folder: Path, comparison: Comparison) -> None:
-    sheet = openpyxl.load_workbook(folder / "comparison.xlsx")["Assumptions"]
+    sheet = openpyxl.load_workbook(folder / "comparison.xlsx")[SHEETS["en"][2]]
     cells = {str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None}
     assert comparison.scenario.content_hash() in cells
     assert "policy.relief_cap_share = 0.05" in cells
@@ -173,7 +232,7 @@ def test_cli_compare_writes_the_folder(tmp_path: Path, capsys: pytest.CaptureFix
     text = capsys.readouterr().out
     assert "baseline" in text and "cap5" in text and "Need-weighted coverage" in text
     book = openpyxl.load_workbook(out / "comparison.xlsx")
-    assert book.sheetnames == ["Summary", "baseline", "cap5", "Assumptions"]
+    assert book.sheetnames == ["Summary", "baseline", "cap5", "Compliance", "Assumptions"]
 
 
 def test_cli_bad_option_exits_two_naming_option_and_path(

@@ -12,6 +12,7 @@ import json
 import math
 import re
 from datetime import UTC, datetime
+from html import escape as html_escape
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import ClassVar
@@ -23,9 +24,12 @@ from matplotlib.figure import Figure
 
 import govsim
 from govsim.budget import MONEY_NEEDED_COLUMNS, cap_limits
+from govsim.citations import cite
 from govsim.errors import GovsimError
 from govsim.output import plots
+from govsim.output.first_screen import rule_name
 from govsim.output.html import headline
+from govsim.output.labels import policy_fields
 from govsim.output.report import (
     CSV_ENCODING,
     PLOTS,
@@ -227,7 +231,7 @@ def _parse(html: str) -> _Checker:
 
 def test_every_file_is_written(run_dir: Path) -> None:
     names = {p.relative_to(run_dir).as_posix() for p in run_dir.rglob("*") if p.is_file()}
-    expected = {"manifest.json", "report.html"} | {f"{t}.csv" for t in TABLE_COLUMNS}
+    expected = {"manifest.json", "report.html", "plan.xlsx"} | {f"{t}.csv" for t in TABLE_COLUMNS}
     expected |= {f"plots/{stem}.png" for stem in PLOTS}
     assert names == expected
 
@@ -380,12 +384,15 @@ def test_report_embeds_every_plot(run_dir: Path) -> None:
     assert embedded == {(run_dir / "plots" / f"{p}.png").read_bytes() for p in shown}
 
 
-def test_report_lists_every_rule_with_its_source(run_dir: Path) -> None:
+def test_report_lists_every_rule_with_its_source(run_dir: Path, tiny_tables: RunTables) -> None:
     html = (run_dir / "report.html").read_text(encoding="utf-8")
     section = html[html.index('id="compliance"'):html.index('id="explanations"')]
+    fields = policy_fields(tiny_tables.scenario.policy, "zh")
     for rule in RULES.values():
-        assert f"<td>{rule.id}</td>" in section
+        assert f"<td>{html_escape(rule_name(rule.id, 'zh', fields))}</td>" in section
         assert rule.text_zh in section
+        assert html_escape(cite(rule.source, "zh")) in section  # title and clause, no file
+    assert ".txt" not in section
     assert 'class="fail"' in section  # the synthetic allocation breaks a cap
 
 

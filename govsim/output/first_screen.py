@@ -1,0 +1,235 @@
+"""The report's first screen as tables and sentences: the answers, then unit costs and people.
+
+Built from :mod:`govsim.output.answers` (the figures) for the template ``report.html.j2``.
+Counties, items and rules are named in words in the reader's language (never ids or LP row
+names); money in 万元, with the 80 % band where the money-needed table has one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from govsim.output.answers import (
+    county_shortfalls,
+    failing_rules,
+    prefecture_money,
+    unit_costs,
+)
+from govsim.output.cells import Table, missing, num, pct, wan
+from govsim.output.figure import display_names
+from govsim.output.labels import LABELS, label
+
+if TYPE_CHECKING:
+    from govsim.output.report import RunTables
+
+__all__ = ["RULE_PLOTS", "Answers", "answers", "rule_name", "scope_name"]
+
+#: The plot that shows each rule with a number (file stem in ``plots/``).
+RULE_PLOTS: dict[str, str] = {"relief-cap": "relief_cap_use",
+                              "social-org-share": "social_org_share",
+                              "caseworker-ratio": "caseworkers",
+                              "child-welfare-staff": "child_welfare_staff"}
+
+
+def rule_name(rule_id: str, lang: str, fields: Mapping[str, str]) -> str:
+    """A rule's short name in ``lang`` (policy numbers from the scenario), else its id."""
+    key = f"rule.{rule_id}"
+    return label(key, lang, **fields) if key in LABELS else rule_id
+
+
+_FUNDS = {"relief": "xlsx.fund_relief", "child": "xlsx.fund_child",
+          "lottery": "xlsx.fund_lottery"}
+
+
+def scope_name(scope: Any, names: Mapping[str, str], lang: str) -> str:
+    """A check's or constraint's scope in words: ``county/item/provider type`` by display
+    names, ``fund:child/west`` as the fund and the county, ``prefecture`` and ``total``."""
+    if missing(scope) or not str(scope):
+        return ""
+    parts = []
+    for part in str(scope).split("/"):
+        if part.startswith("fund:"):
+            key = _FUNDS.get(part.removeprefix("fund:"))
+            parts.append(label(key, lang) if key else part)
+        elif part == "total":
+            parts.append(label("xlsx.prefecture", lang))
+        else:
+            parts.append(names.get(part, part))
+    return " / ".join(parts)
+
+
+@dataclass
+class Answers:
+    """What the first screen shows."""
+
+    complies: bool
+    verdict: str
+    failing: list[tuple[str, str | None]] = field(default_factory=list)  # (line, plot stem)
+    counties: Table | None = None
+    money: Table | None = None
+    money_note: str = ""
+    unserved: list[str] = field(default_factory=list)
+    costs: Table | None = None
+    people: Table | None = None
+    people_note: str = ""
+
+
+def _years_text(years: list[int], lang: str) -> str:
+    if not years:
+        return "–"
+    text = str(years[0]) if len(years) == 1 else f"{years[0]}–{years[-1]}"
+    return text
+
+
+def _band(low: Any, high: Any) -> str:
+    return "" if missing(low) or missing(high) else f" [{wan(low)}–{wan(high)}]"
+
+
+def answers(tables: RunTables, money: pd.DataFrame | None, lang: str,
+            fields: Mapping[str, str], t: Callable[..., str]) -> Answers:
+    """The first screen of the report of ``tables`` (``money``: the money-needed table)."""
+    scenario = tables.scenario
+    counties = {**display_names(scenario, "counties", lang),
+                "prefecture": "全市" if lang == "zh" else "prefecture"}
+    items = display_names(scenario, "items", lang)
+    comp = tables.compliance
+    years = sorted({int(y) for y in pd.to_numeric(tables.allocation["year"],
+                                                   errors="coerce").dropna()})
+    span = _years_text(years, lang)
+    fails = int((comp["status"] == "fail").sum())
+    checks = int(comp["status"].isin(["pass", "fail"]).sum())
+    verdict = (t("not_comply", fails=fails, n=checks, years=span) if fails
+               else t("complies", n=checks, years=span))
+    out = Answers(complies=not fails, verdict=verdict)
+    sep = "、" if lang == "zh" else ", "
+    for r in failing_rules(comp).to_dict("records"):
+        scopes = sep.join(scope_name(s, counties, lang) for s in r["scopes"][:8])
+        if len(r["scopes"]) > 8:
+            scopes += "…"
+        out.failing.append((t("fail_line", rule=rule_name(r["rule"], lang, fields),
+                              checks=r["checks"], scopes=scopes,
+                              years=sep.join(str(y) for y in r["years"])),
+                            RULE_PLOTS.get(r["rule"])))
+    out.counties = _county_table(tables, money, lang, counties, items, t)
+    out.money, out.unserved = _money(money, lang, items, t)
+    out.money_note = t("money_note") if money is not None else t("money_missing")
+    out.costs = _costs_table(tables, t)
+    out.people, out.people_note = _people_table(tables, lang, t)
+    return out
+
+
+def _county_table(tables: RunTables, money: pd.DataFrame | None, lang: str,
+                  counties: Mapping[str, str], items: Mapping[str, str],
+                  t: Callable[..., str]) -> Table:
+    band = money is not None and "gap_cny_p10" in money.columns
+    headers = [t("county"), t("weighted_coverage"), t("staff_cw"), t("staff_child"),
+               t("gap_wan") + (f" [{t('band')}]" if band else ""), t("unserved_items"),
+               t("checks_failed")]
+    table = Table(headers, numeric=[False, True, True, True, True, False, True],
+                  note=t("counties_note"))
+    sep = "、" if lang == "zh" else ", "
+    for c in county_shortfalls(tables, money):
+        short = any(v > 1e-9 for v in c.staff_short.values() if not math.isnan(v))
+        gap = "–" if missing(c.gap_cny) else wan(c.gap_cny) + _band(c.gap_p10, c.gap_p90)
+        unserved = sep.join(items.get(i, i) for i in c.unserved_items[:4]) or (
+            "–" if money is None else "")
+        css = "fail" if (not missing(c.gap_cny) and c.gap_cny > 0.5) or short or c.failures \
+            else ""
+        table.add([counties.get(c.county, c.county), pct(c.coverage),
+                   num(c.staff_short["caseworker-ratio"], 0),
+                   num(c.staff_short["child-welfare-staff"], 0), gap, unserved, c.failures],
+                  css)
+    return table
+
+
+def _money(money: pd.DataFrame | None, lang: str, items: Mapping[str, str],
+           t: Callable[..., str]) -> tuple[Table | None, list[str]]:
+    rows = prefecture_money(money)
+    if rows.empty:
+        return None, []
+    band = "need_cny_p10" in rows.columns
+    suffix = f" [{t('band')}]" if band else ""
+    table = Table([t("year"), t("need_wan") + suffix, t("cap_wan"), t("gap_only") + suffix,
+                   t("unserved_hours")], numeric=[False, True, True, True, True])
+    lines = []
+    sep = "、" if lang == "zh" else ", "
+    for r in rows.to_dict("records"):
+        need = wan(r["need_cny"]) + (_band(r.get("need_cny_p10"), r.get("need_cny_p90"))
+                                     if band else "")
+        gap = wan(r["gap_cny"]) + (_band(r.get("gap_cny_p10"), r.get("gap_cny_p90"))
+                                   if band else "")
+        table.add([str(r["year"]), need, wan(r["cap_cny"]), gap, num(r["unserved_hours"], 0)],
+                  "fail" if not missing(r["gap_cny"]) and float(r["gap_cny"]) > 0.5 else "")
+        hours, cases = r["unserved_hours"], r["unserved_cases"]
+        named = [items.get(i.strip(), i.strip()) for i in str(r["unserved_items"]).split(";")
+                 if i.strip() and i.strip() != "nan"]
+        if not missing(hours) and float(hours) <= 0.5:
+            lines.append(t("unserved_none", year=r["year"]))
+        else:
+            lines.append(t("unserved_line", year=r["year"], hours=num(hours, 0),
+                           cases=num(cases, 0), items=sep.join(named[:5]) or "–"))
+    return table, lines
+
+
+def _costs_table(tables: RunTables, t: Callable[..., str]) -> Table:
+    costs = unit_costs(tables)
+    table = Table([t("metric"), t("value")], numeric=[False, True])
+    table.add([t("total_spend") + f" · {t('all_years')}", wan(costs["spend"])])
+    table.add([t("per_case"), num(costs["per_case"], 0)])
+    table.add([t("per_recipient"), num(costs["per_recipient"], 0)])
+    return table
+
+
+_TIERS = ("unqualified", "assistant", "intermediate")
+
+
+def _tier_mix(scenario: Any) -> dict[str, dict[str, float]]:
+    """Provider type -> normalised shares of its staff by title tier, when the scenario's title
+    tiers are on (``[mechanisms.title_tiers]``); empty otherwise."""
+    tiers = getattr(getattr(scenario, "mechanisms", None), "title_tiers", None)
+    if tiers is None or not getattr(tiers, "enabled", False):
+        return {}
+    out = {}
+    for mix in getattr(tiers, "mix", ()):
+        shares = {tier: float(getattr(mix, tier, 0.0)) for tier in _TIERS}
+        total = sum(shares.values())
+        if total > 0:
+            out[mix.id] = {tier: share / total for tier, share in shares.items()}
+    return out
+
+
+def _people_table(tables: RunTables, lang: str, t: Callable[..., str]) -> tuple[Table, str]:
+    """People purchased per year (the ``persons`` of the allocation): by title tier where the
+    scenario gives a provider type's mix of titles (the post-price tiers), the rest by
+    provider type."""
+    alloc = tables.allocation
+    types = display_names(tables.scenario, "provider_types", lang)
+    persons = pd.to_numeric(alloc["persons"], errors="coerce")
+    frame = alloc.assign(persons=persons).dropna(subset=["persons"])
+    years = sorted({int(y) for y in frame["year"]})
+    mixes = _tier_mix(tables.scenario)
+    rows: dict[str, dict[int, float]] = {}
+    for r in frame.to_dict("records"):
+        mix = mixes.get(str(r["provider_type"]))
+        if mix:
+            for tier, share in mix.items():
+                key = t(f"tier_{tier}")
+                rows.setdefault(key, {}).setdefault(int(r["year"]), 0.0)
+                rows[key][int(r["year"])] += share * float(r["persons"])
+        else:
+            name = str(r["provider_type"])
+            name = types.get(name) or (label(f"report.ptype_{name}", lang)
+                                       if f"report.ptype_{name}" in LABELS else name)
+            rows.setdefault(name, {}).setdefault(int(r["year"]), 0.0)
+            rows[name][int(r["year"])] += float(r["persons"])
+    first = t("people_tier") if mixes else t("provider_type")
+    table = Table([first, *[str(y) for y in years]], numeric=[False] + [True] * len(years))
+    tier_names = [t(f"tier_{tier}") for tier in _TIERS]
+    for name in [n for n in tier_names if n in rows] + sorted(set(rows) - set(tier_names)):
+        table.add([name, *[num(rows[name].get(y, 0.0), 0) for y in years]])
+    return table, "" if mixes else t("tiers_missing")

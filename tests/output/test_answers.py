@@ -1,0 +1,241 @@
+"""The report's first screen, one language at a time, citations, the plan workbook, CSV numbers
+(issue 16).
+
+The money-needed table is a fixture in the budget room's contract
+(``tests/output/money_fixture.py``): the report must show what that table says — never the
+caps as money needed, never 0 for what cannot be computed — and must say so when the run has
+no such table.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+import govsim
+from govsim.output.answers import county_shortfalls, money_needed
+from govsim.output.files import for_csv
+from govsim.output.html import render_report
+from govsim.output.labels import LABELS, label, policy_fields
+from govsim.output.phrases import reason_text, status_words, warning_text
+from govsim.output.plan_workbook import write_plan_workbook
+from govsim.output.report import RunTables, write_run
+from tests.output.money_fixture import money_needed_fixture
+from tests.output.test_report import synthetic_tables
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+# Latin words a Chinese page may hold: units, the product, ids of files named on purpose
+_ALLOWED_LATIN = {"govsim", "csv", "money_needed", "budget", "png", "html", "xlsx", "manifest",
+                  "json", "pp", "fte", "ci", "p90", "n", "s", "utf", "bom", "excel", "lp"}
+
+
+@pytest.fixture(scope="module")
+def tables() -> RunTables:
+    return synthetic_tables(govsim.load_scenario("tiny")).checked()
+
+
+def _money(tables: RunTables, band: bool = True, **kwargs: object) -> pd.DataFrame:
+    counties = [c.id for c in tables.scenario.counties]
+    years = sorted({int(y) for y in tables.allocation["year"]})
+    return money_needed_fixture(counties, years, band=band, **kwargs)
+
+
+def _answers(html: str) -> str:
+    return html[html.index('id="answers"'):html.index('id="costs"')]
+
+
+# -- the first screen -----------------------------------------------------------------------------
+
+def test_counties_ranked_by_money_needed_with_band(tables: RunTables) -> None:
+    money = _money(tables, gaps={"west": 500_000.0, "east": 20_000.0},
+                   items={"west": "care;screening", "east": "care"})
+    ranked = county_shortfalls(tables, money)
+    assert [c.county for c in ranked] == ["west", "east"]
+    years = tables.allocation["year"].nunique()
+    assert ranked[0].gap_cny == pytest.approx(500_000.0 * years)
+    assert ranked[0].gap_p10 == pytest.approx(0.8 * 500_000.0 * years)
+    assert ranked[0].unserved_items == ["care", "screening"]
+    html = render_report(tables, {}, "en", money)
+    answers = _answers(html)
+    table = answers[answers.index("Which county is short of what?"):]
+    names = {c.id: c.name_en for c in tables.scenario.counties}
+    assert table.index(names["west"]) < table.index(names["east"])
+    total = 500_000.0 * years / 1e4
+    assert f"{total:,.1f} [{0.8 * total:,.1f}–{1.3 * total:,.1f}]" in answers
+
+
+def test_missing_money_is_said_never_caps_or_zero(tables: RunTables) -> None:
+    html = render_report(tables, {}, "en", None)
+    answers = _answers(html)
+    assert "Money needed is not available for this run" in answers
+    assert "Caps allow" not in answers
+    # a county whose money cannot be computed shows "–", not 0
+    money = _money(tables, gaps={"west": 100_000.0}, missing_county="east")
+    east = next(c for c in county_shortfalls(tables, money) if c.county == "east")
+    assert east.gap_cny != east.gap_cny  # NaN: unknown, not 0
+
+
+def test_report_reads_money_needed_from_the_run_folder(tables: RunTables, tmp_path: Path) -> None:
+    money = _money(tables, gaps={"west": 250_000.0})
+    folder = write_run(tables, tmp_path / "run", "zh", money_needed_table=money)
+    assert money_needed(tables, folder) is not None
+    back = pd.read_csv(folder / "money_needed.csv", encoding="utf-8-sig")
+    assert back["gap_cny"].dropna().map(lambda v: float(v).is_integer()).all()  # whole yuan
+    answers = _answers((folder / "report.html").read_text(encoding="utf-8"))
+    assert "所需资金（万元）" in answers and "80%区间" in answers
+    book = openpyxl.load_workbook(folder / "plan.xlsx")
+    sheet = book[label("xlsx.sheet_money", "zh")]
+    assert sheet.cell(row=1, column=3).value == label("xlsx.need_wan", "zh")
+    west = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[1] == "西县")
+    assert west[4] == pytest.approx(25.0)  # gap 250,000 CNY = 25.0 万元
+
+
+def test_compliance_verdict_counts_every_check(tables: RunTables) -> None:
+    comp = tables.compliance
+    fails = int((comp["status"] == "fail").sum())
+    checks = int(comp["status"].isin(["pass", "fail"]).sum())
+    answers = _answers(render_report(tables, {}, "en", None))
+    assert f"{fails} of {checks} rule checks fail" in answers if fails else \
+        f"all {checks} rule checks pass" in answers
+
+
+def test_header_shows_the_runs_own_years(tables: RunTables) -> None:
+    one_year = RunTables(**{**{f: getattr(tables, f) for f in tables.__dataclass_fields__},
+                            "allocation": tables.allocation[tables.allocation["year"] == 2025]})
+    html = render_report(one_year, {}, "zh", None)
+    header = html[html.index("<header>"):html.index("</header>")]
+    assert "规划年度 2025 (1)" in header
+    assert "规划年数" not in html
+
+
+def test_no_lp_row_names_in_the_report(tables: RunTables) -> None:
+    html = render_report(tables, {}, "en", None)
+    assert not re.search(r"\b(relief_cap|capacity|market|fund)\[", html)
+
+
+# -- one language at a time -----------------------------------------------------------------------
+
+def _latin_words(text: str) -> set[str]:
+    words = set(re.findall(r"[A-Za-z][A-Za-z_]+", text))
+    return {w for w in words if w.lower() not in _ALLOWED_LATIN}
+
+
+def test_chinese_report_reads_chinese(tables: RunTables) -> None:
+    html = render_report(tables, {}, "zh", _money(tables, gaps={"west": 1e5}))
+    body = html[html.index("<body>"):html.index('id="manifest"')]
+    visible = re.sub(r"<[^>]+>", " ", body)
+    visible = visible.replace(tables.scenario.content_hash()[:16], "")
+    ids = {c.id for c in tables.scenario.counties} | {i.id for i in tables.scenario.items} | {
+        p.id for p in tables.scenario.provider_types}
+    # the synthetic tables' own made-up texts (provider names, English reasons) are data
+    # (the synthetic text_zh names rule ids; "lt"/"gt"/"section" are escapes and a cut tag)
+    data = {"org", "ent", "x", "targets", "met", "round", "limit", "hazard", "score",
+            "years", "script", "alert", "quotes", "amp", "more", "staff", "needed", "under",
+            "caseworker", "ratio", "child", "welfare", "lt", "gt", "section"}
+    leftover = _latin_words(visible) - ids - data - {"tiny", "east", "west"}
+    assert not leftover, sorted(leftover)[:20]
+
+
+def test_rule_numbers_come_from_the_scenario_policy() -> None:
+    tiny = govsim.load_scenario("tiny")
+    what_if = tiny.with_overrides({"policy.relief_cap_share": 0.04})
+    tables = synthetic_tables(what_if).checked()
+    for lang in ("zh", "en"):
+        html = render_report(tables, {}, lang, None)
+        assert label("rule.relief-cap", lang, **policy_fields(what_if.policy, lang)) in html
+        assert "4%" in label("rule.relief-cap", lang, **policy_fields(what_if.policy, lang))
+        assert "3%" not in label("rule.relief-cap", lang,
+                                 **policy_fields(what_if.policy, lang))
+
+
+def test_every_label_has_both_languages_and_chinese_is_chinese() -> None:
+    for key, (zh, en) in LABELS.items():
+        assert zh and en, key
+        if key.startswith(("report.", "xlsx.", "phrase.", "rule.", "cli.")) and \
+                key not in ("report.ci", "xlsx.diff_low", "xlsx.diff_high"):
+            assert CJK.search(zh), key
+
+
+def test_convergence_status_and_warnings_in_chinese() -> None:
+    row = {"status": "unattainable", "limiting_cap": "relief-cap", "money_short_cny": 2.1e7,
+           "cells_checked": 96, "cells_rationed": 75, "cells_missed": 0, "rounds": 2}
+    assert status_words(row, "zh") == "受救助资金购买上限约束无法达到，缺 2,100.0 万元"
+    assert "75 个单元限量供给" in reason_text(row, "zh")
+    assert reason_text(row, "en").startswith("the simulation delivers the plan in all 96")
+    counties, items = {"yuechi": "岳池县"}, {"screening": "对象排查"}
+    text = ("screening in yuechi: 1,309 cases past the 30-day deadline (served late or still "
+            "waiting at year end); backlog 7,164 → 6,146; the plan leaves 6,335 cases' work "
+            "unstaffed; about 8.2 more FTE (55.7 万元 a year) would stop it")
+    zh = warning_text(text, "zh", counties, items)
+    assert zh.startswith("岳池县对象排查：1,309 件超过 30 天时限") and "55.7 万元" in zh
+    assert not _latin_words(zh) - {"FTE"}
+    # an unknown sentence is shown as it is, never dropped
+    assert warning_text("something new", "zh", counties, items) == "something new"
+
+
+def test_plan_workbook_prints_and_adds_up(tables: RunTables, tmp_path: Path) -> None:
+    # an item absent in one year must not break the county × item table
+    alloc = tables.allocation
+    second = sorted(alloc["year"].unique())[-1]
+    dropped = alloc[~((alloc["year"] == second) & (alloc["item"] == alloc["item"].iloc[0]))]
+    part = RunTables(**{**{f: getattr(tables, f) for f in tables.__dataclass_fields__},
+                        "allocation": dropped})
+    for lang in ("zh", "en"):
+        path = write_plan_workbook(part, tmp_path / f"plan-{lang}.xlsx", lang, None)
+        book = openpyxl.load_workbook(path)
+        assert book.sheetnames == [label(f"xlsx.sheet_{k}", lang) for k in
+                                   ("allocation", "staffing", "compliance", "money", "about")]
+        for sheet in book.worksheets:
+            assert sheet.page_setup.orientation == "landscape"
+            assert sheet.page_setup.fitToWidth == 1 and sheet.page_setup.fitToHeight == 0
+        allocation = book.worksheets[0]
+        assert allocation.print_title_rows == "$1:$1"
+        headers = [c.value for c in allocation[1]]
+        assert headers[-1] == label("xlsx.total_wan", lang)
+        rows = list(allocation.iter_rows(min_row=2, values_only=True))
+        prefecture = [r for r in rows if r[1] == label("xlsx.prefecture", lang)]
+        assert len(prefecture) == dropped["year"].nunique()
+        for r in prefecture:
+            spend = dropped.loc[dropped["year"] == r[0], "cost"].sum() / 1e4
+            assert r[-1] == pytest.approx(spend, abs=0.05)
+        money = book.worksheets[3]
+        assert money.cell(row=1, column=1).value == label("report.money_missing", lang)
+        status = {r[6] for r in book.worksheets[2].iter_rows(min_row=2, values_only=True)}
+        assert status <= {label(f"report.{s}", lang) for s in ("pass", "fail", "not-applicable")}
+
+
+# -- the CSVs -------------------------------------------------------------------------------------
+
+def test_csv_money_in_whole_yuan_and_years_as_ints() -> None:
+    frame = pd.DataFrame({"year": [2025.0, 2026.0], "cost": [1311000.0000000002, 12.5],
+                          "money_cny": [135285.59972415856, float("nan")],
+                          "cost_per_served_cny": [40.0625, 39.6],
+                          "unit": ["CNY", "share"], "value": [788699.9, 0.5187],
+                          "limit": [788700.0, 0.3]})
+    out = for_csv(frame).to_csv(index=False)
+    assert "2025,1311000,135286,40.0625,CNY,788700,788700" in out
+    assert "2026,12,,39.6,share,0.5187,0.3" in out  # half a yuan rounds to even
+
+
+def test_people_by_title_tier_when_the_scenario_sets_the_mix() -> None:
+    tiny = govsim.load_scenario("tiny")
+    social = next(p.id for p in tiny.provider_types if p.is_social_org)
+    tiered = tiny.with_overrides({
+        "mechanisms.title_tiers.enabled": True,
+        "mechanisms.title_tiers.mix": [{"id": social, "unqualified": 0.25, "assistant": 0.5,
+                                        "intermediate": 0.25}]})
+    tables = synthetic_tables(tiered).checked()
+    html = render_report(tables, {}, "zh", None)
+    costs = html[html.index('id="costs"'):html.index("<nav>")]
+    alloc = tables.allocation
+    year = int(alloc["year"].min())
+    social_people = alloc[(alloc["year"] == year) & (alloc["provider_type"] == social)][
+        "persons"].sum()
+    assert f"<td>助理社会工作师</td><td class=\"num\">{0.5 * social_people:,.0f}</td>" in costs
+    assert "本场景未设置职称层级" not in costs
+    plain = render_report(synthetic_tables(tiny).checked(), {}, "zh", None)
+    assert "本场景未设置职称层级" in plain[plain.index('id="costs"'):plain.index("<nav>")]
