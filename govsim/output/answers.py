@@ -59,7 +59,7 @@ def money_needed(tables: RunTables, folder: str | Path | None = None) -> pd.Data
         frame = pd.read_csv(path, encoding="utf-8-sig", dtype={"county": str,
                                                                "unserved_items": str})
     missing = [c for c in MONEY_NEEDED_COLUMNS if c not in frame.columns]
-    if missing:
+    if missing or frame.empty:  # an empty table (a run without one writes its header) is none
         return None
     frame = frame.copy()
     frame["county"] = frame["county"].fillna("").astype(str)

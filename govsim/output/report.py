@@ -268,8 +268,8 @@ def _write_contents(tables: RunTables, stage: Staging, lang: str, dpi: int,
     folder = stage.path
     for name in TABLE_COLUMNS:
         write_csv(tables.table(name), folder / f"{name}.csv")
-    if money_table is not None and not (folder / MONEY_NEEDED_FILE).exists():
-        write_csv(money_table, folder / MONEY_NEEDED_FILE)
+    if money_table is not None and tables.table("money_needed").empty:
+        write_csv(money_table, folder / MONEY_NEEDED_FILE)  # in place of the empty table
     (folder / "plots").mkdir()
     images = render_plots(tables, lang, dpi)
     for stem, png in images.items():

@@ -284,14 +284,22 @@ def _limiting_caps(scenario: Scenario, best: Round) -> dict[str, float]:
 
 
 def convergence_row(scenario: Scenario, year: int, candidates: list[Round], best: Round,
-                    max_rounds: int, unchanged: bool, warnings: list[str]) -> dict[str, Any]:
-    """The year's row of ``convergence.csv``: status, reason, the adopted round's figures."""
+                    max_rounds: int, unchanged: bool, warnings: list[str],
+                    gap_cny: float | None = None) -> dict[str, Any]:
+    """The year's row of ``convergence.csv``: status, reason, the adopted round's figures.
+
+    ``gap_cny`` is the year's money-needed gap of the prefecture (``money_needed.csv``): the
+    one figure of money short a reader sees, here as in the table. Without it (a caller with
+    no money-needed table) the rationed cells' money less the caps' room is used."""
     first = candidates[0]
     delivered = not best.misses
     caps = _limiting_caps(scenario, best) if best.rationed else {}
-    money = sum(v for cap, v in caps.items() if cap != "provider capacity")
-    cap_text = ", ".join(f"{cap} ({value / 1e4:,.1f} 万元 short)" if cap != "provider capacity"
-                         else cap for cap, value in sorted(caps.items()))
+    names = sorted(cap for cap in caps if cap != "provider capacity")
+    money = (float(gap_cny) if gap_cny is not None and names
+             else sum(caps[cap] for cap in names))
+    cap_text = ", ".join(names + (["provider capacity"] if "provider capacity" in caps else []))
+    if names:
+        cap_text += f" ({money / 1e4:,.1f} 万元 short)"
     if delivered and not caps:
         status = "converged"
         reason = (f"the simulation delivers the plan in all {best.checked} checked cells and "
@@ -314,7 +322,7 @@ def convergence_row(scenario: Scenario, year: int, candidates: list[Round], best
         if caps:
             parts.append(f"{len(best.rationed)} cells rationed under {cap_text}")
         reason = "; ".join(parts)
-    limiting = ", ".join(sorted(c for c in caps if c != "provider capacity"))
+    limiting = ", ".join(names)
     return {"year": year, "status": status, "converged": delivered,
             "limiting_cap": limiting, "money_short_cny": money if caps else 0.0,
             "reason": reason, "rounds": len(candidates), "adopted_round": best.number,

@@ -187,8 +187,10 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
                                          best.allocation.unmet, previous_end)
             previous_end = {(r.county, r.item): float(r.backlog)
                             for r in best.cells.itertuples(index=False)}
+            gap = money_needed_table(scenario, budgets[-1:]).iloc[-1]["gap_cny"]
             convergence.append(convergence_row(scenario, year, candidates, best,
-                                               options.rounds, unchanged, warnings))
+                                               options.rounds, unchanged, warnings,
+                                               None if pd.isna(gap) else float(gap)))
             previous = [r for r, _ in best.trial]
             states = [s for _, s in best.trial]
             in_force = plan_contracts(scenario, best.allocation.allocation, in_force, year + 1)

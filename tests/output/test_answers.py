@@ -9,6 +9,7 @@ no such table.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -81,6 +82,7 @@ def test_missing_money_is_said_never_caps_or_zero(tables: RunTables) -> None:
 
 def test_report_reads_money_needed_from_the_run_folder(tables: RunTables, tmp_path: Path) -> None:
     money = _money(tables, gaps={"west": 250_000.0})
+    tables = dataclasses.replace(tables, money_needed=pd.DataFrame())  # only the folder's table
     folder = write_run(tables, tmp_path / "run", "zh", money_needed_table=money)
     assert money_needed(tables, folder) is not None
     back = pd.read_csv(folder / "money_needed.csv", encoding="utf-8-sig")

@@ -375,9 +375,7 @@ def test_report_is_well_formed_and_self_contained(run_dir: Path) -> None:
 def test_report_embeds_every_plot(run_dir: Path) -> None:
     html = (run_dir / "report.html").read_text(encoding="utf-8")
     srcs = _parse(html).srcs
-    # money_needed.png goes into the report's answers section (issue 16, items 3-6: the
-    # template is being rewritten on another branch); until then the report embeds the others
-    shown = [p for p in PLOTS if p != "money_needed"]
+    shown = list(PLOTS)  # money_needed.png in the answers section, the others below
     assert len(srcs) == len(shown)
     embedded = {base64.b64decode(s.removeprefix("data:image/png;base64,")) for s in srcs}
     assert all(s.startswith("data:image/png;base64,") for s in srcs)
