@@ -4,8 +4,10 @@
 mechanisms of issue 18 (``TODAY_ITEMS`` drops the child-welfare items added to the built-in
 Guang'an catalogue then) and hashes every run table, and the Guang'an base-year allocation.
 ``tests/fixtures/today_digests.json`` holds the digests made on main at 5bf01a9 (before any
-mechanism existed). A change outside ``govsim/mechanisms`` that is *meant* to change results
-regenerates the file: ``python -m tests.mechanisms.today``.
+mechanism existed); the two convergence tables were re-made when the year's status began to
+quote the money-needed gap (every other table unchanged). A change outside
+``govsim/mechanisms`` that is *meant* to change results regenerates the file:
+``python -m tests.mechanisms.today``.
 """
 
 from __future__ import annotations
