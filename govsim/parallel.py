@@ -67,28 +67,9 @@ def process_pool(workers: int, *, initializer: Callable[..., None] | None = None
     module-level function: spawn pickles it).
     """
     main = threading.current_thread() is threading.main_thread()
-    pool = ProcessPoolExecutor(
+    return ProcessPoolExecutor(
         max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker, initargs=(os.getpid(), main, initializer, initargs))
-    _launch_now(pool)
-    return pool
-
-
-def _launch_now(pool: ProcessPoolExecutor) -> None:
-    """Start every worker now, Ctrl-C held until they have their start-up data.
-
-    A Ctrl-C while a worker is being spawned left it reading that data from a closed pipe,
-    and it printed a traceback (EOFError) to the user's terminal. Held (blocked), the signal
-    arrives as soon as the pool exists; the workers, which ignore Ctrl-C, inherit the block.
-    """
-    launch = getattr(pool, "_launch_processes", None)  # no public API (Python 3.11-3.13)
-    if launch is None or not hasattr(signal, "pthread_sigmask"):
-        return
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        launch()
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 @contextlib.contextmanager
