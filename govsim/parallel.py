@@ -36,7 +36,8 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-__all__ = ["WATCH_SECONDS", "process_pool", "stop_pool", "worker_count", "worker_pool"]
+__all__ = ["WATCH_SECONDS", "interrupts_held", "process_pool", "stop_pool", "worker_count",
+           "worker_pool"]
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,22 @@ def process_pool(workers: int, *, initializer: Callable[..., None] | None = None
     return ProcessPoolExecutor(
         max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker, initargs=(os.getpid(), main, initializer, initargs))
+
+
+@contextlib.contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Hold Ctrl-C (block SIGINT) while tasks are submitted: a submit may spawn a worker, and a
+    Ctrl-C in the middle of a spawn leaves the worker reading its start-up data from a closed
+    pipe, printing an EOFError traceback. The held signal arrives when the block ends; workers
+    spawned meanwhile inherit the block, and they ignore Ctrl-C anyway."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 @contextlib.contextmanager

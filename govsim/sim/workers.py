@@ -29,7 +29,7 @@ from types import TracebackType
 import pandas as pd
 
 from govsim.demand import annual_cases
-from govsim.parallel import process_pool, stop_pool, worker_count
+from govsim.parallel import interrupts_held, process_pool, stop_pool, worker_count
 from govsim.scenario import Scenario
 from govsim.sim.engine import DEFAULT_ENGINE
 from govsim.sim.year import State, YearResult, check_engine_option, simulate_year
@@ -115,9 +115,10 @@ class ReplicationWorkers:
                 if on_done is not None:
                     on_done()
         else:
-            futures = {self._executors[r % len(self._executors)].submit(
-                simulate_year, scenario, year, capacities, state, seed, r, engine=self.engine): r
-                for r, state in enumerate(states)}
+            with interrupts_held():  # a submit may spawn a worker
+                futures = {self._executors[r % len(self._executors)].submit(
+                    simulate_year, scenario, year, capacities, state, seed, r,
+                    engine=self.engine): r for r, state in enumerate(states)}
             for future in as_completed(futures):
                 results[futures[future]] = future.result()
                 if on_done is not None:
