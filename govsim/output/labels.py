@@ -15,10 +15,7 @@ social-organisation minimum share) — filled by :func:`policy_fields` from the 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from govsim.scenario import Policy
+from govsim.policy import per_mille, percent, policy_fields
 
 __all__ = [
     "LABELS",
@@ -436,6 +433,120 @@ LABELS: dict[str, tuple[str, str]] = {
     "cli.compare_title": ("govsim 方案比较 {name}：{reps} 次重复，随机种子 {seed}，共同随机数",
                           "govsim compare {name}: {reps} replications, seed {seed}, common "
                           "random numbers"),
+    # -- govsim rules / show / allocate / simulate (the terminal) ---------------------------------
+    "cli.rules_title": ("政策规则", "Policy rules"),
+    "cli.rule_id": ("编号", "id"),
+    "cli.rule_value": ("数值", "value"),
+    "cli.rule_text": ("规则", "rule"),
+    "cli.rule_source": ("出处", "source"),
+    "cli.rule_modelled": ("在模型中的体现", "modelled"),
+    "modelled.allocation": ("分配模型", "allocation"),
+    "modelled.simulation": ("模拟", "simulation"),
+    "modelled.both": ("分配模型与模拟", "allocation and simulation"),
+    "modelled.input check": ("输入检查", "input check"),
+    "modelled.not modelled": ("未建模", "not modelled"),
+    "rule_value.relief-cap": ("上年社会救助专项资金支出的{v}", "{v} of last year's relief fund"),
+    "rule_value.social-org-share": ("不低于{v}", "at least {v}"),
+    "rule_value.caseworker-ratio": ("低保与特困对象的{v}（向上取整）",
+                                    "{v} of dibao and tekun recipients (rounded up)"),
+    "rule_value.contract-term": ("连续不超过 {v} 年", "at most {v} years in a row"),
+    "rule_value.child-welfare-staff": ("每乡镇、每村至少 {v} 名", "{v} per township and village"),
+    "rule_value.post-prices": ("每人每年 {v} 万元（助理社会工作师）",
+                               "{v} CNY per person-year (assistant social worker)"),
+    "rule_value.volunteer-link": ("每名社工联系 {v} 名志愿者", "{v} volunteers per social worker"),
+    "rule_value.blacklist": ("{v} 年内禁止承接", "barred for {v} years"),
+    "rule_value.objection-window": ("{v} 个工作日内答复", "answer within {v} working days"),
+    "rule_value.annual-report": ("每年{month}月{day}日前", "by {month}/{day} each year"),
+    "cli.show_facts": ("场景 {name}，基准年 {base_year}，规划 {years} 年，内容哈希 {hash}",
+                       "scenario {name}, base year {base_year}, {years} plan years, hash {hash}"),
+    "cli.show_title": ("各县：经办人员不少于低保与特困对象的{ratio}；救助资金购买上限为上年社会救助"
+                       "专项资金的{cap}",
+                       "Counties: caseworkers at least {ratio} of dibao and tekun recipients; "
+                       "relief cap {cap} of last year's relief fund"),
+    "cli.show_county": ("县（市、区）", "county"),
+    "cli.show_population": ("人口", "population"),
+    "cli.show_dibao": ("低保", "dibao"),
+    "cli.show_tekun": ("特困", "tekun"),
+    "cli.show_need": ("经办人员需配", "caseworkers required"),
+    "cli.show_post": ("在编", "in post"),
+    "cli.show_gap": ("缺口", "short"),
+    "cli.show_cap": ("上限（万元）", "cap (10,000 CNY)"),
+    "cli.show_child": ("儿童福利人员需配", "child-welfare staff required"),
+    "cli.show_child_post": ("在岗", "in post"),
+    "cli.show_total": ("合计", "total"),
+    "cli.show_pooled": ("全市统筹上限：{wan} 万元", "cap pooled over the prefecture: {wan} "
+                        "10,000 CNY"),
+    "cli.items_title": ("服务事项", "Service items"),
+    "cli.item_id": ("编号", "id"),
+    "cli.item_name": ("名称", "name"),
+    "cli.item_kind": ("类别", "kind"),
+    "cli.item_fund": ("资金来源", "fund"),
+    "cli.item_driver": ("需求依据", "driver"),
+    "cli.item_rate": ("年发生率", "rate a year"),
+    "cli.item_hours": ("每件小时", "hours a case"),
+    "cli.item_priority": ("优先级", "priority"),
+    "cli.item_counts": ("计入", "counts toward"),
+    "kind.service": ("服务性", "service"),
+    "kind.administrative": ("事务性", "administrative"),
+    "kind.prohibited": ("禁止购买", "prohibited"),
+    "counts.none": ("—", "—"),
+    "counts.caseworker": ("社会救助经办人员", "caseworkers"),
+    "counts.child_staff": ("儿童福利人员", "child-welfare staff"),
+    "driver.county": ("每县", "per county"),
+    "driver.villages": ("村", "villages"),
+    "driver.townships": ("乡镇", "townships"),
+    "driver.population": ("人口", "population"),
+    "driver.dibao": ("低保", "dibao"),
+    "driver.tekun": ("特困", "tekun"),
+    "driver.left_behind_children": ("留守儿童", "left-behind children"),
+    "driver.children_in_difficulty": ("困境儿童", "children in difficulty"),
+    "cli.alloc_head": ("{name} {year}年：{objective}，求解器 {solver} — {status}",
+                       "{name} {year}: {objective} with {solver} — {status}"),
+    "objective.ordered_goals": ("按序目标", "ordered goals"),
+    "objective.min_cost": ("最低成本（所需资金）", "least cost (money needed)"),
+    "status.optimal": ("最优", "optimal"),
+    "status.relaxed": ("放宽弹性规则后的最优解", "optimal after relaxing an elastic rule"),
+    "cli.goal_line": ("  目标{order}：{text}", "  goal {order}: {text}"),
+    "goal.caps": ("超出上限 {value} 万元", "{value} 10,000 CNY over the caps"),
+    "goal.statutory": ("法定事务未完成 {value} 小时", "{value} hours of statutory work unmet"),
+    "goal.staffing": ("人员缺口 {value} 人", "{value} people short"),
+    "goal.floors": ("低于服务下限 {value} 加权小时",
+                    "{value} priority-weighted hours below the floors"),
+    "goal.coverage": ("低于覆盖率目标 {value} 加权小时",
+                      "{value} priority-weighted hours below the coverage target"),
+    "goal.need": ("满足需求 {value}（优先级×质量×小时，边际递减）",
+                  "{value} priority × quality × hours of need met (diminishing)"),
+    "goal.cost": ("新增购买 {value} 万元", "{value} 10,000 CNY of new purchases"),
+    "cli.alloc_title": ("支出（含在履行合同）与救助资金上限（万元），经办人员与配备规则（人）",
+                        "Spend (contracts in force included) against the relief cap (10,000 CNY) "
+                        "and caseworkers against the staffing rule (people)"),
+    "cli.alloc_county": ("县（市、区）", "county"),
+    "cli.alloc_spend": ("支出", "spend"),
+    "cli.alloc_relief": ("救助资金支出", "relief spend"),
+    "cli.alloc_cap": ("上限", "cap"),
+    "cli.alloc_shadow": ("影子价格（每万元）", "shadow price per 10,000 CNY"),
+    "cli.alloc_caseworkers": ("经办人员", "caseworkers"),
+    "cli.alloc_required": ("需配", "required"),
+    "cli.alloc_short": ("缺口", "short"),
+    "cli.fte": ("{value} 个全时当量", "{value} FTE"),
+    "cli.alloc_fails": ("合规检查：{n} 项不符合：{list}", "compliance: {n} checks fail: {list}"),
+    "cli.wrote": ("已写出 {folder}", "wrote {folder}"),
+    "cli.simulating": ("模拟中", "simulating"),
+    "cli.sim_title": ("govsim 模拟 {name}：{reps} 次重复，随机种子 {seed}"
+                      "（均值 ± 95%置信区间半宽）",
+                      "govsim simulate {name}: {reps} replications, seed {seed} (mean ± 95 % "
+                      "half-width)"),
+    "cli.sim_year": ("年度", "year"),
+    "cli.sim_arrivals": ("到达案件", "arrivals"),
+    "cli.sim_served": ("已服务", "served"),
+    "cli.sim_abandoned": ("放弃", "abandoned"),
+    "cli.sim_backlog": ("年末积压", "backlog at year end"),
+    "cli.sim_wait": ("平均等待（工作日）", "mean wait (working days)"),
+    "cli.sim_cost": ("购买成本（万元）", "purchase cost (10,000 CNY)"),
+    "cli.sim_wrote": ("已写出 {folder}/（kpis.csv、summary.csv、contracts.csv、providers.csv、"
+                      "manifest.json）",
+                      "wrote {folder}/ (kpis.csv, summary.csv, contracts.csv, providers.csv, "
+                      "manifest.json)"),
     # -- rule values that are words (the limit column of compliance.csv) --------------------------
     "value.college diploma": ("大专以上", "college diploma"),
     "value.quality first": ("质量优先", "quality first"),
@@ -580,6 +691,34 @@ LABELS: dict[str, tuple[str, str]] = {
     "cap_range.need_per_wan": ("需求满足分/万元", "points of need met per 10,000 CNY"),
     "cap_range.cny_per_wan": ("元/万元", "CNY per 10,000 CNY"),
     "cap_range.spend": ("购买服务总支出（万元/年）", "Total purchase spend (10,000 CNY per year)"),
+    "cap_range.sheet": ("上限比例边际分析", "Cap range"),
+    "cap_range.sheet_title": ("救助资金上限比例的边际分析（仅分配模型，{name}，{year}年）",
+                              "Marginal analysis of the relief-cap share (allocation only, "
+                              "{name}, {year})"),
+    "cap_range.col.relief_cap_share": ("救助资金上限比例", "Relief-cap share"),
+    "cap_range.col.spend_total_wan": ("购买服务总支出（万元）", "Total spend (10,000 CNY)"),
+    "cap_range.col.spend_relief_wan": ("社会救助资金支出（万元）",
+                                       "Relief-fund spend (10,000 CNY)"),
+    "cap_range.col.coverage_planned": ("计划需求加权覆盖率", "Planned need-weighted coverage"),
+    "cap_range.col.caseworker_shortfall": ("经办人员缺口（人，{ratio}规则）",
+                                           "Caseworkers short of the {ratio} rule (people)"),
+    "cap_range.col.child_staff_shortfall": ("儿童福利工作人员缺口（人）",
+                                            "Child-welfare staff short (people)"),
+    "cap_range.col.objective_value": ("需求满足（分）", "Need met (points)"),
+    "cap_range.col.shadow_price_per_wan": ("上限影子价格（每万元，加权平均）",
+                                           "Cap shadow price per 10,000 CNY (weighted mean)"),
+    "cap_range.col.shadow_price_per_wan_max": ("上限影子价格（每万元，最高县）",
+                                               "Cap shadow price per 10,000 CNY (highest "
+                                               "county)"),
+    "cap_range.col.binding_scopes": ("上限为紧约束的范围数（个）", "Cap scopes binding (count)"),
+    "cap_range.col.status": ("求解状态", "Solver status"),
+    "cap_range.solving": ("求解分配", "solving allocations"),
+    "cap_range.written": ("结果：{folder}/（cap_range.csv、cap_range.xlsx、cap_range.png、"
+                          "manifest.json）",
+                          "results: {folder}/  (cap_range.csv, cap_range.xlsx, cap_range.png, "
+                          "manifest.json)"),
+    "cap_range.terminal_title": ("govsim 方案比较 --cap-range {name}：仅分配模型",
+                                 "govsim compare --cap-range {name}: allocation only"),
     # -- money needed and input uncertainty (govsim budget, money_needed.png) ----------------------
     "budget.title": ("所需资金与上限允许的资金（万元）",
                      "Money needed and what the caps allow (10,000 CNY)"),
@@ -675,21 +814,3 @@ def unit_labels() -> dict[str, tuple[str, str]]:
     """Unit id -> (Chinese, English), from the ``unit.*`` labels."""
     return {key.removeprefix("unit."): text for key, text in LABELS.items()
             if key.startswith("unit.")}
-
-
-def percent(share: float) -> str:
-    """A share as a percentage with the digits it needs: 0.03 -> ``3%``, 0.025 -> ``2.5%``."""
-    return f"{share * 100:.4g}%"
-
-
-def per_mille(ratio: float, lang: str = "zh") -> str:
-    """A ratio per thousand: 0.002 -> ``2‰`` (``2 ‰`` in English)."""
-    return f"{ratio * 1000:.4g}" + ("‰" if lang == "zh" else " ‰")
-
-
-def policy_fields(policy: Policy, lang: str) -> dict[str, str]:
-    """The placeholders of the policy-number labels, from a scenario's ``[policy]``."""
-    return {"cap": percent(policy.relief_cap_share),
-            "ratio": per_mille(policy.caseworker_ratio, lang),
-            "social": percent(policy.social_org_min_share),
-            "per_unit": str(policy.child_staff_per_unit)}
