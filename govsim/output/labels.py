@@ -24,6 +24,7 @@ __all__ = [
     "per_mille",
     "percent",
     "policy_fields",
+    "rule_label",
     "unit_labels",
 ]
 
@@ -644,16 +645,16 @@ LABELS: dict[str, tuple[str, str]] = {
                            "about {fte} more FTE would stop it (no provider offers it here)"),
     "phrase.government_late": ("{item}（仅限政府履行）：{n} 个县有案件超过 {days} 天时限（{where}"
                                "）；共约再需 {fte} 个全时当量"
-                               "的在编人员（不得购买：禁止购买事项）",
+                               "的在编人员（不得购买：{rule}）",
                                "{item} (government-only): cases past the {days}-day deadline in "
                                "{n} counties ({where}); about {fte} more FTE of establishment "
-                               "staff in all would stop it (not purchasable)"),
+                               "staff in all would stop it (not purchasable: {rule})"),
     "phrase.posts_short": ("{county}：仅限政府履行的职责（{items}）在 {rho} 利用率下需在"
                            "编人员 {need}"
-                           " 个全时当量，现有 {assigned}，缺 {short}（不得购买：禁止购买事项）",
+                           " 个全时当量，现有 {assigned}，缺 {short}（不得购买：{rule}）",
                            "{county}: government-only duties ({items}) need {need} FTE of "
                            "establishment staff at the {rho} utilisation target; {assigned} in "
-                           "post for them, {short} short (they may not be purchased)"),
+                           "post for them, {short} short (they may not be purchased: {rule})"),
     # -- the comparison (govsim.output.compare) ----------------------------------------------------
     "compare.title": ("预算方案比较", "Budget options compared"),
     "compare.baseline": ("基准方案", "baseline"),
@@ -802,6 +803,16 @@ def label(key: str, lang: str, **fields: object) -> str:
         For a key that is not in :data:`LABELS`, or a placeholder without its field.
     """
     return LABELS[key][0 if lang == "zh" else 1].format(**fields)
+
+
+def rule_label(rule_id: str, lang: str) -> str:
+    """A rule's short name (``rule.*``) in ``lang``, with the default policy numbers; its id
+    when it has none. (Names that quote the scenario's numbers take
+    :func:`policy_fields` of that scenario: :func:`govsim.output.first_screen.rule_name`.)"""
+    from govsim.scenario import Policy
+
+    key = f"rule.{rule_id}"
+    return label(key, lang, **policy_fields(Policy(), lang)) if key in LABELS else rule_id
 
 
 def event_name(event: str, lang: str) -> str:
