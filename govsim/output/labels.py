@@ -249,12 +249,41 @@ LABELS: dict[str, tuple[str, str]] = {
     "report.gap_only": ("缺口（万元）", "Gap (万元)"),
     "report.money_note": ("所需资金：满足法定职责、{ratio}经办人员与儿童福利人员配备规则及覆盖率目"
                           "标的最少资金（含工资指数化与滚动的救助基数）；缺口 = 所"
-                          "需资金 − 上限允许；方括号为输入不确定性的80%区间（第10至第90百分位）。",
+                          "需资金 − 上限允许。",
                           "Money needed: the least money that meets the statutory duties, the "
                           "{ratio} caseworker and child-welfare staffing rules and the coverage "
                           "target (wages indexed, relief base rolling); gap = needed − what the "
-                          "caps allow; brackets: the 80 % band from the uncertain inputs (10th to "
-                          "90th percentile)."),
+                          "caps allow."),
+    "report.band_from": ("方括号为输入不确定性的80%区间（第10至第90百分位），来自场景 {k} 个"
+                         "不确定输入的 {n} 个拉丁超立方样本（每个样本重新运行整个规划，随机数"
+                         "相同）。",
+                         "Brackets: the 80 % band from the uncertain inputs (10th to 90th "
+                         "percentile), resting on {n} Latin-hypercube samples of the scenario's "
+                         "{k} uncertain inputs (each sample re-runs the whole plan on the same "
+                         "random numbers)."),
+    "report.band_missing": ("本次运行未计算80%区间：场景声明了 {k} 个不确定输入，"
+                            "运行 {command} 可得到所需资金、缺口、覆盖率与人员缺口的"
+                            "80%区间（每个样本重新运行整个规划，约为本次运行时间的 {n} "
+                            "倍）；{budget} 约半分钟即可给出按预期需求测算的所需资金区间"
+                            "（不经模拟）。",
+                            "No 80 % band in this run: the scenario declares {k} uncertain "
+                            "inputs; {command} gives the 80 % bands of money needed, the gap, "
+                            "coverage and staff short (each sample re-runs the whole plan: about "
+                            "{n} times this run's time); {budget} gives the band of money needed "
+                            "on expected demand (no simulation) in about half a minute."),
+    "report.band_no_inputs": ("本场景未声明不确定输入（[[uncertainty]]），因此没有80%区间。",
+                              "The scenario declares no uncertain inputs ([[uncertainty]]), so "
+                              "there is no 80 % band."),
+    "report.bands_title": ("输入不确定性：全市80%区间", "Uncertainty from the inputs: prefecture "
+                           "80 % bands"),
+    "report.point": ("本次运行", "This run"),
+    "report.band_col": ("80%区间（第10–90百分位）", "80 % band (10th–90th percentile)"),
+    "report.band_coverage": ("覆盖率（已服务/（到达+结转））",
+                             "Coverage (served / (arrivals + carried in))"),
+    "report.band_staff_short": ("上限下人员缺口（人，两项配备规则）",
+                                "Staff short under the caps (people, both staffing rules)"),
+    "report.band_need_cny": ("所需资金（万元）", "Money needed (万元)"),
+    "report.band_gap_cny": ("缺口（万元）", "Gap (万元)"),
     "report.q_unserved": ("上限下哪些需求得不到服务？", "What do the caps leave unserved?"),
     "report.unserved_line": ("{year}年：{hours} 小时、{cases} 件未能服务；主要事项：{items}。",
                              "{year}: {hours} hours and {cases} cases unserved; mainly {items}."),
