@@ -75,18 +75,32 @@ def process_pool(workers: int, *, initializer: Callable[..., None] | None = None
 
 @contextlib.contextmanager
 def interrupts_held() -> Iterator[None]:
-    """Hold Ctrl-C (block SIGINT) while tasks are submitted: a submit may spawn a worker, and a
-    Ctrl-C in the middle of a spawn leaves the worker reading its start-up data from a closed
-    pipe, printing an EOFError traceback. The held signal arrives when the block ends; workers
-    spawned meanwhile inherit the block, and they ignore Ctrl-C anyway."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    """Hold Ctrl-C while tasks are submitted: a submit may spawn a worker, and a Ctrl-C in the
+    middle of a spawn leaves the worker reading its start-up data from a closed pipe, printing
+    an EOFError traceback. The held Ctrl-C arrives when the block ends.
+
+    Two holds, because either alone leaks: SIGINT is blocked in this thread (workers spawned
+    meanwhile inherit the block; they ignore Ctrl-C anyway), and — in the main thread — the
+    Python handler is replaced by one that only records it, because the kernel may deliver the
+    signal to another thread that does not block it (a progress bar's refresh thread) and
+    Python then runs the handler in the main thread all the same.
+    """
+    main = threading.current_thread() is threading.main_thread()
+    received: list[int] = []
+    previous: Any = None
+    if main:
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) \
+        if hasattr(signal, "pthread_sigmask") else None
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        if main:
+            signal.signal(signal.SIGINT, previous)
+        if held is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a blocked Ctrl-C arrives here
+        if received:
+            signal.raise_signal(signal.SIGINT)  # one that reached another thread
 
 
 @contextlib.contextmanager

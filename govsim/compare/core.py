@@ -36,7 +36,7 @@ from govsim.compare.metrics import (
 )
 from govsim.compare.options import Option, parse_option, resolve_options
 from govsim.errors import GovsimError
-from govsim.parallel import worker_count, worker_pool
+from govsim.parallel import interrupts_held, worker_count, worker_pool
 from govsim.pipeline import RunOptions, check_options, run
 from govsim.scenario import Scenario, load_scenario
 
@@ -237,7 +237,9 @@ def _run_all(runner: Runner, scenarios: Sequence[Scenario], settings: dict[str, 
         return results
     kwargs = {**settings, "workers": 1}  # the options are the parallel unit
     with worker_pool(n_workers) as pool:
-        futures = {pool.submit(_run_one, runner, s, kwargs): i for i, s in enumerate(scenarios)}
+        with interrupts_held():  # a submit may spawn a worker
+            futures = {pool.submit(_run_one, runner, s, kwargs): i
+                       for i, s in enumerate(scenarios)}
         for done, future in enumerate(as_completed(futures), start=1):
             results[futures[future]] = future.result()
             if progress is not None:

@@ -41,7 +41,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
 from govsim.errors import SweepError
-from govsim.parallel import process_pool, stop_pool, worker_count
+from govsim.parallel import interrupts_held, process_pool, stop_pool, worker_count
 from govsim.sweep.tasks import RunContext, RunOutcome, RunTask, execute
 
 __all__ = ["DaskExecutor", "Executor", "LocalExecutor", "check_scheduler_address",
@@ -139,7 +139,8 @@ class LocalExecutor:
                 task = lanes.next_for(lane)
                 if task is None:
                     return
-                pending[pools[lane].submit(_execute_in_worker, task)] = lane
+                with interrupts_held():  # a submit may spawn the lane's worker
+                    pending[pools[lane].submit(_execute_in_worker, task)] = lane
 
         try:
             for lane in range(self.workers):
