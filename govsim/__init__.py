@@ -37,7 +37,7 @@ _EXPORTS = {
     "child_staff_required": "govsim.policy",
     "compare": "govsim.compare",
     "load_scenario": "govsim.scenario",
-    "run": "govsim.pipeline",
+    "run": "govsim.uncertainty.run_band",  # the pipeline's run and its money band
     "simulate": "govsim.sim",
 }
 
@@ -49,10 +49,11 @@ if TYPE_CHECKING:  # what type checkers and IDEs see (ruff: re-exports)
     from govsim.compare import Comparison, compare  # noqa: F401
     from govsim.compliance import check_compliance  # noqa: F401
     from govsim.errors import GovsimError, Problem, ScenarioError  # noqa: F401
-    from govsim.pipeline import RunResult, run  # noqa: F401
+    from govsim.pipeline import RunResult  # noqa: F401
     from govsim.policy import RULES, caseworkers_required, child_staff_required  # noqa: F401
     from govsim.scenario import Scenario, builtin_scenarios, load_scenario  # noqa: F401
     from govsim.sim import SimulationResult, simulate  # noqa: F401
+    from govsim.uncertainty.run_band import run  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

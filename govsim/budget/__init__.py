@@ -15,6 +15,7 @@ from govsim.budget.needed import (
     BudgetResult,
     check_coverage_target,
     money_needed,
+    need_plan,
     plan_years,
     with_coverage_target,
     year_budget,
@@ -29,11 +30,12 @@ from govsim.budget.table import (
     cap_limits,
     cell_targets,
     money_needed_table,
+    need_and_gap,
     with_band_columns,
 )
 
 __all__ = ["BAND_COLUMNS", "DRIVER_COLUMNS", "MONEY_NEEDED_COLUMNS", "PREFECTURE",
            "UNCERTAINTY_COLUMNS", "BudgetResult", "YearBudget",
            "cap_limits", "cell_targets", "check_coverage_target", "money_needed",
-           "money_needed_table", "plan_years", "with_band_columns", "with_coverage_target",
-           "year_budget"]
+           "money_needed_table", "need_and_gap", "need_plan", "plan_years", "with_band_columns",
+           "with_coverage_target", "year_budget"]

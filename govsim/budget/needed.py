@@ -26,13 +26,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from govsim.allocation import Estimates, allocate, estimates_from_scenario
+from govsim.allocation import AllocationResult, Estimates, allocate, estimates_from_scenario
 from govsim.allocation.model import DemandColumn
 from govsim.budget.table import YearBudget, cell_targets, money_needed_table, unserved_cells
 from govsim.errors import RunError
 from govsim.scenario import Scenario
 
-__all__ = ["BudgetResult", "check_coverage_target", "money_needed", "plan_years",
+__all__ = ["BudgetResult", "check_coverage_target", "money_needed", "need_plan", "plan_years",
            "with_coverage_target", "year_budget"]
 
 log = logging.getLogger(__name__)
@@ -87,6 +87,18 @@ def plan_years(scenario: Scenario, years: int | None = None) -> list[int]:
     return list(range(base, base + count))
 
 
+def need_plan(scenario: Scenario, estimates: Estimates, year: int, *, solver: str = "highs",
+              whole_posts: bool = False, demand: DemandColumn = "mean") -> AllocationResult:
+    """The need plan of ``year``: :func:`govsim.allocation.allocate` with ``objective =
+    "min_cost"`` (caps lifted, the coverage target), linear unless ``whole_posts`` (then the
+    scenario's ``integer_posts``), no explanations. The one definition of money needed's plan:
+    :func:`year_budget` and the run's band (:mod:`govsim.uncertainty.run_band`) both call it."""
+    whole = scenario.policy.integer_posts if whole_posts else False
+    # only the plan is read here: no explanations or compliance (half the time)
+    return allocate(scenario, estimates, year, objective="min_cost", solver=solver,
+                    integer_posts=whole, demand=demand, explain=False)
+
+
 def year_budget(scenario: Scenario, year: int, estimates: Estimates | None = None, *,
                 capped: object | None = None, solver: str = "highs",
                 whole_posts: bool = False, demand: DemandColumn = "mean") -> YearBudget:
@@ -106,11 +118,10 @@ def year_budget(scenario: Scenario, year: int, estimates: Estimates | None = Non
         else linear programs).
     """
     estimates = estimates_from_scenario(scenario, year) if estimates is None else estimates
-    whole = scenario.policy.integer_posts if whole_posts else False
-    # only the plans are read here: no explanations or compliance (half the time)
-    need = allocate(scenario, estimates, year, objective="min_cost", solver=solver,
-                    integer_posts=whole, demand=demand, explain=False)
+    need = need_plan(scenario, estimates, year, solver=solver, whole_posts=whole_posts,
+                     demand=demand)
     if capped is None:
+        whole = scenario.policy.integer_posts if whole_posts else False
         capped = allocate(scenario, estimates, year, objective="ordered_goals", solver=solver,
                           integer_posts=whole, demand=demand, explain=False)
     return YearBudget(year=year, need=need, capped=capped)  # type: ignore[arg-type]

@@ -42,7 +42,8 @@ from govsim.scenario import Scenario
 
 __all__ = ["BAND_COLUMNS", "DRIVER_COLUMNS", "MONEY_NEEDED_COLUMNS", "PREFECTURE",
            "UNCERTAINTY_COLUMNS", "YearBudget", "cap_limits",
-           "cell_targets", "money_needed_table", "unserved_cells", "with_band_columns"]
+           "cell_targets", "money_needed_table", "need_and_gap", "unserved_cells",
+           "with_band_columns"]
 
 #: The 80 % band columns (filled from ``uncertainty.csv``'s p10 and p90).
 BAND_COLUMNS = ["need_cny_p10", "need_cny_p90", "gap_cny_p10", "gap_cny_p90"]
@@ -119,8 +120,7 @@ def money_needed_table(scenario: Scenario, years: Sequence[YearBudget],
     targets = cell_targets(scenario)
     rows = []
     for budget in years:
-        caps = cap_limits(scenario, budget.year)
-        need = budget.need.allocation.groupby("county")["cost"].sum()
+        money = need_and_gap(scenario, budget.year, budget.need.allocation)
         short = budget.capped.staffing.groupby("county")["shortfall"].sum()
         unserved = unserved_cells(budget.capped.unmet, targets)
         for county in [c.id for c in scenario.counties] + [PREFECTURE]:
@@ -128,12 +128,10 @@ def money_needed_table(scenario: Scenario, years: Sequence[YearBudget],
             by_item = mine.groupby("item")["hours"].sum().sort_values(ascending=False,
                                                                        kind="stable")
             by_item = by_item[by_item > HOURS_EPSILON]
-            need_cny = _yuan(need.sum() if county == PREFECTURE else need.get(county, 0.0))
-            cap_cny = _yuan(caps[county])
+            need_cny, cap_cny, gap_cny = money[county]
             rows.append({
                 "year": budget.year, "county": county, "need_cny": need_cny,
-                "cap_cny": cap_cny,
-                "gap_cny": pd.NA if pd.isna(cap_cny) else max(0, need_cny - cap_cny),
+                "cap_cny": cap_cny, "gap_cny": gap_cny,
                 "unserved_hours": round(float(mine["hours"].sum()), 2),
                 "unserved_cases": round(float(mine["cases"].sum()), 2),
                 "unserved_items": ";".join(by_item.index),
@@ -148,6 +146,25 @@ def money_needed_table(scenario: Scenario, years: Sequence[YearBudget],
     if bands is not None and len(bands):
         table = with_band_columns(table, bands)
     return table[MONEY_NEEDED_COLUMNS]
+
+
+def need_and_gap(scenario: Scenario, year: int, need_allocation: pd.DataFrame
+                 ) -> dict[str, tuple[object, object, object]]:
+    """``need_cny, cap_cny, gap_cny`` per county id and for the prefecture (key
+    :data:`PREFECTURE`) from a need plan's ``allocation`` table: whole yuan, the gap
+    max(0, need − cap) of the rounded figures, NA where a cap is pooled. The one definition of
+    the three money columns (the table and the run's band, :mod:`govsim.uncertainty.run_band`).
+    """
+    caps = cap_limits(scenario, year)
+    need = need_allocation.groupby("county")["cost"].sum() if len(need_allocation) \
+        else pd.Series(dtype=float)
+    out: dict[str, tuple[object, object, object]] = {}
+    for county in [c.id for c in scenario.counties] + [PREFECTURE]:
+        need_cny = _yuan(need.sum() if county == PREFECTURE else need.get(county, 0.0))
+        cap_cny = _yuan(caps[county])
+        out[county] = (need_cny, cap_cny,
+                       pd.NA if pd.isna(cap_cny) else max(0, need_cny - cap_cny))
+    return out
 
 
 def _yuan(value: float) -> object:

@@ -37,9 +37,15 @@ from govsim.output.folders import prepare_folder
 from govsim.output.labels import LABELS, label
 from govsim.output.phrases import explanation_text, reason_text, warning_text
 from govsim.output.report import default_run_dir
-from govsim.pipeline import RunResult, replay_options, run
+from govsim.pipeline import RunResult, replay_options
 from govsim.scenario import Scenario, load_scenario
-from govsim.uncertainty import check_samples, run_with_uncertainty
+from govsim.uncertainty import (
+    DEFAULT_BAND_SAMPLES,
+    check_band_samples,
+    check_samples,
+    run_with_uncertainty,
+)
+from govsim.uncertainty.run_band import run  # the pipeline's run and its money band
 
 __all__ = ["add_parser", "run_command"]
 
@@ -64,9 +70,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         help="re-run a past run from its manifest.json (same scenario content, "
                         "seed and options; no SCENARIO or run options with it)")
     parser.add_argument("--uncertainty", type=int, default=None, metavar="N",
-                        help="also run N Latin-hypercube samples of the scenario's "
-                        "[[uncertainty]] inputs on the same seed: uncertainty.csv (80 %% "
-                        "bands) and uncertainty_drivers.csv (not with --replay)")
+                        help="80 %% bands from the scenario's [[uncertainty]] inputs "
+                        "(uncertainty.csv, uncertainty_drivers.csv). Default: the band of the "
+                        "run's money needed, its need plan re-solved on the run's own "
+                        f"estimates at {DEFAULT_BAND_SAMPLES} Latin-hypercube samples "
+                        "(seconds); 0: no band; N >= 2: N whole runs on the same seed, also "
+                        "banding coverage and staff short (N + 1 times the run's time). Not "
+                        "with --replay")
     add_engine_option(parser, default="compiled; with --replay, the manifest's")
     parser.set_defaults(func=run_command)
 
@@ -89,8 +99,12 @@ def run_command(args: argparse.Namespace) -> int:
                   "objective": args.objective}
     if args.engine is not None:  # results do not depend on it: a replay may switch engines
         kwargs["engine"] = args.engine
-    if args.uncertainty is not None:
-        check_samples(args.uncertainty, scenario)
+    if args.uncertainty:
+        check_samples(args.uncertainty, scenario, "--uncertainty (whole runs)")
+    elif args.uncertainty == 0:
+        kwargs["band_samples"] = 0
+    else:
+        check_band_samples(scenario, kwargs.get("band_samples"))
     out = args.out or default_run_dir(scenario, args.results)
     target = prepare_folder(out, "run", overwrite=args.overwrite, default=args.out is None)
     for warning in scenario.warnings:
@@ -100,7 +114,7 @@ def run_command(args: argparse.Namespace) -> int:
                TextColumn(label("cli.rep_years", lang)), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(label("cli.starting", lang), total=None)
-        if args.uncertainty is None:
+        if not args.uncertainty:
             result = run(scenario, workers=args.workers, **kwargs,
                          progress=lambda done, total, text: bar.update(
                              task, completed=done, total=total,
@@ -129,7 +143,12 @@ def _replay(path: Path) -> tuple[Scenario, dict[str, object]]:
         scenario, options = replay_options(manifest)
     except RunError as exc:
         raise RunError(f"{source}: {exc}") from exc
-    return scenario, options.as_dict()
+    # the band the recorded run had: its re-solved money band's samples, else none
+    record = manifest.get("uncertainty") if isinstance(manifest, dict) else None
+    samples = record.get("samples") if isinstance(record, dict) \
+        and record.get("method") == "money" else 0
+    band = samples if isinstance(samples, int) and not isinstance(samples, bool) else 0
+    return scenario, {**options.as_dict(), "band_samples": band}
 
 
 def _print_summary(result: RunResult, scenario: Scenario, folder: Path,
@@ -183,6 +202,8 @@ def _print_summary(result: RunResult, scenario: Scenario, folder: Path,
 
 def _progress_text(text: str, lang: str) -> str:
     """The pipeline's progress label (``2025 round 2``, ``2025 baseline``) in ``lang``."""
+    if text == "band":
+        return label("cli.money_band", lang)
     if m := re.fullmatch(r"(\d{4}) round (\d+)", text):
         return label("cli.round", lang, year=m.group(1), round=m.group(2))
     if m := re.fullmatch(r"(\d{4}) (\w+)", text):

@@ -27,8 +27,8 @@ from govsim.output.labels import LABELS, label
 if TYPE_CHECKING:
     from govsim.output.report import RunTables
 
-__all__ = ["RULE_PLOTS", "SUGGESTED_SAMPLES", "Answers", "answers", "band_command", "has_band",
-           "rule_name", "scope_name"]
+__all__ = ["RULE_PLOTS", "SUGGESTED_SAMPLES", "Answers", "answers", "band_command",
+           "band_method", "has_band", "rule_name", "scope_name"]
 
 #: The plot that shows each rule with a number (file stem in ``plots/``).
 RULE_PLOTS: dict[str, str] = {"relief-cap": "relief_cap_use",
@@ -129,27 +129,29 @@ def answers(tables: RunTables, money: pd.DataFrame | None, lang: str,
 
 
 def has_band(money: pd.DataFrame | None) -> bool:
-    """Whether the money-needed table carries 80 % bands (its band columns are NaN without
-    ``--uncertainty``)."""
+    """Whether the money-needed table carries 80 % bands (its band columns are empty when the
+    scenario declares no uncertain inputs or the run was made with ``--uncertainty 0``)."""
     return money is not None and "need_cny_p10" in money.columns and bool(
         pd.to_numeric(money["need_cny_p10"], errors="coerce").notna().any())
 
 
-#: Samples suggested for the band when a run has none (the smallest that gives a usable 80 %
-#: band: with 10 Latin-hypercube points the 10th and 90th percentiles are interpolated
-#: between the two lowest and two highest samples).
+#: Whole runs suggested for bands of coverage and staff short too (the smallest that gives a
+#: usable 80 % band: with 10 Latin-hypercube points the 10th and 90th percentiles are
+#: interpolated between the two lowest and two highest samples).
 SUGGESTED_SAMPLES = 10
 
 
 def band_command(tables: RunTables, samples: int = SUGGESTED_SAMPLES) -> tuple[str, str]:
-    """The commands that give this run's scenario a band: the run's own command line (without
-    ``--out``/``--overwrite``) with ``--uncertainty``, and ``govsim budget`` on the same
-    scenario."""
+    """The run's own command line (without ``--out``/``--overwrite``/``--uncertainty``): as
+    it is (a default run: the band of money needed) and with ``--uncertainty samples`` (whole
+    runs: bands of coverage and staff short too)."""
     import shlex
 
     manifest = getattr(tables, "manifest", {}) or {}
     scenario = tables.scenario
-    source = str((manifest.get("scenario") or {}).get("source") or scenario.name)
+    record = manifest.get("scenario")
+    source = str((record.get("source") if isinstance(record, dict) else None)
+                 or scenario.name)
     source = source.removeprefix("builtin:")
     words = shlex.split(str(manifest.get("command") or ""))
     if words[:2] != ["govsim", "run"] or "--replay" in words:
@@ -164,21 +166,42 @@ def band_command(tables: RunTables, samples: int = SUGGESTED_SAMPLES) -> tuple[s
         elif not (word == "--overwrite" or word.startswith(("--out=", "--uncertainty=",
                                                             "--results="))):
             kept.append(word)
-    run = shlex.join([*kept, "--uncertainty", str(samples)])
-    budget = shlex.join(["govsim", "budget", source, "--uncertainty", "20"])
-    return run, budget
+    return shlex.join(kept), shlex.join([*kept, "--uncertainty", str(samples)])
+
+
+def band_method(tables: RunTables) -> str:
+    """How a run's bands were made: ``money`` (its need plan re-solved at sampled inputs, the
+    default) or ``runs`` (``--uncertainty N`` whole runs): from the manifest, else from the
+    metrics banded."""
+    record = (getattr(tables, "manifest", {}) or {}).get("uncertainty") or {}
+    if record.get("method") in ("money", "runs"):
+        return str(record["method"])
+    bands = getattr(tables, "uncertainty", None)
+    metrics = set(bands["metric"]) if isinstance(bands, pd.DataFrame) and len(bands) else set()
+    return "money" if metrics and metrics <= {"need_cny", "gap_cny"} else "runs"
 
 
 def _band_note(tables: RunTables, banded: bool, t: Callable[..., str]) -> str:
     inputs = len(getattr(tables.scenario, "uncertainty", ()) or ())
+    if not banded and not inputs:
+        return t("band_no_inputs")
+    run, whole = band_command(tables)
     if banded:
         samples = pd.to_numeric(tables.uncertainty.get("samples", pd.Series(dtype=float)),
                                 errors="coerce").dropna()
-        return t("band_from", n=int(samples.max()) if len(samples) else "—", k=inputs)
-    if not inputs:
-        return t("band_no_inputs")
-    run, budget = band_command(tables)
-    return t("band_missing", k=inputs, command=run, budget=budget, n=SUGGESTED_SAMPLES + 1)
+        n = int(samples.max()) if len(samples) else "—"
+        note = t("band_from_money", n=n, k=inputs, command=whole) \
+            if band_method(tables) == "money" else t("band_from", n=n, k=inputs)
+        return note + (" " + t("band_outside") if _point_outside(tables.uncertainty) else "")
+    return t("band_missing", k=inputs, command=run, runs=whole, n=SUGGESTED_SAMPLES + 1)
+
+
+def _point_outside(bands: pd.DataFrame) -> bool:
+    """Whether a point estimate lies outside its band (p10–p90) anywhere in ``bands``."""
+    if not isinstance(bands, pd.DataFrame) or bands.empty:
+        return False
+    point, low, high = (pd.to_numeric(bands[c], errors="coerce") for c in ("point", "p10", "p90"))
+    return bool(((point < low) | (point > high)).any())
 
 
 #: The metrics of ``uncertainty.csv`` the bands table shows, in order, and how.

@@ -261,16 +261,30 @@ LABELS: dict[str, tuple[str, str]] = {
                          "percentile), resting on {n} Latin-hypercube samples of the scenario's "
                          "{k} uncertain inputs (each sample re-runs the whole plan on the same "
                          "random numbers)."),
-    "report.band_missing": ("本次运行未计算80%区间：场景声明了 {k} 个不确定输入，"
-                            "运行 {command} 可得到所需资金、缺口、覆盖率与人员缺口的"
-                            "80%区间（每个样本重新运行整个规划，约为本次运行时间的 {n} "
-                            "倍）；{budget} 约半分钟即可给出按预期需求测算的所需资金区间"
-                            "（不经模拟）。",
-                            "No 80 % band in this run: the scenario declares {k} uncertain "
-                            "inputs; {command} gives the 80 % bands of money needed, the gap, "
-                            "coverage and staff short (each sample re-runs the whole plan: about "
-                            "{n} times this run's time); {budget} gives the band of money needed "
-                            "on expected demand (no simulation) in about half a minute."),
+    "report.band_from_money": ("方括号为本次运行所需资金与缺口的80%区间（第10至第90百分位）：在场景"
+                               " {k} 个不确定输入的 {n} 个拉丁超立方样本上，按本次运行自身的估计"
+                               "重新求解所需资金（模拟的随机波动不重抽）。覆盖率与人员缺口的区间"
+                               "需重新运行整个规划：{command}。",
+                               "Brackets: the 80 % band of this run's money needed and gap (10th "
+                               "to 90th percentile): its need plan re-solved on this run's own "
+                               "estimates at {n} Latin-hypercube samples of the scenario's {k} "
+                               "uncertain inputs (the simulation's chance variation is not "
+                               "resampled). Bands of coverage and staff short re-run the whole "
+                               "plan: {command}."),
+    "report.band_outside": ("本次运行的数值可能落在其区间之外：场景自身的输入值不在所声明范围的中"
+                            "心（如救助基数位于其范围底部时，缺口的区间低于本次运行的缺口）。",
+                            "A run's figure may lie outside its band: the scenario's own value of "
+                            "an input is not at the centre of its declared range (a relief base at "
+                            "the bottom of its range puts the gap's band below the run's gap)."),
+    "report.band_missing": ("本次运行未计算80%区间（--uncertainty 0）：场景声明了 {k} 个不确定"
+                            "输入；{command} 可在数秒内给出所需资金与缺口的80%区间，{runs} "
+                            "还给出覆盖率与人员缺口的区间（每个样本重新运行整个规划，约为本次"
+                            "运行时间的 {n} 倍）。",
+                            "No 80 % band in this run (--uncertainty 0): the scenario declares "
+                            "{k} uncertain inputs; {command} gives the 80 % bands of money "
+                            "needed and the gap in seconds, {runs} also those of coverage and "
+                            "staff short (each sample re-runs the whole plan: about {n} times "
+                            "this run's time)."),
     "report.band_no_inputs": ("本场景未声明不确定输入（[[uncertainty]]），因此没有80%区间。",
                               "The scenario declares no uncertain inputs ([[uncertainty]]), so "
                               "there is no 80 % band."),
@@ -442,6 +456,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "cli.rep_years": ("重复×年度", "replication-years"),
     "cli.starting": ("开始", "starting"),
     "cli.writing": ("写出报告", "writing report"),
+    "cli.money_band": ("所需资金的80%区间", "money-needed band"),
     "cli.uncertainty_samples": ("不确定性样本", "uncertainty samples"),
     "cli.round": ("{year}年 第{round}轮", "{year} round {round}"),
     "cli.stage_baseline": ("{year}年 基线模拟", "{year} baseline"),

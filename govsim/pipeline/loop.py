@@ -18,7 +18,9 @@ For each plan year (``design.md`` → "Data flow"; the full statement is ``docs/
    converged) and its warnings (:mod:`govsim.pipeline.backlog`) go to ``convergence.csv``.
 5. **Money needed** (:mod:`govsim.budget`): the year's need plan (``min_cost``, caps lifted,
    as linear program) on the adopted round's estimates, against the caps and the adopted plan:
-   ``money_needed.csv``.
+   ``money_needed.csv``. The estimates are kept in :attr:`RunResult.estimates`: the 80 % band
+   of money needed re-solves them at sampled inputs (:mod:`govsim.uncertainty.run_band`, a
+   room above this one; ``govsim.run`` and ``govsim run`` add it).
 
 Units: cases, FTE, CNY, waits in working days. Randomness only through
 :func:`govsim.rng.stream` keyed by (year, replication, ...): results do not depend on the
@@ -143,6 +145,7 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
         in_force = contracts_in_force(scenario, plan_years[0])
         adopted_years: list[Round] = []
         budgets: list[YearBudget] = []
+        adopted_estimates: list[tuple[int, Any]] = []
         previous_end: dict[Cell, float] | None = None
         round_rows: list[dict[str, Any]] = []
         convergence: list[dict[str, Any]] = []
@@ -183,6 +186,7 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
             started = time.perf_counter()
             budgets.append(year_budget(scenario, year, estimates_of[best.number],
                                        capped=best.allocation, solver=options.solver))
+            adopted_estimates.append((year, estimates_of[best.number]))
             timings["allocation"] += time.perf_counter() - started
             warnings = public_staff_warnings(scenario) if year == plan_years[0] else []
             warnings += backlog_warnings(scenario, best.cells, estimates_of[best.number],
@@ -215,7 +219,8 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
     baseline_kpis = stack([with_replication(r.kpis, i) for i, (r, _) in enumerate(baseline)])
     return RunResult(scenario=scenario, options=options, tables=tables, replication_kpis=kpis,
                      baseline_kpis=baseline_kpis, providers=providers, timings=timings,
-                     plans=tuple(r.allocation for r in adopted_years))
+                     plans=tuple(r.allocation for r in adopted_years),
+                     estimates=tuple(adopted_estimates))
 
 
 def _capacities(allocation: pd.DataFrame) -> pd.DataFrame:

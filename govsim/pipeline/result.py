@@ -31,7 +31,7 @@ from govsim.sim import summarise
 from govsim.sim.engine import DEFAULT_ENGINE, check_engine
 
 if TYPE_CHECKING:
-    from govsim.allocation import AllocationResult
+    from govsim.allocation import AllocationResult, Estimates
     from govsim.pipeline.check import Round
 
 __all__ = ["MAX_SEED", "RunError", "RunOptions", "RunResult", "check_options",
@@ -80,6 +80,9 @@ class RunResult:
         One row per year and round of the check loop (also in ``tables.rounds``).
     plans : tuple of AllocationResult
         The adopted allocation of each plan year.
+    estimates : tuple of (int, Estimates)
+        Each plan year and the estimates its adopted plan and its money needed were solved
+        on (the adopted round's): what the 80 % band of money needed re-solves.
     timings : dict
         Wall-clock seconds spent simulating, allocating (and, once written, reporting).
     """
@@ -93,6 +96,8 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
     #: The adopted allocation of every plan year (its ``unmet`` is the planned need served).
     plans: tuple[AllocationResult, ...] = ()
+    #: (year, estimates) of every plan year: the adopted round's (money needed's too).
+    estimates: tuple[tuple[int, Estimates], ...] = ()
 
     @property
     def years(self) -> tuple[int, ...]:

@@ -38,8 +38,9 @@ from govsim.scenario import Scenario
 from govsim.uncertainty.analysis import bands_table, drivers_table
 from govsim.uncertainty.design import Design, check_samples, lhs_design, sample_scenario
 
-__all__ = ["OUTCOME_COLUMNS", "UncertaintyResult", "budget_outcomes", "budget_uncertainty",
-           "run_outcomes", "run_uncertainty", "run_with_uncertainty", "with_bands"]
+__all__ = ["OUTCOME_COLUMNS", "UncertaintyResult", "band_record", "budget_outcomes",
+           "budget_uncertainty", "run_outcomes", "run_uncertainty", "run_with_uncertainty",
+           "with_bands"]
 
 log = logging.getLogger(__name__)
 
@@ -178,6 +179,15 @@ def _result(design: Design, frames: dict[int, pd.DataFrame], point: pd.DataFrame
                              drivers=drivers_table(design.values, outcomes), seed=seed)
 
 
+def band_record(scenario: Scenario, samples: int, seed: int, method: str = "money"
+                ) -> dict[str, object]:
+    """The manifest's ``uncertainty`` record. ``method``: ``money`` (the need plan re-solved
+    on the run's estimates, :mod:`.run_band`) or ``runs`` (whole runs, ``--uncertainty N``)."""
+    return {"samples": samples, "seed": seed, "method": method,
+            "design": "latin hypercube (SALib)", "band": "p10-p90", "drivers": "srrc",
+            "inputs": [u.id for u in scenario.uncertainty]}
+
+
 def with_bands(result: BudgetResult, uncertainty: UncertaintyResult) -> BudgetResult:
     """``result`` with its table's band columns filled from ``uncertainty``."""
     table = money_needed_table(result.scenario, result.years, uncertainty.bands)
@@ -201,9 +211,8 @@ def run_with_uncertainty(scenario: Scenario, samples: int, *, seed: int | None =
     point = run(scenario, seed=seed, **run_options)
     result = run_uncertainty(scenario, samples, lambda s: run(s, seed=seed, **run_options),
                              seed, point=point, progress=progress)
-    manifest = {**point.tables.manifest, "uncertainty": {
-        "samples": samples, "seed": seed, "design": "latin hypercube (SALib)",
-        "band": "p10-p90", "drivers": "srrc", "inputs": [u.id for u in scenario.uncertainty]}}
+    manifest = {**point.tables.manifest,
+                "uncertainty": band_record(scenario, samples, seed, method="runs")}
     tables = replace(point.tables, uncertainty=result.bands, uncertainty_drivers=result.drivers,
                      money_needed=with_band_columns(point.tables.money_needed, result.bands),
                      manifest=manifest)

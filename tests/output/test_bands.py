@@ -1,7 +1,8 @@
-"""The first screen's 80 % bands (issue 16): where a run has them (``govsim run --uncertainty
-N``) the money table carries them and a table shows the prefecture's bands of money needed, the
-gap, coverage and staff short from ``uncertainty.csv``, with how many samples they rest on;
-where it has none, the first screen says so and gives the exact command that makes them."""
+"""The first screen's 80 % bands (issue 16): every run of a scenario with uncertain inputs bands
+its money needed by default (re-solved at sampled inputs); ``govsim run --uncertainty N`` (whole
+runs) also bands coverage and staff short. The money table carries the bands and a table shows
+the prefecture's bands from ``uncertainty.csv``, with how many samples they rest on; where a run
+has none, the first screen says so and gives the exact commands that make them."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pandas as pd
 import pytest
 
 import govsim
-from govsim.output.first_screen import SUGGESTED_SAMPLES, band_command, has_band
+from govsim.output.first_screen import SUGGESTED_SAMPLES, band_command, band_method, has_band
 from govsim.output.html import render_report
 from govsim.output.report import RunTables
 from tests.output.money_fixture import money_needed_fixture
@@ -57,17 +58,18 @@ def _uncertainty(tables: RunTables, samples: int = 12) -> pd.DataFrame:
 
 
 def test_without_a_band_the_first_screen_gives_the_command(guangan: RunTables) -> None:
+    """A run made with --uncertainty 0 (its band columns empty, or absent)."""
     money = _money(guangan, band=False)
-    # a run's table has the band columns, empty: that is no band either
     empty = money.assign(need_cny_p10=math.nan, need_cny_p90=math.nan, gap_cny_p10=math.nan,
                          gap_cny_p90=math.nan)
     assert not has_band(money) and not has_band(empty)
     for table in (money, empty):
         en = _first_screen(render_report(guangan, {}, "en", table))
-        assert "No 80 % band in this run: the scenario declares 7 uncertain inputs" in en
-        # the run's own command, without --out/--overwrite, with --uncertainty
-        assert f"govsim run --years 1 --uncertainty {SUGGESTED_SAMPLES} gives" in en
-        assert "govsim budget guangan --uncertainty 20" in en
+        assert "No 80 % band in this run (--uncertainty 0): the scenario declares 7 uncertain " \
+            "inputs" in en
+        # the run's own command, without --out/--overwrite: the default band; and whole runs
+        assert "govsim run --years 1 gives the 80 % bands of money needed and the gap" in en
+        assert f"govsim run --years 1 --uncertainty {SUGGESTED_SAMPLES} also" in en
         assert "80 % band]" not in en and "Uncertainty from the inputs" not in en
     zh = _first_screen(render_report(guangan, {}, "zh", money))
     assert "本次运行未计算80%区间" in zh and f"--uncertainty {SUGGESTED_SAMPLES}" in zh
@@ -99,15 +101,60 @@ def test_with_bands_the_first_screen_shows_them_and_their_samples(guangan: RunTa
 
 
 def test_band_command_keeps_the_run_and_drops_its_folder(guangan: RunTables) -> None:
-    def command(text: str, source: str = "builtin:guangan") -> str:
+    def command(text: str, source: str = "builtin:guangan") -> tuple[str, str]:
         tables = dataclasses.replace(guangan, manifest={"command": text,
                                                         "scenario": {"source": source}})
-        return band_command(tables, 8)[0]
+        return band_command(tables, 8)
 
     assert command("govsim run my.toml --seed 3 --out=x --overwrite") == \
-        "govsim run my.toml --seed 3 --uncertainty 8"
-    assert command("govsim run --uncertainty 4 --results r") == "govsim run --uncertainty 8"
+        ("govsim run my.toml --seed 3", "govsim run my.toml --seed 3 --uncertainty 8")
+    assert command("govsim run --uncertainty 0 --results r") == \
+        ("govsim run", "govsim run --uncertainty 8")
     # a replay cannot take --uncertainty: the scenario it ran, by its source
     assert command("govsim run --replay m.json", "scenarios/x.toml") == \
-        "govsim run scenarios/x.toml --uncertainty 8"
-    assert command("", "builtin:tiny") == "govsim run tiny --uncertainty 8"
+        ("govsim run scenarios/x.toml", "govsim run scenarios/x.toml --uncertainty 8")
+    assert command("", "builtin:tiny")[1] == "govsim run tiny --uncertainty 8"
+
+
+def test_a_money_band_says_what_it_rests_on(guangan: RunTables) -> None:
+    """The default band (money needed re-solved on the run's estimates): its note says so and
+    names the command for bands of coverage and staff short; the table shows money only."""
+    bands = _uncertainty(guangan, samples=10)
+    bands = bands[bands["metric"].isin(["need_cny", "gap_cny"])]
+    tables = dataclasses.replace(guangan, uncertainty=bands, manifest={
+        **guangan.manifest, "uncertainty": {"method": "money", "samples": 10}})
+    assert band_method(tables) == "money"
+    assert band_method(dataclasses.replace(tables, manifest=guangan.manifest)) == "money"
+    en = _first_screen(render_report(tables, {}, "en", _money(tables, band=True)))
+    assert "its need plan re-solved on this run's own estimates at 10 Latin-hypercube " \
+        "samples of the scenario's 7 uncertain inputs" in en
+    assert f"govsim run --years 1 --uncertainty {SUGGESTED_SAMPLES}." in en
+    assert "Money needed (万元) 2025 2,500.0 2,000.0–3,100.0" in en
+    assert "Coverage (served" not in en
+    assert "may lie outside its band" not in en  # every point here is inside its band
+    zh = _first_screen(render_report(tables, {}, "zh", _money(tables, band=True)))
+    assert "按本次运行自身的估计重新求解所需资金" in zh and "10 个拉丁超立方样本" in zh
+    # a gap above its band (an input's written value off the centre of its range): said so
+    above = bands.assign(p90=bands["p90"].where(bands["metric"] != "gap_cny", 1e6))
+    tables = dataclasses.replace(tables, uncertainty=above)
+    en = _first_screen(render_report(tables, {}, "en", _money(tables, band=True)))
+    assert "A run's figure may lie outside its band" in en
+
+
+def test_a_default_guangan_run_shows_its_band(guangan_run: govsim.RunResult) -> None:
+    """A default run of the built-in scenario (library defaults: the band on): the first
+    screen's money table and county table carry the run's own figure and its band, and the
+    note says how many samples of how many inputs."""
+    tables = guangan_run.tables
+    money = tables.money_needed
+    assert has_band(money) and band_method(tables) == "money"
+    en = _first_screen(render_report(tables, {}, "en", money))
+    samples = int(tables.manifest["uncertainty"]["samples"])
+    assert f"at {samples} Latin-hypercube samples of the scenario's 7 uncertain inputs" in en
+    prefecture = money[money["county"] == ""].iloc[0]
+    shown = (f"{prefecture['need_cny'] / 1e4:,.1f} [{prefecture['need_cny_p10'] / 1e4:,.1f}–"
+             f"{prefecture['need_cny_p90'] / 1e4:,.1f}]")
+    assert shown in en
+    assert "Money needed (万元) [80 % band]" in en
+    zh = _first_screen(render_report(tables, {}, "zh", money))
+    assert f"{samples} 个拉丁超立方样本" in zh and "所需资金（万元） [80%区间]" in zh

@@ -32,12 +32,6 @@ def browser() -> str:
     return require_chromium()
 
 
-@pytest.fixture(scope="module")
-def guangan_run(guangan: govsim.Scenario, tmp_path_factory: pytest.TempPathFactory
-                ) -> govsim.RunResult:
-    return govsim.run(guangan, years=1, replications=2, seed=7, workers=1)
-
-
 def _report(result: govsim.RunResult, folder: Path, lang: str, money: bool) -> Path:
     """The run's report: with the run's own money-needed table, or with none at all."""
     assert len(result.tables.money_needed) > 0  # every run computes money needed

@@ -1,0 +1,255 @@
+"""The 80 % band of a run's own money needed: the need plan re-solved at sampled inputs.
+
+Every ``govsim run`` (and ``govsim.run``: :func:`run` here, :func:`govsim.pipeline.run` plus
+:func:`with_money_band`) of a scenario with ``[[uncertainty]]`` entries bands its money needed
+(``docs/budget.md`` → "The band of a run's money needed"). For each of ``n`` Latin-hypercube
+points (:func:`govsim.uncertainty.lhs_design`, the run's seed) and each plan year, the need plan
+(:func:`govsim.budget.need_plan`: ``min_cost``, caps lifted, linear) is solved again on the
+sampled scenario S_k and on **the run's own estimates of that year moved as the sample moves
+the scenario's expectation** (:func:`sampled_estimates`):
+
+- inputs the need plan reads from the scenario (prices, wages and their indexation, the relief
+  base and caps, the rules) act through S_k itself;
+- inputs that act through the estimates (demand rates and growth, hours per case, provider
+  failure hazards and takeover, quality) scale the run's figure of each cell by
+  ``E(S_k) / E(S)``, where ``E`` is :func:`govsim.allocation.estimates_from_scenario` of the
+  year (the same cell of the sampled and the written scenario's expected values); where the
+  written scenario's value is 0 the difference is added instead. ``cases_quantile`` is the
+  Poisson quantile of the moved mean, as both estimate builders define it.
+
+Held at the run's: the simulated arrivals' replication noise (not resampled), the carried
+backlog (moved with its cell's demand factor, as part of the cases), the utilisation targets
+the check loop lowered (moved only by a sampled ``policy.utilisation_target``), the contracts in
+force and the purchases that ran. So at a point equal to the written scenario every estimate is
+unchanged and the sample's money needed *is* the run's (:func:`money_bands` is exact there).
+
+Outcomes ``need_cny`` and ``gap_cny`` per county and prefecture and year
+(:func:`govsim.budget.need_and_gap`, whole yuan); ``uncertainty.csv`` bands them around the
+run's own figures. Coverage and staff short need simulations: ``govsim run --uncertainty N``.
+Units: CNY.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Sequence
+from concurrent.futures import as_completed
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from govsim.allocation import Estimates, estimates_from_scenario
+from govsim.allocation.estimates import poisson_quantile
+from govsim.budget import need_and_gap, need_plan
+from govsim.parallel import interrupts_held, worker_count, worker_pool
+from govsim.scenario import Scenario
+from govsim.uncertainty.design import Design, check_samples, lhs_design, sample_scenario
+from govsim.uncertainty.evaluate import OUTCOME_COLUMNS, UncertaintyResult, _result, band_record
+
+__all__ = ["DEFAULT_BAND_SAMPLES", "band_record", "check_band_samples", "money_bands",
+           "point_outcomes", "run", "sampled_estimates", "with_money_band"]
+
+log = logging.getLogger(__name__)
+
+#: Samples of a run's default band (measured on Guang'an: docs/budget.md).
+DEFAULT_BAND_SAMPLES = 10
+#: Columns of ``Estimates.demand`` and ``.providers`` that are shares (kept within [0, 1]).
+_SHARES = ("utilisation_target", "capacity_loss", "quality")
+#: Columns recomputed, not scaled.
+_DERIVED = ("cases_quantile",)
+
+
+def _moved(run: pd.DataFrame, base: pd.DataFrame, sampled: pd.DataFrame,
+           keys: list[str]) -> pd.DataFrame:
+    """``run`` with each numeric column the scenario estimates share moved by sampled ÷ base
+    (sampled − base where base is 0), rows matched on ``keys``."""
+    out = run.copy()
+
+    def lookup(frame: pd.DataFrame, column: str) -> np.ndarray:
+        values = dict(zip(zip(*(frame[k].astype(str) for k in keys), strict=True),
+                          frame[column].astype(float), strict=True))
+        return np.array([values.get(key, math.nan) for key in
+                         zip(*(run[k].astype(str) for k in keys), strict=True)], dtype=float)
+
+    for column in run.columns:
+        if column in keys or column in _DERIVED or column not in base.columns \
+                or column not in sampled.columns \
+                or not pd.api.types.is_numeric_dtype(run[column]):
+            continue
+        before, after = lookup(base, column), lookup(sampled, column)
+        known = np.isfinite(before) & np.isfinite(after)
+        if np.array_equal(before[known], after[known]):
+            continue  # the sample does not move this column: the run's values bit for bit
+        value = run[column].astype(float).to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            moved = np.where(before > 0, value * (after / before), value + (after - before))
+        moved = np.where(known, moved, value)
+        out[column] = np.clip(moved, 0.0, 1.0 if column in _SHARES else None)
+    return out
+
+
+def sampled_estimates(run: Estimates, base: Estimates, sampled: Estimates) -> Estimates:
+    """The run's estimates ``run`` moved from the written scenario's expected values ``base``
+    to the sampled scenario's ``sampled`` (see the module docstring)."""
+    demand = _moved(run.demand, base.demand, sampled.demand, ["county", "item"])
+    if not demand["cases_mean"].equals(run.demand["cases_mean"]):
+        demand["cases_quantile"] = [float(poisson_quantile(m, run.quantile))
+                                    for m in demand["cases_mean"]]
+    # the scenario's provider rows are per type: a per-place row moves with its type
+    providers = _moved(run.providers, base.providers, sampled.providers, ["provider_type"])
+    return Estimates(demand=demand, providers=providers, quantile=run.quantile,
+                     contracts=run.contracts, running=run.running)
+
+
+def point_outcomes(table: pd.DataFrame) -> pd.DataFrame:
+    """A money-needed table's ``need_cny`` and ``gap_cny`` as outcome rows (the point)."""
+    rows = []
+    for metric in ("need_cny", "gap_cny"):
+        for county, year, value in zip(table["county"], table["year"], table[metric],
+                                       strict=True):
+            rows.append((metric, county, int(year),
+                         math.nan if pd.isna(value) else float(value)))
+    return pd.DataFrame(rows, columns=OUTCOME_COLUMNS[1:])
+
+
+def _band_task(scenario: Scenario, design: Design, sample: int,
+               years: Sequence[tuple[int, Estimates]], base: dict[int, Estimates],
+               solver: str) -> pd.DataFrame:
+    """Worker: money needed of every plan year at point ``sample`` (module level: spawn
+    pickles it)."""
+    sampled = sample_scenario(scenario, design, sample)
+    rows = []
+    for year, estimates in years:
+        moved = sampled_estimates(estimates, base[year],
+                                  estimates_from_scenario(sampled, year, estimates.quantile))
+        plan = need_plan(sampled, moved, year, solver=solver)
+        for county, (need, _cap, gap) in need_and_gap(sampled, year, plan.allocation).items():
+            rows.append(("need_cny", county, year, math.nan if pd.isna(need) else float(need)))
+            rows.append(("gap_cny", county, year, math.nan if pd.isna(gap) else float(gap)))
+    return pd.DataFrame(rows, columns=OUTCOME_COLUMNS[1:]).assign(sample=sample)
+
+
+def money_bands(scenario: Scenario, years: Sequence[tuple[int, Estimates]], samples: int,
+                seed: int, *, solver: str = "highs", point: pd.DataFrame | None = None,
+                design_values: pd.DataFrame | None = None, workers: int | None = 1,
+                progress: Callable[[int, int], None] | None = None) -> UncertaintyResult:
+    """The 80 % band of a run's money needed (see the module docstring).
+
+    Parameters
+    ----------
+    scenario
+        The run's scenario, with ``[[uncertainty]]`` entries.
+    years
+        ``(year, estimates)`` of each plan year: the estimates the run's need plan was solved
+        on (the adopted round's).
+    samples, seed
+        Latin-hypercube points and the design's seed (the run's seed).
+    solver
+        The run's solver (the point's need plan was solved with it).
+    point
+        The run's money-needed table (the point beside the band).
+    design_values
+        Replace the design's values (``sample`` + one column per input id): for tests that
+        pin the inputs.
+    workers
+        Worker processes (1: serial, the default; ``None``: one per core). Samples are
+        collected by index: the tables do not depend on it.
+    progress
+        ``progress(done, total)`` after each sample.
+    """
+    check_samples(samples, scenario)
+    design = lhs_design(scenario, samples, seed)
+    if design_values is not None:
+        design = type(design)(design_values.reset_index(drop=True), design.unit)
+    base = {year: estimates_from_scenario(scenario, year, estimates.quantile)
+            for year, estimates in years}
+    frames: dict[int, pd.DataFrame] = {}
+    count = worker_count(workers, len(design))
+    if count == 1:
+        for k in range(len(design)):
+            frames[k] = _band_task(scenario, design, k, years, base, solver)
+            if progress is not None:
+                progress(len(frames), len(design))
+    else:
+        with worker_pool(count) as pool:
+            with interrupts_held():  # a submit may spawn a worker
+                futures = {pool.submit(_band_task, scenario, design, k, years, base, solver): k
+                           for k in range(len(design))}
+            for future in as_completed(futures):
+                frames[futures[future]] = future.result()
+                if progress is not None:
+                    progress(len(frames), len(design))
+    log.info("money band of %s: %d samples, %d years", scenario.name, len(design), len(years))
+    return _result(design, frames, None if point is None else point_outcomes(point), seed)
+
+
+def check_band_samples(scenario: Scenario, samples: object = None) -> int:
+    """The band's sample count, checked before any work: ``None`` gives
+    :data:`DEFAULT_BAND_SAMPLES` when the scenario declares ``[[uncertainty]]`` entries (else 0),
+    0 gives 0, anything else must be a sample count (:func:`check_samples`)."""
+    if samples is None:
+        return DEFAULT_BAND_SAMPLES if scenario.uncertainty else 0
+    if samples == 0 and isinstance(samples, int) and not isinstance(samples, bool):
+        return 0
+    return check_samples(samples, scenario, "band_samples")
+
+
+def with_money_band(result: Any, samples: int | None = None, *, workers: int | None = 1,
+                    progress: Callable[[int, int], None] | None = None) -> Any:
+    """A :class:`govsim.pipeline.RunResult` with the 80 % band of its money needed:
+    ``uncertainty.csv``, ``uncertainty_drivers.csv``, the band columns of ``money_needed``, the
+    manifest's ``uncertainty`` record and ``timings_seconds.band``. ``samples`` as
+    :func:`check_band_samples`; 0 (or a scenario without inputs): ``result`` unchanged. Serial by
+    default (measured faster than a pool on a shared 2-core machine: ``docs/budget.md``)."""
+    import time
+    from dataclasses import replace
+
+    from govsim.budget import with_band_columns
+
+    count = check_band_samples(result.scenario, samples)
+    if not count:
+        return result
+    started = time.perf_counter()
+    band = money_bands(result.scenario, result.estimates, count, result.options.seed,
+                       solver=result.options.solver, point=result.tables.money_needed,
+                       workers=workers, progress=progress)
+    seconds = time.perf_counter() - started
+    manifest = result.tables.manifest
+    manifest = {**manifest, "uncertainty": band_record(result.scenario, count,
+                                                       result.options.seed),
+                "timings_seconds": {**manifest.get("timings_seconds", {}), "band": seconds}}
+    tables = replace(result.tables, uncertainty=band.bands, uncertainty_drivers=band.drivers,
+                     money_needed=with_band_columns(result.tables.money_needed, band.bands),
+                     manifest=manifest)
+    return replace(result, tables=tables, timings={**result.timings, "band": seconds})
+
+
+def run(scenario: Scenario, *, band_samples: int | None = None,
+        progress: Callable[[int, int, str], None] | None = None, **options: Any) -> Any:
+    """``govsim.run``: :func:`govsim.pipeline.run` (``options`` as there) and the 80 % band of
+    its money needed (:func:`with_money_band`; ``band_samples`` ``None``: the default when the
+    scenario declares uncertain inputs, 0: none).
+
+    Examples
+    --------
+    >>> import govsim
+    >>> result = govsim.run(govsim.load_scenario("tiny"), years=1, replications=2, workers=1)
+    >>> result.tables.uncertainty.empty  # tiny declares no uncertain inputs: no band
+    True
+    """
+    from govsim.pipeline import run as pipeline_run
+
+    count = check_band_samples(scenario, band_samples)  # before the run: a bad count fails fast
+    last = [0, 0]
+
+    def track(done: int, total: int, label: str) -> None:
+        last[:] = [done, total]
+        if progress is not None:
+            progress(done, total, label)
+
+    result = pipeline_run(scenario, progress=track, **options)
+    if count and progress is not None:
+        progress(last[0], last[1], "band")
+    return with_money_band(result, count)

@@ -1,0 +1,168 @@
+"""The 80 % band of a run's own money needed (``govsim.uncertainty.run_band``): what a sample
+moves (the run's estimates by the scenario's expected ratio), exactness at the written scenario,
+the band around the run's figure in every table, no band without inputs, reproducibility."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import govsim
+from govsim.allocation import estimates_from_scenario
+from govsim.budget import BAND_COLUMNS, PREFECTURE
+from govsim.cli import main
+from govsim.errors import RunError
+from govsim.uncertainty import DEFAULT_BAND_SAMPLES, money_bands, sampled_estimates
+from tests.uncertainty.inputs import RATES, scenario, with_inputs
+
+INPUTS = (RATES.format(low=0.8, high=1.3),
+          'id = "hours"\npath = "items.*.mean_hours"\nlow = 0.8\nhigh = 1.25',
+          'id = "price"\npath = "provider_types.*.cost_per_fte_year"\nlow = 0.9\nhigh = 1.2',
+          'id = "failures"\npath = "provider_types.*.failure_hazard"\nlow = 0.5\nhigh = 2.0',
+          'id = "relief"\npath = "counties.*.relief_fund_last_year"\nlow = 0.2\nhigh = 1.0')
+
+
+@pytest.fixture(scope="module")
+def uncertain() -> govsim.Scenario:
+    return scenario(*INPUTS)
+
+
+@pytest.fixture(scope="module")
+def banded(uncertain: govsim.Scenario) -> govsim.RunResult:
+    return govsim.run(uncertain, years=2, replications=2, workers=1)
+
+
+def test_sampled_estimates_move_the_runs_figures_by_the_scenarios_ratio(
+        uncertain: govsim.Scenario) -> None:
+    year = uncertain.header.base_year
+    base = estimates_from_scenario(uncertain, year)
+    # the run's own estimates: its simulated cases (here: base + a carried backlog of 7),
+    # a lowered utilisation target, a blended capacity loss
+    demand = base.demand.assign(cases_mean=base.demand["cases_mean"] + 7.0,
+                                utilisation_target=0.6)
+    providers = base.providers.assign(capacity_loss=base.providers["capacity_loss"] * 0.5)
+    run = type(base)(demand=demand, providers=providers, quantile=base.quantile,
+                     contracts=base.contracts)
+    sampled_scenario = uncertain.with_overrides({
+        **{f"items.{i.id}.rate": i.rate * 1.25 for i in uncertain.items},
+        **{f"items.{i.id}.mean_hours": i.mean_hours * 0.8 for i in uncertain.items},
+        **{f"provider_types.{p.id}.failure_hazard": p.failure_hazard * 2.0
+           for p in uncertain.provider_types}})
+    sampled = estimates_from_scenario(sampled_scenario, year)
+    moved = sampled_estimates(run, base, sampled)
+    ratio = sampled.demand["cases_mean"] / base.demand["cases_mean"]
+    assert ratio.round(9).eq(1.25).all()  # cases are linear in the rate
+    assert moved.demand["cases_mean"].tolist() == pytest.approx(
+        ((base.demand["cases_mean"] + 7.0) * 1.25).tolist(), rel=1e-12)
+    # copied from the scenario in the run (public staff is split over items by workload):
+    # now the sampled scenario's
+    for column in ("hours_per_case", "public_fte"):
+        assert moved.demand[column].tolist() == pytest.approx(
+            sampled.demand[column].tolist(), rel=1e-12, abs=1e-12)
+    # the check loop's lowered target does not move with demand
+    assert (moved.demand["utilisation_target"] == 0.6).all()
+    loss = sampled.providers["capacity_loss"] / base.providers["capacity_loss"]
+    assert moved.providers["capacity_loss"].tolist() == pytest.approx(
+        (providers["capacity_loss"] * loss).tolist(), rel=1e-12)
+    assert (moved.providers["quality"] == providers["quality"]).all()
+    assert moved.contracts is run.contracts
+    # at the written scenario nothing moves, bit for bit
+    same = sampled_estimates(run, base, estimates_from_scenario(uncertain, year))
+    assert same.demand.equals(run.demand) and same.providers.equals(run.providers)
+
+
+def test_at_the_written_scenario_the_band_is_the_runs_figure(
+        uncertain: govsim.Scenario, banded: govsim.RunResult) -> None:
+    """Every input at its written value (a factor of 1): each sample re-solves the run's own
+    need plan on unchanged estimates, so p10 = p90 = the run's money needed, to the yuan."""
+    ids = [u.id for u in uncertain.uncertainty]
+    identity = pd.DataFrame({"sample": range(3), **{i: [1.0] * 3 for i in ids}})
+    result = money_bands(uncertain, banded.estimates, 3, banded.seed,
+                         solver=banded.options.solver, point=banded.tables.money_needed,
+                         design_values=identity)
+    money = banded.tables.money_needed
+    assert len(result.bands) == 2 * len(money)
+    for metric in ("need_cny", "gap_cny"):
+        rows = result.bands[result.bands["metric"] == metric]
+        merged = rows.merge(money, on=["county", "year"])
+        assert len(merged) == len(money)
+        for column in ("p10", "p50", "p90", "point"):
+            assert (merged[column] == merged[metric].astype(float)).all(), (metric, column)
+
+
+def test_a_run_bands_its_own_money_needed_by_default(banded: govsim.RunResult) -> None:
+    tables = banded.tables
+    money, bands = tables.money_needed, tables.uncertainty
+    assert set(bands["metric"]) == {"need_cny", "gap_cny"}  # money only: no simulations
+    assert (bands["samples"] == DEFAULT_BAND_SAMPLES).all()
+    assert tables.manifest["uncertainty"]["method"] == "money"
+    assert tables.manifest["uncertainty"]["samples"] == DEFAULT_BAND_SAMPLES
+    assert "band" in tables.manifest["timings_seconds"]
+    for metric in ("need_cny", "gap_cny"):
+        rows = bands[bands["metric"] == metric].merge(money, on=["county", "year"])
+        assert len(rows) == len(money)
+        # the point beside the band is the run's own figure, the band columns the p10/p90
+        assert (rows["point"] == rows[metric].astype(float)).all()
+        assert (rows[f"{metric}_p10"].astype(float) == rows["p10"]).all()
+        assert (rows[f"{metric}_p90"].astype(float) == rows["p90"]).all()
+        assert (rows["p10"] <= rows["p50"]).all() and (rows["p50"] <= rows["p90"]).all()
+    need = bands[bands["metric"] == "need_cny"]
+    assert (need["p90"] > need["p10"]).all()  # the inputs move money needed everywhere
+    assert set(tables.uncertainty_drivers["metric"]) == {"need_cny", "gap_cny"}
+
+
+def test_band_off_and_no_inputs_leave_the_tables_as_they_were(
+        uncertain: govsim.Scenario, banded: govsim.RunResult, tiny: govsim.Scenario) -> None:
+    off = govsim.run(uncertain, years=2, replications=2, workers=1, band_samples=0)
+    assert off.tables.uncertainty.empty and "uncertainty" not in off.tables.manifest
+    assert off.tables.money_needed[BAND_COLUMNS].isna().all().all()
+    # the band changes nothing but its own columns
+    assert off.tables.money_needed.drop(columns=BAND_COLUMNS).equals(
+        banded.tables.money_needed.drop(columns=BAND_COLUMNS))
+    assert off.tables.allocation.equals(banded.tables.allocation)
+    # the pipeline's own run has no band: govsim.run adds it (a room above the pipeline)
+    from govsim.pipeline import run as pipeline_run
+    plain = pipeline_run(uncertain, years=2, replications=2, workers=1)
+    assert plain.tables.uncertainty.empty and len(plain.estimates) == 2
+    assert plain.tables.money_needed.equals(off.tables.money_needed)
+    with pytest.raises(RunError, match="band_samples"):
+        govsim.run(uncertain, years=1, band_samples=1)
+    none = govsim.run(tiny, years=1, replications=2, workers=1)
+    assert none.tables.uncertainty.empty and "uncertainty" not in none.tables.manifest
+    assert none.tables.money_needed[BAND_COLUMNS].isna().all().all()
+
+
+def test_the_band_does_not_depend_on_workers(uncertain: govsim.Scenario,
+                                             banded: govsim.RunResult) -> None:
+    serial = money_bands(uncertain, banded.estimates[:1], 4, 3, solver=banded.options.solver)
+    pooled = money_bands(uncertain, banded.estimates[:1], 4, 3, solver=banded.options.solver,
+                         workers=2)
+    assert serial.outcomes.equals(pooled.outcomes) and serial.bands.equals(pooled.bands)
+    prefecture = serial.outcomes[serial.outcomes["county"] == PREFECTURE]
+    assert len(prefecture) == 2 * 4
+
+
+def test_govsim_run_default_band_off_and_replay(tmp_path: Path) -> None:
+    file = tmp_path / "uncertain.toml"
+    file.write_text(with_inputs(*INPUTS), encoding="utf-8")
+    common = ["--years", "1", "--replications", "2", "--workers", "1"]
+    out = tmp_path / "default"
+    assert main(["run", str(file), *common, "--out", str(out)]) == 0
+    bands = pd.read_csv(out / "uncertainty.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert set(bands["samples"]) == {DEFAULT_BAND_SAMPLES}
+    money = pd.read_csv(out / "money_needed.csv", encoding="utf-8-sig")
+    assert money[BAND_COLUMNS].notna().all().all()
+    # a replay repeats the band it had
+    again = tmp_path / "replay"
+    assert main(["run", "--replay", str(out / "manifest.json"), "--out", str(again)]) == 0
+    assert (again / "uncertainty.csv").read_bytes() == (out / "uncertainty.csv").read_bytes()
+    off = tmp_path / "off"
+    assert main(["run", str(file), *common, "--uncertainty", "0", "--out", str(off)]) == 0
+    assert not (off / "uncertainty.csv").exists() or pd.read_csv(
+        off / "uncertainty.csv", encoding="utf-8-sig").empty
+    assert pd.read_csv(off / "money_needed.csv", encoding="utf-8-sig")[BAND_COLUMNS] \
+        .isna().all().all()
+    report = (off / "report.html").read_text(encoding="utf-8")
+    assert "No 80 % band in this run" in report or "本次运行未计算80%区间" in report
