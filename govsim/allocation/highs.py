@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pulp
@@ -18,9 +19,33 @@ import pulp
 from govsim.allocation.model import AllocationModel, Goal
 from govsim.errors import AllocationError
 
-__all__ = ["HighsStages"]
+if TYPE_CHECKING:
+    import highspy
+
+__all__ = ["HIGHS_THREADS", "HighsStages", "new_highs"]
 
 log = logging.getLogger(__name__)
+
+#: Threads of every HiGHS solve in govsim. HiGHS's default is the machine's cores, and its
+#: branch and bound can return a different plan (within its gap) with another thread count: a
+#: plan made on a laptop and one made on a server would differ. One thread makes a plan a
+#: function of the inputs alone, and is faster here besides (the county MILPs are small; a
+#: sweep or a run's workers use the cores).
+HIGHS_THREADS = 1
+
+
+def new_highs() -> highspy.Highs:
+    """A silent HiGHS instance on :data:`HIGHS_THREADS` threads — the one way govsim makes one.
+
+    HiGHS sizes its thread pool once per process, at its first run; every instance must ask
+    for the same count, or HiGHS refuses to run it.
+    """
+    import highspy
+
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("threads", HIGHS_THREADS)
+    return highs
 
 
 @dataclass
@@ -36,8 +61,7 @@ class HighsStages:
         import highspy
 
         self.model = model
-        self.highs = highspy.Highs()
-        self.highs.setOptionValue("output_flag", False)
+        self.highs = new_highs()
         self._tight()
         self._inf = highspy.kHighsInf
         self.columns = self._add_columns()
