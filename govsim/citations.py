@@ -4,7 +4,7 @@ A rule's ``source`` in ``govsim/data/rules.toml`` names the seed file of its doc
 of a compilation and the clause (``001_d4a2c5f50d01abf5.txt §(八)``,
 ``002_677eeb57fa30ec89.txt Chengdu Art. 21``). :func:`cite` replaces each file name (and part)
 by the document's title and number from ``govsim/data/documents.toml`` and words the clause in
-the reader's language:
+the reader's language (clause numbers in digits for an English reader: ``§(八)`` -> ``§(8)``):
 ``四川省民政厅等《关于全面推进政府购买社会救助服务的实施意见》（送审稿）§(八)``,
 ``《成都市政府购买服务工作规程》（成财采〔2017〕143号）第21条``. File names stay in the CSVs
 (developers trace them to ``shared/seeds/``); reports and workbooks show citations.
@@ -54,6 +54,20 @@ def documents() -> tuple[Document, ...]:
     return tuple(sorted(docs, key=lambda d: (d.file, -len(d.part))))
 
 
+_NUMERALS = "一二三四五六七八九"
+_CN_NUMBER = re.compile(r"[一二三四五六七八九十]+")
+
+
+def _arabic(match: re.Match[str]) -> str:
+    """A Chinese numeral of a clause number (一 … 九十九) in Arabic digits: 十四 -> 14."""
+    text = match.group(0)
+    tens, _, units = text.rpartition("十")
+    if "十" not in text:
+        return str(_NUMERALS.index(text) + 1) if len(text) == 1 else text
+    value = (_NUMERALS.index(tens) + 1 if tens else 1) * 10
+    return str(value + (_NUMERALS.index(units) + 1 if units else 0))
+
+
 def _clause(text: str, lang: str) -> str:
     text = text.strip()
     for word, (zh, en) in _SECTION_WORDS.items():
@@ -62,6 +76,8 @@ def _clause(text: str, lang: str) -> str:
         text = text.replace(word, zh if lang == "zh" else en)
     if lang == "zh":
         text = _ARTICLE.sub(lambda m: "第" + re.sub(r"\s*[-–]\s*", "–", m.group(1)) + "条", text)
+    else:  # an English reader gets clause numbers in digits: §(八) -> §(8), 三(五) -> 3(5)
+        text = _CN_NUMBER.sub(_arabic, text)
     return text
 
 

@@ -27,8 +27,8 @@ Definitions (sums over whichever cells are given):
 - **relief-cap use** = Σ relief spend ÷ Σ limit over the ``relief-cap`` rows of the compliance
   check (NaN without a cap); **social-organisation share** = the lowest share of new purchases
   from social organisations over the ``social-org-share`` scopes as the check judged them (NaN
-  when no scope bought anything new); **caseworker shortfall** = people short of the 2 ‰ rule,
-  summed over counties.
+  when no scope bought anything new); **caseworker shortfall** = people short of the
+  caseworker ratio (the scenario's policy; its name says the ratio), summed over counties.
 
 The registry :data:`METRICS` names every scalar a comparison or a sweep can keep, each with
 one definition, a unit (a key of :data:`UNITS`) and the functions that compute it from a run's
@@ -47,7 +47,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from govsim.scenario import Scenario
+from govsim.policy import policy_fields
+from govsim.scenario import Policy, Scenario
 
 __all__ = [
     "HEADLINE",
@@ -345,8 +346,12 @@ class Metric:
     planned: MetricFn | None = field(default=None, repr=False)
     allocate_only: bool = False
 
-    def name(self, lang: str) -> str:
-        return self.name_zh if lang == "zh" else self.name_en
+    def name(self, lang: str, policy: Policy | None = None) -> str:
+        """The name in ``lang`` with the policy numbers it names (``{ratio}``, ``{cap}`` …)
+        taken from ``policy`` — the scenario's, so a what-if names its own rule; without one,
+        the rules data's defaults."""
+        text = self.name_zh if lang == "zh" else self.name_en
+        return text.format(**policy_fields(policy or Policy(), lang)) if "{" in text else text
 
     @property
     def kind(self) -> str:
@@ -581,7 +586,8 @@ _ALL: tuple[Metric, ...] = (
        "the lowest share of new purchase spending from social organisations over the "
        "social-org-share scopes and years, as the compliance check judged it",
        planned=lambda p: social_org_share(_table(p, "compliance"))),
-    _M("caseworker_shortfall", "经办人员缺口（2‰规则）", "Caseworkers short of the 2 ‰ rule",
+    _M("caseworker_shortfall", "经办人员缺口（{ratio}规则）",
+       "Caseworkers short of the {ratio} rule",
        "people", "people short of caseworker-ratio, summed over counties, per plan year",
        planned=_shortfall("caseworker-ratio")),
     _M("child_staff_shortfall", "儿童福利人员缺口", "Child-welfare staff short",

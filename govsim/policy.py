@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from govsim.errors import Problem
 
 if TYPE_CHECKING:
-    from govsim.scenario import County, Scenario
+    from govsim.scenario import County, Policy, Scenario
 
 __all__ = [
     "MONEY_TOLERANCE",
@@ -32,7 +32,10 @@ __all__ = [
     "Rule",
     "caseworkers_required",
     "child_staff_required",
+    "per_mille",
+    "percent",
     "policy_departures",
+    "policy_fields",
     "purchase_warnings",
     "relief_cap_limits",
     "relief_fund_expenditure",
@@ -90,6 +93,27 @@ def rule(rule_id: str) -> Rule:
 
 
 # -- requirements ---------------------------------------------------------------------------------
+
+def percent(share: float) -> str:
+    """A share as a percentage with the digits it needs: 0.03 -> ``3%``, 0.025 -> ``2.5%``."""
+    return f"{share * 100:.4g}%"
+
+
+def per_mille(ratio: float, lang: str = "zh") -> str:
+    """A ratio per thousand: 0.002 -> ``2‰`` (``2 ‰`` in English)."""
+    return f"{ratio * 1000:.4g}" + ("‰" if lang == "zh" else " ‰")
+
+
+def policy_fields(policy: Policy, lang: str) -> dict[str, str]:
+    """The policy numbers that words name, from a scenario's ``[policy]`` (whose defaults are
+    the rules data): ``{cap}`` the relief-cap share, ``{ratio}`` the caseworker ratio,
+    ``{social}`` the social-organisation minimum share, ``{per_unit}`` child-welfare staff per
+    township and village. A what-if with a 4 % cap is labelled 4 %."""
+    return {"cap": percent(policy.relief_cap_share),
+            "ratio": per_mille(policy.caseworker_ratio, lang),
+            "social": percent(policy.social_org_min_share),
+            "per_unit": str(policy.child_staff_per_unit)}
+
 
 def caseworkers_required(county: County, ratio: float) -> int:
     """People needed by ``caseworker-ratio``: ⌈ratio × (dibao + tekun)⌉.

@@ -4,6 +4,8 @@ clause, never a seed file name (issue 16)."""
 
 from __future__ import annotations
 
+import re
+
 from govsim.citations import cite
 from govsim.policy import RULES
 
@@ -20,6 +22,16 @@ def test_citations_name_documents_not_files() -> None:
         for lang in ("zh", "en"):
             text = cite(rule.source, lang)
             assert ".txt" not in text and text, (rule.id, lang)
+        assert not re.search(r"[\u3400-\u9fff]", cite(rule.source, "en")), rule.id
+
+
+def test_english_citations_number_clauses_in_digits() -> None:
+    assert cite("001_d4a2c5f50d01abf5.txt §(八)", "en").endswith("(draft) §(8)")
+    assert cite("001_d4a2c5f50d01abf5.txt §(十四)", "en").endswith("§(14)")
+    assert cite("003_31fd11b8a43de1da.txt 三(五)", "en").endswith("No. 196) 3(5)")
+    assert cite("002_677eeb57fa30ec89.txt Shanghai §二(二)", "en").endswith("§2(2)")
+    assert cite("000_4a5943438d731778.txt §(十)", "en").endswith("§(10)")
+    assert cite("000_4a5943438d731778.txt §(十)", "zh").endswith("§(十)")
 
 
 # -- the plan workbook ----------------------------------------------------------------------------

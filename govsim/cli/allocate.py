@@ -1,5 +1,6 @@
 """``govsim allocate``: solve one year's allocation, write its tables (:mod:`govsim.output.tables`),
-print a summary."""
+print a summary in one language (``--lang``; default the scenario's): words from
+:mod:`govsim.output.labels` (``cli.alloc_*``, ``goal.*``), counties and rules by name."""
 
 from __future__ import annotations
 
@@ -10,11 +11,21 @@ from datetime import UTC, datetime
 from rich.table import Table
 
 from govsim.allocation import SOLVERS, AllocationResult, allocate
-from govsim.cli._common import add_output_options, add_scenario_argument, console, wan
+from govsim.cli._common import (
+    add_lang_option,
+    add_output_options,
+    add_scenario_argument,
+    console,
+    wan,
+)
+from govsim.output.figure import display_names, resolve_lang
 from govsim.output.folders import prepare_folder
+from govsim.output.labels import LABELS, label
 from govsim.output.manifest import command_line
+from govsim.output.phrases import explanation_text
 from govsim.output.tables import write_allocation
 from govsim.pipeline import check_plan_year
+from govsim.policy import policy_fields
 from govsim.scenario import Scenario, load_scenario
 
 __all__ = ["add_parser", "run"]
@@ -36,6 +47,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="buy whole posts (a MILP)")
     parser.add_argument("--demand", choices=["mean", "quantile"], default="mean",
                         help="cover expected cases or their 90 %% quantile")
+    add_lang_option(parser, "summary")
     add_output_options(parser, "an allocation folder (CSV files and manifest.json)")
     parser.set_defaults(func=run)
 
@@ -43,6 +55,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     started = datetime.now(UTC)
     scenario = load_scenario(args.scenario)
+    lang = resolve_lang(scenario, args.lang)
     year = check_plan_year(scenario, args.year, "--year")
     target = prepare_folder(args.out, "allocate", overwrite=args.overwrite) \
         if args.out is not None else None
@@ -50,45 +63,65 @@ def run(args: argparse.Namespace) -> int:
                       integer_posts=args.integer_posts, demand=args.demand)
     folder = write_allocation(result, scenario, target, started=started,
                               command=command_line(sys.argv)) if target is not None else None
-    _print_summary(result, scenario)
+    _print_summary(result, scenario, lang)
     if folder is not None:
-        console.print(f"wrote {folder}", markup=False)
+        console.print(label("cli.wrote", lang, folder=folder), markup=False)
     return 0
 
 
-def _print_summary(result: AllocationResult, scenario: Scenario) -> None:
-    console.print(f"[bold]{scenario.name}[/bold] {result.year}: {result.objective} with "
-                  f"{result.solver} — {result.status.value}")
+def _word(key: str, lang: str, fallback: str) -> str:
+    return label(key, lang) if key in LABELS else fallback
+
+
+def _print_summary(result: AllocationResult, scenario: Scenario, lang: str) -> None:
+    console.print(label("cli.alloc_head", lang, name=scenario.name, year=result.year,
+                        objective=_word(f"objective.{result.objective}", lang, result.objective),
+                        solver=result.solver,
+                        status=_word(f"status.{result.status.value}", lang,
+                                     result.status.value)), markup=False)
     for goal in result.goals.itertuples(index=False):
-        console.print(f"  goal {goal.order} {goal.goal}: {goal.value:,.1f} {goal.unit}",
-                      markup=False)
+        value = f"{goal.value:,.1f}"
+        key = f"goal.{goal.goal}"
+        text = label(key, lang, value=value) if key in LABELS else \
+            f"{goal.goal}: {value} {goal.unit}"
+        console.print(label("cli.goal_line", lang, order=goal.order, text=text), markup=False)
     caps = result.constraints[result.constraints["rule"] == "relief-cap"].set_index("scope")
     spend = result.allocation.groupby("county")["cost"].sum()
     staff = result.staffing.set_index(["county", "rule"])
-    table = Table(title="spend (contracts in force included) vs relief cap (万元) and "
-                        "caseworkers vs the staffing rule (people)")
-    for column in ("county", "spend", "relief spend", "cap", "万元 shadow", "caseworkers",
-                   "required", "short"):
-        table.add_column(column, justify="left" if column == "county" else "right")
+    counties = display_names(scenario, "counties", lang)
+    table = Table(title=label("cli.alloc_title", lang))
+    for key in ("county", "spend", "relief", "cap", "shadow", "caseworkers", "required",
+                "short"):
+        table.add_column(label(f"cli.alloc_{key}", lang),
+                         justify="left" if key == "county" else "right")
     for county in scenario.counties:
         cap = caps.loc[county.id] if county.id in caps.index else None
         cw = staff.loc[(county.id, "caseworker-ratio")]
-        table.add_row(county.id, wan(spend.get(county.id, 0.0)),
-                      wan(cap["value"]) if cap is not None else "-",
-                      wan(cap["limit"]) if cap is not None else "-",
-                      f"{cap['shadow_price_per_10k_cny']:,.1f}" if cap is not None else "-",
-                      _people(cw["in_post"] + cw["purchased"]), str(int(cw["required"])),
-                      _people(cw["shortfall"]))
+        table.add_row(counties[county.id], wan(spend.get(county.id, 0.0)),
+                      wan(cap["value"]) if cap is not None else "—",
+                      wan(cap["limit"]) if cap is not None else "—",
+                      f"{cap['shadow_price_per_10k_cny']:,.1f}" if cap is not None else "—",
+                      _people(cw["in_post"] + cw["purchased"], lang), str(int(cw["required"])),
+                      _people(cw["shortfall"], lang))
     console.print(table)
-    for text in result.explanations["text_en" if scenario.header.lang == "en" else "text_zh"]:
-        console.print(f"• {text}", markup=False, soft_wrap=True)
+    items = display_names(scenario, "items", lang)
+    for text in result.explanations["text_zh" if lang == "zh" else "text_en"]:
+        console.print(f"• {explanation_text(str(text), counties, items)}", markup=False,
+                      soft_wrap=True)
     fails = result.compliance[result.compliance["status"] == "fail"]
     if len(fails):
-        console.print(f"compliance: {len(fails)} rule(s) fail: "
-                      + ", ".join(f"{r}[{s}]" for r, s in zip(fails["rule"], fails["scope"],
-                                                              strict=True)), markup=False)
+        fields = policy_fields(scenario.policy, lang)
+        where = [f"{_word(f'rule.{r}', lang, r).format(**fields)}（{counties.get(s, s)}）"
+                 if lang == "zh" else
+                 f"{_word(f'rule.{r}', lang, r).format(**fields)} ({counties.get(s, s)})"
+                 for r, s in zip(fails["rule"], fails["scope"], strict=True)]
+        console.print(label("cli.alloc_fails", lang, n=len(fails),
+                            list=("、" if lang == "zh" else ", ").join(where)), markup=False,
+                      soft_wrap=True)
 
 
-def _people(value: float) -> str:
+def _people(value: float, lang: str) -> str:
     """Whole people as integers; fractional FTE (``integer_posts = false``) with a decimal."""
-    return f"{value:,.0f}" if abs(value - round(value)) < 1e-6 else f"{value:,.1f} FTE"
+    if abs(value - round(value)) < 1e-6:
+        return f"{value:,.0f}"
+    return label("cli.fte", lang, value=f"{value:,.1f}")

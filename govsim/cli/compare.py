@@ -41,11 +41,12 @@ from govsim.compare import (
 from govsim.errors import OptionError
 from govsim.output.charts import format_value
 from govsim.output.compare import default_cap_range_dir, default_compare_dir
-from govsim.output.excel import not_applicable
+from govsim.output.excel import cap_range_headers, not_applicable
 from govsim.output.folders import prepare_folder
 from govsim.output.labels import label
 from govsim.output.manifest import command_line
 from govsim.pipeline import check_plan_year
+from govsim.policy import policy_fields
 from govsim.scenario import Scenario, load_scenario
 
 __all__ = ["add_parser", "run"]
@@ -136,16 +137,17 @@ def _cap_range(args: argparse.Namespace, scenario: Scenario, options: list[Optio
     out = args.out or default_cap_range_dir(scenario, args.results)
     target = prepare_folder(out, "cap-range", overwrite=args.overwrite,
                             default=args.out is None)
-    with Progress(TextColumn("solving allocations"), BarColumn(), MofNCompleteColumn(),
-                  console=console, transient=True) as bar:
+    lang = args.lang or scenario.header.lang
+    with Progress(TextColumn(label("cap_range.solving", lang)), BarColumn(),
+                  MofNCompleteColumn(), console=console, transient=True) as bar:
         task = bar.add_task("cap-range", total=len(shares))
         table = cap_range(scenario, shares, year=args.year, solver=args.solver or "highs",
                           objective=args.objective,
                           progress=lambda done, total: bar.update(task, completed=done))
-    console.print(_cap_table(table, scenario.name))
-    folder = write_cap_range(table, scenario, target, lang=args.lang, command=command_line())
-    console.print(f"results: {folder}/  (cap_range.csv, cap_range.xlsx, cap_range.png, "
-                  "manifest.json)", markup=False)
+    console.print(_cap_table(table, scenario, lang))
+    folder = write_cap_range(table, scenario, target, lang=lang, command=command_line(),
+                             year=args.year)
+    console.print(label("cap_range.written", lang, folder=folder), markup=False)
     return 0
 
 
@@ -164,7 +166,7 @@ def _summary(comparison: Comparison, lang: str) -> Table:
                          justify="right")
     data = comparison.table.set_index("option")
     for m in comparison.metrics:
-        cells = [m.name(lang), label(f"unit.{m.unit}", lang)]
+        cells = [m.name(lang, comparison.scenario.policy), label(f"unit.{m.unit}", lang)]
         base_na = not_applicable(m.id, comparison.scenarios[0], lang)
         for i, (name, scenario) in enumerate(zip(names, comparison.scenarios, strict=True)):
             if not_applicable(m.id, scenario, lang):
@@ -182,11 +184,14 @@ def _summary(comparison: Comparison, lang: str) -> Table:
     return table
 
 
-def _cap_table(frame: pd.DataFrame, name: str) -> Table:
-    table = Table(title=f"govsim compare --cap-range {name}: allocation only", title_justify="left")
-    for header in ("cap share", "spend 万元", "relief 万元", "coverage (plan)",
-                   "caseworkers short", "shadow price /万元", "binding"):
-        table.add_column(header, justify="right")
+def _cap_table(frame: pd.DataFrame, scenario: Scenario, lang: str) -> Table:
+    """The cap range in ``lang``: headers are the workbook's (``cap_range.col.*``)."""
+    columns = ["relief_cap_share", "spend_total_wan", "spend_relief_wan", "coverage_planned",
+               "caseworker_shortfall", "shadow_price_per_wan", "binding_scopes"]
+    table = Table(title=label("cap_range.terminal_title", lang, name=scenario.name),
+                  title_justify="left")
+    for text in cap_range_headers(columns, lang, policy_fields(scenario.policy, lang)):
+        table.add_column(text, justify="right", overflow="fold")
     for row in frame.itertuples(index=False):
         table.add_row(f"{row.relief_cap_share:.1%}", f"{row.spend_total_wan:,.1f}",
                       f"{row.spend_relief_wan:,.1f}", f"{row.coverage_planned:.1%}",

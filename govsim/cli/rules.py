@@ -1,4 +1,10 @@
-"""``govsim rules``: the policy rules govsim encodes, with their source clauses."""
+"""``govsim rules``: the policy rules govsim encodes, with their source clauses.
+
+The terminal table is in one language (``--lang``; default the built-in scenario's): the rule's
+text, its value in words with its unit, the source cited by document title and clause
+(:func:`govsim.citations.cite`) and where the model acts on it. ``--markdown`` prints the
+bilingual table of ``docs/rules.md``.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,8 @@ import argparse
 
 from rich.table import Table
 
-from govsim.cli._common import console
-from govsim.policy import RULES
+from govsim.cli._common import add_lang_option, console
+from govsim.policy import RULES, Rule, per_mille, percent
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -15,6 +21,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                             description="The policy rules as data (govsim/data/rules.toml).")
     parser.add_argument("--markdown", action="store_true",
                         help="print the Markdown table of docs/rules.md")
+    add_lang_option(parser, "table")
     parser.set_defaults(func=run)
 
 
@@ -34,11 +41,46 @@ def run(args: argparse.Namespace) -> int:
     if args.markdown:
         print(rules_markdown(), end="")
         return 0
-    table = Table(title="Policy rules 政策规则")
-    for name in ("id", "value", "rule", "source", "modelled 建模"):
-        table.add_column(name, overflow="fold")
+    from govsim.citations import cite
+    from govsim.output.labels import label
+
+    lang = args.lang or _default_lang()
+    table = Table(title=label("cli.rules_title", lang))
+    for key in ("rule_id", "rule_value", "rule_text", "rule_source", "rule_modelled"):
+        table.add_column(label(f"cli.{key}", lang), overflow="fold")
     for r in RULES.values():
-        where = r.modelled + (f"\n[mechanisms.{r.mechanism}]" if r.mechanism else "")
-        table.add_row(r.id, str(r.value), f"{r.text_zh}\n{r.text_en}", r.source, where)
-    console.print(table)
+        where = label(f"modelled.{r.modelled}", lang) + (
+            f"\n[mechanisms.{r.mechanism}]" if r.mechanism else "")
+        table.add_row(r.id, rule_value_text(r, lang), r.text_zh if lang == "zh" else r.text_en,
+                      cite(r.source, lang), where)
+    console.print(table, markup=False)
     return 0
+
+
+def rule_value_text(r: Rule, lang: str) -> str:
+    """A rule's value in words with its unit: ``上年社会救助专项资金支出的3%``, ``at least 30%``."""
+    from govsim.output.labels import LABELS, label
+
+    value = r.value
+    if isinstance(value, str):
+        if r.id == "annual-report" and len(value) == 5 and value[2] == "-":
+            return label("rule_value.annual-report", lang, month=int(value[:2]),
+                         day=int(value[3:]))
+        return label(f"value.{value}", lang) if f"value.{value}" in LABELS else value
+    if r.id == "caseworker-ratio":
+        text = per_mille(float(value), lang)
+    elif r.id in ("relief-cap", "social-org-share"):
+        text = percent(float(value))
+    elif r.id == "post-prices":
+        text = f"{float(value) / 1e4:g}" if lang == "zh" else f"{float(value):,.0f}"
+    else:
+        text = f"{value:g}"
+    key = f"rule_value.{r.id}"
+    return label(key, lang, v=text) if key in LABELS else text
+
+
+def _default_lang() -> str:
+    """The built-in default scenario's language (``govsim rules`` takes no scenario)."""
+    from govsim.scenario import load_scenario
+
+    return load_scenario("guangan").header.lang

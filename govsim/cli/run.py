@@ -166,12 +166,10 @@ def _print_summary(result: RunResult, scenario: Scenario, folder: Path,
     for year, row in convergence.iterrows():
         console.print(label("cli.status_line", lang, year=year, text=reason_text(row, lang)),
                       markup=False, soft_wrap=True)
-    for year, row in convergence.iterrows():
-        for text in str(row.get("warnings") or "").split(" | "):
-            if text.strip() and text != "nan":
-                console.print(label("cli.warning_line", lang, year=year,
-                                    text=warning_text(text, lang, counties, items)),
-                              style="yellow", markup=False, soft_wrap=True)
+    for row in tables.warnings.to_dict("records"):
+        console.print(label("cli.warning_line", lang, year=row["year"],
+                            text=warning_text(row, lang, counties, items)),
+                      style="yellow", markup=False, soft_wrap=True)
     explanations = tables.explanations
     if len(explanations):
         last = explanations[explanations["year"] == explanations["year"].max()]

@@ -1,4 +1,9 @@
-"""``govsim show [SCENARIO]``: a readable summary of a scenario and what the rules require."""
+"""``govsim show [SCENARIO]``: a readable summary of a scenario and what the rules require.
+
+In one language (``--lang``; default the scenario's): words from :mod:`govsim.output.labels`
+(``cli.show_*``, ``cli.item_*``), policy numbers in the titles from the scenario's ``[policy]``,
+counties and items by their display names (ids beside them, to type in overrides).
+"""
 
 from __future__ import annotations
 
@@ -7,45 +12,57 @@ import argparse
 from rich import box
 from rich.table import Table
 
-from govsim.cli._common import add_scenario_argument, console, wan
-from govsim.policy import caseworkers_required, child_staff_required, relief_cap_limits
+from govsim.cli._common import add_lang_option, add_scenario_argument, console, wan
+from govsim.output.figure import display_names, resolve_lang
+from govsim.output.labels import LABELS, label
+from govsim.policy import (
+    caseworkers_required,
+    child_staff_required,
+    policy_fields,
+    relief_cap_limits,
+)
 from govsim.scenario import Scenario, load_scenario
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("show", help="summarise a scenario: counties, 2 ‰ rule, caps",
+    parser = sub.add_parser("show", help="summarise a scenario: counties, staffing rules, caps",
                             description="Counties with population and recipients, caseworkers "
-                            "required by the 2 ‰ rule against those in post, the relief cap in "
-                            "万元, and child-welfare staff required against those in post.")
+                            "required by the scenario's caseworker ratio against those in "
+                            "post, the relief cap in 10,000 CNY, and child-welfare staff "
+                            "required against those in post.")
     add_scenario_argument(parser)
     parser.add_argument("--items", action="store_true", help="also list the service catalogue")
+    add_lang_option(parser, "tables")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
+    lang = resolve_lang(scenario, args.lang)
     header = scenario.header
-    console.print(f"[bold]{header.title_zh or header.name}[/bold]  {header.title_en}")
-    console.print(f"scenario {scenario.name}, base year {header.base_year}, "
-                  f"{header.horizon_years} plan years, hash {scenario.content_hash()[:12]}")
-    console.print(county_table(scenario))
+    title = (header.title_zh if lang == "zh" else header.title_en) or header.name
+    console.print(f"[bold]{title}[/bold]")
+    console.print(label("cli.show_facts", lang, name=scenario.name, base_year=header.base_year,
+                        years=header.horizon_years, hash=scenario.content_hash()[:12]),
+                  markup=False)
+    console.print(county_table(scenario, lang))
     if args.items:
-        console.print(item_table(scenario))
+        console.print(item_table(scenario, lang))
     for warning in scenario.warnings:
         console.print(f"[yellow]{warning.format()}[/yellow]")
     return 0
 
 
-def county_table(scenario: Scenario) -> Table:
+def county_table(scenario: Scenario, lang: str = "zh") -> Table:
     policy = scenario.policy
     caps = relief_cap_limits(scenario)
-    table = Table(title=f"Counties 县: caseworkers ≥ {policy.caseworker_ratio * 1000:g} ‰ of "
-                        f"dibao+tekun; relief cap {policy.relief_cap_share:.1%} of last year's "
-                        "relief fund", box=box.SIMPLE_HEAD, padding=(0, 1))
-    table.add_column("县 county", no_wrap=True)
-    for name in ("人口\npeople", "低保\ndibao", "特困\ntekun", "需配\nneed", "在岗\npost",
-                 "缺口\ngap", "上限万元\ncap", "儿童需配\nchild", "在岗\npost"):
-        table.add_column(name, justify="right", no_wrap=True)
+    names = display_names(scenario, "counties", lang)
+    table = Table(title=label("cli.show_title", lang, **policy_fields(policy, lang)),
+                  box=box.SIMPLE_HEAD, padding=(0, 1))
+    table.add_column(label("cli.show_county", lang), no_wrap=True)
+    for key in ("population", "dibao", "tekun", "need", "post", "gap", "cap", "child",
+                "child_post"):
+        table.add_column(label(f"cli.show_{key}", lang), justify="right")
     totals = [0.0] * 9
     for county in scenario.counties:
         need = caseworkers_required(county, policy.caseworker_ratio)
@@ -55,11 +72,11 @@ def county_table(scenario: Scenario) -> Table:
                   child_staff_required(county, policy.child_staff_per_unit),
                   county.child_welfare_directors]
         totals = [t + v for t, v in zip(totals, values, strict=True)]
-        table.add_row(f"{county.name_zh} {county.id}", *_cells(values))
+        table.add_row(f"{names[county.id]} {county.id}", *_cells(values))
     table.add_section()
-    table.add_row("合计 total", *_cells(totals), style="bold")
+    table.add_row(label("cli.show_total", lang), *_cells(totals), style="bold")
     if "prefecture" in caps:
-        table.caption = f"cap pooled over the prefecture: {wan(caps['prefecture'])} 万元"
+        table.caption = label("cli.show_pooled", lang, wan=wan(caps["prefecture"]))
     return table
 
 
@@ -67,13 +84,21 @@ def _cells(values: list[float]) -> list[str]:
     return [wan(v) if i == 6 else f"{int(v):,}" for i, v in enumerate(values)]
 
 
-def item_table(scenario: Scenario) -> Table:
-    table = Table(title="Service items 服务事项")
-    for name in ("item", "名称", "kind", "fund", "driver", "rate/yr", "hours", "priority",
-                 "counts toward"):
-        table.add_column(name)
+def _word(prefix: str, value: str, lang: str) -> str:
+    key = f"{prefix}.{value}"
+    return label(key, lang) if key in LABELS else value
+
+
+def item_table(scenario: Scenario, lang: str = "zh") -> Table:
+    names = display_names(scenario, "items", lang)
+    table = Table(title=label("cli.items_title", lang))
+    for key in ("id", "name", "kind", "fund", "driver", "rate", "hours", "priority", "counts"):
+        table.add_column(label(f"cli.item_{key}", lang))
+    join = "＋" if lang == "zh" else " + "
     for item in scenario.items:
-        table.add_row(item.id, item.name_zh, item.kind, item.fund, "+".join(item.driver),
+        table.add_row(item.id, names[item.id], _word("kind", item.kind, lang),
+                      label(f"xlsx.fund_{item.fund}", lang),
+                      join.join(_word("driver", d, lang) for d in item.driver),
                       f"{item.rate:g}", f"{item.mean_hours:g}", f"{item.priority:g}",
-                      item.counts_toward)
+                      _word("counts", item.counts_toward, lang))
     return table

@@ -3,7 +3,8 @@
 Writes ``kpis.csv``, ``summary.csv``, ``contracts.csv``, ``providers.csv`` and
 ``manifest.json`` into ``--out`` atomically through :mod:`govsim.output.tables` (a temporary
 folder next to it, renamed into place; an existing folder only with ``--overwrite``) and
-prints a short table of yearly totals; money in 万元, waits in working days.
+prints a short table of yearly totals in one language (``--lang``; default the scenario's);
+money in 万元, waits in working days.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from rich.table import Table
 
 from govsim.cli._common import (
     add_engine_option,
+    add_lang_option,
     add_output_options,
     add_scenario_argument,
     add_workers_option,
@@ -25,7 +27,9 @@ from govsim.cli._common import (
     console,
     wan,
 )
+from govsim.output.figure import resolve_lang
 from govsim.output.folders import prepare_folder
+from govsim.output.labels import label
 from govsim.output.tables import write_simulation
 from govsim.scenario import load_scenario
 from govsim.sim import SimulationResult, simulate, summarise
@@ -50,36 +54,37 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_workers_option(parser)
     add_output_options(parser, "a simulation folder (tables and manifest.json)")
     add_engine_option(parser)
+    add_lang_option(parser, "summary table")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     check_counts(args, ("years", "replications", "workers", "seed"))
     scenario = load_scenario(args.scenario)
+    lang = resolve_lang(scenario, args.lang)
     target = prepare_folder(args.out, "simulate", overwrite=args.overwrite) \
         if args.out is not None else None
     started = datetime.now(UTC)
     years = args.years or scenario.header.horizon_years
     reps = args.replications or scenario.header.replications
-    columns = (TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("replication-years"), TimeElapsedColumn())
+    columns = (TextColumn(label("cli.simulating", lang)), BarColumn(), MofNCompleteColumn(),
+               TextColumn(label("cli.rep_years", lang)), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("simulate", total=years * reps)
         result = simulate(scenario, years=years, replications=reps, seed=args.seed,
                           workers=args.workers, engine=args.engine or "compiled",
                           progress=lambda done, total: bar.update(task, completed=done))
     finished = datetime.now(UTC)
-    console.print(_summary_table(result, scenario.name))
+    console.print(_summary_table(result, scenario.name, lang))
     if target is not None:
         write_simulation(result, scenario, target, started=started, finished=finished,
                          command=_command(args, result), workers=args.workers,
                          engine=args.engine or "compiled")
-        console.print(f"wrote {target.path}/ (kpis.csv, summary.csv, contracts.csv, "
-                      f"providers.csv, manifest.json)", markup=False)
+        console.print(label("cli.sim_wrote", lang, folder=target.path), markup=False)
     return 0
 
 
-def _summary_table(result: SimulationResult, name: str) -> Table:
+def _summary_table(result: SimulationResult, name: str, lang: str = "en") -> Table:
     """Yearly totals over counties and items, mean ± 95 % half-width over replications."""
     kpis = result.kpis.copy()
     kpis["wait_x_served"] = kpis["wait_mean_days"].fillna(0.0) * kpis["served"]
@@ -90,11 +95,10 @@ def _summary_table(result: SimulationResult, name: str) -> Table:
     per_rep["item"] = "all"
     summary = summarise(per_rep, metrics=["arrivals", "served", "abandoned", "backlog",
                                           "wait_days", "cost"])
-    table = Table(title=f"govsim simulate {name}: {result.replications} replications, "
-                  f"seed {result.seed} (mean ± 95 % half-width)")
-    for header in ("year", "arrivals", "served", "abandoned", "backlog at year end",
-                   "mean wait (days)", "purchase cost (万元)"):
-        table.add_column(header, justify="right")
+    table = Table(title=label("cli.sim_title", lang, name=name, reps=result.replications,
+                              seed=result.seed))
+    for key in ("year", "arrivals", "served", "abandoned", "backlog", "wait", "cost"):
+        table.add_column(label(f"cli.sim_{key}", lang), justify="right")
     for row in summary.itertuples(index=False):
         table.add_row(str(row.year), _pm(row.arrivals_mean, row.arrivals_ci95),
                       _pm(row.served_mean, row.served_ci95),

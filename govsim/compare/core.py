@@ -121,9 +121,11 @@ class Comparison:
         """
         rows = []
         for record in self.table.to_dict("records"):
+            policy = self.scenarios[self.index(record["option"])].policy
             for m in METRICS:
-                rows.append({"option": record["option"], "metric": m.id, "name_zh": m.name_zh,
-                             "name_en": m.name_en, "unit": m.unit, "kind": m.kind,
+                rows.append({"option": record["option"], "metric": m.id,
+                             "name_zh": m.name("zh", policy), "name_en": m.name("en", policy),
+                             "unit": m.unit, "kind": m.kind,
                              "value": record[m.id], "ci95": record[f"{m.id}_ci95"],
                              "diff": record[f"{m.id}_diff"],
                              "diff_low": record[f"{m.id}_diff_low"],

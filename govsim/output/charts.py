@@ -82,7 +82,8 @@ def plot_comparison(comparison: Comparison, lang: str | None = None) -> Figure:
                    _bar_colour(i, table.at[i, f"{m.id}_significant"]) for i in range(len(names))]
         ax.barh(positions, np.nan_to_num(values), color=colours)
         unit = "%" if m.unit == "share" else label(f"unit.{m.unit}", lang)
-        ax.set_title(f"{m.name(lang)}（{unit}）" if lang == "zh" else f"{m.name(lang)} ({unit})",
+        name = m.name(lang, comparison.scenario.policy)
+        ax.set_title(f"{name}（{unit}）" if lang == "zh" else f"{name} ({unit})",
                      fontsize=10)
         ax.set_yticks(positions, names)
         ax.spines[["top", "right"]].set_visible(False)

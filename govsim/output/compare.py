@@ -109,7 +109,8 @@ def comparison_html(comparison: Comparison, lang: str | None = None,
             diff, css = _diff_text(table.loc[name], m, lang) if i > 0 and not base_na \
                 else ("", "")
             cells.append((format_value(table.at[name, m.id], m.unit, lang=lang), diff, css))
-        rows.append((m.name(lang), label(f"unit.{m.unit}", lang), cells))
+        rows.append((m.name(lang, comparison.scenario.policy), label(f"unit.{m.unit}", lang),
+                     cells))
     if image is None:
         image = png_bytes(plot_comparison(comparison, lang))
     facts = label("compare.facts", lang, name=comparison.scenario.name,
@@ -198,8 +199,9 @@ def write_comparison(comparison: Comparison, out_dir: str | Path | OutputFolder 
 def write_cap_range(table: pd.DataFrame, scenario: Scenario,
                     out_dir: str | Path | OutputFolder | None = None, *,
                     lang: str | None = None, command: str | None = None,
-                    overwrite: bool = False) -> Path:
-    """Write ``cap_range.csv``, ``cap_range.xlsx``, ``cap_range.png`` and ``manifest.json``
+                    overwrite: bool = False, year: int | None = None) -> Path:
+    """Write ``cap_range.csv``, ``cap_range.xlsx`` (in ``lang``, default the scenario's; for plan
+    ``year``, default the base year), ``cap_range.png`` and ``manifest.json``
     into a folder (default ``results/<scenario>/cap-range-<UTC time>/``), atomically, through
     :mod:`govsim.output.folders`."""
     now = datetime.now(UTC)
@@ -213,7 +215,8 @@ def write_cap_range(table: pd.DataFrame, scenario: Scenario,
     with target.staging() as stage:
         tmp = stage.path
         write_csv(table, tmp / "cap_range.csv")
-        write_cap_range_workbook(table, tmp / "cap_range.xlsx")
+        write_cap_range_workbook(table, tmp / "cap_range.xlsx", scenario,
+                                 resolve_lang(scenario, lang), year)
         (tmp / "cap_range.png").write_bytes(png_bytes(plot_cap_range(table, scenario, lang),
                                                  PLOT_DPI))
         stage.write_manifest(build_manifest(
@@ -235,6 +238,7 @@ def _manifest(comparison: Comparison, command: str | None, started: datetime,
         options=[{**o.to_dict(), "baseline": i == 0, "content_hash": s.content_hash()}
                  for i, (o, s) in enumerate(zip(comparison.options, comparison.scenarios,
                                                 strict=True))],
-        metrics=[{"id": m.id, "name_zh": m.name_zh, "name_en": m.name_en, "unit": m.unit,
+        metrics=[{"id": m.id, "name_zh": m.name("zh", comparison.scenario.policy),
+                  "name_en": m.name("en", comparison.scenario.policy), "unit": m.unit,
                   "kind": m.kind} for m in comparison.metrics],
         lang=lang, csv_encoding=CSV_ENCODING)

@@ -22,7 +22,6 @@ decimal, cases whole ...); ``comparison.csv`` holds the full figures. Written wi
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,14 +29,13 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from govsim import __version__
 from govsim.citations import cite
 from govsim.output.figure import display_names
 from govsim.output.first_screen import rule_name, scope_name
-from govsim.output.labels import label, policy_fields
+from govsim.output.labels import LABELS, label, policy_fields
 from govsim.output.sheets import (
     BOLD,
     cell_value,
@@ -53,9 +51,10 @@ if TYPE_CHECKING:
     from govsim.scenario import Scenario
 
 __all__ = [
-    "CAP_RANGE_HEADERS",
+    "CAP_RANGE_UNITS",
     "NUMBER_FORMATS",
     "allocation_headers",
+    "cap_range_headers",
     "compliance_headers",
     "diff_headers",
     "not_applicable",
@@ -73,23 +72,13 @@ NUMBER_FORMATS: dict[str, str] = {"wan": "#,##0.0", "share": "0.0%", "people": "
 #: Decimals each unit is shown with (shares as fractions: 0.1 % is 3 decimals).
 _DIGITS: dict[str, int] = {"wan": 1, "share": 3, "people": 1, "cases": 0, "days": 1,
                            "cny_per_case": 0, "score": 3, "count": 0}
-#: Headers and Excel unit of the cap-range columns: id -> (Chinese, English, unit or None).
-CAP_RANGE_HEADERS: dict[str, tuple[str, str, str | None]] = {
-    "relief_cap_share": ("救助资金上限比例", "Relief-cap share", "share"),
-    "spend_total_wan": ("购买服务总支出（万元）", "Total spend (10,000 CNY)", "wan"),
-    "spend_relief_wan": ("社会救助资金支出（万元）", "Relief-fund spend (10,000 CNY)", "wan"),
-    "coverage_planned": ("计划需求加权覆盖率", "Planned need-weighted coverage", "share"),
-    "caseworker_shortfall": ("经办人员缺口（人）", "Caseworker shortfall (people)", "people"),
-    "child_staff_shortfall": ("儿童福利工作人员缺口（人）", "Child-welfare staff shortfall",
-                              "people"),
-    "objective_value": ("需求满足（分）", "Need met (points)", None),
-    "shadow_price_per_wan": ("上限影子价格（每万元，加权平均）",
-                             "Cap shadow price per 10,000 CNY (weighted mean)", None),
-    "shadow_price_per_wan_max": ("上限影子价格（每万元，最高县）",
-                                 "Cap shadow price per 10,000 CNY (highest county)", None),
-    "binding_scopes": ("上限为紧约束的范围数", "Cap scopes binding", "count"),
-    "status": ("求解状态", "Status", None),
-}
+#: Excel unit of the cap-range columns (None: a score, three decimals; headers are the
+#: ``cap_range.col.*`` labels).
+CAP_RANGE_UNITS: dict[str, str | None] = {
+    "relief_cap_share": "share", "spend_total_wan": "wan", "spend_relief_wan": "wan",
+    "coverage_planned": "share", "caseworker_shortfall": "people",
+    "child_staff_shortfall": "people", "objective_value": None, "shadow_price_per_wan": None,
+    "shadow_price_per_wan_max": None, "binding_scopes": "count", "status": None}
 #: Metrics of county caps only: they do not apply under a pooled (prefecture) cap (the
 #: highest scope's use, ``cap_use_max``, is then the prefecture's and still applies).
 COUNTY_CAP_METRICS = frozenset({"cap_use_mean"})
@@ -199,7 +188,7 @@ def _summary_sheet(sheet: Worksheet, comparison: Comparison, lang: str) -> None:
     sheet.row_dimensions[1].height = 45
     notes_column = len(headers)
     for row, m in enumerate(comparison.metrics, start=2):
-        sheet.cell(row=row, column=1, value=m.name(lang))
+        sheet.cell(row=row, column=1, value=m.name(lang, comparison.scenario.policy))
         sheet.cell(row=row, column=2, value=_unit(m.unit, lang, diff=False))
         fmt = NUMBER_FORMATS[m.unit]
         notes = []
@@ -369,7 +358,7 @@ def _assumptions_sheet(sheet: Worksheet, comparison: Comparison, command: str | 
     header(sheet, row, 1, [_x(k, lang) for k in ("metric", "unit", "kind", "definition")])
     for m in comparison.metrics:
         row += 1
-        values = (m.name(lang), _unit(m.unit, lang, diff=False),
+        values = (m.name(lang, comparison.scenario.policy), _unit(m.unit, lang, diff=False),
                   _x("kind_plan" if m.kind == "plan" else "kind_simulation", lang),
                   m.definition)
         for column, value in enumerate(values, start=1):
@@ -386,29 +375,36 @@ def _unit(unit: str, lang: str, diff: bool) -> str:
     return label(f"unit.{unit}", lang)
 
 
-def write_cap_range_workbook(table: pd.DataFrame, path: str | Path) -> None:
-    """``cap_range.xlsx``: one sheet ``CapRange``, bilingual headers on row 1, one row per cap
-    share (headers from :data:`CAP_RANGE_HEADERS`)."""
+def cap_range_headers(columns: list[str], lang: str, fields: dict[str, str]) -> list[str]:
+    """The cap-range columns' headers in ``lang``, units in them, policy numbers from
+    ``fields`` (:func:`govsim.policy.policy_fields` of the scenario)."""
+    return [label(f"cap_range.col.{key}", lang, **fields) for key in columns]
+
+
+def write_cap_range_workbook(table: pd.DataFrame, path: str | Path, scenario: Scenario,
+                             lang: str, year: int | None = None) -> None:
+    """``cap_range.xlsx``: one sheet, in one language, one row per cap share — headers from
+    the ``cap_range.col.*`` labels, values rounded as shown, statuses in words, printed like
+    the other workbooks (:func:`govsim.output.sheets.page_setup`)."""
     book = Workbook()
     sheet = book.active
-    sheet.title = "CapRange"
+    sheet.title = label("cap_range.sheet", lang)
     columns = list(table.columns)
-    for column, key in enumerate(columns, start=1):
-        zh, en, _unit = CAP_RANGE_HEADERS[key]
-        cell = sheet.cell(row=1, column=column, value=f"{zh} {en}")
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-        sheet.column_dimensions[get_column_letter(column)].width = 20
+    header(sheet, 1, 1, cap_range_headers(columns, lang, policy_fields(scenario.policy, lang)))
     for row, record in enumerate(table.to_dict("records"), start=2):
         for column, key in enumerate(columns, start=1):
+            unit = CAP_RANGE_UNITS[key]
             value = record[key]
-            if isinstance(value, float) and math.isnan(value):
-                value = None
-            unit = CAP_RANGE_HEADERS[key][2]
-            cell = sheet.cell(row=row, column=column, value=value)
+            if key == "status" and isinstance(value, str):
+                value = label(f"status.{value}", lang) if f"status.{value}" in LABELS else value
+            cell = sheet.cell(row=row, column=column,
+                              value=_rounded(value, unit) if unit else
+                              (round(v, 3) if isinstance(v := cell_value(value), float) else v))
             cell.number_format = NUMBER_FORMATS[unit] if unit else "#,##0.000"
-    sheet.row_dimensions[1].height = 45
+    widths(sheet, [16 if CAP_RANGE_UNITS[key] else 22 for key in columns])
+    sheet.row_dimensions[1].height = 60
     sheet.freeze_panes = "B2"
-    page_setup(sheet)
+    plan_year = year if year is not None else scenario.header.base_year
+    page_setup(sheet, title=label("cap_range.sheet_title", lang, name=scenario.name,
+                                  year=plan_year))
     book.save(path)

@@ -27,7 +27,8 @@ from govsim.output.labels import LABELS, label
 if TYPE_CHECKING:
     from govsim.output.report import RunTables
 
-__all__ = ["RULE_PLOTS", "Answers", "answers", "rule_name", "scope_name"]
+__all__ = ["RULE_PLOTS", "SUGGESTED_SAMPLES", "Answers", "answers", "band_command", "has_band",
+           "rule_name", "scope_name"]
 
 #: The plot that shows each rule with a number (file stem in ``plots/``).
 RULE_PLOTS: dict[str, str] = {"relief-cap": "relief_cap_use",
@@ -73,6 +74,8 @@ class Answers:
     counties: Table | None = None
     money: Table | None = None
     money_note: str = ""
+    band_note: str = ""
+    bands: Table | None = None
     unserved: list[str] = field(default_factory=list)
     costs: Table | None = None
     people: Table | None = None
@@ -118,15 +121,102 @@ def answers(tables: RunTables, money: pd.DataFrame | None, lang: str,
     out.counties = _county_table(tables, money, lang, counties, items, t)
     out.money, out.unserved = _money(money, lang, items, t)
     out.money_note = t("money_note") if money is not None else t("money_missing")
+    out.band_note = _band_note(tables, has_band(money), t)
+    out.bands = _bands_table(tables.uncertainty, t)
     out.costs = _costs_table(tables, t)
     out.people, out.people_note = _people_table(tables, lang, t)
     return out
 
 
+def has_band(money: pd.DataFrame | None) -> bool:
+    """Whether the money-needed table carries 80 % bands (its band columns are NaN without
+    ``--uncertainty``)."""
+    return money is not None and "need_cny_p10" in money.columns and bool(
+        pd.to_numeric(money["need_cny_p10"], errors="coerce").notna().any())
+
+
+#: Samples suggested for the band when a run has none (the smallest that gives a usable 80 %
+#: band: with 10 Latin-hypercube points the 10th and 90th percentiles are interpolated
+#: between the two lowest and two highest samples).
+SUGGESTED_SAMPLES = 10
+
+
+def band_command(tables: RunTables, samples: int = SUGGESTED_SAMPLES) -> tuple[str, str]:
+    """The commands that give this run's scenario a band: the run's own command line (without
+    ``--out``/``--overwrite``) with ``--uncertainty``, and ``govsim budget`` on the same
+    scenario."""
+    import shlex
+
+    manifest = getattr(tables, "manifest", {}) or {}
+    scenario = tables.scenario
+    source = str((manifest.get("scenario") or {}).get("source") or scenario.name)
+    source = source.removeprefix("builtin:")
+    words = shlex.split(str(manifest.get("command") or ""))
+    if words[:2] != ["govsim", "run"] or "--replay" in words:
+        words = ["govsim", "run", source]
+    kept: list[str] = []
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+        elif word in ("--out", "--uncertainty", "--results"):
+            skip = True
+        elif not (word == "--overwrite" or word.startswith(("--out=", "--uncertainty=",
+                                                            "--results="))):
+            kept.append(word)
+    run = shlex.join([*kept, "--uncertainty", str(samples)])
+    budget = shlex.join(["govsim", "budget", source, "--uncertainty", "20"])
+    return run, budget
+
+
+def _band_note(tables: RunTables, banded: bool, t: Callable[..., str]) -> str:
+    inputs = len(getattr(tables.scenario, "uncertainty", ()) or ())
+    if banded:
+        samples = pd.to_numeric(tables.uncertainty.get("samples", pd.Series(dtype=float)),
+                                errors="coerce").dropna()
+        return t("band_from", n=int(samples.max()) if len(samples) else "—", k=inputs)
+    if not inputs:
+        return t("band_no_inputs")
+    run, budget = band_command(tables)
+    return t("band_missing", k=inputs, command=run, budget=budget, n=SUGGESTED_SAMPLES + 1)
+
+
+#: The metrics of ``uncertainty.csv`` the bands table shows, in order, and how.
+_BAND_METRICS = (("need_cny", "wan"), ("gap_cny", "wan"), ("coverage", "pct"),
+                 ("staff_short", "people"))
+
+
+def _band_value(value: Any, how: str) -> str:
+    if how == "wan":
+        return "–" if missing(value) else wan(value)
+    if how == "pct":
+        return pct(value)
+    return num(value, 1)
+
+
+def _bands_table(bands: pd.DataFrame, t: Callable[..., str]) -> Table | None:
+    """The prefecture's 80 % bands per metric and year from ``uncertainty.csv`` (None when the
+    run has none): this run's figure, then the 10th–90th percentile."""
+    if not isinstance(bands, pd.DataFrame) or bands.empty:
+        return None
+    county = bands["county"].fillna("").astype(str)
+    rows = bands[county.isin(["", "nan"])]
+    if rows.empty:
+        return None
+    table = Table([t("metric"), t("year"), t("point"), t("band_col")],
+                  numeric=[False, False, True, True])
+    for metric, how in _BAND_METRICS:
+        part = rows[rows["metric"] == metric].sort_values("year")
+        for r in part.to_dict("records"):
+            table.add([t(f"band_{metric}"), str(int(r["year"])), _band_value(r["point"], how),
+                       f"{_band_value(r['p10'], how)}–{_band_value(r['p90'], how)}"])
+    return table
+
+
 def _county_table(tables: RunTables, money: pd.DataFrame | None, lang: str,
                   counties: Mapping[str, str], items: Mapping[str, str],
                   t: Callable[..., str]) -> Table:
-    band = money is not None and "gap_cny_p10" in money.columns
+    band = has_band(money)
     headers = [t("county"), t("weighted_coverage"), t("staff_cw"), t("staff_child"),
                t("gap_wan") + (f" [{t('band')}]" if band else ""), t("unserved_items"),
                t("checks_failed")]
@@ -152,7 +242,7 @@ def _money(money: pd.DataFrame | None, lang: str, items: Mapping[str, str],
     rows = prefecture_money(money)
     if rows.empty:
         return None, []
-    band = "need_cny_p10" in rows.columns
+    band = has_band(rows)
     suffix = f" [{t('band')}]" if band else ""
     table = Table([t("year"), t("need_wan") + suffix, t("cap_wan"), t("gap_only") + suffix,
                    t("unserved_hours")], numeric=[False, True, True, True, True])

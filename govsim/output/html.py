@@ -125,10 +125,8 @@ def _warnings_table(tables: RunTables, lang: str) -> Table:
     table = Table([_t(lang)("year"), _t(lang)("warning")], numeric=[False, False])
     counties = display_names(tables.scenario, "counties", lang)
     items = display_names(tables.scenario, "items", lang)
-    for r in tables.convergence.to_dict("records"):
-        for text in str(r.get("warnings") or "").split(" | "):
-            if text.strip() and text != "nan":
-                table.add([_year(r["year"]), warning_text(text, lang, counties, items)], "fail")
+    for r in tables.warnings.to_dict("records"):
+        table.add([_year(r["year"]), warning_text(r, lang, counties, items)], "fail")
     return table
 
 

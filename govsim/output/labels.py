@@ -15,10 +15,7 @@ social-organisation minimum share) — filled by :func:`policy_fields` from the 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from govsim.scenario import Policy
+from govsim.policy import per_mille, percent, policy_fields
 
 __all__ = [
     "LABELS",
@@ -27,6 +24,7 @@ __all__ = [
     "per_mille",
     "percent",
     "policy_fields",
+    "rule_label",
     "unit_labels",
 ]
 
@@ -251,12 +249,41 @@ LABELS: dict[str, tuple[str, str]] = {
     "report.gap_only": ("缺口（万元）", "Gap (万元)"),
     "report.money_note": ("所需资金：满足法定职责、{ratio}经办人员与儿童福利人员配备规则及覆盖率目"
                           "标的最少资金（含工资指数化与滚动的救助基数）；缺口 = 所"
-                          "需资金 − 上限允许；方括号为输入不确定性的80%区间（第10至第90百分位）。",
+                          "需资金 − 上限允许。",
                           "Money needed: the least money that meets the statutory duties, the "
                           "{ratio} caseworker and child-welfare staffing rules and the coverage "
                           "target (wages indexed, relief base rolling); gap = needed − what the "
-                          "caps allow; brackets: the 80 % band from the uncertain inputs (10th to "
-                          "90th percentile)."),
+                          "caps allow."),
+    "report.band_from": ("方括号为输入不确定性的80%区间（第10至第90百分位），来自场景 {k} 个"
+                         "不确定输入的 {n} 个拉丁超立方样本（每个样本重新运行整个规划，随机数"
+                         "相同）。",
+                         "Brackets: the 80 % band from the uncertain inputs (10th to 90th "
+                         "percentile), resting on {n} Latin-hypercube samples of the scenario's "
+                         "{k} uncertain inputs (each sample re-runs the whole plan on the same "
+                         "random numbers)."),
+    "report.band_missing": ("本次运行未计算80%区间：场景声明了 {k} 个不确定输入，"
+                            "运行 {command} 可得到所需资金、缺口、覆盖率与人员缺口的"
+                            "80%区间（每个样本重新运行整个规划，约为本次运行时间的 {n} "
+                            "倍）；{budget} 约半分钟即可给出按预期需求测算的所需资金区间"
+                            "（不经模拟）。",
+                            "No 80 % band in this run: the scenario declares {k} uncertain "
+                            "inputs; {command} gives the 80 % bands of money needed, the gap, "
+                            "coverage and staff short (each sample re-runs the whole plan: about "
+                            "{n} times this run's time); {budget} gives the band of money needed "
+                            "on expected demand (no simulation) in about half a minute."),
+    "report.band_no_inputs": ("本场景未声明不确定输入（[[uncertainty]]），因此没有80%区间。",
+                              "The scenario declares no uncertain inputs ([[uncertainty]]), so "
+                              "there is no 80 % band."),
+    "report.bands_title": ("输入不确定性：全市80%区间", "Uncertainty from the inputs: prefecture "
+                           "80 % bands"),
+    "report.point": ("本次运行", "This run"),
+    "report.band_col": ("80%区间（第10–90百分位）", "80 % band (10th–90th percentile)"),
+    "report.band_coverage": ("覆盖率（已服务/（到达+结转））",
+                             "Coverage (served / (arrivals + carried in))"),
+    "report.band_staff_short": ("上限下人员缺口（人，两项配备规则）",
+                                "Staff short under the caps (people, both staffing rules)"),
+    "report.band_need_cny": ("所需资金（万元）", "Money needed (万元)"),
+    "report.band_gap_cny": ("缺口（万元）", "Gap (万元)"),
     "report.q_unserved": ("上限下哪些需求得不到服务？", "What do the caps leave unserved?"),
     "report.unserved_line": ("{year}年：{hours} 小时、{cases} 件未能服务；主要事项：{items}。",
                              "{year}: {hours} hours and {cases} cases unserved; mainly {items}."),
@@ -436,6 +463,120 @@ LABELS: dict[str, tuple[str, str]] = {
     "cli.compare_title": ("govsim 方案比较 {name}：{reps} 次重复，随机种子 {seed}，共同随机数",
                           "govsim compare {name}: {reps} replications, seed {seed}, common "
                           "random numbers"),
+    # -- govsim rules / show / allocate / simulate (the terminal) ---------------------------------
+    "cli.rules_title": ("政策规则", "Policy rules"),
+    "cli.rule_id": ("编号", "id"),
+    "cli.rule_value": ("数值", "value"),
+    "cli.rule_text": ("规则", "rule"),
+    "cli.rule_source": ("出处", "source"),
+    "cli.rule_modelled": ("在模型中的体现", "modelled"),
+    "modelled.allocation": ("分配模型", "allocation"),
+    "modelled.simulation": ("模拟", "simulation"),
+    "modelled.both": ("分配模型与模拟", "allocation and simulation"),
+    "modelled.input check": ("输入检查", "input check"),
+    "modelled.not modelled": ("未建模", "not modelled"),
+    "rule_value.relief-cap": ("上年社会救助专项资金支出的{v}", "{v} of last year's relief fund"),
+    "rule_value.social-org-share": ("不低于{v}", "at least {v}"),
+    "rule_value.caseworker-ratio": ("低保与特困对象的{v}（向上取整）",
+                                    "{v} of dibao and tekun recipients (rounded up)"),
+    "rule_value.contract-term": ("连续不超过 {v} 年", "at most {v} years in a row"),
+    "rule_value.child-welfare-staff": ("每乡镇、每村至少 {v} 名", "{v} per township and village"),
+    "rule_value.post-prices": ("每人每年 {v} 万元（助理社会工作师）",
+                               "{v} CNY per person-year (assistant social worker)"),
+    "rule_value.volunteer-link": ("每名社工联系 {v} 名志愿者", "{v} volunteers per social worker"),
+    "rule_value.blacklist": ("{v} 年内禁止承接", "barred for {v} years"),
+    "rule_value.objection-window": ("{v} 个工作日内答复", "answer within {v} working days"),
+    "rule_value.annual-report": ("每年{month}月{day}日前", "by {month}/{day} each year"),
+    "cli.show_facts": ("场景 {name}，基准年 {base_year}，规划 {years} 年，内容哈希 {hash}",
+                       "scenario {name}, base year {base_year}, {years} plan years, hash {hash}"),
+    "cli.show_title": ("各县：经办人员不少于低保与特困对象的{ratio}；救助资金购买上限为上年社会救助"
+                       "专项资金的{cap}",
+                       "Counties: caseworkers at least {ratio} of dibao and tekun recipients; "
+                       "relief cap {cap} of last year's relief fund"),
+    "cli.show_county": ("县（市、区）", "county"),
+    "cli.show_population": ("人口", "population"),
+    "cli.show_dibao": ("低保", "dibao"),
+    "cli.show_tekun": ("特困", "tekun"),
+    "cli.show_need": ("经办人员需配", "caseworkers required"),
+    "cli.show_post": ("在编", "in post"),
+    "cli.show_gap": ("缺口", "short"),
+    "cli.show_cap": ("上限（万元）", "cap (10,000 CNY)"),
+    "cli.show_child": ("儿童福利人员需配", "child-welfare staff required"),
+    "cli.show_child_post": ("在岗", "in post"),
+    "cli.show_total": ("合计", "total"),
+    "cli.show_pooled": ("全市统筹上限：{wan} 万元", "cap pooled over the prefecture: {wan} "
+                        "10,000 CNY"),
+    "cli.items_title": ("服务事项", "Service items"),
+    "cli.item_id": ("编号", "id"),
+    "cli.item_name": ("名称", "name"),
+    "cli.item_kind": ("类别", "kind"),
+    "cli.item_fund": ("资金来源", "fund"),
+    "cli.item_driver": ("需求依据", "driver"),
+    "cli.item_rate": ("年发生率", "rate a year"),
+    "cli.item_hours": ("每件小时", "hours a case"),
+    "cli.item_priority": ("优先级", "priority"),
+    "cli.item_counts": ("计入", "counts toward"),
+    "kind.service": ("服务性", "service"),
+    "kind.administrative": ("事务性", "administrative"),
+    "kind.prohibited": ("禁止购买", "prohibited"),
+    "counts.none": ("—", "—"),
+    "counts.caseworker": ("社会救助经办人员", "caseworkers"),
+    "counts.child_staff": ("儿童福利人员", "child-welfare staff"),
+    "driver.county": ("每县", "per county"),
+    "driver.villages": ("村", "villages"),
+    "driver.townships": ("乡镇", "townships"),
+    "driver.population": ("人口", "population"),
+    "driver.dibao": ("低保", "dibao"),
+    "driver.tekun": ("特困", "tekun"),
+    "driver.left_behind_children": ("留守儿童", "left-behind children"),
+    "driver.children_in_difficulty": ("困境儿童", "children in difficulty"),
+    "cli.alloc_head": ("{name} {year}年：{objective}，求解器 {solver} — {status}",
+                       "{name} {year}: {objective} with {solver} — {status}"),
+    "objective.ordered_goals": ("按序目标", "ordered goals"),
+    "objective.min_cost": ("最低成本（所需资金）", "least cost (money needed)"),
+    "status.optimal": ("最优", "optimal"),
+    "status.relaxed": ("放宽弹性规则后的最优解", "optimal after relaxing an elastic rule"),
+    "cli.goal_line": ("  目标{order}：{text}", "  goal {order}: {text}"),
+    "goal.caps": ("超出上限 {value} 万元", "{value} 10,000 CNY over the caps"),
+    "goal.statutory": ("法定事务未完成 {value} 小时", "{value} hours of statutory work unmet"),
+    "goal.staffing": ("人员缺口 {value} 人", "{value} people short"),
+    "goal.floors": ("低于服务下限 {value} 加权小时",
+                    "{value} priority-weighted hours below the floors"),
+    "goal.coverage": ("低于覆盖率目标 {value} 加权小时",
+                      "{value} priority-weighted hours below the coverage target"),
+    "goal.need": ("满足需求 {value}（优先级×质量×小时，边际递减）",
+                  "{value} priority × quality × hours of need met (diminishing)"),
+    "goal.cost": ("新增购买 {value} 万元", "{value} 10,000 CNY of new purchases"),
+    "cli.alloc_title": ("支出（含在履行合同）与救助资金上限（万元），经办人员与配备规则（人）",
+                        "Spend (contracts in force included) against the relief cap (10,000 CNY) "
+                        "and caseworkers against the staffing rule (people)"),
+    "cli.alloc_county": ("县（市、区）", "county"),
+    "cli.alloc_spend": ("支出", "spend"),
+    "cli.alloc_relief": ("救助资金支出", "relief spend"),
+    "cli.alloc_cap": ("上限", "cap"),
+    "cli.alloc_shadow": ("影子价格（每万元）", "shadow price per 10,000 CNY"),
+    "cli.alloc_caseworkers": ("经办人员", "caseworkers"),
+    "cli.alloc_required": ("需配", "required"),
+    "cli.alloc_short": ("缺口", "short"),
+    "cli.fte": ("{value} 个全时当量", "{value} FTE"),
+    "cli.alloc_fails": ("合规检查：{n} 项不符合：{list}", "compliance: {n} checks fail: {list}"),
+    "cli.wrote": ("已写出 {folder}", "wrote {folder}"),
+    "cli.simulating": ("模拟中", "simulating"),
+    "cli.sim_title": ("govsim 模拟 {name}：{reps} 次重复，随机种子 {seed}"
+                      "（均值 ± 95%置信区间半宽）",
+                      "govsim simulate {name}: {reps} replications, seed {seed} (mean ± 95 % "
+                      "half-width)"),
+    "cli.sim_year": ("年度", "year"),
+    "cli.sim_arrivals": ("到达案件", "arrivals"),
+    "cli.sim_served": ("已服务", "served"),
+    "cli.sim_abandoned": ("放弃", "abandoned"),
+    "cli.sim_backlog": ("年末积压", "backlog at year end"),
+    "cli.sim_wait": ("平均等待（工作日）", "mean wait (working days)"),
+    "cli.sim_cost": ("购买成本（万元）", "purchase cost (10,000 CNY)"),
+    "cli.sim_wrote": ("已写出 {folder}/（kpis.csv、summary.csv、contracts.csv、providers.csv、"
+                      "manifest.json）",
+                      "wrote {folder}/ (kpis.csv, summary.csv, contracts.csv, providers.csv, "
+                      "manifest.json)"),
     # -- rule values that are words (the limit column of compliance.csv) --------------------------
     "value.college diploma": ("大专以上", "college diploma"),
     "value.quality first": ("质量优先", "quality first"),
@@ -533,16 +674,16 @@ LABELS: dict[str, tuple[str, str]] = {
                            "about {fte} more FTE would stop it (no provider offers it here)"),
     "phrase.government_late": ("{item}（仅限政府履行）：{n} 个县有案件超过 {days} 天时限（{where}"
                                "）；共约再需 {fte} 个全时当量"
-                               "的在编人员（不得购买：禁止购买事项）",
+                               "的在编人员（不得购买：{rule}）",
                                "{item} (government-only): cases past the {days}-day deadline in "
                                "{n} counties ({where}); about {fte} more FTE of establishment "
-                               "staff in all would stop it (not purchasable)"),
+                               "staff in all would stop it (not purchasable: {rule})"),
     "phrase.posts_short": ("{county}：仅限政府履行的职责（{items}）在 {rho} 利用率下需在"
                            "编人员 {need}"
-                           " 个全时当量，现有 {assigned}，缺 {short}（不得购买：禁止购买事项）",
+                           " 个全时当量，现有 {assigned}，缺 {short}（不得购买：{rule}）",
                            "{county}: government-only duties ({items}) need {need} FTE of "
                            "establishment staff at the {rho} utilisation target; {assigned} in "
-                           "post for them, {short} short (they may not be purchased)"),
+                           "post for them, {short} short (they may not be purchased: {rule})"),
     # -- the comparison (govsim.output.compare) ----------------------------------------------------
     "compare.title": ("预算方案比较", "Budget options compared"),
     "compare.baseline": ("基准方案", "baseline"),
@@ -580,6 +721,34 @@ LABELS: dict[str, tuple[str, str]] = {
     "cap_range.need_per_wan": ("需求满足分/万元", "points of need met per 10,000 CNY"),
     "cap_range.cny_per_wan": ("元/万元", "CNY per 10,000 CNY"),
     "cap_range.spend": ("购买服务总支出（万元/年）", "Total purchase spend (10,000 CNY per year)"),
+    "cap_range.sheet": ("上限比例边际分析", "Cap range"),
+    "cap_range.sheet_title": ("救助资金上限比例的边际分析（仅分配模型，{name}，{year}年）",
+                              "Marginal analysis of the relief-cap share (allocation only, "
+                              "{name}, {year})"),
+    "cap_range.col.relief_cap_share": ("救助资金上限比例", "Relief-cap share"),
+    "cap_range.col.spend_total_wan": ("购买服务总支出（万元）", "Total spend (10,000 CNY)"),
+    "cap_range.col.spend_relief_wan": ("社会救助资金支出（万元）",
+                                       "Relief-fund spend (10,000 CNY)"),
+    "cap_range.col.coverage_planned": ("计划需求加权覆盖率", "Planned need-weighted coverage"),
+    "cap_range.col.caseworker_shortfall": ("经办人员缺口（人，{ratio}规则）",
+                                           "Caseworkers short of the {ratio} rule (people)"),
+    "cap_range.col.child_staff_shortfall": ("儿童福利工作人员缺口（人）",
+                                            "Child-welfare staff short (people)"),
+    "cap_range.col.objective_value": ("需求满足（分）", "Need met (points)"),
+    "cap_range.col.shadow_price_per_wan": ("上限影子价格（每万元，加权平均）",
+                                           "Cap shadow price per 10,000 CNY (weighted mean)"),
+    "cap_range.col.shadow_price_per_wan_max": ("上限影子价格（每万元，最高县）",
+                                               "Cap shadow price per 10,000 CNY (highest "
+                                               "county)"),
+    "cap_range.col.binding_scopes": ("上限为紧约束的范围数（个）", "Cap scopes binding (count)"),
+    "cap_range.col.status": ("求解状态", "Solver status"),
+    "cap_range.solving": ("求解分配", "solving allocations"),
+    "cap_range.written": ("结果：{folder}/（cap_range.csv、cap_range.xlsx、cap_range.png、"
+                          "manifest.json）",
+                          "results: {folder}/  (cap_range.csv, cap_range.xlsx, cap_range.png, "
+                          "manifest.json)"),
+    "cap_range.terminal_title": ("govsim 方案比较 --cap-range {name}：仅分配模型",
+                                 "govsim compare --cap-range {name}: allocation only"),
     # -- money needed and input uncertainty (govsim budget, money_needed.png) ----------------------
     "budget.title": ("所需资金与上限允许的资金（万元）",
                      "Money needed and what the caps allow (10,000 CNY)"),
@@ -665,6 +834,16 @@ def label(key: str, lang: str, **fields: object) -> str:
     return LABELS[key][0 if lang == "zh" else 1].format(**fields)
 
 
+def rule_label(rule_id: str, lang: str) -> str:
+    """A rule's short name (``rule.*``) in ``lang``, with the default policy numbers; its id
+    when it has none. (Names that quote the scenario's numbers take
+    :func:`policy_fields` of that scenario: :func:`govsim.output.first_screen.rule_name`.)"""
+    from govsim.scenario import Policy
+
+    key = f"rule.{rule_id}"
+    return label(key, lang, **policy_fields(Policy(), lang)) if key in LABELS else rule_id
+
+
 def event_name(event: str, lang: str) -> str:
     """A contract event's display name (the event id itself when it has none)."""
     key = f"event.{event}"
@@ -675,21 +854,3 @@ def unit_labels() -> dict[str, tuple[str, str]]:
     """Unit id -> (Chinese, English), from the ``unit.*`` labels."""
     return {key.removeprefix("unit."): text for key, text in LABELS.items()
             if key.startswith("unit.")}
-
-
-def percent(share: float) -> str:
-    """A share as a percentage with the digits it needs: 0.03 -> ``3%``, 0.025 -> ``2.5%``."""
-    return f"{share * 100:.4g}%"
-
-
-def per_mille(ratio: float, lang: str = "zh") -> str:
-    """A ratio per thousand: 0.002 -> ``2‰`` (``2 ‰`` in English)."""
-    return f"{ratio * 1000:.4g}" + ("‰" if lang == "zh" else " ‰")
-
-
-def policy_fields(policy: Policy, lang: str) -> dict[str, str]:
-    """The placeholders of the policy-number labels, from a scenario's ``[policy]``."""
-    return {"cap": percent(policy.relief_cap_share),
-            "ratio": per_mille(policy.caseworker_ratio, lang),
-            "social": percent(policy.social_org_min_share),
-            "per_unit": str(policy.child_staff_per_unit)}

@@ -1,43 +1,31 @@
-"""The year's status, reason and warnings of ``convergence.csv`` in the reader's language.
+"""The year's status, reason and warnings in the reader's language.
 
-The pipeline writes one English sentence per warning and a reason per year (the CSV keeps them
-for developers). A reader sees them in the report's and the terminal's language: the status
-and reason are worded from the row's own columns (``status, cells_checked, cells_rationed,
-cells_missed, limiting_cap, money_short_cny, rounds``), the warnings from the pieces of their
-sentence (county and item by display name). A sentence of an unknown shape is shown as it is.
-Words live in :mod:`govsim.output.labels` (``phrase.*``).
+The status and reason of ``convergence.csv`` are worded from the row's own columns (``status,
+cells_checked, cells_rationed, cells_missed, limiting_cap, money_short_cny, rounds``). Warnings
+are data (:class:`govsim.pipeline.backlog.YearWarning`, the rows of ``warnings.csv``: a code,
+county and item ids and the figures) worded by :func:`warning_text` from the ``phrase.*``
+labels of :mod:`govsim.output.labels` — one table for every language: with display names for a
+reader, with ids (and the rule's id) for ``convergence.csv``'s English ``warnings`` column. A
+code this module does not know is shown as its code and figures, never dropped.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Mapping
 from typing import Any
 
-from govsim.output.labels import label
+from govsim.output.labels import label, rule_label
 
-__all__ = ["cap_name", "explanation_text", "reason_text", "status_words", "warning_text"]
+__all__ = ["WARNING_COLUMNS", "cap_name", "explanation_text", "reason_text", "status_words",
+           "warning_text"]
+
+#: Columns of ``warnings.csv``: ``figures`` is a JSON object of the warning's numbers.
+WARNING_COLUMNS = ["year", "code", "county", "item", "figures"]
 
 WAN = 1e4
-
-_LATE = re.compile(
-    r"^(?P<item>[\w-]+) in (?P<county>[\w-]+): (?P<late>[\d,.]+) cases past the "
-    r"(?P<days>[\d.]+)-day deadline \(served late or still waiting at year end\)"
-    r"(?:; backlog (?P<before>[\d,.]+) → (?P<after>[\d,.]+))?"
-    r"(?:; the plan leaves (?P<rationed>[\d,.]+) cases' work unstaffed)?"
-    r"; about (?P<fte>[\d,.]+) more FTE"
-    r"(?: \((?P<money>[\d,.]+) 万元 a year\) would stop it| would stop it \(no provider offers "
-    r"it here\))$")
-_GOV = re.compile(
-    r"^(?P<item>[\w-]+) \(government-only\): cases past the (?P<days>[\d.]+)-day deadline in "
-    r"(?P<n>\d+) counties \((?P<where>[^)]*)\); about (?P<fte>[\d,.]+) more FTE of establishment "
-    r"staff in all would stop it \(not purchasable: prohibited-items\)$")
-_POSTS = re.compile(
-    r"^(?P<county>[\w-]+): government-only duties \((?P<items>[^)]*)\) need (?P<need>[\d,.]+) "
-    r"FTE of establishment staff at the (?P<rho>[\d.]+%) utilisation target; "
-    r"(?P<assigned>[\d,.]+) in post for them, (?P<short>[\d,.]+) short \(they may not be "
-    r"purchased: prohibited-items\)$")
 
 _LEAD = re.compile(r"^(?P<county>[\w-]+)(?:/(?P<item>[\w-]+))?: ")
 
@@ -96,37 +84,66 @@ def _join(parts: list[str], lang: str) -> str:
     return ("、" if lang == "zh" else ", ").join(parts)
 
 
-def warning_text(text: str, lang: str, counties: Mapping[str, str],
-                 items: Mapping[str, str]) -> str:
-    """One warning sentence of ``convergence.csv`` in ``lang`` with display names."""
-    text = text.strip()
-    if m := _LATE.match(text):
-        g = m.groupdict()
-        parts = [label("phrase.late", lang, item=items.get(g["item"], g["item"]),
-                       county=counties.get(g["county"], g["county"]), late=g["late"],
-                       days=g["days"])]
-        if g["before"]:
-            parts.append(label("phrase.backlog", lang, before=g["before"], after=g["after"]))
-        if g["rationed"]:
-            parts.append(label("phrase.rationed", lang, rationed=g["rationed"]))
-        parts.append(label("phrase.stop_money" if g["money"] else "phrase.stop_nobody", lang,
-                           fte=g["fte"], wan=g["money"] or ""))
-        return ("；" if lang == "zh" else "; ").join(parts)
-    if m := _GOV.match(text):
-        g = m.groupdict()
-        where = []
-        for piece in g["where"].split(", "):
-            county, _, late = piece.rpartition(" ")
-            where.append(f"{counties.get(county, county)} {late}")
-        return label("phrase.government_late", lang, item=items.get(g["item"], g["item"]),
-                     days=g["days"], n=g["n"], where=_join(where, lang), fte=g["fte"])
-    if m := _POSTS.match(text):
-        g = m.groupdict()
-        names = [items.get(i.strip(), i.strip()) for i in g["items"].split(",")]
-        return label("phrase.posts_short", lang, county=counties.get(g["county"], g["county"]),
-                     items=_join(names, lang), need=g["need"], rho=g["rho"],
-                     assigned=g["assigned"], short=g["short"])
-    return text
+def _fte(fte: float) -> str:
+    return f"{fte:,.1f}" if fte >= 0.95 else f"{fte:.2f}"
+
+
+def _cases(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _parts(warning: Any) -> tuple[str, str, str, dict[str, Any]]:
+    """(code, county, item, figures) of a :class:`YearWarning` or a ``warnings.csv`` row."""
+    if isinstance(warning, Mapping):
+        code, county, item, figures = (warning.get(k) for k in ("code", "county", "item",
+                                                                "figures"))
+    else:
+        code, county, item, figures = (warning.code, warning.county, warning.item,
+                                       warning.figures)
+    if isinstance(figures, str):
+        figures = json.loads(figures) if figures.strip() else {}
+    def text(value: Any) -> str:
+        return "" if _missing(value) else str(value)
+    return text(code), text(county), text(item), dict(figures or {})
+
+
+def warning_text(warning: Any, lang: str, counties: Mapping[str, str] | None = None,
+                 items: Mapping[str, str] | None = None) -> str:
+    """A warning (:class:`~govsim.pipeline.backlog.YearWarning` or a ``warnings.csv`` row) in
+    ``lang``. With ``counties``/``items`` (id → display name) it is worded for a reader (rules
+    by name); without them with ids and rule ids, as ``convergence.csv`` keeps it."""
+    code, county, item, f = _parts(warning)
+    ids = counties is None
+    counties, items = counties or {}, items or {}
+    rule = "prohibited-items" if ids else rule_label("prohibited-items", lang)
+    sep = "; " if ids or lang != "zh" else "；"
+    if code == "late":
+        parts = [label("phrase.late", lang, item=items.get(item, item),
+                       county=counties.get(county, county), late=_cases(f["late"]),
+                       days=f"{f['days']:g}")]
+        if f.get("before") is not None:
+            parts.append(label("phrase.backlog", lang, before=_cases(f["before"]),
+                               after=_cases(f["after"])))
+        if f.get("rationed") is not None:
+            parts.append(label("phrase.rationed", lang, rationed=_cases(f["rationed"])))
+        money = f.get("money_cny")
+        parts.append(label("phrase.stop_nobody" if money is None else "phrase.stop_money",
+                           lang, fte=_fte(f["fte"]),
+                           wan="" if money is None else f"{money / WAN:,.1f}"))
+        return sep.join(parts)
+    if code == "government_late":
+        where = [f"{counties.get(c, c)} {_cases(late)}" for c, late in f["where"]]
+        return label("phrase.government_late", lang, item=items.get(item, item),
+                     days=f"{f['days']:g}", n=len(where),
+                     where=", ".join(where) if ids else _join(where, lang),
+                     fte=_fte(f["fte"]), rule=rule)
+    if code == "establishment_short":
+        names = [items.get(i, i) for i in f["items"]]
+        return label("phrase.posts_short", lang, county=counties.get(county, county),
+                     items=", ".join(names) if ids else _join(names, lang),
+                     need=f"{f['need']:,.1f}", rho=f"{f['rho']:.0%}",
+                     assigned=f"{f['assigned']:,.1f}", short=f"{f['short']:,.1f}", rule=rule)
+    return " ".join(p for p in (code, county, item, json.dumps(f, ensure_ascii=False)) if p)
 
 
 def explanation_text(text: str, counties: Mapping[str, str], items: Mapping[str, str]) -> str:

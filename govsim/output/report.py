@@ -33,6 +33,7 @@ from govsim.output.figure import PLOT_DPI
 from govsim.output.files import CSV_ENCODING, write_csv
 from govsim.output.folders import OutputFolder, Staging, prepare_folder
 from govsim.output.html import render_report
+from govsim.output.phrases import WARNING_COLUMNS
 from govsim.output.plan_workbook import write_plan_workbook
 
 if TYPE_CHECKING:
@@ -79,6 +80,8 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "money_needed": MONEY_NEEDED_COLUMNS,
     "uncertainty": UNCERTAINTY_COLUMNS,
     "uncertainty_drivers": DRIVER_COLUMNS,
+    # the year's warnings as data (code, ids, figures), worded by govsim.output.phrases
+    "warnings": WARNING_COLUMNS,
 }
 
 #: Plot file stem → (function name in :mod:`govsim.output.plots`, table it draws), in report order.
@@ -122,6 +125,7 @@ class RunTables:
     money_needed: pd.DataFrame = field(default_factory=pd.DataFrame)
     uncertainty: pd.DataFrame = field(default_factory=pd.DataFrame)
     uncertainty_drivers: pd.DataFrame = field(default_factory=pd.DataFrame)
+    warnings: pd.DataFrame = field(default_factory=pd.DataFrame)
     manifest: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -18,32 +18,72 @@
   utilisation target; where the caseworkers in post cannot cover them, the shortfall is a
   staffing need only the establishment can fill.
 
+Each warning is data — a :class:`YearWarning` (a code, the county and item ids, its figures in
+their units) — worded per language by :func:`govsim.output.phrases.warning_text` from the one
+label table; ``convergence.csv``'s ``warnings`` column keeps the English wording with ids (for
+developers), ``warnings.csv`` the data.
+
 Units: cases, FTE, CNY (shown in 万元).
 """
 
 from __future__ import annotations
 
+import json
 import math
+from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
 from govsim.allocation import Estimates
 from govsim.demand import public_duty_staffing
+from govsim.output.phrases import WARNING_COLUMNS
 from govsim.pipeline.check import hour_price
 from govsim.scenario import Scenario
 
-__all__ = ["GROWTH_TOLERANCE", "backlog_warnings", "public_staff_warnings"]
+__all__ = ["GROWTH_TOLERANCE", "WARNING_COLUMNS", "YearWarning", "backlog_warnings",
+           "public_staff_warnings", "warnings_table"]
+
 
 #: A backlog grows when it ends the year more than this share of the year's arrivals above
 #: the backlog carried in (and by at least one case): smaller changes are noise.
 GROWTH_TOLERANCE = 0.02
 
 
+@dataclass(frozen=True)
+class YearWarning:
+    """One headline warning as data.
+
+    ``code`` says which: ``late`` (statutory work of a purchasable item out of control in one
+    county; figures ``late, days, before, after, rationed, fte, money_cny`` — ``before`` and
+    ``rationed`` None when not shown, ``money_cny`` None when no provider offers the item),
+    ``government_late`` (a government-only item over its counties; ``days, where`` — a list of
+    ``[county, late]`` — ``fte``), ``establishment_short`` (a county's government-only duties;
+    ``items, need, rho, assigned, short``). Cases, days, FTE, CNY, ``rho`` a share.
+    """
+
+    code: str
+    county: str = ""
+    item: str = ""
+    figures: dict[str, Any] = field(default_factory=dict)
+
+    def row(self, year: int) -> dict[str, Any]:
+        """The warning as a row of ``warnings.csv``."""
+        return {"year": year, "code": self.code, "county": self.county, "item": self.item,
+                "figures": json.dumps(self.figures, ensure_ascii=False, sort_keys=True)}
+
+
+def warnings_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """``warnings.csv`` from :meth:`YearWarning.row` rows."""
+    return pd.DataFrame(rows, columns=WARNING_COLUMNS)
+
+
 def backlog_warnings(scenario: Scenario, cells: pd.DataFrame, estimates: Estimates,
                      unmet: pd.DataFrame,
-                     previous_end: dict[tuple[str, str], float] | None = None) -> list[str]:
-    """One sentence per (county, item) with a deadline whose statutory work is not under
-    control.
+                     previous_end: dict[tuple[str, str], float] | None = None
+                     ) -> list[YearWarning]:
+    """One warning per (county, item) with a deadline whose statutory work is not under
+    control (one per government-only item over its counties).
 
     ``cells`` are the adopted year's cells (means over replications); ``unmet`` the adopted
     plan's ``allocation.unmet``; ``previous_end`` the backlog at the end of the year before
@@ -80,31 +120,22 @@ def backlog_warnings(scenario: Scenario, cells: pd.DataFrame, estimates: Estimat
         if not item.is_purchasable:
             duties.setdefault(item.id, []).append((key[0], late, fte))
             continue
-        grew = "" if before is None else f"; backlog {before:,.0f} → {end:,.0f}"
-        plan = f"; the plan leaves {rationed:,.0f} cases' work unstaffed" if rationed > noise \
-            else ""
         money = hours * hour_price(scenario, estimates, *key)
-        stop = (f" ({money / 1e4:,.1f} 万元 a year) would stop it" if math.isfinite(money)
-                else " would stop it (no provider offers it here)")
-        out.append(f"{item.id} in {row.county}: {late:,.0f} cases past the "
-                   f"{item.deadline_days:g}-day deadline (served late or still waiting at year "
-                   f"end){grew}{plan}; about {_fte(fte)} more FTE{stop}")
+        out.append(YearWarning("late", key[0], item.id, {
+            "late": late, "days": item.deadline_days,
+            "before": before, "after": end if before is not None else None,
+            "rationed": rationed if rationed > noise else None, "fte": fte,
+            "money_cny": money if math.isfinite(money) else None}))
     for item_id, rows in duties.items():
         item = scenario.item(item_id)
-        where = ", ".join(f"{county} {late:,.0f}" for county, late, _ in rows)
-        out.append(f"{item_id} (government-only): cases past the {item.deadline_days:g}-day "
-                   f"deadline in {len(rows)} counties ({where}); about "
-                   f"{_fte(sum(f for _, _, f in rows))} more FTE of establishment staff in all "
-                   "would stop it (not purchasable: prohibited-items)")
+        out.append(YearWarning("government_late", "", item_id, {
+            "days": item.deadline_days, "where": [[county, late] for county, late, _ in rows],
+            "fte": sum(f for _, _, f in rows)}))
     return out
 
 
-def _fte(fte: float) -> str:
-    return f"{fte:,.1f}" if fte >= 0.95 else f"{fte:.2f}"
-
-
-def public_staff_warnings(scenario: Scenario) -> list[str]:
-    """One sentence per county whose caseworkers in post cannot staff its government-only
+def public_staff_warnings(scenario: Scenario) -> list[YearWarning]:
+    """One warning per county whose caseworkers in post cannot staff its government-only
     duties at the utilisation target."""
     table = public_duty_staffing(scenario)
     out = []
@@ -112,9 +143,8 @@ def public_staff_warnings(scenario: Scenario) -> list[str]:
         short = float(part["fte_short"].sum())
         if short <= 0.005:
             continue
-        out.append(f"{county}: government-only duties ({', '.join(part['item'])}) need "
-                   f"{part['fte_needed'].sum():,.1f} FTE of establishment staff at the "
-                   f"{scenario.policy.utilisation_target:.0%} utilisation target; "
-                   f"{part['fte_assigned'].sum():,.1f} in post for them, {short:,.1f} short "
-                   "(they may not be purchased: prohibited-items)")
+        out.append(YearWarning("establishment_short", str(county), "", {
+            "items": [str(i) for i in part["item"]], "need": float(part["fte_needed"].sum()),
+            "rho": scenario.policy.utilisation_target,
+            "assigned": float(part["fte_assigned"].sum()), "short": short}))
     return out

@@ -39,8 +39,9 @@ from govsim.allocation.estimates import contracts_in_force
 from govsim.bounds import check_allocatable
 from govsim.budget import YearBudget, money_needed_table, year_budget
 from govsim.output.manifest import build_manifest, utc_now
+from govsim.output.phrases import warning_text
 from govsim.output.report import RunTables
-from govsim.pipeline.backlog import backlog_warnings, public_staff_warnings
+from govsim.pipeline.backlog import backlog_warnings, public_staff_warnings, warnings_table
 from govsim.pipeline.check import (
     Round,
     check_round,
@@ -145,6 +146,7 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
         previous_end: dict[Cell, float] | None = None
         round_rows: list[dict[str, Any]] = []
         convergence: list[dict[str, Any]] = []
+        warning_rows: list[dict[str, Any]] = []
         for year in plan_years:
             candidates: list[Round] = []
             estimates_of: dict[int, Any] = {}
@@ -189,8 +191,10 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
                             for r in best.cells.itertuples(index=False)}
             gap = money_needed_table(scenario, budgets[-1:]).iloc[-1]["gap_cny"]
             convergence.append(convergence_row(scenario, year, candidates, best,
-                                               options.rounds, unchanged, warnings,
+                                               options.rounds, unchanged,
+                                               [warning_text(w, "en") for w in warnings],
                                                None if pd.isna(gap) else float(gap)))
+            warning_rows += [w.row(year) for w in warnings]
             previous = [r for r, _ in best.trial]
             states = [s for _, s in best.trial]
             in_force = plan_contracts(scenario, best.allocation.allocation, in_force, year + 1)
@@ -198,6 +202,7 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
     providers = per_replication(adopted_years, "providers")
     tables = run_tables(scenario, adopted_years, kpis, providers, round_rows, convergence)
     tables["money_needed"] = money_needed_table(scenario, budgets)
+    tables["warnings"] = warnings_table(warning_rows)
     manifest = build_manifest(
         "run", scenario=scenario, with_data=True, started=started_utc,
         options=options.as_dict(),

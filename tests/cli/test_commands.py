@@ -115,7 +115,9 @@ def test_show_pooled_cap_is_the_prefecture_total(capsys: pytest.CaptureFixture[s
     pooled.write_text(text.replace('cap_scope = "county"', 'cap_scope = "prefecture"'),
                       encoding="utf-8")
     assert main(["show", str(pooled)]) == 0
-    assert "pooled over the prefecture: 1,318.8 万元" in capsys.readouterr().out
+    assert "全市统筹上限：1,318.8 万元" in capsys.readouterr().out
+    assert main(["show", str(pooled), "--lang", "en"]) == 0
+    assert "cap pooled over the prefecture: 1,318.8 10,000 CNY" in capsys.readouterr().out
 
 
 # -- every subcommand: bad input exits 2, help -------------------------------------------------

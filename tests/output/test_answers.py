@@ -25,6 +25,7 @@ from govsim.output.labels import LABELS, label, policy_fields
 from govsim.output.phrases import reason_text, status_words, warning_text
 from govsim.output.plan_workbook import write_plan_workbook
 from govsim.output.report import RunTables, write_run
+from govsim.pipeline.backlog import YearWarning
 from tests.output.money_fixture import money_needed_fixture
 from tests.output.test_report import synthetic_tables
 
@@ -169,14 +170,54 @@ def test_convergence_status_and_warnings_in_chinese() -> None:
     assert "75 个单元限量供给" in reason_text(row, "zh")
     assert reason_text(row, "en").startswith("the simulation delivers the plan in all 96")
     counties, items = {"yuechi": "岳池县"}, {"screening": "对象排查"}
-    text = ("screening in yuechi: 1,309 cases past the 30-day deadline (served late or still "
-            "waiting at year end); backlog 7,164 → 6,146; the plan leaves 6,335 cases' work "
-            "unstaffed; about 8.2 more FTE (55.7 万元 a year) would stop it")
-    zh = warning_text(text, "zh", counties, items)
+    warning = YearWarning("late", "yuechi", "screening", {
+        "late": 1309.2, "days": 30.0, "before": 7164.0, "after": 6146.4, "rationed": 6335.0,
+        "fte": 8.21, "money_cny": 557_000.0})
+    # the English wording with ids is what convergence.csv keeps (the old sentence, exactly)
+    assert warning_text(warning, "en") == (
+        "screening in yuechi: 1,309 cases past the 30-day deadline (served late or still "
+        "waiting at year end); backlog 7,164 → 6,146; the plan leaves 6,335 cases' work "
+        "unstaffed; about 8.2 more FTE (55.7 万元 a year) would stop it")
+    zh = warning_text(warning, "zh", counties, items)
     assert zh.startswith("岳池县对象排查：1,309 件超过 30 天时限") and "55.7 万元" in zh
-    assert not _latin_words(zh) - {"FTE"}
-    # an unknown sentence is shown as it is, never dropped
-    assert warning_text("something new", "zh", counties, items) == "something new"
+    assert not _latin_words(zh)
+    # the same warning read back from warnings.csv is worded the same
+    row = warning.row(2026)
+    assert warning_text(row, "zh", counties, items) == zh
+    # no provider: no money, and the sentence says why
+    nobody = YearWarning("late", "yuechi", "screening", {**warning.figures, "money_cny": None,
+                                                         "before": None, "rationed": None})
+    assert warning_text(nobody, "en", {"yuechi": "Yuechi"}, {"screening": "Screening"}) == (
+        "Screening in Yuechi: 1,309 cases past the 30-day deadline (served late or still "
+        "waiting at year end); about 8.2 more FTE would stop it (no provider offers it here)")
+    # an unknown code is shown with its figures, never dropped
+    assert "something_new" in warning_text({"code": "something_new", "figures": "{}"}, "zh",
+                                           counties, items)
+
+
+def test_government_only_warnings_name_the_rule_in_words() -> None:
+    counties = {"east": "东县", "west": "西县"}
+    items = {"fund_disbursement": "资金筹集和发放"}
+    warning = YearWarning("government_late", "", "fund_disbursement", {
+        "days": 20.0, "where": [["east", 12.0], ["west", 3.4]], "fte": 0.551})
+    assert warning_text(warning, "en") == (
+        "fund_disbursement (government-only): cases past the 20-day deadline in 2 counties "
+        "(east 12, west 3); about 0.55 more FTE of establishment staff in all would stop it "
+        "(not purchasable: prohibited-items)")
+    zh = warning_text(warning, "zh", counties, items)
+    assert "东县 12、西县 3" in zh and "禁止购买事项" in zh and not _latin_words(zh)
+    en = warning_text(warning, "en", {"east": "East", "west": "West"},
+                      {"fund_disbursement": "Benefit payment"})
+    assert en.endswith("(not purchasable: prohibited items)") and "fund_disbursement" not in en
+    short = YearWarning("establishment_short", "east", "", {
+        "items": ["fund_disbursement"], "need": 3.26, "rho": 0.85, "assigned": 2.0,
+        "short": 1.26})
+    assert warning_text(short, "en") == (
+        "east: government-only duties (fund_disbursement) need 3.3 FTE of establishment staff "
+        "at the 85% utilisation target; 2.0 in post for them, 1.3 short (they may not be "
+        "purchased: prohibited-items)")
+    assert warning_text(short, "zh", counties, items).startswith(
+        "东县：仅限政府履行的职责（资金筹集和发放）")
 
 
 def test_plan_workbook_prints_and_adds_up(tables: RunTables, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ chart, the HTML section, the manifest, atomic writing, and the ``govsim compare`
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -256,10 +257,40 @@ def test_cli_cap_range(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert main(["compare", "tiny", "--cap-range", "0.01:0.05:0.01", "--out", str(out)]) == 0
     table = pd.read_csv(out / "cap_range.csv", encoding="utf-8-sig")
     assert table["relief_cap_share"].tolist() == pytest.approx([0.01, 0.02, 0.03, 0.04, 0.05])
-    sheet = pd.read_excel(out / "cap_range.xlsx", sheet_name="CapRange")
-    np.testing.assert_allclose(sheet.iloc[:, 1].to_numpy(), table["spend_total_wan"].to_numpy())
+    sheet = pd.read_excel(out / "cap_range.xlsx", sheet_name="Cap range")  # tiny: English
+    # values rounded as the sheet shows them (万元 to one decimal)
+    np.testing.assert_allclose(sheet.iloc[:, 1].to_numpy(),
+                               table["spend_total_wan"].round(1).to_numpy())
     assert (out / "cap_range.png").stat().st_size > 10_000
     assert "shadow price" in capsys.readouterr().out
+
+
+def test_cap_range_workbook_is_in_one_language_and_print_ready(tmp_path: Path) -> None:
+    what_if = tmp_path / "ratio.toml"
+    text = (Path(govsim.__file__).parent / "scenarios" / "tiny.toml").read_text("utf-8")
+    assert "[policy]" in text
+    what_if.write_text(text.replace("[policy]", "[policy]\ncaseworker_ratio = 0.003", 1),
+                       encoding="utf-8")
+    for lang in ("zh", "en"):
+        out = tmp_path / lang
+        assert main(["compare", str(what_if), "--cap-range", "0.02:0.04:0.01", "--lang", lang,
+                     "--out", str(out)]) == 0
+        book = openpyxl.load_workbook(out / "cap_range.xlsx")
+        assert len(book.sheetnames) == 1
+        sheet = book.active
+        headers = [c.value for c in sheet[1]]
+        words = " ".join(str(v) for row in sheet.iter_rows(values_only=True) for v in row)
+        if lang == "zh":
+            assert sheet.title == "上限比例边际分析"
+            assert "经办人员缺口（人，3‰规则）" in headers
+            assert not re.search(r"[A-Za-z]{2,}", words)  # statuses in words too
+        else:
+            assert sheet.title == "Cap range"
+            assert "Caseworkers short of the 3 ‰ rule (people)" in headers
+            assert not re.search(r"[\u3400-\u9fff]", words)
+        assert sheet.print_title_rows == "$1:$1"
+        assert sheet.page_setup.orientation == "landscape"
+        assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
 
 
 def test_cli_options_file_settings_and_inline_options(tmp_path: Path) -> None:

@@ -293,11 +293,14 @@ def test_public_staff_on_government_only_duties_use_the_utilisation_target(
     short = tiny.with_overrides({"counties.*.public_caseworkers": 0})
     table = public_duty_staffing(short).set_index(["county", "item"])
     assert table.loc[("east", "benefit_approval"), "fte_short"] == pytest.approx(needed)
+    from govsim.output.phrases import warning_text
     from govsim.pipeline.backlog import public_staff_warnings
 
     warnings = public_staff_warnings(short)
-    assert len(warnings) == 2 and "prohibited-items" in warnings[0]
-    assert f"{needed:,.1f} short" in warnings[0]
+    assert len(warnings) == 2 and warnings[0].code == "establishment_short"
+    assert warnings[0].figures["short"] == pytest.approx(needed)
+    text = warning_text(warnings[0], "en")  # the wording convergence.csv keeps
+    assert "prohibited-items" in text and f"{needed:,.1f} short" in text
 
 
 # -- honest money ---------------------------------------------------------------------------------
