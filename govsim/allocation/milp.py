@@ -27,6 +27,10 @@ import pulp
 
 __all__ = ["MilpSolution", "MilpStage", "clear_memo", "memo_size"]
 
+#: HiGHS's primal heuristics that cost these small MILPs most of their time (sub-MIPs at the
+#: root: 0.3-0.6 s of a Guang'an need stage); branching alone finds the plan in most stages.
+HEURISTICS_OFF = {"mip_heuristic_run_feasibility_jump": False,
+                  "mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False}
 #: Stages remembered per process (a stage's solution is a few hundred floats).
 MEMO_SIZE = 4096
 _MEMO: OrderedDict[bytes, MilpSolution] = OrderedDict()
@@ -38,12 +42,18 @@ class MilpSolution:
 
     values: np.ndarray
     status: str
-    #: True when HiGHS stopped at the time limit (the plan is its best, not proved)
+    #: True when HiGHS stopped at a limit (nodes or the clock; the plan is its best, not proved)
     limited: bool
     #: True when the model had no usable solution
     failed: bool
     #: True when HiGHS proved the model infeasible (PuLP's ``LpStatusInfeasible``)
     infeasible: bool = False
+    #: True when the clock stopped it (the plan then depends on the machine's load)
+    clock: bool = False
+    #: the relative gap HiGHS proved between this plan and the best plan there can be
+    gap: float = math.nan
+    #: branch-and-bound nodes HiGHS explored
+    nodes: int = 0
 
 
 class MilpStage:
@@ -94,7 +104,8 @@ class MilpStage:
         self.row_lower = np.array(row_lower, dtype=float)
         self.row_upper = np.array(row_upper, dtype=float)
 
-    def key(self, gap: float, seconds: float) -> bytes:
+    def key(self, gap: float, seconds: float, nodes: int | None = None,
+            heuristics: bool = True) -> bytes:
         """A digest of everything HiGHS is given: equal keys, equal solutions."""
         digest = hashlib.blake2b(digest_size=20)
         digest.update("\x1f".join(v.name for v in self.columns).encode())
@@ -102,30 +113,42 @@ class MilpStage:
                       self.indices, self.values, self.row_lower, self.row_upper):
             digest.update(b"|")
             digest.update(array.tobytes())
-        digest.update(np.array([gap, seconds]).tobytes())
+        digest.update(np.array([gap, seconds, -1 if nodes is None else nodes,
+                                float(heuristics)]).tobytes())
         return digest.digest()
 
-    def solve(self, gap: float, seconds: float) -> MilpSolution:
-        """HiGHS's solution (remembered per process for identical stages)."""
-        key = self.key(gap, seconds)
+    def solve(self, gap: float, seconds: float, nodes: int | None = None,
+              heuristics: bool = True) -> MilpSolution:
+        """HiGHS's plan within relative ``gap`` of the best, or its best after ``nodes``
+        branch-and-bound nodes (a limit on work, so the plan stays a function of the inputs);
+        ``seconds`` is a safety net; ``heuristics=False`` switches off
+        :data:`HEURISTICS_OFF`. Remembered per process for identical stages."""
+        key = self.key(gap, seconds, nodes, heuristics)
         known = _MEMO.get(key)
         if known is not None:
             _MEMO.move_to_end(key)
             return known
-        solution = self._run(gap, seconds)
-        if not solution.limited:  # a plan cut off by the clock is not a function of the inputs
+        solution = self._run(gap, seconds, nodes, heuristics)
+        if not solution.clock:  # a plan cut off by the clock is not a function of the inputs
             _MEMO[key] = solution
             if len(_MEMO) > MEMO_SIZE:
                 _MEMO.popitem(last=False)
         return solution
 
-    def _run(self, gap: float, seconds: float) -> MilpSolution:
+    def _run(self, gap: float, seconds: float, nodes: int | None,
+             heuristics: bool) -> MilpSolution:
         import highspy
 
-        highs = highspy.Highs()
-        highs.setOptionValue("output_flag", False)
+        from govsim.allocation.highs import new_highs
+
+        highs = new_highs()
         highs.setOptionValue("mip_rel_gap", gap)
         highs.setOptionValue("time_limit", float(seconds))
+        if nodes is not None:
+            highs.setOptionValue("mip_max_nodes", int(nodes))
+        if not heuristics:
+            for name, value in HEURISTICS_OFF.items():
+                highs.setOptionValue(name, value)
         n = len(self.columns)
         # one column and one row at a time, as PuLP's interface hands them over
         for k in range(n):
@@ -142,13 +165,18 @@ class MilpStage:
         values = np.array(highs.getSolution().col_value, dtype=float)
         name = highs.modelStatusToString(status)
         kinds = highspy.HighsModelStatus
-        limited = status in (kinds.kTimeLimit, kinds.kIterationLimit, kinds.kInterrupt,
-                             kinds.kObjectiveBound, kinds.kObjectiveTarget)
-        # as PuLP: a limit hit with no plan found is no solution
-        failed = not (status == kinds.kOptimal or limited) or (
-            limited and highs.getObjectiveValue() == math.inf)
+        clock = status in (kinds.kTimeLimit, kinds.kInterrupt)
+        limited = clock or status in (kinds.kIterationLimit, kinds.kSolutionLimit,
+                                      kinds.kObjectiveBound, kinds.kObjectiveTarget)
+        info = highs.getInfo()
+        # a limit reached before any plan was found leaves no solution (HiGHS may still fill
+        # the columns: the solution status tells)
+        found = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
+        failed = not (status == kinds.kOptimal or (limited and found))
         infeasible = status in (kinds.kInfeasible, kinds.kUnboundedOrInfeasible)
-        return MilpSolution(values, name, limited, failed, infeasible)
+        gap_proved = float(info.mip_gap) if not failed else math.nan
+        return MilpSolution(values, name, limited, failed, infeasible, clock=clock,
+                            gap=gap_proved, nodes=int(info.mip_node_count))
 
     def assign(self, solution: MilpSolution) -> None:
         """Give every column its value (``varValue``), as PuLP does after a solve."""

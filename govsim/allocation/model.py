@@ -56,7 +56,8 @@ from govsim.mechanisms.prices import market_share, provider_price
 from govsim.policy import caseworkers_required, child_staff_required, relief_cap_limits
 from govsim.scenario import Scenario
 
-__all__ = ["PART_TIME_POST", "STAFFING_RULES", "AllocationError", "AllocationModel", "Goal",
+__all__ = ["EQUITY_TOTAL", "PART_TIME_POST", "STAFFING_RULES", "AllocationError", "AllocationModel",
+           "Goal",
            "Row", "build_model", "cell_money", "hold_slack", "staffing_requirement"]
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,8 @@ STAFFING_RULES = {"caseworker-ratio": "caseworker", "child-welfare-staff": "chil
 #: Weight of the social-organisation preference in the cost goal (Shanghai §二(二): prefer
 #: social organisations when other things are equal) — a tie-break, never a trade-off.
 SOCIAL_ORG_TIE_BREAK = 1e-6
+#: The row that defines the prefecture's priority-weighted hours served (``equity[c]`` rows use it)
+EQUITY_TOTAL = "equity-total"
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_]")
 
@@ -151,6 +154,9 @@ class AllocationModel:
     year_share: dict[Key, float] = field(default_factory=dict)
     #: Variables of switched-on mechanisms (``village_assistant`` -> county -> people).
     mechanism_vars: dict[str, dict[str, pulp.LpVariable]] = field(default_factory=dict)
+    #: Per goal, the largest relative gap HiGHS proved over the counties' whole-post stages
+    #: (how far, at most, a whole-post plan could still improve that goal).
+    whole_post_gaps: dict[str, float] = field(default_factory=dict)
     _count: int = 0
 
     @property
@@ -588,7 +594,10 @@ def need_weights(model: AllocationModel) -> tuple[dict[str, float], float]:
 
 def add_equity(model: AllocationModel) -> None:
     """``equity[c]``: the county's need-weighted coverage ≥ ``equity_floor`` × the prefecture's,
-    written linearly in priority-weighted hours: Σ_i prio·S[c,i] − e·(W_c/W)·Σ prio·S + g ≥ 0."""
+    written linearly in priority-weighted hours: Σ_i prio·S[c,i] − e·(W_c/W)·P + g ≥ 0, where
+    ``equity-total`` defines P = Σ prio·S over the prefecture once (a county row holding every
+    county's hours made the rows quadratic in the number of counties: 183 counties, 1.4 million
+    nonzeros)."""
     floor = model.scenario.policy.equity_floor
     per_county, total = need_weights(model)
     if floor <= 0 or total <= 0:
@@ -597,7 +606,10 @@ def add_equity(model: AllocationModel) -> None:
     mine: dict[str, Terms] = defaultdict(list)
     for (c, i, _), v in model.used.items():
         mine[c].append((v, items[i].priority))
+    prefecture = model.variable("p", None)
     everyone = [t for terms in mine.values() for t in terms]
+    model.add(EQUITY_TOTAL, "equity", "prefecture", [*everyone, (prefecture, -1.0)],
+              pulp.LpConstraintEQ, 0.0)
     for county in model.scenario.counties:
         weight = per_county.get(county.id, 0.0)
         if weight <= 0:
@@ -605,10 +617,8 @@ def add_equity(model: AllocationModel) -> None:
         gap = model.variable("e", county.id)
         model.equity_gap[county.id] = gap
         share = floor * weight / total
-        # a county's own hours appear twice: Row terms are merged
-        terms = mine[county.id] + [(v, -share * w) for v, w in everyone]
-        model.add(f"equity[{county.id}]", "equity", county.id, [*terms, (gap, 1.0)],
-                  pulp.LpConstraintGE, 0.0)
+        model.add(f"equity[{county.id}]", "equity", county.id,
+                  [*mine[county.id], (prefecture, -share), (gap, 1.0)], pulp.LpConstraintGE, 0.0)
 
 
 def add_coverage_target(model: AllocationModel) -> None:

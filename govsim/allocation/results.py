@@ -52,7 +52,8 @@ STAFFING_COLUMNS = ["year", "county", "rule", "required", "in_post", "purchased"
 CONSTRAINT_COLUMNS = ["name", "rule", "scope", "binding", "slack", "shadow_price", "value",
                       "limit", "over", "shadow_price_per_10k_cny", "hours_per_10k_cny",
                       "people_per_10k_cny", "marginal_cell"]
-GOAL_COLUMNS = ["year", "order", "goal", "unit", "value", "price", "next_goal", "next_unit"]
+GOAL_COLUMNS = ["year", "order", "goal", "unit", "value", "price", "next_goal", "next_unit",
+                "whole_post_gap"]
 
 #: FTE below this are solver noise, not purchases.
 FTE_EPSILON = 1e-9
@@ -285,8 +286,11 @@ def _segment_weight(share: float, breakpoints: tuple[float, ...],
 
 
 def goals_table(model: AllocationModel, goals: tuple[GoalOutcome, ...]) -> pd.DataFrame:
-    """The ordered goals: optimum, and what holding each costs the next (``price``)."""
+    """The ordered goals: optimum, what holding each costs the next (``price``), and the gap
+    HiGHS proved for its whole-post stages (NaN for a goal without one)."""
     rows = [{"year": model.year, "order": k + 1, "goal": g.goal, "unit": g.unit,
              "value": g.value, "price": g.price, "next_goal": g.next_goal,
-             "next_unit": g.next_unit} for k, g in enumerate(goals)]
+             "next_unit": g.next_unit,
+             "whole_post_gap": model.whole_post_gaps.get(g.goal, math.nan)}
+            for k, g in enumerate(goals)]
     return pd.DataFrame(rows, columns=GOAL_COLUMNS)

@@ -31,16 +31,28 @@ from collections import defaultdict
 
 import pulp
 
-from govsim.allocation.milp import MilpStage
-from govsim.allocation.model import AllocationModel, Goal, hold_slack
+from govsim.allocation.milp import MilpSolution, MilpStage
+from govsim.allocation.model import EQUITY_TOTAL, AllocationModel, Goal, hold_slack
 from govsim.errors import AllocationError
 
-__all__ = ["MIP_GAP", "MIP_SECONDS", "whole_posts"]
+__all__ = ["MIP_GAP", "MIP_NODES", "MIP_SECONDS", "NEED_GAP", "whole_posts"]
 
 log = logging.getLogger(__name__)
 
-#: Relative optimality gap of each county's MILP stages.
+#: Relative optimality gap of each county's MILP stages...
 MIP_GAP = 1e-4
+#: ...but the need stage's: it is a knapsack (whole posts of different prices and values under
+#: the caps) whose linear bound sits about one post above the best plan, so proving 1e-4 took
+#: thousands of nodes (Yuechi, Guang'an: 10,000 nodes, 10 s) for the plan found in the first
+#: fifty. 1e-3 is a quarter of one post's hours in a county of Yuechi's size.
+NEED_GAP = 1e-3
+#: Branch-and-bound nodes a stage may explore before it keeps its best plan: a limit on work,
+#: not on time, so a plan is a function of the inputs (with HiGHS on one thread), whatever
+#: the machine's load. The statutory and staffing stages (hours of legal duties, people short
+#: of a rule) are small and get a hundred times as many, so that they are proved. A stage that
+#: found no plan at all in its nodes gets 100 times as many, then no limit.
+MIP_NODES = 100
+_PROVED_GOALS = ("statutory", "staffing")
 #: How far the held goals (all but the caps) may give, absolutely and relative to their bound,
 #: when a stage is infeasible at the held bounds: first HiGHS's feasibility tolerance, then one
 #: whole unit (tried in turn; a stage that is feasible at once never gives).
@@ -126,6 +138,8 @@ def _split_rows(model: AllocationModel,
     local: dict[str, _Block] = defaultdict(list)
     shared: _Shared = {}
     for row in model.rows:
+        if row.name == EQUITY_TOTAL:
+            continue  # defines the prefecture's service; counties take it at its linear value
         constraint = row.constraint
         bound = -constraint.constant
         by_county: dict[str | None, dict[pulp.LpVariable, float]] = defaultdict(dict)
@@ -135,7 +149,7 @@ def _split_rows(model: AllocationModel,
             (county, coefs), = by_county.items()
             local[county].append((row.name, coefs, constraint.sense, bound))
         elif row.rule == "equity":
-            # the county's own service, the others' at its linear value
+            # the county's own service; the prefecture's at its linear value
             own = by_county.get(row.scope, {})
             others = sum(c * linear[v] for county, coefs in by_county.items()
                          if county != row.scope for v, c in coefs.items())
@@ -211,8 +225,10 @@ def _stage(model: AllocationModel, county: str, goal: Goal,
            objective: pulp.LpAffineExpression, expr: pulp.LpAffineExpression, rows: _Block,
            holds: list[tuple[int, pulp.LpAffineExpression, float]]) -> float:
     own = [(coefs, sense, rhs) for _, coefs, sense, rhs in rows]
+    gap = NEED_GAP if goal.key == "need" else MIP_GAP
+    nodes = 100 * MIP_NODES if goal.key in _PROVED_GOALS else MIP_NODES
     stage = MilpStage(own + _hold_rows(holds), objective, goal.sense)
-    solution = stage.solve(MIP_GAP, MIP_SECONDS)
+    solution = _solve(stage, gap, nodes)
     for give_abs, give_rel in HOLD_RETRIES:
         if not solution.infeasible or not holds:
             break
@@ -227,18 +243,31 @@ def _stage(model: AllocationModel, county: str, goal: Goal,
                 bound = bound + give if held_sense == pulp.LpMinimize else bound - give
             loosened.append((held_sense, held_expr, bound))
         stage = MilpStage(own + _hold_rows(loosened), objective, goal.sense)
-        solution = stage.solve(MIP_GAP, MIP_SECONDS)
+        solution = _solve(stage, gap, nodes)
         if not solution.failed:
             log.info("%s: the %s stage held the earlier goals within %g (+%g relative)",
                      county, goal.key, give_abs, give_rel)
     if solution.failed:
         raise AllocationError(f"highs found no whole-post plan for {county} at the "
                               f"{goal.key} goal: {solution.status}")
-    if solution.limited:
+    if solution.clock:
         log.warning("highs stopped the %s stage of %s at %s; keeping its best plan",
                     goal.key, county, solution.status)
     stage.assign(solution)
+    known = model.whole_post_gaps.get(goal.key, 0.0)
+    model.whole_post_gaps[goal.key] = max(known, max(0.0, solution.gap))
     return float(pulp.value(expr) or 0.0)
+
+
+def _solve(stage: MilpStage, gap: float, nodes: int) -> MilpSolution:
+    """The stage within ``gap`` or ``nodes`` nodes, branching only; when that found no plan at
+    all, with HiGHS's primal heuristics, then 100 times the nodes, then no node limit (the
+    clock's safety net only). Every step is a limit on work: the plan is the inputs'."""
+    for limit, heuristics in ((nodes, False), (nodes, True), (100 * nodes, True), (None, True)):
+        solution = stage.solve(gap, MIP_SECONDS, limit, heuristics)
+        if not (solution.failed and solution.limited and not solution.clock):
+            break
+    return solution
 
 
 def _hold_rows(holds: list[tuple[int, pulp.LpAffineExpression, float]]

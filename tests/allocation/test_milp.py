@@ -15,11 +15,13 @@ import pytest
 
 import govsim
 from govsim.allocation import allocate, estimates_from_scenario, milp, rounding
+from govsim.allocation.highs import HIGHS_THREADS
 
 
 def _pulp_values(goal: object, objective: pulp.LpAffineExpression, rows: list,
-                 holds: list) -> tuple[list[str], np.ndarray]:
-    """The stage as PuLP would solve it: names and values of its columns."""
+                 holds: list, options: tuple) -> tuple[list[str], np.ndarray]:
+    """The stage as PuLP would solve it with the same HiGHS options: names and values of its
+    columns."""
     problem = pulp.LpProblem("stage", goal.sense)
     for k, (_, coefs, sense, rhs) in enumerate(rows):
         problem.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(coefs), sense,
@@ -28,11 +30,19 @@ def _pulp_values(goal: object, objective: pulp.LpAffineExpression, rows: list,
         sense = pulp.LpConstraintLE if held_sense == pulp.LpMinimize else pulp.LpConstraintGE
         problem.addConstraint(pulp.LpConstraint(expr, sense, f"hold_{k}", bound))
     problem.setObjective(objective)
-    status = problem.solve(pulp.HiGHS(msg=False, gapRel=rounding.MIP_GAP,
-                                      timeLimit=rounding.MIP_SECONDS))
-    assert status == pulp.LpStatusOptimal
+    gap, seconds, nodes, heuristics = options
+    extra = {} if heuristics else dict(milp.HEURISTICS_OFF)
+    if nodes is not None:
+        extra["mip_max_nodes"] = nodes
+    solver = pulp.HiGHS(msg=False, gapRel=gap, timeLimit=seconds, threads=HIGHS_THREADS,
+                        **extra)
+    # PuLP's own model and options, run as PuLP runs them (its status table has no entry for a
+    # node limit, so the column values are read from HiGHS)
+    solver.createAndConfigureSolver(problem)
+    solver.buildSolverModel(problem)
+    solver.callSolver(problem)
     variables = problem.variables()
-    return [v.name for v in variables], np.array([v.varValue for v in variables])
+    return [v.name for v in variables], np.array(problem.solverModel.getSolution().col_value)
 
 
 def test_every_stage_equals_pulps_highs_plan(guangan: govsim.Scenario,
@@ -41,10 +51,16 @@ def test_every_stage_equals_pulps_highs_plan(guangan: govsim.Scenario,
     estimates = estimates_from_scenario(guangan, year)
     stages = []
     original = rounding._stage
+    solve = milp.MilpStage.solve
+    used: list[tuple] = []  # the options of the stage's last solve (after any fallback)
+
+    def recorded(self, gap, seconds, nodes=None, heuristics=True):  # type: ignore[no-untyped-def]
+        used.append((gap, seconds, nodes, heuristics))
+        return solve(self, gap, seconds, nodes, heuristics)
 
     def both(model, county, goal, objective, expr, rows, holds):  # type: ignore[no-untyped-def]
-        names, expected = _pulp_values(goal, objective, rows, holds)
         value = original(model, county, goal, objective, expr, rows, holds)
+        names, expected = _pulp_values(goal, objective, rows, holds, used[-1])
         constraints = [(coefs, sense, rhs) for _, coefs, sense, rhs in rows]
         constraints += [(e, pulp.LpConstraintLE if s == pulp.LpMinimize
                          else pulp.LpConstraintGE, b) for s, e, b in holds]
@@ -56,6 +72,7 @@ def test_every_stage_equals_pulps_highs_plan(guangan: govsim.Scenario,
         return value
 
     monkeypatch.setattr(rounding, "_stage", both)
+    monkeypatch.setattr(milp.MilpStage, "solve", recorded)
     milp.clear_memo()
     allocate(guangan, estimates, year)
     assert len(stages) >= len(guangan.counties)  # every county solved at least one stage
@@ -74,9 +91,9 @@ def test_a_repeated_stage_is_answered_from_the_memo(monkeypatch: pytest.MonkeyPa
     runs = []
     real = milp.MilpStage._run
 
-    def counted(self, gap, seconds):  # type: ignore[no-untyped-def]
+    def counted(self, gap, seconds, nodes, heuristics):  # type: ignore[no-untyped-def]
         runs.append(1)
-        return real(self, gap, seconds)
+        return real(self, gap, seconds, nodes, heuristics)
 
     monkeypatch.setattr(milp.MilpStage, "_run", counted)
     first = _stage(7.5).solve(1e-4, 30.0)
@@ -87,15 +104,59 @@ def test_a_repeated_stage_is_answered_from_the_memo(monkeypatch: pytest.MonkeyPa
     other = _stage(9.5).solve(1e-4, 30.0)  # another right-hand side is another stage
     assert len(runs) == 2 and other.values.tolist() == [4.0, 1.5]
     _stage(7.5).solve(1e-3, 30.0)  # another gap too
-    assert len(runs) == 3
+    _stage(7.5).solve(1e-4, 30.0, 100)  # another node limit
+    _stage(7.5).solve(1e-4, 30.0, 100, heuristics=False)  # other options
+    assert len(runs) == 5
 
 
 def test_a_plan_cut_off_by_the_clock_is_not_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
     milp.clear_memo()
-    limited = milp.MilpSolution(np.array([1.0, 0.0]), "Time limit reached", True, False)
-    monkeypatch.setattr(milp.MilpStage, "_run", lambda self, gap, seconds: limited)
+    limited = milp.MilpSolution(np.array([1.0, 0.0]), "Time limit reached", True, False,
+                                clock=True)
+    monkeypatch.setattr(milp.MilpStage, "_run", lambda self, *options: limited)
     assert _stage(7.5).solve(1e-4, 30.0) is limited
     assert milp.memo_size() == 0
+
+
+def test_a_plan_cut_off_by_the_node_limit_is_remembered() -> None:
+    """The node limit is work, not time: its plan is a function of the stage, kept."""
+    milp.clear_memo()
+    solution = _knapsack().solve(1e-9, 30.0, nodes=1, heuristics=False)
+    assert milp.memo_size() == 1 and not solution.clock
+    assert solution.nodes <= 1 and (solution.failed or solution.gap >= 0)
+
+
+def _knapsack() -> milp.MilpStage:
+    """max Σ v·x, Σ w·x ≤ 1000, x whole: a branch and bound that needs more than one node."""
+    weights = [53, 71, 97, 113, 131, 149, 167, 181, 199, 211, 223, 239]
+    xs = [pulp.LpVariable(f"x{k:02d}", 0, 5, cat=pulp.LpInteger) for k in range(len(weights))]
+    rows = [({x: float(w) for x, w in zip(xs, weights, strict=True)}, pulp.LpConstraintLE,
+             1000.0)]
+    objective = pulp.LpAffineExpression([(x, w * 1.01 + (k % 3)) for k, (x, w)
+                                         in enumerate(zip(xs, weights, strict=True))])
+    return milp.MilpStage(rows, objective, pulp.LpMaximize)
+
+
+def test_a_stage_without_a_plan_after_its_nodes_gets_more(monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """rounding._solve: a node-limited stage that found no plan is solved again with the
+    heuristics, then with more nodes; the plan it keeps is a proved-feasible one."""
+    milp.clear_memo()
+    calls = []
+    real = milp.MilpStage._run
+    nothing = milp.MilpSolution(np.zeros(12), "Solution limit reached", True, True)
+
+    def first_finds_nothing(self, gap, seconds, nodes, heuristics):  # type: ignore[no-untyped-def]
+        calls.append((nodes, heuristics))
+        if len(calls) == 1:
+            return nothing
+        return real(self, gap, seconds, nodes, heuristics)
+
+    monkeypatch.setattr(milp.MilpStage, "_run", first_finds_nothing)
+    solution = rounding._solve(_knapsack(), 1e-4, 7)
+    assert calls[:2] == [(7, False), (7, True)]
+    assert not solution.failed and solution.values @ np.array(
+        [53, 71, 97, 113, 131, 149, 167, 181, 199, 211, 223, 239]) <= 1000 + 1e-6
 
 
 def test_an_infeasible_stage_fails() -> None:
