@@ -1,20 +1,20 @@
-"""Benchmark: one allocation and its whole-post step, the county MILPs built through PuLP (as
-before issue 15, item 4) against built directly in highspy, cold and remembered.
+"""Benchmark: one allocation and its whole-post step — the county MILPs proved to a 10⁻⁴ gap
+(the stopping rule before issue 15's last change) against today's rule (node limits, a 10⁻³
+gap for the need goal, heuristics only when needed), cold and remembered.
 
-    python benchmarks/bench_whole_posts.py [--scenario guangan | --counties N] [--direct-only]
+    python benchmarks/bench_whole_posts.py [--scenario guangan | --counties N] [--new-only]
 
 Allocates the scenario's first plan year (``estimates_from_scenario``) three times in this
-process and checks the three allocations are identical:
+process, HiGHS on one thread throughout:
 
-1. **PuLP route** (the baseline, measured in the same run): each county stage made into a
-   ``pulp.LpProblem`` and solved by ``pulp.HiGHS`` — the code of ``rounding._stage`` before
-   :mod:`govsim.allocation.milp`;
-2. **direct**, stage memo emptied: the same models handed to highspy as arrays;
-3. **remembered**: the same allocation again, every county stage answered by the memo (what
-   a check round or a sweep point that repeats a county's inputs costs).
+1. **proved** (the baseline, measured in the same run): every county stage solved until HiGHS
+   proves a 10⁻⁴ gap, with its primal heuristics on and no node limit;
+2. **node-limited**, stage memo emptied: :func:`govsim.allocation.rounding._solve` as it is;
+3. **remembered**: the same allocation again, every county stage answered by the memo.
 
-Prints wall seconds of the allocation, of the whole-post step and of the county stages, the
-ratios to the baseline and the load average (the machine is shared).
+Prints wall seconds of the allocation, the whole-post step and the county stages, the ratios
+to the baseline, each goal's value under both rules (and their relative difference), the
+``whole_post_gap`` HiGHS proved, and the load average (the machine is shared).
 """
 
 from __future__ import annotations
@@ -27,59 +27,31 @@ from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
-import pulp
 
 import govsim
-from govsim.allocation import allocate, estimates_from_scenario, milp, rounding
+from govsim.allocation import AllocationResult, allocate, estimates_from_scenario, milp, rounding
 from govsim.generate import generate_scenario
 
 
-def _pulp_stage(model: Any, county: str, goal: Any, objective: pulp.LpAffineExpression,
-                expr: pulp.LpAffineExpression, rows: list, holds: list) -> float:
-    """The county stage as it was built before: a PuLP problem solved by ``pulp.HiGHS``."""
-    problem = pulp.LpProblem(f"{model.problem.name}_{county}_{goal.key}", goal.sense)
-    for name, coefs, sense, rhs in rows:
-        safe = "".join(ch if ch.isalnum() else "_" for ch in name)
-        problem.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(coefs), sense, safe,
-                                                rhs))
-    for k, (held_sense, held_expr, bound) in enumerate(holds):
-        sense = pulp.LpConstraintLE if held_sense == pulp.LpMinimize else pulp.LpConstraintGE
-        problem.addConstraint(pulp.LpConstraint(held_expr, sense, f"hold_{k}", bound))
-    problem.setObjective(objective)
-    status = problem.solve(pulp.HiGHS(msg=False, gapRel=rounding.MIP_GAP,
-                                      timeLimit=rounding.MIP_SECONDS))
-    for give_abs, give_rel in rounding.HOLD_RETRIES:  # as issue 18 added them
-        if status != pulp.LpStatusInfeasible or not holds:
-            break
-        for k, (held_sense, _, bound) in enumerate(holds):
-            if k == 0 and model.goals and model.goals[0].key == "caps":
-                continue
-            give = max(give_abs, give_rel * abs(bound))
-            loose = bound + give if held_sense == pulp.LpMinimize else bound - give
-            problem.constraints[f"hold_{k}"].constant = -loose
-        status = problem.solve(pulp.HiGHS(msg=False, gapRel=rounding.MIP_GAP,
-                                          timeLimit=rounding.MIP_SECONDS))
-    assert status == pulp.LpStatusOptimal
-    return float(pulp.value(expr) or 0.0)
+def _proved(stage: milp.MilpStage, gap: float, nodes: int) -> milp.MilpSolution:
+    """The former stopping rule: proved to 10⁻⁴, heuristics on, no node limit."""
+    return stage.solve(1e-4, rounding.MIP_SECONDS, None, True)
 
 
-def _timed(stage: Callable[..., float], clock: dict[str, float]) -> Callable[..., float]:
-    def wrapper(*args: Any) -> float:
-        started = time.perf_counter()
-        try:
-            return stage(*args)
-        finally:
-            clock["stages"] += time.perf_counter() - started
-            clock["count"] += 1
-    return wrapper
-
-
-def once(scenario: govsim.Scenario, stage: Callable[..., float]) -> tuple[dict[str, float],
-                                                                          pd.DataFrame]:
+def once(scenario: govsim.Scenario,
+         solve: Callable[..., milp.MilpSolution]) -> tuple[dict[str, float], AllocationResult]:
     year = scenario.header.base_year
     estimates = estimates_from_scenario(scenario, year)
     clock = {"stages": 0.0, "count": 0, "whole_posts": 0.0}
-    saved_stage, saved_whole = rounding._stage, rounding.whole_posts
+    saved_solve, saved_whole = rounding._solve, rounding.whole_posts
+
+    def timed(*args: Any) -> milp.MilpSolution:
+        started = time.perf_counter()
+        try:
+            return solve(*args)
+        finally:
+            clock["stages"] += time.perf_counter() - started
+            clock["count"] += 1
 
     def whole(*args: Any) -> Any:
         started = time.perf_counter()
@@ -88,27 +60,27 @@ def once(scenario: govsim.Scenario, stage: Callable[..., float]) -> tuple[dict[s
         finally:
             clock["whole_posts"] += time.perf_counter() - started
 
-    import govsim.allocation.solve as solve
+    import govsim.allocation.solve as solve_module
 
-    rounding._stage = _timed(stage, clock)
-    solve.whole_posts = whole
+    rounding._solve = timed
+    solve_module.whole_posts = whole
     try:
         started = time.perf_counter()
         result = allocate(scenario, estimates, year)
         clock["allocation"] = time.perf_counter() - started
     finally:
-        rounding._stage = saved_stage
-        solve.whole_posts = saved_whole
-    return clock, result.allocation
+        rounding._solve = saved_solve
+        solve_module.whole_posts = saved_whole
+    return clock, result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default="guangan")
     parser.add_argument("--counties", type=int, default=None)
-    parser.add_argument("--direct-only", action="store_true",
-                        help="time only the direct route, cold (a large scenario's allocation "
-                             "takes minutes)")
+    parser.add_argument("--new-only", action="store_true",
+                        help="time only today's rule, cold (the proved baseline of a large "
+                             "scenario takes many minutes)")
     args = parser.parse_args()
     if args.counties:
         scenario = generate_scenario(args.counties, seed=1)
@@ -117,25 +89,33 @@ def main() -> None:
         scenario = govsim.load_scenario(args.scenario)
         name = args.scenario
     print(f"scenario: {name}; load average {os.getloadavg()[0]:.1f}")
-    runs: dict[str, tuple[dict[str, float], pd.DataFrame]] = {}
-    if not args.direct_only:
-        runs["pulp route"] = once(scenario, _pulp_stage)
+    runs: dict[str, tuple[dict[str, float], AllocationResult]] = {}
+    if not args.new_only:
+        milp.clear_memo()
+        runs["proved 1e-4"] = once(scenario, _proved)
     milp.clear_memo()
-    runs["direct, cold"] = once(scenario, rounding._stage)
-    if not args.direct_only:
-        runs["direct, remembered"] = once(scenario, rounding._stage)
-    first = next(iter(runs))
-    base = runs[first][0]
-    for label, (clock, table) in runs.items():
-        pd.testing.assert_frame_equal(table, runs[first][1], check_exact=True)
+    runs["node-limited, cold"] = once(scenario, rounding._solve)
+    if not args.new_only:
+        runs["node-limited, memo"] = once(scenario, rounding._solve)
+        pd.testing.assert_frame_equal(runs["node-limited, memo"][1].allocation,
+                                      runs["node-limited, cold"][1].allocation,
+                                      check_exact=True)
+    base = next(iter(runs.values()))[0]
+    for label, (clock, _) in runs.items():
         print(f"{label:>20}: allocation {clock['allocation']:7.2f} s "
-              f"({base['allocation'] / clock['allocation']:4.1f}x), whole posts "
-              f"{clock['whole_posts']:7.2f} s ({base['whole_posts'] / clock['whole_posts']:4.1f}x),"
-              f" {clock['count']} county stages {clock['stages']:7.2f} s "
-              f"({base['stages'] / max(clock['stages'], 1e-9):5.1f}x)")
+              f"({base['allocation'] / clock['allocation']:5.1f}x), whole posts "
+              f"{clock['whole_posts']:7.2f} s, {clock['count']} county stages "
+              f"{clock['stages']:7.2f} s ({base['stages'] / max(clock['stages'], 1e-9):5.1f}x)")
+    goals = pd.DataFrame({label: result.goals.set_index("goal")["value"]
+                          for label, (_, result) in runs.items() if "memo" not in label})
+    if len(goals.columns) == 2:
+        first, second = goals.columns
+        goals["relative difference"] = (goals[second] - goals[first]) / goals[first].abs()
+    goals["whole_post_gap"] = runs["node-limited, cold"][1].goals.set_index("goal")[
+        "whole_post_gap"]
+    print(goals.to_string(float_format=lambda v: f"{v:.6g}"))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"allocations identical; peak resident memory {peak:.0f} MiB; load average "
-          f"{os.getloadavg()[0]:.1f}")
+    print(f"peak resident memory {peak:.0f} MiB; load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

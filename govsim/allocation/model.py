@@ -56,9 +56,9 @@ from govsim.mechanisms.prices import market_share, provider_price
 from govsim.policy import caseworkers_required, child_staff_required, relief_cap_limits
 from govsim.scenario import Scenario
 
-__all__ = ["EQUITY_TOTAL", "PART_TIME_POST", "STAFFING_RULES", "AllocationError", "AllocationModel",
-           "Goal",
-           "Row", "build_model", "cell_money", "hold_slack", "staffing_requirement"]
+__all__ = ["EQUITY_TOTAL", "PART_TIME_POST", "STAFFING_RULES", "AllocationError",
+           "AllocationModel", "Goal", "Row", "build_model", "cell_money", "hold_slack",
+           "staffing_requirement"]
 
 log = logging.getLogger(__name__)
 
@@ -596,7 +596,7 @@ def add_equity(model: AllocationModel) -> None:
     """``equity[c]``: the county's need-weighted coverage ≥ ``equity_floor`` × the prefecture's,
     written linearly in priority-weighted hours: Σ_i prio·S[c,i] − e·(W_c/W)·P + g ≥ 0, where
     ``equity-total`` defines P = Σ prio·S over the prefecture once (a county row holding every
-    county's hours made the rows quadratic in the number of counties: 183 counties, 1.4 million
+    county's hours made the rows quadratic in the number of counties: 183 counties, 2.8 million
     nonzeros)."""
     floor = model.scenario.policy.equity_floor
     per_county, total = need_weights(model)
