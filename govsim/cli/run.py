@@ -95,7 +95,7 @@ def run_command(args: argparse.Namespace) -> int:
     else:
         scenario = load_scenario(args.scenario or DEFAULT_SCENARIO)
         kwargs = {"years": args.years, "replications": args.replications, "seed": args.seed,
-                  "rounds": args.rounds, "solver": args.solver or "cbc",
+                  "rounds": args.rounds, "solver": args.solver or "highs",
                   "objective": args.objective}
     if args.engine is not None:  # results do not depend on it: a replay may switch engines
         kwargs["engine"] = args.engine

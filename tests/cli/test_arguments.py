@@ -203,3 +203,18 @@ def test_ctrl_c_while_workers_start_exits_130_without_traceback(tmp_path: Path,
     assert proc.returncode == 130, err
     assert "Traceback" not in err and "EOFError" not in err, err
     assert err.strip().startswith("interrupted"), err  # (a sweep adds how to resume)
+
+
+def test_the_cli_run_solves_with_the_librarys_default_solver(tmp_path: Path) -> None:
+    """``govsim run`` without --solver and ``govsim.run`` without ``solver`` give one plan: the
+    CLI once defaulted to CBC while the library and the help said HiGHS (tables differed)."""
+    import inspect
+
+    from govsim.pipeline import run as pipeline_run
+
+    out = tmp_path / "run"
+    assert main(["run", "tiny", "--years", "1", "--replications", "1", "--uncertainty", "0",
+                 "--out", str(out)]) == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["options"]["solver"] == inspect.signature(pipeline_run).parameters[
+        "solver"].default == "highs"
