@@ -233,6 +233,14 @@ class ResolvedParameter:
             out[path] = round(float(new)) if isinstance(base, int) else float(new)
         return out
 
+    def overrides_or_none(self, value: Any) -> dict[str, Any] | None:
+        """:meth:`overrides`, or ``None`` when a shifted or scaled value is not finite."""
+        if self.spec.mode != "set" and any(
+                not math.isfinite(float(base) * value if self.spec.mode == "scale"
+                                  else float(base) + value) for _, base in self.targets):
+            return None
+        return self.overrides(value)
+
 
 @dataclass(frozen=True)
 class SweepSpec:
@@ -475,8 +483,12 @@ def _endpoint_problems(parameter: ResolvedParameter, scenario: Scenario,
     for value in ends:
         if isinstance(value, float) and not math.isfinite(value):
             return [Problem(where, "values must be finite", value=value)]
+        overrides = parameter.overrides_or_none(value)
+        if overrides is None:  # e.g. a scale of -1e308 on a base of 6 overflows
+            return [Problem(where, f"value {value!r} gives a value that is not finite",
+                            value=value)]
         try:
-            scenario.with_overrides(parameter.overrides(value))
+            scenario.with_overrides(overrides)
         except ScenarioError as exc:
             reasons = "; ".join(f"{p.path}: {p.message}" for p in exc.problems[:3])
             return [Problem(where, f"value {value!r} gives an invalid scenario: {reasons}",

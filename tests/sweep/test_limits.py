@@ -15,6 +15,7 @@ from govsim.output.tables import write_analysis
 from govsim.sweep import SweepError, SweepSpecError, load_sweep_spec, run_sweep
 from govsim.sweep.runner import check_sweep_size, open_sweep
 from govsim.sweep.store import JOURNAL_FILE, SweepStore
+from tests.hardening import ROOT
 
 MINI = '''[sweep]
 name = "mini"
@@ -167,3 +168,17 @@ def test_export_never_overwrites_without_overwrite(swept: Path, tmp_path: Path,
     assert main(["sweep", "export", str(swept), "--csv", "--to", str(mine),
                  "--overwrite"]) == 2
     assert (mine / "points.csv").read_text(encoding="utf-8") == "my own\n"
+
+
+@pytest.mark.parametrize("low, high", [("-1e308", "1.3"), ("0.7", "1e308")])
+def test_a_scale_that_overflows_its_base_is_a_clear_error(low: str, high: str) -> None:
+    """Found by the fuzz test: public caseworkers (6) scaled by -1e308 overflowed to -inf and
+    the rounding of a whole number raised OverflowError instead of a sweep-file problem."""
+    text = (ROOT / "scenarios" / "sweeps" / "tiny.toml").read_text(encoding="utf-8")
+    old = 'path = "counties.*.public_caseworkers"\nmode = "scale"'
+    assert old in text
+    start = text.index(old)
+    end = text.index("high = 1.3", start) + len("high = 1.3")
+    text = text[:start] + old + f"\nlow = {low}\nhigh = {high}" + text[end:]
+    with pytest.raises(SweepSpecError, match="not finite"):
+        load_sweep_spec(text)
