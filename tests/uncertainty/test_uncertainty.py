@@ -38,6 +38,15 @@ def test_draws_follow_their_distributions() -> None:
     assert not design.values.equals(lhs_design(s, 200, seed=4).values)
 
 
+def test_srrc_is_missing_with_fewer_than_two_samples_per_term() -> None:
+    rng = np.random.default_rng(3)
+    x = rng.random((15, 6))  # 7 terms with the intercept: 14 samples needed, 15 given
+    coef, _ = srrc(x, x[:, 0] + 0.01 * rng.random(15))
+    assert np.all(np.isfinite(coef))
+    coef, r2 = srrc(x[:13], x[:13, 0])  # 13 < 14: the regression would fit the noise
+    assert np.all(np.isnan(coef)) and np.isnan(r2)
+
+
 def test_srrc_ranks_a_linear_input_and_ignores_noise() -> None:
     rng = np.random.default_rng(0)
     x = rng.random((50, 3))
