@@ -36,6 +36,7 @@ from govsim.output.manifest import command_line
 from govsim.output.report import default_run_dir
 from govsim.scenario import Scenario, load_scenario
 from govsim.uncertainty import budget_uncertainty, check_samples, with_bands
+from govsim.uncertainty.analysis import SRRC_SAMPLES_PER_TERM
 
 __all__ = ["add_parser", "budget_command", "print_money_needed", "print_uncertainty"]
 
@@ -176,6 +177,13 @@ def print_uncertainty(bands: pd.DataFrame, drivers_table: pd.DataFrame, samples:
         out.add_row(label(f"metric.{row.metric}", lang), str(row.year), fmt(row.p10),
                     fmt(row.p50), fmt(row.p90), fmt(row.point))
     console.print(out)
+    if drivers_table.empty:
+        return
+    inputs = drivers_table["input"].nunique()
+    if samples < SRRC_SAMPLES_PER_TERM * (inputs + 1):  # srrc leaves them missing
+        console.print(label("uncertainty.drivers_too_few", lang, n=samples, d=inputs,
+                            need=SRRC_SAMPLES_PER_TERM * (inputs + 1)))
+        return
     drivers = Table(title=label("uncertainty.drivers_title", lang), title_justify="left")
     for key in ("uncertainty.metric", "uncertainty.input", "uncertainty.index",
                 "uncertainty.r2"):

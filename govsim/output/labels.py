@@ -808,6 +808,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "uncertainty.drivers_title": ("驱动因素（标准化秩回归系数，全市、规划期）",
                                   "What drives them (standardised rank regression, prefecture, "
                                   "horizon)"),
+    "uncertainty.drivers_too_few": ("驱动因素：样本过少（{n} 个样本、{d} 个不确定输入，至少需要 "
+                                    "{need} 个），未计算",
+                                    "What drives them: too few samples ({n} samples of {d} "
+                                    "uncertain inputs; at least {need} needed), not computed"),
     "uncertainty.metric": ("指标", "measure"),
     "uncertainty.input": ("不确定输入", "input"),
     "uncertainty.index": ("系数", "coefficient"),

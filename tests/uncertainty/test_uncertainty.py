@@ -117,3 +117,20 @@ def test_run_with_uncertainty(tmp_path: Path) -> None:
     assert (bands["samples"] == 3).all()
     assert (out / "uncertainty_drivers.csv").exists()
     assert main(["run", "--replay", str(out / "manifest.json"), "--uncertainty", "3"]) == 2
+
+
+def test_the_terminal_says_when_there_are_too_few_samples_for_drivers(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from govsim.cli.budget import print_uncertainty
+
+    bands = pd.DataFrame({"metric": ["need_cny"], "county": [""], "year": [2025],
+                          "p10": [1.0], "p50": [2.0], "p90": [3.0], "point": [2.0]})
+    inputs = [f"input{k}" for k in range(7)]
+    drivers = pd.DataFrame({"metric": "need_cny", "input": inputs, "index": np.nan,
+                            "method": "srrc", "r2": np.nan, "samples": 10})
+    print_uncertainty(bands, drivers, 10, "en")
+    assert "too few samples (10 samples of 7 uncertain inputs; at least 16 needed)" in \
+        capsys.readouterr().out
+    print_uncertainty(bands, drivers.assign(index=0.5, r2=0.9, samples=16), 16, "en")
+    shown = capsys.readouterr().out
+    assert "too few" not in shown and "input0" in shown
