@@ -5,16 +5,13 @@ drivers (standardised rank regression), reproducibility across worker counts and
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from govsim.budget import PREFECTURE, money_needed
-from govsim.cli import main
 from govsim.uncertainty import budget_uncertainty, lhs_design, srrc
-from tests.uncertainty.inputs import RATES, WAIT, scenario, with_inputs
+from tests.uncertainty.inputs import RATES, WAIT, scenario
 
 
 def test_draws_follow_their_distributions() -> None:
@@ -104,19 +101,6 @@ def test_tables_do_not_depend_on_the_worker_count() -> None:
     pd.testing.assert_frame_equal(serial.bands, pooled.bands)
     pd.testing.assert_frame_equal(serial.drivers, pooled.drivers)
     pd.testing.assert_frame_equal(serial.outcomes, pooled.outcomes)
-
-
-def test_run_with_uncertainty(tmp_path: Path) -> None:
-    file = tmp_path / "tinyu.toml"
-    file.write_text(with_inputs(RATES.format(low=0.8, high=1.2)), encoding="utf-8")
-    out = tmp_path / "run"
-    assert main(["run", str(file), "--years", "1", "--replications", "2", "--workers", "1",
-                 "--uncertainty", "3", "--out", str(out)]) == 0
-    bands = pd.read_csv(out / "uncertainty.csv", encoding="utf-8-sig", keep_default_na=False)
-    assert set(bands["metric"]) == {"need_cny", "gap_cny", "staff_short", "coverage"}
-    assert (bands["samples"] == 3).all()
-    assert (out / "uncertainty_drivers.csv").exists()
-    assert main(["run", "--replay", str(out / "manifest.json"), "--uncertainty", "3"]) == 2
 
 
 def test_the_terminal_says_when_there_are_too_few_samples_for_drivers(
