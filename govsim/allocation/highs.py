@@ -145,6 +145,8 @@ class HighsStages:
             log.info("highs: %s stage %s; solving again with %s", goal.key,
                      self.highs.modelStatusToString(status), retry or "a fresh start")
             self.highs.clearSolver()
+            # the retries are HiGHS's own choice of method, as before the primal warm start
+            self.highs.setOptionValue("simplex_strategy", _CHOOSE)
             for name, value in retry.items():
                 self.highs.setOptionValue(name, value)
             self.highs.run()
@@ -181,6 +183,7 @@ class HighsStages:
         if first < total:
             self.highs.deleteRows(total - first, np.arange(first, total, dtype=np.int32))
         self.holds = keep
+        self._primal_start = False  # the last optimum was for other holds
 
     def fix(self, values: dict[pulp.LpVariable, float]) -> None:
         """Fix these variables at these values (both bounds)."""
@@ -188,8 +191,10 @@ class HighsStages:
         vals = np.array(list(values.values()), dtype=float)
         if len(idx):
             self.highs.changeColsBounds(len(idx), idx, vals, vals)
+        self._primal_start = False  # the last optimum need not meet the fixed bounds
 
     def unfix(self) -> None:
         """Restore every column's own bounds."""
         n = len(self.columns.variables)
         self.highs.changeColsBounds(n, np.arange(n, dtype=np.int32), self._lower, self._upper)
+        self._primal_start = False
