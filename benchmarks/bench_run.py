@@ -80,9 +80,11 @@ def main() -> None:
               f"{wall / one_year:.1f} replication-years; load average "
               f"{os.getloadavg()[0]:.1f}")
         report = timings.get("report", 0.0)
-        other = wall - timings["simulation"] - timings["allocation"] - report
+        band = timings.get("band", 0.0)
+        other = wall - timings["simulation"] - timings["allocation"] - report - band
         print(f"  simulation {timings['simulation']:.1f} s, allocation "
-              f"{timings['allocation']:.2f} s, report {report:.1f} s, other {other:.1f} s")
+              f"{timings['allocation']:.2f} s, band of money needed {band:.1f} s, report "
+              f"{report:.1f} s, other {other:.1f} s")
     if len(engines) > 1:
         first = engines[0]
         for engine in engines[1:]:

@@ -170,9 +170,14 @@ class HighsStages:
     def hold(self, goal: Goal, bound: float) -> None:
         """Keep ``goal`` at ``bound`` (≤ for a goal minimised, ≥ for one maximised)."""
         sense = pulp.LpConstraintLE if goal.sense == pulp.LpMinimize else pulp.LpConstraintGE
-        lower, upper = self._bounds(sense, bound - goal.expr.constant)
+        rhs = bound - goal.expr.constant
+        # Held in units of its own bound: need met is of order 10⁷ hours in a province, and a
+        # row of that size cannot be met to the 1e-10 tolerance money rows need (below double
+        # precision); HiGHS then ended a 183-county cost stage 'Unknown' whatever it tried.
+        scale = 1.0 / max(1.0, abs(rhs))
+        lower, upper = self._bounds(sense, rhs * scale)
         idx, val = self._row(goal.expr)
-        self.highs.addRow(lower, upper, len(idx), idx, val)
+        self.highs.addRow(lower, upper, len(idx), idx, val * scale)
         self.holds += 1
         self._primal_start = True
 

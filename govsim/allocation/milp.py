@@ -21,9 +21,13 @@ import math
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pulp
+
+if TYPE_CHECKING:
+    import highspy
 
 __all__ = ["MilpSolution", "MilpStage", "clear_memo", "memo_size"]
 
@@ -68,10 +72,16 @@ class MilpStage:
         The expression optimised (its constant is ignored, as PuLP's HiGHS interface does).
     sense
         ``pulp.LpMaximize`` or ``pulp.LpMinimize``.
+    start
+        When true, the columns' current values (``varValue``, integers rounded) are handed to
+        HiGHS as a first plan — the county's previous stage, which meets every row and hold of
+        this one: branch and bound then starts with a plan instead of searching for one. A
+        start HiGHS finds infeasible is ignored (HiGHS checks it). Part of the stage's inputs:
+        the same rows with another start are another stage.
     """
 
     def __init__(self, rows: Iterable[tuple[Mapping[pulp.LpVariable, float], int, float]],
-                 objective: pulp.LpAffineExpression, sense: int) -> None:
+                 objective: pulp.LpAffineExpression, sense: int, *, start: bool = False) -> None:
         self.rows = list(rows)
         # PuLP registers the rows' variables, then the objective's, and sorts them by name
         seen: dict[pulp.LpVariable, None] = {}
@@ -88,6 +98,7 @@ class MilpStage:
         self.upper = np.array([inf if v.upBound is None else v.upBound for v in self.columns],
                               dtype=float)
         self.integer = np.array([v.cat == pulp.LpInteger for v in self.columns], dtype=bool)
+        self.start = _start(self.columns, self.integer) if start else None
         starts, indices, values, row_lower, row_upper = [0], [], [], [], []
         for coefs, row_sense, rhs in self.rows:
             for var, coef in coefs.items():
@@ -113,6 +124,7 @@ class MilpStage:
                       self.indices, self.values, self.row_lower, self.row_upper):
             digest.update(b"|")
             digest.update(array.tobytes())
+        digest.update(b"|no start" if self.start is None else b"|" + self.start.tobytes())
         digest.update(np.array([gap, seconds, -1 if nodes is None else nodes,
                                 float(heuristics)]).tobytes())
         return digest.digest()
@@ -128,15 +140,15 @@ class MilpStage:
         if known is not None:
             _MEMO.move_to_end(key)
             return known
-        solution = self._run(gap, seconds, nodes, heuristics)
+        solution = self._run(gap, seconds, nodes, heuristics, self.start)
         if not solution.clock:  # a plan cut off by the clock is not a function of the inputs
             _MEMO[key] = solution
             if len(_MEMO) > MEMO_SIZE:
                 _MEMO.popitem(last=False)
         return solution
 
-    def _run(self, gap: float, seconds: float, nodes: int | None,
-             heuristics: bool) -> MilpSolution:
+    def _run(self, gap: float, seconds: float, nodes: int | None, heuristics: bool,
+             start: np.ndarray | None) -> MilpSolution:
         import highspy
 
         from govsim.allocation.highs import new_highs
@@ -160,7 +172,14 @@ class MilpStage:
             first, last = self.starts[r], self.starts[r + 1]
             highs.addRow(float(self.row_lower[r]), float(self.row_upper[r]), int(last - first),
                          self.indices[first:last], self.values[first:last])
+        if start is not None:
+            highs.setSolution(_solution(start))
         highs.run()
+        if start is not None and _returned_start(highs, self.cost):
+            # HiGHS 1.16 can return the start itself as the plan when presolve reduced the
+            # stage and the start was optimal in the reduced space (the objective it reports
+            # is the reduced plan's, the columns are the start's): solve again without it
+            return self._run(gap, seconds, nodes, heuristics, None)
         status = highs.getModelStatus()
         values = np.array(highs.getSolution().col_value, dtype=float)
         name = highs.modelStatusToString(status)
@@ -182,6 +201,36 @@ class MilpStage:
         """Give every column its value (``varValue``), as PuLP does after a solve."""
         for var, value in zip(self.columns, solution.values.tolist(), strict=True):
             var.varValue = value
+
+
+def _start(columns: list[pulp.LpVariable], integer: np.ndarray) -> np.ndarray | None:
+    """The columns' current values as a start (integers rounded), or None if one has none."""
+    if any(v.varValue is None for v in columns):
+        return None
+    values = np.array([float(v.varValue) for v in columns], dtype=float)
+    values[integer] = np.round(values[integer])
+    return values
+
+
+def _solution(values: np.ndarray) -> highspy.HighsSolution:
+    import highspy
+
+    solution = highspy.HighsSolution()
+    solution.col_value = values.tolist()
+    solution.value_valid = True
+    return solution
+
+
+def _returned_start(highs: highspy.Highs, cost: np.ndarray) -> bool:
+    """True when the columns HiGHS returned are not worth the objective it reports."""
+    import highspy
+
+    info = highs.getInfo()
+    if info.primal_solution_status != highspy.SolutionStatus.kSolutionStatusFeasible:
+        return False
+    worth = float(cost @ np.array(highs.getSolution().col_value, dtype=float))
+    reported = float(info.objective_function_value)
+    return abs(worth - reported) > 1e-9 * max(1.0, abs(reported))
 
 
 def clear_memo() -> None:

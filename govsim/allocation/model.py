@@ -68,6 +68,8 @@ STAFFING_RULES = {"caseworker-ratio": "caseworker", "child-welfare-staff": "chil
 #: Weight of the social-organisation preference in the cost goal (Shanghai §二(二): prefer
 #: social organisations when other things are equal) — a tie-break, never a trade-off.
 SOCIAL_ORG_TIE_BREAK = 1e-6
+#: How far a goal held "at its optimum" may move, relative to the optimum (see hold_slack)
+HOLD_NOISE = 1e-9
 #: The row that defines the prefecture's priority-weighted hours served (``equity[c]`` rows use it)
 EQUITY_TOTAL = "equity-total"
 
@@ -649,13 +651,19 @@ def hold_slack(goal: Goal, value: float, tolerance: float) -> float:
 
     Money over the caps, statutory work and people short are held at their optimum up to the
     solvers' feasibility noise (10⁻⁹ 万元 — the compliance check allows half a fen — and 10⁻⁷
-    hours or people): a later goal must not trade away a fraction of a person. Floors, need
-    met and cost may move by ``tolerance`` relative, plus that noise.
+    hours or people, or 10⁻⁹ of the optimum when that is more): a later goal must not trade
+    away a fraction of a person. Floors, need met and cost may move by ``tolerance``
+    relative, plus that noise.
+
+    The relative part matters in a province: 183 counties' statutory work unmet is millions of
+    hours, and a hold 10⁻⁷ hours above it lies below what a solver can tell apart from the
+    optimum (the hold row is met to 10⁻¹⁰ of its own size); HiGHS then ended the cost stage
+    'Unknown' whatever it tried. 10⁻⁹ of it is a few seconds of work.
     """
     if goal.key == "caps":
         return 1e-9
     if goal.key in ("statutory", "staffing"):
-        return 1e-7
+        return max(1e-7, HOLD_NOISE * abs(value))
     return tolerance * abs(value) + 1e-7
 
 

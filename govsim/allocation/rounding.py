@@ -176,6 +176,7 @@ def _solve_county(model: AllocationModel, county: str, rows: _Block,
     mine = {v for _, coefs, _, _ in rows for v in coefs}
     position = next((k for k, g in enumerate(model.goals) if g.key == "cost"), None)
     holds: list[tuple[int, pulp.LpAffineExpression, float]] = []
+    solved = False  # a stage's plan is in the county's varValues: the next stage starts from it
     for k, goal in enumerate(model.goals):
         expr = terms.restricted(k, "expr", county, mine)
         if not len(expr) or (goal.key == "cost" and any(g.key == "need" for g in model.goals)):
@@ -189,7 +190,8 @@ def _solve_county(model: AllocationModel, county: str, rows: _Block,
                 objective = expr - weight * spend
             else:
                 objective = terms.restricted(k, "objective", county, mine)
-            value = _stage(model, county, goal, objective, expr, rows, holds)
+            value = _stage(model, county, goal, objective, expr, rows, holds, start=solved)
+            solved = True
         slack = hold_slack(goal, value, tolerance)
         holds.append((goal.sense, expr, value + slack if goal.sense == pulp.LpMinimize
                       else value - slack))
@@ -224,11 +226,12 @@ class _GoalTerms:
 
 def _stage(model: AllocationModel, county: str, goal: Goal,
            objective: pulp.LpAffineExpression, expr: pulp.LpAffineExpression, rows: _Block,
-           holds: list[tuple[int, pulp.LpAffineExpression, float]]) -> float:
+           holds: list[tuple[int, pulp.LpAffineExpression, float]], *,
+           start: bool = False) -> float:
     own = [(coefs, sense, rhs) for _, coefs, sense, rhs in rows]
     gap = NEED_GAP if goal.key == "need" else MIP_GAP
     nodes = 100 * MIP_NODES if goal.key in _PROVED_GOALS else MIP_NODES
-    stage = MilpStage(own + _hold_rows(holds), objective, goal.sense)
+    stage = MilpStage(own + _hold_rows(holds), objective, goal.sense, start=start)
     solution = _solve(stage, gap, nodes)
     for give_abs, give_rel in HOLD_RETRIES:
         if not solution.infeasible or not holds:
@@ -243,7 +246,7 @@ def _stage(model: AllocationModel, county: str, goal: Goal,
                 give = max(give_abs, give_rel * abs(bound))
                 bound = bound + give if held_sense == pulp.LpMinimize else bound - give
             loosened.append((held_sense, held_expr, bound))
-        stage = MilpStage(own + _hold_rows(loosened), objective, goal.sense)
+        stage = MilpStage(own + _hold_rows(loosened), objective, goal.sense, start=start)
         solution = _solve(stage, gap, nodes)
         if not solution.failed:
             log.info("%s: the %s stage held the earlier goals within %g (+%g relative)",

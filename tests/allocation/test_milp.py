@@ -19,9 +19,10 @@ from govsim.allocation.highs import HIGHS_THREADS
 
 
 def _pulp_values(goal: object, objective: pulp.LpAffineExpression, rows: list,
-                 holds: list, options: tuple) -> tuple[list[str], np.ndarray]:
-    """The stage as PuLP would solve it with the same HiGHS options: names and values of its
-    columns."""
+                 holds: list, options: tuple,
+                 start: np.ndarray | None) -> tuple[list[str], np.ndarray]:
+    """The stage as PuLP would solve it with the same HiGHS options and start: names and
+    values of its columns."""
     problem = pulp.LpProblem("stage", goal.sense)
     for k, (_, coefs, sense, rhs) in enumerate(rows):
         problem.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(coefs), sense,
@@ -40,6 +41,8 @@ def _pulp_values(goal: object, objective: pulp.LpAffineExpression, rows: list,
     # node limit, so the column values are read from HiGHS)
     solver.createAndConfigureSolver(problem)
     solver.buildSolverModel(problem)
+    if start is not None:  # PuLP's in-process HiGHS has no warm start: handed over the same way
+        problem.solverModel.setSolution(milp._solution(start))
     solver.callSolver(problem)
     variables = problem.variables()
     return [v.name for v in variables], np.array(problem.solverModel.getSolution().col_value)
@@ -51,20 +54,24 @@ def test_every_stage_equals_pulps_highs_plan(guangan: govsim.Scenario,
     estimates = estimates_from_scenario(guangan, year)
     stages = []
     original = rounding._stage
-    solve = milp.MilpStage.solve
-    used: list[tuple] = []  # the options of the stage's last solve (after any fallback)
+    run = milp.MilpStage._run
+    used: list[tuple] = []  # the options and start of the stage's last run (after fallbacks)
+    starts: list[bool] = []
 
-    def recorded(self, gap, seconds, nodes=None, heuristics=True):  # type: ignore[no-untyped-def]
-        used.append((gap, seconds, nodes, heuristics))
-        return solve(self, gap, seconds, nodes, heuristics)
+    def recorded(self, gap, seconds, nodes, heuristics, start):  # type: ignore[no-untyped-def]
+        used.append(((gap, seconds, nodes, heuristics), start))
+        return run(self, gap, seconds, nodes, heuristics, start)
 
-    def both(model, county, goal, objective, expr, rows, holds):  # type: ignore[no-untyped-def]
-        value = original(model, county, goal, objective, expr, rows, holds)
-        names, expected = _pulp_values(goal, objective, rows, holds, used[-1])
+    def both(model, county, goal, objective, expr, rows, holds,  # type: ignore[no-untyped-def]
+             start=False):
         constraints = [(coefs, sense, rhs) for _, coefs, sense, rhs in rows]
         constraints += [(e, pulp.LpConstraintLE if s == pulp.LpMinimize
                          else pulp.LpConstraintGE, b) for s, e, b in holds]
-        stage = milp.MilpStage(constraints, objective, goal.sense)
+        stage = milp.MilpStage(constraints, objective, goal.sense, start=start)
+        starts.append(stage.start is not None)
+        value = original(model, county, goal, objective, expr, rows, holds, start=start)
+        options, start_used = used[-1]
+        names, expected = _pulp_values(goal, objective, rows, holds, options, start_used)
         got = np.array([v.varValue for v in stage.columns])
         stages.append((county, goal.key))
         assert [v.name for v in stage.columns] == names, (county, goal.key)
@@ -72,9 +79,11 @@ def test_every_stage_equals_pulps_highs_plan(guangan: govsim.Scenario,
         return value
 
     monkeypatch.setattr(rounding, "_stage", both)
-    monkeypatch.setattr(milp.MilpStage, "solve", recorded)
+    monkeypatch.setattr(milp.MilpStage, "_run", recorded)
+    monkeypatch.setattr(milp, "MEMO_SIZE", 0)  # every stage run, so `used` is its own
     milp.clear_memo()
     allocate(guangan, estimates, year)
+    assert any(starts) and not all(starts)  # later stages start from the county's last plan
     assert len(stages) >= len(guangan.counties)  # every county solved at least one stage
     assert {key for _, key in stages} >= {"need"}
 
@@ -91,9 +100,9 @@ def test_a_repeated_stage_is_answered_from_the_memo(monkeypatch: pytest.MonkeyPa
     runs = []
     real = milp.MilpStage._run
 
-    def counted(self, gap, seconds, nodes, heuristics):  # type: ignore[no-untyped-def]
+    def counted(self, gap, seconds, nodes, heuristics, start):  # type: ignore[no-untyped-def]
         runs.append(1)
-        return real(self, gap, seconds, nodes, heuristics)
+        return real(self, gap, seconds, nodes, heuristics, start)
 
     monkeypatch.setattr(milp.MilpStage, "_run", counted)
     first = _stage(7.5).solve(1e-4, 30.0)
@@ -132,9 +141,13 @@ def _knapsack() -> milp.MilpStage:
     xs = [pulp.LpVariable(f"x{k:02d}", 0, 5, cat=pulp.LpInteger) for k in range(len(weights))]
     rows = [({x: float(w) for x, w in zip(xs, weights, strict=True)}, pulp.LpConstraintLE,
              1000.0)]
-    objective = pulp.LpAffineExpression([(x, w * 1.01 + (k % 3)) for k, (x, w)
-                                         in enumerate(zip(xs, weights, strict=True))])
-    return milp.MilpStage(rows, objective, pulp.LpMaximize)
+    return milp.MilpStage(rows, _knapsack_objective(xs), pulp.LpMaximize)
+
+
+def _knapsack_objective(xs: list[pulp.LpVariable]) -> pulp.LpAffineExpression:
+    weights = [53, 71, 97, 113, 131, 149, 167, 181, 199, 211, 223, 239]
+    return pulp.LpAffineExpression([(x, w * 1.01 + (k % 3)) for k, (x, w)
+                                    in enumerate(zip(xs, weights, strict=True))])
 
 
 def test_a_stage_without_a_plan_after_its_nodes_gets_more(monkeypatch: pytest.MonkeyPatch
@@ -146,17 +159,62 @@ def test_a_stage_without_a_plan_after_its_nodes_gets_more(monkeypatch: pytest.Mo
     real = milp.MilpStage._run
     nothing = milp.MilpSolution(np.zeros(12), "Solution limit reached", True, True)
 
-    def first_finds_nothing(self, gap, seconds, nodes, heuristics):  # type: ignore[no-untyped-def]
+    def first_finds_nothing(self, gap, seconds, nodes,  # type: ignore[no-untyped-def]
+                            heuristics, start):
         calls.append((nodes, heuristics))
         if len(calls) == 1:
             return nothing
-        return real(self, gap, seconds, nodes, heuristics)
+        return real(self, gap, seconds, nodes, heuristics, start)
 
     monkeypatch.setattr(milp.MilpStage, "_run", first_finds_nothing)
     solution = rounding._solve(_knapsack(), 1e-4, 7)
     assert calls[:2] == [(7, False), (7, True)]
     assert not solution.failed and solution.values @ np.array(
         [53, 71, 97, 113, 131, 149, 167, 181, 199, 211, 223, 239]) <= 1000 + 1e-6
+
+
+def test_a_start_is_part_of_the_stage_and_gives_a_plan_at_once() -> None:
+    """A stage handed the county's last plan starts from it: with one node and no heuristics
+    the knapsack then has a plan at least as good as the start; without it, none or another.
+    The start is an input: the memo keeps the two apart."""
+    milp.clear_memo()
+    start = [0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 0]  # weight 868 of 1000
+    stage = _knapsack()
+    for var, value in zip(stage.columns, start, strict=True):
+        var.varValue = value
+    started = milp.MilpStage(stage.rows, _knapsack_objective(stage.columns), pulp.LpMaximize,
+                             start=True)
+    assert started.start.tolist() == start
+    assert started.key(1e-9, 30.0, 1, False) != stage.key(1e-9, 30.0, 1, False)
+    solution = started.solve(1e-9, 30.0, nodes=1, heuristics=False)
+    assert not solution.failed
+    assert -started.cost @ solution.values >= -started.cost @ np.array(start, dtype=float)
+    assert milp.memo_size() == 1
+
+
+def test_a_start_returned_as_the_plan_is_solved_again_without_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """HiGHS 1.16 can hand the start back as its plan while reporting a better objective (seen
+    on Guang'an stages that presolve reduced): the stage is then solved without the start."""
+    milp.clear_memo()
+    stage = _knapsack()
+    for var in stage.columns:
+        var.varValue = 0.0
+    started = milp.MilpStage(stage.rows, _knapsack_objective(stage.columns), pulp.LpMaximize,
+                             start=True)
+    answers = iter([True])
+    monkeypatch.setattr(milp, "_returned_start", lambda highs, cost: next(answers, False))
+    runs: list[bool] = []
+    real = milp.MilpStage._run
+
+    def recorded(self, gap, seconds, nodes, heuristics, start):  # type: ignore[no-untyped-def]
+        runs.append(start is not None)
+        return real(self, gap, seconds, nodes, heuristics, start)
+
+    monkeypatch.setattr(milp.MilpStage, "_run", recorded)
+    solution = started.solve(1e-9, 30.0)
+    assert runs == [True, False]
+    assert solution.values.tolist() == stage.solve(1e-9, 30.0).values.tolist()
 
 
 def test_an_infeasible_stage_fails() -> None:
