@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import as_completed
 from typing import Any
@@ -55,6 +56,10 @@ log = logging.getLogger(__name__)
 
 #: Samples of a run's default band (measured on Guang'an: docs/budget.md).
 DEFAULT_BAND_SAMPLES = 10
+#: A band sample slower than this (seconds) sends the other samples to a pool of one worker per
+#: core: twice what starting a worker costs here (importing govsim and numba, about 2.5 s).
+#: Guang'an's samples take under a second (serial is faster); a 183-county province's about 30.
+POOL_AFTER_SECONDS = 5.0
 #: Columns of ``Estimates.demand`` and ``.providers`` that are shares (kept within [0, 1]).
 _SHARES = ("utilisation_target", "capacity_loss", "quality")
 #: Columns recomputed, not scaled.
@@ -133,7 +138,7 @@ def _band_task(scenario: Scenario, design: Design, sample: int,
 
 def money_bands(scenario: Scenario, years: Sequence[tuple[int, Estimates]], samples: int,
                 seed: int, *, solver: str = "highs", point: pd.DataFrame | None = None,
-                design_values: pd.DataFrame | None = None, workers: int | None = 1,
+                design_values: pd.DataFrame | None = None, workers: int | str | None = 1,
                 progress: Callable[[int, int], None] | None = None) -> UncertaintyResult:
     """The 80 % band of a run's money needed (see the module docstring).
 
@@ -154,8 +159,10 @@ def money_bands(scenario: Scenario, years: Sequence[tuple[int, Estimates]], samp
         Replace the design's values (``sample`` + one column per input id): for tests that
         pin the inputs.
     workers
-        Worker processes (1: serial, the default; ``None``: one per core). Samples are
-        collected by index: the tables do not depend on it.
+        Worker processes (1: serial, the default; ``None``: one per core; ``"auto"``: the
+        first sample in this process, the rest in a pool of one per core only when that
+        sample took longer than :data:`POOL_AFTER_SECONDS` — a province's band, not a
+        prefecture's). Samples are collected by index: the tables do not depend on it.
     progress
         ``progress(done, total)`` after each sample.
     """
@@ -166,17 +173,27 @@ def money_bands(scenario: Scenario, years: Sequence[tuple[int, Estimates]], samp
     base = {year: estimates_from_scenario(scenario, year, estimates.quantile)
             for year, estimates in years}
     frames: dict[int, pd.DataFrame] = {}
-    count = worker_count(workers, len(design))
+
+    def serially(k: int) -> None:
+        frames[k] = _band_task(scenario, design, k, years, base, solver)
+        if progress is not None:
+            progress(len(frames), len(design))
+
+    if workers == "auto":
+        started = time.perf_counter()
+        serially(0)
+        slow = time.perf_counter() - started > POOL_AFTER_SECONDS
+        workers = None if slow else 1
+    rest = [k for k in range(len(design)) if k not in frames]
+    count = worker_count(workers, len(rest))  # type: ignore[arg-type]
     if count == 1:
-        for k in range(len(design)):
-            frames[k] = _band_task(scenario, design, k, years, base, solver)
-            if progress is not None:
-                progress(len(frames), len(design))
+        for k in rest:
+            serially(k)
     else:
         with worker_pool(count) as pool:
             with interrupts_held():  # a submit may spawn a worker
                 futures = {pool.submit(_band_task, scenario, design, k, years, base, solver): k
-                           for k in range(len(design))}
+                           for k in rest}
             for future in as_completed(futures):
                 frames[futures[future]] = future.result()
                 if progress is not None:
@@ -196,14 +213,14 @@ def check_band_samples(scenario: Scenario, samples: object = None) -> int:
     return check_samples(samples, scenario, "band_samples")
 
 
-def with_money_band(result: Any, samples: int | None = None, *, workers: int | None = 1,
+def with_money_band(result: Any, samples: int | None = None, *,
+                    workers: int | str | None = 1,
                     progress: Callable[[int, int], None] | None = None) -> Any:
     """A :class:`govsim.pipeline.RunResult` with the 80 % band of its money needed:
     ``uncertainty.csv``, ``uncertainty_drivers.csv``, the band columns of ``money_needed``, the
     manifest's ``uncertainty`` record and ``timings_seconds.band``. ``samples`` as
-    :func:`check_band_samples`; 0 (or a scenario without inputs): ``result`` unchanged. Serial by
-    default (measured faster than a pool on a shared 2-core machine: ``docs/budget.md``)."""
-    import time
+    :func:`check_band_samples`; 0 (or a scenario without inputs): ``result`` unchanged.
+    ``workers`` as :func:`money_bands`."""
     from dataclasses import replace
 
     from govsim.budget import with_band_columns
@@ -252,4 +269,6 @@ def run(scenario: Scenario, *, band_samples: int | None = None,
     result = pipeline_run(scenario, progress=track, **options)
     if count and progress is not None:
         progress(last[0], last[1], "band")
-    return with_money_band(result, count)
+    # --workers 1 keeps the band in this process too; otherwise a pool only if it pays
+    return with_money_band(result, count,
+                           workers=1 if options.get("workers") == 1 else "auto")

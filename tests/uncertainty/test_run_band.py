@@ -4,6 +4,7 @@ the band around the run's figure in every table, no band without inputs, reprodu
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -142,6 +143,31 @@ def test_the_band_does_not_depend_on_workers(uncertain: govsim.Scenario,
     assert serial.outcomes.equals(pooled.outcomes) and serial.bands.equals(pooled.bands)
     prefecture = serial.outcomes[serial.outcomes["county"] == PREFECTURE]
     assert len(prefecture) == 2 * 4
+
+
+@pytest.mark.parametrize("slow", [False, True])
+def test_an_auto_band_pools_only_slow_samples(uncertain: govsim.Scenario,
+                                              banded: govsim.RunResult, slow: bool,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """workers="auto" (a run's default): the first sample in this process; the rest in a pool
+    only when it took longer than POOL_AFTER_SECONDS. The tables are the serial ones."""
+    from govsim.uncertainty import run_band
+
+    pools: list[int] = []
+    real = run_band.worker_pool
+
+    def counted(count: int):  # type: ignore[no-untyped-def]
+        pools.append(count)
+        return real(count)
+
+    monkeypatch.setattr(run_band, "worker_pool", counted)
+    monkeypatch.setattr(run_band, "POOL_AFTER_SECONDS", 0.0 if slow else 1e9)
+    serial = money_bands(uncertain, banded.estimates[:1], 3, 3, solver=banded.options.solver)
+    auto = money_bands(uncertain, banded.estimates[:1], 3, 3, solver=banded.options.solver,
+                       workers="auto")
+    cores = os.cpu_count() or 1
+    assert pools == ([min(cores, 2)] if slow and cores > 1 else [])  # 2 samples left
+    assert serial.outcomes.equals(auto.outcomes) and serial.bands.equals(auto.bands)
 
 
 def test_govsim_run_default_band_off_and_replay(tmp_path: Path) -> None:
