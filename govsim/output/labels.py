@@ -447,6 +447,22 @@ LABELS: dict[str, tuple[str, str]] = {
     "xlsx.replications": ("重复次数", "Replications"),
     "xlsx.hash": ("场景内容哈希（SHA-256）", "Scenario content hash (SHA-256)"),
     "xlsx.units": ("单位", "Units"),
+    "xlsx.band": ("80%区间", "80 % band"),
+    "xlsx.band_money": ("“所需资金”表的p10–p90：对情景声明的{inputs}个不确定输入做{samples}次"
+                        "拉丁超立方抽样（种子{seed}），每次在本次运行的估计上重解所需资金；"
+                        "仿真随机性与结转积压不重抽。",
+                        "p10–p90 of the money-needed sheet: {samples} Latin-hypercube samples "
+                        "(seed {seed}) of the scenario's {inputs} uncertain inputs, the money "
+                        "needed re-solved for each on this run's estimates; simulation noise "
+                        "and carried backlog are not resampled."),
+    "xlsx.band_runs": ("“所需资金”表的p10–p90：对情景声明的{inputs}个不确定输入做{samples}次"
+                       "拉丁超立方抽样（种子{seed}），每次完整重跑一次。",
+                       "p10–p90 of the money-needed sheet: {samples} Latin-hypercube samples "
+                       "(seed {seed}) of the scenario's {inputs} uncertain inputs, one whole run "
+                       "each."),
+    "xlsx.band_none": ("无：本次运行未计算区间（情景未声明不确定输入，或 --uncertainty 0）。",
+                       "None: this run has no band (the scenario declares no uncertain inputs, "
+                       "or --uncertainty 0)."),
     "xlsx.units_text": ("金额为万元（1万元 = 10,000 元），保留一位小数；人员为人；比例以"
                         "百分比显示。",
                         "Money in 10,000 CNY (万元) with one decimal; staff in people; shares "

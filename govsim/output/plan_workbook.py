@@ -218,6 +218,15 @@ def _money(sheet: Worksheet, tables: RunTables, lang: str, money: pd.DataFrame |
     page_setup(sheet, title=f"{_x('title', lang)} — {sheet.title}")
 
 
+def _band_text(record: dict | None, lang: str) -> str:
+    """How the money-needed band was made, from the manifest's ``uncertainty`` record."""
+    if not record:
+        return _x("band_none", lang)
+    key = "band_runs" if record.get("method") == "runs" else "band_money"
+    return _x(key, lang, samples=record.get("samples"), seed=record.get("seed"),
+              inputs=len(record.get("inputs", [])))
+
+
 def _about(sheet: Worksheet, tables: RunTables, lang: str) -> None:
     sheet.title = _x("sheet_about", lang)
     scenario, manifest = tables.scenario, tables.manifest
@@ -231,6 +240,7 @@ def _about(sheet: Worksheet, tables: RunTables, lang: str) -> None:
                                                      scenario.header.replications)),
              (_x("hash", lang), scenario.content_hash()),
              (_x("units", lang), _x("units_text", lang)),
+             (_x("band", lang), _band_text(manifest.get("uncertainty"), lang)),
              ("govsim", __version__)]
     for row, (key, value) in enumerate(facts, start=1):
         sheet.cell(row=row, column=1, value=key).font = BOLD

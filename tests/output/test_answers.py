@@ -251,6 +251,22 @@ def test_plan_workbook_prints_and_adds_up(tables: RunTables, tmp_path: Path) -> 
         assert status <= {label(f"report.{s}", lang) for s in ("pass", "fail", "not-applicable")}
 
 
+def test_plan_workbook_says_how_the_band_was_made(tables: RunTables, tmp_path: Path) -> None:
+    record = {"samples": 10, "seed": 7, "method": "money", "inputs": ["a", "b", "c"]}
+    banded = dataclasses.replace(tables, manifest={**tables.manifest, "uncertainty": record})
+    unbanded = dataclasses.replace(tables, manifest={k: v for k, v in tables.manifest.items()
+                                                     if k != "uncertainty"})
+    for lang in ("zh", "en"):
+        for part, expected in ((banded, label("xlsx.band_money", lang, samples=10, seed=7,
+                                              inputs=3)),
+                               (unbanded, label("xlsx.band_none", lang))):
+            path = write_plan_workbook(part, tmp_path / f"plan-{lang}.xlsx", lang, None)
+            about = openpyxl.load_workbook(path).worksheets[-1]
+            facts = {r[0]: r[1] for r in about.iter_rows(values_only=True)}
+            assert facts[label("xlsx.band", lang)] == expected
+    assert "10" in label("xlsx.band_money", "en", samples=10, seed=7, inputs=3)
+
+
 # -- the CSVs -------------------------------------------------------------------------------------
 
 def test_csv_money_in_whole_yuan_and_years_as_ints() -> None:
