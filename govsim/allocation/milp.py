@@ -116,7 +116,7 @@ class MilpStage:
         self.row_upper = np.array(row_upper, dtype=float)
 
     def key(self, gap: float, seconds: float, nodes: int | None = None,
-            heuristics: bool = True) -> bytes:
+            heuristics: bool = True, presolve: bool = True) -> bytes:
         """A digest of everything HiGHS is given: equal keys, equal solutions."""
         digest = hashlib.blake2b(digest_size=20)
         digest.update("\x1f".join(v.name for v in self.columns).encode())
@@ -126,21 +126,22 @@ class MilpStage:
             digest.update(array.tobytes())
         digest.update(b"|no start" if self.start is None else b"|" + self.start.tobytes())
         digest.update(np.array([gap, seconds, -1 if nodes is None else nodes,
-                                float(heuristics)]).tobytes())
+                                float(heuristics), float(presolve)]).tobytes())
         return digest.digest()
 
     def solve(self, gap: float, seconds: float, nodes: int | None = None,
-              heuristics: bool = True) -> MilpSolution:
+              heuristics: bool = True, presolve: bool = True) -> MilpSolution:
         """HiGHS's plan within relative ``gap`` of the best, or its best after ``nodes``
         branch-and-bound nodes (a limit on work, so the plan stays a function of the inputs);
         ``seconds`` is a safety net; ``heuristics=False`` switches off
-        :data:`HEURISTICS_OFF`. Remembered per process for identical stages."""
-        key = self.key(gap, seconds, nodes, heuristics)
+        :data:`HEURISTICS_OFF`; ``presolve=False`` HiGHS's presolve. Remembered per process
+        for identical stages."""
+        key = self.key(gap, seconds, nodes, heuristics, presolve)
         known = _MEMO.get(key)
         if known is not None:
             _MEMO.move_to_end(key)
             return known
-        solution = self._run(gap, seconds, nodes, heuristics, self.start)
+        solution = self._run(gap, seconds, nodes, heuristics, self.start, presolve)
         if not solution.clock:  # a plan cut off by the clock is not a function of the inputs
             _MEMO[key] = solution
             if len(_MEMO) > MEMO_SIZE:
@@ -148,7 +149,7 @@ class MilpStage:
         return solution
 
     def _run(self, gap: float, seconds: float, nodes: int | None, heuristics: bool,
-             start: np.ndarray | None) -> MilpSolution:
+             start: np.ndarray | None, presolve: bool = True) -> MilpSolution:
         import highspy
 
         from govsim.allocation.highs import new_highs
@@ -161,6 +162,8 @@ class MilpStage:
         if not heuristics:
             for name, value in HEURISTICS_OFF.items():
                 highs.setOptionValue(name, value)
+        if not presolve:
+            highs.setOptionValue("presolve", "off")
         n = len(self.columns)
         # one column and one row at a time, as PuLP's interface hands them over
         for k in range(n):
@@ -179,7 +182,7 @@ class MilpStage:
             # HiGHS 1.16 can return the start itself as the plan when presolve reduced the
             # stage and the start was optimal in the reduced space (the objective it reports
             # is the reduced plan's, the columns are the start's): solve again without it
-            return self._run(gap, seconds, nodes, heuristics, None)
+            return self._run(gap, seconds, nodes, heuristics, None, presolve)
         status = highs.getModelStatus()
         values = np.array(highs.getSolution().col_value, dtype=float)
         name = highs.modelStatusToString(status)

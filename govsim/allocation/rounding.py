@@ -266,11 +266,21 @@ def _stage(model: AllocationModel, county: str, goal: Goal,
 def _solve(stage: MilpStage, gap: float, nodes: int) -> MilpSolution:
     """The stage within ``gap`` or ``nodes`` nodes, branching only; when that found no plan at
     all, with HiGHS's primal heuristics, then 100 times the nodes, then no node limit (the
-    clock's safety net only). Every step is a limit on work: the plan is the inputs'."""
+    clock's safety net only); when HiGHS's presolve ended it without a plan ('Infeasible' or
+    'Solve error'), once more without presolve. Every step is a limit on work: the plan is
+    the inputs'."""
     for limit, heuristics in ((nodes, False), (nodes, True), (100 * nodes, True), (None, True)):
         solution = stage.solve(gap, MIP_SECONDS, limit, heuristics)
         if not (solution.failed and solution.limited and not solution.clock):
             break
+    if solution.failed and not solution.limited:
+        # A stage held at an earlier stage's optimum is feasible only to the last 10⁻⁴ hour
+        # (HiGHS's whole posts are whole to 10⁻⁷, times ~10³ hours a post): presolve has called
+        # such stages infeasible, or ended in 'Solve error', where the stage solved without it
+        # (a Guang'an sensitivity-sweep point, Yuechi's need stage)
+        unreduced = stage.solve(gap, MIP_SECONDS, nodes, True, presolve=False)
+        if not unreduced.failed:
+            return unreduced
     return solution
 
 

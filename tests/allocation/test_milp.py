@@ -31,8 +31,10 @@ def _pulp_values(goal: object, objective: pulp.LpAffineExpression, rows: list,
         sense = pulp.LpConstraintLE if held_sense == pulp.LpMinimize else pulp.LpConstraintGE
         problem.addConstraint(pulp.LpConstraint(expr, sense, f"hold_{k}", bound))
     problem.setObjective(objective)
-    gap, seconds, nodes, heuristics = options
+    gap, seconds, nodes, heuristics, presolve = options
     extra = {} if heuristics else dict(milp.HEURISTICS_OFF)
+    if not presolve:
+        extra["presolve"] = "off"
     if nodes is not None:
         extra["mip_max_nodes"] = nodes
     solver = pulp.HiGHS(msg=False, gapRel=gap, timeLimit=seconds, threads=HIGHS_THREADS,
@@ -58,9 +60,10 @@ def test_every_stage_equals_pulps_highs_plan(guangan: govsim.Scenario,
     used: list[tuple] = []  # the options and start of the stage's last run (after fallbacks)
     starts: list[bool] = []
 
-    def recorded(self, gap, seconds, nodes, heuristics, start):  # type: ignore[no-untyped-def]
-        used.append(((gap, seconds, nodes, heuristics), start))
-        return run(self, gap, seconds, nodes, heuristics, start)
+    def recorded(self, gap, seconds, nodes, heuristics,  # type: ignore[no-untyped-def]
+                 start, presolve=True):
+        used.append(((gap, seconds, nodes, heuristics, presolve), start))
+        return run(self, gap, seconds, nodes, heuristics, start, presolve)
 
     def both(model, county, goal, objective, expr, rows, holds,  # type: ignore[no-untyped-def]
              start=False):
@@ -100,9 +103,10 @@ def test_a_repeated_stage_is_answered_from_the_memo(monkeypatch: pytest.MonkeyPa
     runs = []
     real = milp.MilpStage._run
 
-    def counted(self, gap, seconds, nodes, heuristics, start):  # type: ignore[no-untyped-def]
+    def counted(self, gap, seconds, nodes, heuristics,  # type: ignore[no-untyped-def]
+                start, presolve=True):
         runs.append(1)
-        return real(self, gap, seconds, nodes, heuristics, start)
+        return real(self, gap, seconds, nodes, heuristics, start, presolve)
 
     monkeypatch.setattr(milp.MilpStage, "_run", counted)
     first = _stage(7.5).solve(1e-4, 30.0)
@@ -160,15 +164,39 @@ def test_a_stage_without_a_plan_after_its_nodes_gets_more(monkeypatch: pytest.Mo
     nothing = milp.MilpSolution(np.zeros(12), "Solution limit reached", True, True)
 
     def first_finds_nothing(self, gap, seconds, nodes,  # type: ignore[no-untyped-def]
-                            heuristics, start):
+                            heuristics, start, presolve=True):
         calls.append((nodes, heuristics))
         if len(calls) == 1:
             return nothing
-        return real(self, gap, seconds, nodes, heuristics, start)
+        return real(self, gap, seconds, nodes, heuristics, start, presolve)
 
     monkeypatch.setattr(milp.MilpStage, "_run", first_finds_nothing)
     solution = rounding._solve(_knapsack(), 1e-4, 7)
     assert calls[:2] == [(7, False), (7, True)]
+    assert not solution.failed and solution.values @ np.array(
+        [53, 71, 97, 113, 131, 149, 167, 181, 199, 211, 223, 239]) <= 1000 + 1e-6
+
+
+def test_a_stage_presolve_gives_up_on_is_solved_without_presolve(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """rounding._solve: HiGHS's presolve has ended nearly infeasible stages in 'Infeasible' or
+    'Solve error' that solved without it (a Guang'an sweep point, Yuechi's need stage): the
+    stage is solved once more without presolve, and that plan is kept."""
+    milp.clear_memo()
+    calls = []
+    real = milp.MilpStage._run
+    error = milp.MilpSolution(np.zeros(12), "Solve error", False, True)
+
+    def presolve_fails(self, gap, seconds, nodes,  # type: ignore[no-untyped-def]
+                       heuristics, start, presolve=True):
+        calls.append(presolve)
+        if presolve:
+            return error
+        return real(self, gap, seconds, nodes, heuristics, start, presolve)
+
+    monkeypatch.setattr(milp.MilpStage, "_run", presolve_fails)
+    solution = rounding._solve(_knapsack(), 1e-4, 7)
+    assert calls == [True, False]
     assert not solution.failed and solution.values @ np.array(
         [53, 71, 97, 113, 131, 149, 167, 181, 199, 211, 223, 239]) <= 1000 + 1e-6
 
@@ -207,9 +235,10 @@ def test_a_start_returned_as_the_plan_is_solved_again_without_it(
     runs: list[bool] = []
     real = milp.MilpStage._run
 
-    def recorded(self, gap, seconds, nodes, heuristics, start):  # type: ignore[no-untyped-def]
+    def recorded(self, gap, seconds, nodes, heuristics,  # type: ignore[no-untyped-def]
+                 start, presolve=True):
         runs.append(start is not None)
-        return real(self, gap, seconds, nodes, heuristics, start)
+        return real(self, gap, seconds, nodes, heuristics, start, presolve)
 
     monkeypatch.setattr(milp.MilpStage, "_run", recorded)
     solution = started.solve(1e-9, 30.0)
