@@ -139,19 +139,27 @@ def test_a_plan_cut_off_by_the_node_limit_is_remembered() -> None:
     assert solution.nodes <= 1 and (solution.failed or solution.gap >= 0)
 
 
+#: The knapsack's weights and capacity
+_WEIGHTS = [53, 71, 97, 113, 131, 149, 167, 181, 199, 211, 223, 239]
+_CAPACITY = 1000.0
+
+
 def _knapsack() -> milp.MilpStage:
     """max Σ v·x, Σ w·x ≤ 1000, x whole: a branch and bound that needs more than one node."""
-    weights = [53, 71, 97, 113, 131, 149, 167, 181, 199, 211, 223, 239]
-    xs = [pulp.LpVariable(f"x{k:02d}", 0, 5, cat=pulp.LpInteger) for k in range(len(weights))]
-    rows = [({x: float(w) for x, w in zip(xs, weights, strict=True)}, pulp.LpConstraintLE,
-             1000.0)]
+    xs = [pulp.LpVariable(f"x{k:02d}", 0, 5, cat=pulp.LpInteger) for k in range(len(_WEIGHTS))]
+    rows = [({x: float(w) for x, w in zip(xs, _WEIGHTS, strict=True)}, pulp.LpConstraintLE,
+             _CAPACITY)]
     return milp.MilpStage(rows, _knapsack_objective(xs), pulp.LpMaximize)
 
 
 def _knapsack_objective(xs: list[pulp.LpVariable]) -> pulp.LpAffineExpression:
-    weights = [53, 71, 97, 113, 131, 149, 167, 181, 199, 211, 223, 239]
     return pulp.LpAffineExpression([(x, w * 1.01 + (k % 3)) for k, (x, w)
-                                    in enumerate(zip(xs, weights, strict=True))])
+                                    in enumerate(zip(xs, _WEIGHTS, strict=True))])
+
+
+def _fits(solution: milp.MilpSolution) -> bool:
+    """A plan that keeps the knapsack's capacity."""
+    return not solution.failed and solution.values @ np.array(_WEIGHTS) <= _CAPACITY + 1e-6
 
 
 def test_a_stage_without_a_plan_after_its_nodes_gets_more(monkeypatch: pytest.MonkeyPatch
@@ -173,8 +181,7 @@ def test_a_stage_without_a_plan_after_its_nodes_gets_more(monkeypatch: pytest.Mo
     monkeypatch.setattr(milp.MilpStage, "_run", first_finds_nothing)
     solution = rounding._solve(_knapsack(), 1e-4, 7)
     assert calls[:2] == [(7, False), (7, True)]
-    assert not solution.failed and solution.values @ np.array(
-        [53, 71, 97, 113, 131, 149, 167, 181, 199, 211, 223, 239]) <= 1000 + 1e-6
+    assert _fits(solution)
 
 
 def test_a_stage_presolve_gives_up_on_is_solved_without_presolve(
@@ -197,8 +204,7 @@ def test_a_stage_presolve_gives_up_on_is_solved_without_presolve(
     monkeypatch.setattr(milp.MilpStage, "_run", presolve_fails)
     solution = rounding._solve(_knapsack(), 1e-4, 7)
     assert calls == [True, False]
-    assert not solution.failed and solution.values @ np.array(
-        [53, 71, 97, 113, 131, 149, 167, 181, 199, 211, 223, 239]) <= 1000 + 1e-6
+    assert _fits(solution)
 
 
 def test_a_start_is_part_of_the_stage_and_gives_a_plan_at_once() -> None:
