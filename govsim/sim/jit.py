@@ -4,7 +4,8 @@ Importing this module imports numba (about 0.4 s), so only the compiled engine i
 first use. Compiled functions are cached on disk (``cache=True``): the first process compiles
 (about 10 s for all kernels), later ones — spawned workers, Dask workers, the next run — load
 the machine code (about 0.5 s). The cache goes to ``$NUMBA_CACHE_DIR`` if that is set; else
-beside the source (``govsim/sim/__pycache__``) if that is writable; else to
+beside the source (``govsim/sim/__pycache__``) if that is writable and not an installed
+package (``site-packages``); else to
 ``$XDG_CACHE_HOME/govsim/numba`` (``~/.cache/govsim/numba``); else to ``govsim-numba-<uid>`` in
 the temporary directory. The choice is made before numba is imported and exported as
 ``NUMBA_CACHE_DIR``, so processes started later inherit it.
@@ -36,7 +37,12 @@ def _choose_cache_dir() -> str | None:
     """Where numba should cache: ``None`` keeps numba's default (beside the source)."""
     if os.environ.get("NUMBA_CACHE_DIR"):
         return os.environ["NUMBA_CACHE_DIR"]
-    if _writable(Path(__file__).parent / "__pycache__"):
+    beside = Path(__file__).parent / "__pycache__"
+    # never into an installed package: pip does not remove cache files it did not install, and
+    # a govsim/ folder left in site-packages by `pip install .` then shadowed the editable
+    # install of README command 2 in the notebooks' kernels
+    installed = any(part in ("site-packages", "dist-packages") for part in beside.parts)
+    if not installed and _writable(beside):
         return None
     xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     for folder in (Path(xdg) / "govsim" / "numba",

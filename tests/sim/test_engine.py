@@ -154,6 +154,10 @@ def test_cache_goes_somewhere_writable(monkeypatch: pytest.MonkeyPatch, tmp_path
     monkeypatch.delenv("NUMBA_CACHE_DIR")
     monkeypatch.setattr(jit, "_writable", lambda folder: True)
     assert jit._choose_cache_dir() is None  # beside the source, numba's own default
+    # an installed package never gets the cache: uninstalling would leave a govsim/ folder
+    monkeypatch.setattr(jit, "__file__", str(tmp_path / "site-packages" / "govsim" / "sim"
+                                              / "jit.py"))
+    assert jit._choose_cache_dir() == str(tmp_path / "xdg" / "govsim" / "numba")
 
 
 def test_workers_start_only_when_the_work_is_worth_it() -> None:
