@@ -145,12 +145,14 @@ def _fund(fund: str) -> str:
 def unmet_table(model: AllocationModel, estimates: Estimates) -> pd.DataFrame:
     """Need (cases and hours) and what the plan serves of it, per (county, item)."""
     ph = model.scenario.header.productive_hours_per_fte
-    demand = estimates.demand.set_index(["county", "item"])
+    columns = [model.demand_column, "hours_per_case", "utilisation_target", "public_fte"]
+    # one dict lookup per cell: .loc per cell was 40 ms of every allocation (12 a run, 30 a band)
+    demand = estimates.demand.set_index(["county", "item"])[columns].to_dict("index")
     rows = []
     for county in model.scenario.counties:
         for item in model.scenario.items:
             key = (county.id, item.id)
-            record = demand.loc[key]
+            record = demand[key]
             cases = float(record[model.demand_column])
             hours = float(record["hours_per_case"])
             need = cases * hours
