@@ -35,7 +35,12 @@ TOL = 1e-6
 def scenarios(draw: st.DrawFn) -> Scenario:
     data = copy.deepcopy(BASE)
     data["provider_types"].append(copy.deepcopy(ENTERPRISE))
-    data["provider_types"][1]["cost_per_fte_year"] = draw(st.floats(40_000, 120_000))
+    # at least 1 % from the social organisations' 100,000 CNY: at a price gap of a yuan a year,
+    # swapping one provider's FTE for the other's costs cents, so the two solvers' cent-sized
+    # tolerances (holds, elastic funds) decided how many hours went to the better provider
+    # (seen at 100,001 CNY: need met 4,542.08 against scipy's 4,542.31, 0.23 apart)
+    data["provider_types"][1]["cost_per_fte_year"] = draw(
+        st.one_of(st.floats(40_000, 99_000), st.floats(101_000, 120_000)))
     data["provider_types"][1]["quality"] = draw(st.floats(0.3, 1.0))
     data["provider_types"][1]["failure_hazard"] = draw(st.floats(0, 0.2))
     data["provider_types"][1]["takeover_delay_days"] = 20.0
