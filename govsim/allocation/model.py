@@ -257,8 +257,9 @@ def build_model(scenario: Scenario, estimates: Estimates, year: int, *,
     if objective == "min_cost":
         add_coverage_target(model)
     set_goals(model)
-    log.info("built %s: %d variables, %d rows, %d goals", model.problem.name,
-             len(model.problem.variables()), len(model.rows), len(model.goals))
+    if log.isEnabledFor(logging.INFO):  # listing the variables takes a pass over every row
+        log.info("built %s: %d variables, %d rows, %d goals", model.problem.name,
+                 len(model.problem.variables()), len(model.rows), len(model.goals))
     return model
 
 
