@@ -15,7 +15,9 @@ the scenario's expectation** (:func:`sampled_estimates`):
   ``E(S_k) / E(S)``, where ``E`` is :func:`govsim.allocation.estimates_from_scenario` of the
   year (the same cell of the sampled and the written scenario's expected values); where the
   written scenario's value is 0 the difference is added instead. ``cases_quantile`` is the
-  Poisson quantile of the moved mean, as both estimate builders define it.
+  Poisson quantile of the moved mean, as both estimate builders define it — except in the
+  band's own samples, whose need plans read the mean cases only: there it is left missing
+  (``quantiles=False``) rather than computed once per cell for nothing.
 
 Held at the run's: the simulated arrivals' replication noise (not resampled), the carried
 backlog (moved with its cell's demand factor, as part of the cases), the utilisation targets
@@ -23,10 +25,11 @@ the check loop lowered (moved only by a sampled ``policy.utilisation_target``), 
 force and the purchases that ran. So at a point equal to the written scenario every estimate is
 unchanged and the sample's money needed *is* the run's (:func:`money_bands` is exact there).
 
-Outcomes ``need_cny`` and ``gap_cny`` per county and prefecture and year
-(:func:`govsim.budget.need_and_gap`, whole yuan); ``uncertainty.csv`` bands them around the
-run's own figures. Coverage and staff short need simulations: ``govsim run --uncertainty N``.
-Units: CNY.
+Each sample's need plan is :func:`govsim.budget.need_allocation`: the model and the solve of
+``need_plan``, its purchases only (the band reads nothing else). Outcomes ``need_cny`` and
+``gap_cny`` per county and prefecture and year (:func:`govsim.budget.need_and_gap`, whole
+yuan); ``uncertainty.csv`` bands them around the run's own figures. Coverage and staff short
+need simulations: ``govsim run --uncertainty N``. Units: CNY.
 """
 
 from __future__ import annotations
