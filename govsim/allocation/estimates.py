@@ -198,7 +198,7 @@ def contracts_in_force(scenario: Scenario, year: int) -> pd.DataFrame:
 
 
 def estimates_from_scenario(scenario: Scenario, year: int | None = None,
-                            quantile: float = 0.9) -> Estimates:
+                            quantile: float = 0.9, *, quantiles: bool = True) -> Estimates:
     """Expected demand, its Poisson ``quantile`` and baseline staffing, without simulation.
 
     Parameters
@@ -208,6 +208,9 @@ def estimates_from_scenario(scenario: Scenario, year: int | None = None,
         Calendar plan year; default ``scenario.header.base_year``.
     quantile : float
         Probability level of ``cases_quantile`` (annual cases treated as Poisson).
+    quantiles : bool
+        ``False`` leaves ``cases_quantile`` missing (NaN): for callers that read only the
+        expected cases (the run's band, once per sample and year).
 
     Returns
     -------
@@ -229,18 +232,20 @@ def estimates_from_scenario(scenario: Scenario, year: int | None = None,
     table = demand_table(scenario, year)
     staff = baseline_staffing(scenario)
     staff = staff[staff["source"] != "contract"]
-    public = staff.groupby(["county", "item"])["fte"].sum()
+    public = staff.groupby(["county", "item"])["fte"].sum().to_dict()
+    # per item, not per row: the band asks for these once per sample and year
+    rho = {i.id: peak_utilisation(scenario, i, scenario.policy.utilisation_target)
+           for i in scenario.items}
+    factor = {i.id: peak_factor(i, header.hours_per_year) for i in scenario.items}
     demand = pd.DataFrame({
         "county": table["county"],
         "item": table["item"],
         "cases_mean": table["cases"].astype(float),
-        "cases_quantile": [float(poisson_quantile(m, quantile)) for m in table["cases"]],
+        "cases_quantile": [float(poisson_quantile(m, quantile)) for m in table["cases"]]
+        if quantiles else math.nan,
         "hours_per_case": table["hours_per_case"].astype(float),
-        "utilisation_target": [
-            peak_utilisation(scenario, scenario.item(i), scenario.policy.utilisation_target)
-            for i in table["item"]],
-        "peak_factor": [peak_factor(scenario.item(i), header.hours_per_year)
-                        for i in table["item"]],
+        "utilisation_target": [rho[i] for i in table["item"]],
+        "peak_factor": [factor[i] for i in table["item"]],
         "public_fte": [float(public.get((c, i), 0.0))
                        for c, i in zip(table["county"], table["item"], strict=True)],
     })

@@ -102,12 +102,26 @@ class HighsStages:
         return idx, val
 
     def _add_rows(self) -> None:
+        # one call for every row: the same rows as one addRow each, without a call and two
+        # small arrays per row (a third of the build of a need plan's HiGHS model)
+        index = self.columns.index
+        lower, upper, starts = [], [], []
+        idx: list[int] = []
+        val: list[float] = []
         for row in self.model.rows:
             constraint = row.constraint
-            bound = -constraint.constant
-            lower, upper = self._bounds(constraint.sense, bound)
-            idx, val = self._row(constraint)
-            self.highs.addRow(lower, upper, len(idx), idx, val)
+            low, up = self._bounds(constraint.sense, -constraint.constant)
+            lower.append(low)
+            upper.append(up)
+            starts.append(len(idx))
+            for var, coef in constraint.expr.items():
+                idx.append(index[var.name])
+                val.append(coef)
+        if lower:
+            self.highs.addRows(len(lower), np.array(lower, dtype=float),
+                               np.array(upper, dtype=float), len(idx),
+                               np.array(starts, dtype=np.int32), np.array(idx, dtype=np.int32),
+                               np.array(val, dtype=float))
 
     def _bounds(self, sense: int, bound: float) -> tuple[float, float]:
         if sense == pulp.LpConstraintLE:

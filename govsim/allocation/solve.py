@@ -126,6 +126,7 @@ def make_solver(name: str) -> pulp.LpSolver:
     raise AllocationError(f"unknown solver {name!r}; choose one of {', '.join(SOLVERS)}")
 
 
+@functools.cache  # the installed versions do not change within a process
 def solver_version(name: str) -> str:
     """``"pulp 3.3.2 / CBC (bundled)"`` or ``"pulp 3.3.2 / highspy 1.15.1"``."""
     base = f"pulp {pulp.__version__}"

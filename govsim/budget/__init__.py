@@ -15,6 +15,7 @@ from govsim.budget.needed import (
     BudgetResult,
     check_coverage_target,
     money_needed,
+    need_allocation,
     need_plan,
     plan_years,
     with_coverage_target,
@@ -37,5 +38,5 @@ from govsim.budget.table import (
 __all__ = ["BAND_COLUMNS", "DRIVER_COLUMNS", "MONEY_NEEDED_COLUMNS", "PREFECTURE",
            "UNCERTAINTY_COLUMNS", "BudgetResult", "YearBudget",
            "cap_limits", "cell_targets", "check_coverage_target", "money_needed",
-           "money_needed_table", "need_and_gap", "need_plan", "plan_years", "with_band_columns",
-           "with_coverage_target", "year_budget"]
+           "money_needed_table", "need_allocation", "need_and_gap", "need_plan", "plan_years",
+           "with_band_columns", "with_coverage_target", "year_budget"]

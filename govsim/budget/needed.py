@@ -27,13 +27,16 @@ from dataclasses import dataclass
 import pandas as pd
 
 from govsim.allocation import AllocationResult, Estimates, allocate, estimates_from_scenario
-from govsim.allocation.model import DemandColumn
+from govsim.allocation.model import DemandColumn, build_model
+from govsim.allocation.results import allocation_table
+from govsim.allocation.solve import make_solver, solve_model
+from govsim.bounds import check_allocatable
 from govsim.budget.table import YearBudget, cell_targets, money_needed_table, unserved_cells
 from govsim.errors import RunError
 from govsim.scenario import Scenario
 
-__all__ = ["BudgetResult", "check_coverage_target", "money_needed", "need_plan", "plan_years",
-           "with_coverage_target", "year_budget"]
+__all__ = ["BudgetResult", "check_coverage_target", "money_needed", "need_allocation", "need_plan",
+           "plan_years", "with_coverage_target", "year_budget"]
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +100,21 @@ def need_plan(scenario: Scenario, estimates: Estimates, year: int, *, solver: st
     # only the plan is read here: no explanations or compliance (half the time)
     return allocate(scenario, estimates, year, objective="min_cost", solver=solver,
                     integer_posts=whole, demand=demand, explain=False)
+
+
+def need_allocation(scenario: Scenario, estimates: Estimates, year: int, *,
+                    solver: str = "highs") -> pd.DataFrame:
+    """The allocation table of the linear need plan of ``year`` alone: ``need_plan(scenario,
+    estimates, year, solver=solver).allocation``, the same model solved the same way, without
+    the plan's other tables (need met, staffing, constraints, goals: most of the rest of the
+    time). For the run's band (:mod:`govsim.uncertainty.run_band`), which reads only the
+    purchases."""
+    make_solver(solver)
+    check_allocatable(scenario)
+    model = build_model(scenario, estimates, year, objective="min_cost", integer_posts=False,
+                        demand="mean")
+    solve_model(model, solver)
+    return allocation_table(model)
 
 
 def year_budget(scenario: Scenario, year: int, estimates: Estimates | None = None, *,

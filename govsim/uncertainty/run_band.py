@@ -15,7 +15,9 @@ the scenario's expectation** (:func:`sampled_estimates`):
   ``E(S_k) / E(S)``, where ``E`` is :func:`govsim.allocation.estimates_from_scenario` of the
   year (the same cell of the sampled and the written scenario's expected values); where the
   written scenario's value is 0 the difference is added instead. ``cases_quantile`` is the
-  Poisson quantile of the moved mean, as both estimate builders define it.
+  Poisson quantile of the moved mean, as both estimate builders define it — except in the
+  band's own samples, whose need plans read the mean cases only: there it is left missing
+  (``quantiles=False``) rather than computed once per cell for nothing.
 
 Held at the run's: the simulated arrivals' replication noise (not resampled), the carried
 backlog (moved with its cell's demand factor, as part of the cases), the utilisation targets
@@ -23,10 +25,11 @@ the check loop lowered (moved only by a sampled ``policy.utilisation_target``), 
 force and the purchases that ran. So at a point equal to the written scenario every estimate is
 unchanged and the sample's money needed *is* the run's (:func:`money_bands` is exact there).
 
-Outcomes ``need_cny`` and ``gap_cny`` per county and prefecture and year
-(:func:`govsim.budget.need_and_gap`, whole yuan); ``uncertainty.csv`` bands them around the
-run's own figures. Coverage and staff short need simulations: ``govsim run --uncertainty N``.
-Units: CNY.
+Each sample's need plan is :func:`govsim.budget.need_allocation`: the model and the solve of
+``need_plan``, its purchases only (the band reads nothing else). Outcomes ``need_cny`` and
+``gap_cny`` per county and prefecture and year (:func:`govsim.budget.need_and_gap`, whole
+yuan); ``uncertainty.csv`` bands them around the run's own figures. Coverage and staff short
+need simulations: ``govsim run --uncertainty N``. Units: CNY.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ import pandas as pd
 
 from govsim.allocation import Estimates, estimates_from_scenario
 from govsim.allocation.estimates import poisson_quantile
-from govsim.budget import need_and_gap, need_plan
+from govsim.budget import need_allocation, need_and_gap
 from govsim.parallel import interrupts_held, worker_count, worker_pool
 from govsim.scenario import Scenario
 from govsim.uncertainty.design import Design, check_samples, lhs_design, sample_scenario
@@ -66,24 +69,45 @@ _SHARES = ("utilisation_target", "capacity_loss", "quality")
 _DERIVED = ("cases_quantile",)
 
 
+def _key_index(frame: pd.DataFrame, keys: list[str]) -> pd.Index:
+    """The rows' ``keys`` as text (how the scenario's and the run's tables are matched)."""
+    if len(keys) == 1:
+        return pd.Index(frame[keys[0]].astype(str))
+    return pd.MultiIndex.from_arrays([frame[k].astype(str) for k in keys])
+
+
+def _aligned(frame: pd.DataFrame, keys: list[str],
+             index: pd.Index) -> Callable[[str], np.ndarray]:
+    """``column -> values`` of ``frame``'s row for each key of ``index`` (the last row of a
+    repeated key; NaN where ``frame`` has none)."""
+    own = _key_index(frame, keys)
+    last = ~own.duplicated(keep="last")
+    found = own[last].get_indexer(index)
+    rows = np.flatnonzero(last)[np.maximum(found, 0)] if last.any() \
+        else np.zeros(len(index), dtype=np.int64)
+    missing = found < 0
+
+    def values(column: str) -> np.ndarray:
+        column_values = frame[column].astype(float).to_numpy()
+        if not len(column_values):
+            return np.full(len(index), math.nan)
+        return np.where(missing, math.nan, column_values[rows])
+    return values
+
+
 def _moved(run: pd.DataFrame, base: pd.DataFrame, sampled: pd.DataFrame,
            keys: list[str]) -> pd.DataFrame:
     """``run`` with each numeric column the scenario estimates share moved by sampled ÷ base
     (sampled − base where base is 0), rows matched on ``keys``."""
     out = run.copy()
-
-    def lookup(frame: pd.DataFrame, column: str) -> np.ndarray:
-        values = dict(zip(zip(*(frame[k].astype(str) for k in keys), strict=True),
-                          frame[column].astype(float), strict=True))
-        return np.array([values.get(key, math.nan) for key in
-                         zip(*(run[k].astype(str) for k in keys), strict=True)], dtype=float)
-
+    index = _key_index(run, keys)
+    in_base, in_sampled = _aligned(base, keys, index), _aligned(sampled, keys, index)
     for column in run.columns:
         if column in keys or column in _DERIVED or column not in base.columns \
                 or column not in sampled.columns \
                 or not pd.api.types.is_numeric_dtype(run[column]):
             continue
-        before, after = lookup(base, column), lookup(sampled, column)
+        before, after = in_base(column), in_sampled(column)
         known = np.isfinite(before) & np.isfinite(after)
         if np.array_equal(before[known], after[known]):
             continue  # the sample does not move this column: the run's values bit for bit
@@ -95,13 +119,16 @@ def _moved(run: pd.DataFrame, base: pd.DataFrame, sampled: pd.DataFrame,
     return out
 
 
-def sampled_estimates(run: Estimates, base: Estimates, sampled: Estimates) -> Estimates:
+def sampled_estimates(run: Estimates, base: Estimates, sampled: Estimates, *,
+                      quantiles: bool = True) -> Estimates:
     """The run's estimates ``run`` moved from the written scenario's expected values ``base``
-    to the sampled scenario's ``sampled`` (see the module docstring)."""
+    to the sampled scenario's ``sampled`` (see the module docstring). ``quantiles=False``
+    leaves ``cases_quantile`` missing (NaN) where the cases moved: for a plan on the mean
+    cases (the band's need plans), which never reads it."""
     demand = _moved(run.demand, base.demand, sampled.demand, ["county", "item"])
     if not demand["cases_mean"].equals(run.demand["cases_mean"]):
         demand["cases_quantile"] = [float(poisson_quantile(m, run.quantile))
-                                    for m in demand["cases_mean"]]
+                                    for m in demand["cases_mean"]] if quantiles else math.nan
     # the scenario's provider rows are per type: a per-place row moves with its type
     providers = _moved(run.providers, base.providers, sampled.providers, ["provider_type"])
     return Estimates(demand=demand, providers=providers, quantile=run.quantile,
@@ -127,10 +154,12 @@ def _band_task(scenario: Scenario, design: Design, sample: int,
     sampled = sample_scenario(scenario, design, sample)
     rows = []
     for year, estimates in years:
-        moved = sampled_estimates(estimates, base[year],
-                                  estimates_from_scenario(sampled, year, estimates.quantile))
-        plan = need_plan(sampled, moved, year, solver=solver)
-        for county, (need, _cap, gap) in need_and_gap(sampled, year, plan.allocation).items():
+        # the need plan reads the mean cases: no Poisson quantiles (one per cell, most of the
+        # estimates' time)
+        expected = estimates_from_scenario(sampled, year, estimates.quantile, quantiles=False)
+        moved = sampled_estimates(estimates, base[year], expected, quantiles=False)
+        allocation = need_allocation(sampled, moved, year, solver=solver)
+        for county, (need, _cap, gap) in need_and_gap(sampled, year, allocation).items():
             rows.append(("need_cny", county, year, math.nan if pd.isna(need) else float(need)))
             rows.append(("gap_cny", county, year, math.nan if pd.isna(gap) else float(gap)))
     return pd.DataFrame(rows, columns=OUTCOME_COLUMNS[1:]).assign(sample=sample)

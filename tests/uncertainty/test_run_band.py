@@ -4,18 +4,21 @@ the band around the run's figure in every table, no band without inputs, reprodu
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 import govsim
 from govsim.allocation import estimates_from_scenario
-from govsim.budget import BAND_COLUMNS, PREFECTURE
+from govsim.budget import BAND_COLUMNS, PREFECTURE, need_allocation, need_plan
 from govsim.cli import main
 from govsim.errors import RunError
 from govsim.uncertainty import DEFAULT_BAND_SAMPLES, money_bands, sampled_estimates
+from govsim.uncertainty.design import lhs_design, sample_scenario
 from tests.uncertainty.inputs import RATES, scenario, with_inputs
 
 INPUTS = (RATES.format(low=0.8, high=1.3),
@@ -192,3 +195,102 @@ def test_govsim_run_default_band_off_and_replay(tmp_path: Path) -> None:
         .isna().all().all()
     report = (off / "report.html").read_text(encoding="utf-8")
     assert "No 80 % band in this run" in report or "本次运行未计算80%区间" in report
+
+
+# -- the band's faster path gives the same figures -------------------------------------------------
+
+def test_the_bands_need_plan_is_need_plans_purchases_at_sampled_points(
+        uncertain: govsim.Scenario, banded: govsim.RunResult) -> None:
+    """The band solves each sample with ``need_allocation`` on estimates without Poisson
+    quantiles; at several sampled points and every plan year the purchases are those of
+    ``need_plan`` on the fully moved estimates, row for row and bit for bit."""
+    design = lhs_design(uncertain, 4, banded.seed)
+    base = {year: estimates_from_scenario(uncertain, year, run.quantile)
+            for year, run in banded.estimates}
+    checked = 0
+    for sample in range(len(design)):
+        sampled = sample_scenario(uncertain, design, sample)
+        for year, run in banded.estimates:
+            full = sampled_estimates(run, base[year],
+                                     estimates_from_scenario(sampled, year, run.quantile))
+            lean = sampled_estimates(
+                run, base[year],
+                estimates_from_scenario(sampled, year, run.quantile, quantiles=False),
+                quantiles=False)
+            assert lean.demand.drop(columns="cases_quantile").equals(
+                full.demand.drop(columns="cases_quantile"))
+            assert lean.demand["cases_quantile"].isna().all()  # moved, and never computed
+            assert lean.providers.equals(full.providers)
+            plan = need_plan(sampled, full, year, solver=banded.options.solver).allocation
+            assert not plan.empty
+            assert need_allocation(sampled, lean, year,
+                                   solver=banded.options.solver).equals(plan)
+            checked += 1
+    assert checked == 4 * len(banded.estimates)
+
+
+def _moved_by_lookup(run: pd.DataFrame, base: pd.DataFrame, sampled: pd.DataFrame,
+                     keys: list[str]) -> pd.DataFrame:
+    """The band's rule written out row by row (dicts of text keys), to check the vectorised
+    one against: each numeric column moved by sampled ÷ base (sampled − base where base is 0),
+    the last row of a repeated key, unmoved where either side has no row."""
+    out = run.copy()
+
+    def lookup(frame: pd.DataFrame, column: str) -> np.ndarray:
+        values = {tuple(str(row[k]) for k in keys): float(row[column])
+                  for _, row in frame.iterrows()}
+        return np.array([values.get(tuple(str(row[k]) for k in keys), math.nan)
+                         for _, row in run.iterrows()], dtype=float)
+
+    for column in run.columns:
+        if column in keys or column == "cases_quantile" or column not in base \
+                or column not in sampled or not pd.api.types.is_numeric_dtype(run[column]):
+            continue
+        before, after = lookup(base, column), lookup(sampled, column)
+        known = np.isfinite(before) & np.isfinite(after)
+        if np.array_equal(before[known], after[known]):
+            continue
+        value = run[column].astype(float).to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            moved = np.where(before > 0, value * (after / before), value + (after - before))
+        share = column in ("utilisation_target", "capacity_loss", "quality")
+        out[column] = np.clip(np.where(known, moved, value), 0.0, 1.0 if share else None)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_moving_a_table_matches_the_row_by_row_rule(seed: int) -> None:
+    """Random tables with repeated, missing and extra keys, zeros (moved by the difference),
+    NaN and columns the sample does not move: the vectorised move equals the rule written out
+    row by row, bit for bit."""
+    from govsim.uncertainty.run_band import _moved
+
+    rng = np.random.default_rng(seed)
+    counties, items = ["a", "b", "c"], ["x", "y", "z", "w"]
+
+    def table(rows: int) -> pd.DataFrame:
+        frame = pd.DataFrame({
+            "county": rng.choice(counties, rows), "item": rng.choice(items, rows),
+            "cases_mean": rng.choice([0.0, 1.5, 7.0, 30.0], rows) * rng.uniform(0.5, 2, rows),
+            "utilisation_target": rng.uniform(0.5, 0.99, rows),
+            "public_fte": rng.choice([0.0, 2.0], rows), "cases_quantile": 9.0,
+            "label": "text"})
+        frame.loc[rng.random(rows) < 0.1, "cases_mean"] = math.nan
+        return frame
+
+    run = table(10)
+    base = table(12)
+    sampled = base.assign(cases_mean=base["cases_mean"] * rng.uniform(0.7, 1.4, len(base))
+                          + rng.choice([0.0, 3.0], len(base)),
+                          utilisation_target=base["utilisation_target"] * 1.2)
+    sampled = sampled.iloc[rng.permutation(len(sampled))[:10]]  # a key or two goes missing
+    expected = _moved_by_lookup(run, base, sampled, ["county", "item"])
+    got = _moved(run, base, sampled, ["county", "item"])
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    assert got["cases_quantile"].equals(run["cases_quantile"])  # derived: never scaled
+    assert not got["cases_mean"].equals(run["cases_mean"])  # the sample did move something
+    one = _moved(run, base, sampled, ["county"])
+    pd.testing.assert_frame_equal(one, _moved_by_lookup(run, base, sampled, ["county"]),
+                                  check_exact=True)
+    empty = _moved(run, base.iloc[:0], sampled, ["county", "item"])
+    pd.testing.assert_frame_equal(empty, run, check_exact=True)  # nothing to move by
