@@ -241,7 +241,7 @@ def plot_contract_timeline(contracts: pd.DataFrame, scenario: Scenario,
     x1, y1 = x0 + (bars["stop"].to_numpy(dtype=float) - x0), y0 + 0.56  # as barh computes
     corners = np.stack([np.column_stack([x0, x1, x1, x0]),
                         np.column_stack([y0, y0, y1, y1])], axis=-1)
-    ax.add_collection(PolyCollection(
+    ax.add_collection(PolyCollection(  # mitred corners, as the rectangles barh would draw
         list(corners), facecolors=[colour.get(t, "#9e9e9e") for t in bars["provider_type"]],
         edgecolors="white", linewidths=0.8, alpha=0.85, joinstyle="miter"))
     used_events = []
