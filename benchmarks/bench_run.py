@@ -15,6 +15,10 @@ replication-years — a ratio that is much less sensitive to how busy the machin
 With ``--engines compiled,simpy`` the whole run is repeated on each simulation engine (the
 baseline replication-year is timed on the first one) and the wall-time ratio is printed; the
 two runs' tables must be identical. Peak memory is then the largest over the runs.
+
+With ``--figures`` it then times each of the report's figures on the last run's tables (best of
+three): building the matplotlib figure, drawing it (layout and rasterising) and compressing the
+PNG, in this process and one after the other.
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ import pandas as pd
 
 import govsim
 from govsim.generate import generate_scenario
+from govsim.output import plots
+from govsim.output.figure import encode_png, figure_pixels
+from govsim.output.report import PLOTS, RunTables
 from govsim.sim import simulate_year
 
 
@@ -44,6 +51,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--engines", default="compiled",
                         help="comma-separated simulation engines to time, in order")
+    parser.add_argument("--figures", action="store_true",
+                        help="then time each report figure: build, draw, PNG compression")
     args = parser.parse_args()
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     if args.counties:
@@ -91,9 +100,35 @@ def main() -> None:
             pd.testing.assert_frame_equal(tables[first], tables[engine], check_exact=True)
             print(f"ratio {engine}/{first} wall time: {walls[engine] / walls[first]:.1f}x "
                   f"(replication tables identical)")
+    if args.figures:
+        print_figure_times(result.tables)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak resident memory: main process {own:.0f} MiB, largest worker {children:.0f} MiB")
+
+
+def print_figure_times(tables: RunTables, repeats: int = 3) -> None:
+    """Seconds to build, draw and compress each report figure (best of ``repeats``)."""
+    tables = tables.checked()
+    lang = plots.resolve_lang(tables.scenario, None)
+    best: dict[str, list[float]] = {}
+    for _ in range(repeats):
+        for stem, (function, table) in PLOTS.items():
+            started = time.perf_counter()
+            figure = getattr(plots, function)(tables.table(table), tables.scenario, lang)
+            built = time.perf_counter()
+            pixels = figure_pixels(figure)
+            drawn = time.perf_counter()
+            encode_png(pixels)
+            done = time.perf_counter()
+            times = [built - started, drawn - built, done - drawn]
+            best[stem] = [min(a, b) for a, b in zip(best.get(stem, times), times, strict=True)]
+    print(f"report figures (best of {repeats}; load average {os.getloadavg()[0]:.1f}):")
+    for stem, (build, draw, png) in best.items():
+        print(f"  {stem:22s} build {build:.3f} s, draw {draw:.3f} s, png {png:.3f} s")
+    build, draw, png = (sum(column) for column in zip(*best.values(), strict=True))
+    print(f"  {'all':22s} build {build:.3f} s, draw {draw:.3f} s, png {png:.3f} s "
+          f"= {build + draw + png:.2f} s")
 
 
 if __name__ == "__main__":

@@ -12,9 +12,12 @@ import io
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.image import imsave
 
 from govsim.output.fonts import use_cjk_font
 from govsim.output.labels import label
@@ -23,8 +26,8 @@ if TYPE_CHECKING:
     from govsim.scenario import Scenario
 
 __all__ = ["MAX_COUNTIES", "PLOT_DPI", "YEAR_COLOURS", "add_note", "display_names", "empty_figure",
-           "legend_outside", "new_figure", "ordered", "png_bytes", "resolve_lang", "shorten",
-           "tidy_axes"]
+           "encode_png", "figure_pixels", "legend_outside", "new_figure", "ordered", "png_bytes",
+           "resolve_lang", "shorten", "tidy_axes"]
 
 #: Most counties drawn on one county axis; the rest are ranked out (and noted) or aggregated.
 MAX_COUNTIES = 25
@@ -36,8 +39,32 @@ YEAR_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"
 
 def png_bytes(figure: Figure, dpi: int = PLOT_DPI) -> bytes:
     """The figure as PNG (no software tag, so that equal figures give equal bytes)."""
+    return encode_png(figure_pixels(figure, dpi), dpi)
+
+
+def figure_pixels(figure: Figure, dpi: int = PLOT_DPI) -> np.ndarray:
+    """The figure drawn at ``dpi`` as a (height, width, 4) array of RGBA bytes.
+
+    Drawn exactly as ``savefig(format="png")`` draws it (layout, face colour), so that
+    :func:`encode_png` of it gives the bytes :func:`png_bytes` gives.
+    """
+    canvas = FigureCanvasAgg(figure)  # draws here, not on a canvas savefig would switch to
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    figure.savefig(buffer, format="rgba", dpi=dpi)
+    width, height = int(canvas.renderer.width), int(canvas.renderer.height)
+    return np.frombuffer(buffer.getbuffer(), dtype=np.uint8).reshape(height, width, 4)
+
+
+def encode_png(pixels: np.ndarray, dpi: int = PLOT_DPI) -> bytes:
+    """RGBA pixels (:func:`figure_pixels`) as PNG bytes with no software tag.
+
+    Needs no figure and no pyplot state, and Pillow releases the GIL while it compresses: the
+    report encodes one figure in a thread while it draws the next.
+    """
+    buffer = io.BytesIO()
+    # a memoryview of bytes is what savefig hands to imsave: the same path, the same PNG
+    imsave(buffer, memoryview(np.ascontiguousarray(pixels)), format="png", origin="upper",
+           dpi=dpi, metadata={"Software": None})
     return buffer.getvalue()
 
 

@@ -137,8 +137,9 @@ def plot_allocation_heatmap(allocation: pd.DataFrame, scenario: Scenario,
         if annotate:
             for (r, c), v in np.ndenumerate(grid.to_numpy(dtype=float)):
                 if v > 0:
+                    # centred in its cell, inside the axes: the layout need not measure it
                     ax.text(c, r, f"{v:,.0f}" if v >= 10 else f"{v:.1f}", ha="center",
-                            va="center", fontsize=7,
+                            va="center", fontsize=7, in_layout=False,
                             color="white" if v > 0.6 * vmax else "#212121")
     fig.colorbar(image, ax=list(axes), label=label("plot.wan", lang), shrink=0.8)
     fig.suptitle(title, fontsize=13)

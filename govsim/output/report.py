@@ -17,6 +17,7 @@ report show 万元 (10,000 CNY).
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +30,7 @@ from govsim.errors import GovsimError, OutputExistsError
 from govsim.metrics import cell_coverage, cells_from_summary, demand, no_service
 from govsim.output import plots
 from govsim.output.answers import MONEY_NEEDED_FILE, money_needed
-from govsim.output.figure import PLOT_DPI
+from govsim.output.figure import PLOT_DPI, encode_png, figure_pixels
 from govsim.output.files import CSV_ENCODING, write_csv
 from govsim.output.folders import OutputFolder, Staging, prepare_folder
 from govsim.output.html import render_report
@@ -299,10 +300,16 @@ def _write_contents(tables: RunTables, stage: Staging, lang: str, dpi: int,
 
 def render_plots(tables: RunTables, lang: str | None = None,
                  dpi: int = PLOT_DPI) -> dict[str, bytes]:
-    """Every plot of :data:`PLOTS` as PNG bytes, by file stem (figures are not kept)."""
+    """Every plot of :data:`PLOTS` as PNG bytes, by file stem (figures are not kept).
+
+    Each figure's PNG is compressed in a second thread while the next figure is built and
+    drawn (Pillow releases the GIL while compressing); the bytes are those of
+    :func:`~govsim.output.figure.png_bytes`.
+    """
     lang = plots.resolve_lang(tables.scenario, lang)
-    images = {}
-    for stem, (function, table) in PLOTS.items():
-        figure = getattr(plots, function)(tables.table(table), tables.scenario, lang)
-        images[stem] = plots.png_bytes(figure, dpi)
-    return images
+    encoding = {}
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="govsim-png") as encoder:
+        for stem, (function, table) in PLOTS.items():
+            figure = getattr(plots, function)(tables.table(table), tables.scenario, lang)
+            encoding[stem] = encoder.submit(encode_png, figure_pixels(figure, dpi), dpi)
+        return {stem: png.result() for stem, png in encoding.items()}

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -153,22 +154,45 @@ def plot_service_levels(kpis: pd.DataFrame, scenario: Scenario,
 
 def _contract_spans(contracts: pd.DataFrame, days_per_year: float,
                     end: float) -> pd.DataFrame:
-    """One row per contract span: county, item, provider, provider_type, start, stop (years)."""
-    spans = []
-    log_ = contracts.assign(t=contracts["year"] + contracts["day"] / days_per_year)
-    for (county, item, provider), rows in log_.sort_values(["t"], kind="stable").groupby(
-            ["county", "item", "provider"], sort=False):
-        start, ptype = None, None
-        for row in rows.itertuples(index=False):
-            if row.event == "signed" or (row.event == "renewed" and start is None):
-                if start is not None:
-                    spans.append((county, item, provider, ptype, start, row.t))
-                start, ptype = row.t, row.provider_type
-            elif row.event in _CLOSING_EVENTS and start is not None:
-                spans.append((county, item, provider, ptype, start, row.t))
-                start = None
-        if start is not None:
-            spans.append((county, item, provider, ptype, start, end))
+    """One row per contract span: county, item, provider, provider_type, start, stop (years).
+
+    A span opens at ``signed`` (closing an open one) or at ``renewed`` when none is open, and
+    closes at a closing event or at ``end``. Spans come grouped by (county, item, provider) in
+    the order the groups first appear in time, each group's in time order: the order they
+    are drawn in (overlapping bars are blended in that order).
+    """
+    key_columns = ["county", "item", "provider"]
+    contracts = contracts[contracts[key_columns].notna().all(axis=1)]  # as groupby drops them
+    t = (contracts["year"] + contracts["day"] / days_per_year).to_numpy(dtype=float)
+    by_time = np.argsort(t, kind="stable")
+    keys = contracts[key_columns].iloc[by_time]
+    codes = pd.MultiIndex.from_frame(keys).factorize()[0]  # in order of first appearance
+    grouped = np.argsort(codes, kind="stable")  # time order kept within each group
+    rows, group = by_time[grouped], codes[grouped]
+    county = contracts["county"].to_numpy()[rows]
+    item = contracts["item"].to_numpy()[rows]
+    provider = contracts["provider"].to_numpy()[rows]
+    ptypes = contracts["provider_type"].to_numpy()[rows]
+    events = contracts["event"].to_numpy()[rows]
+    times = t[rows]
+    # one pass over the grouped log (a loop over groups in pandas costs ~100x more)
+    spans: list[tuple] = []
+    start, ptype, last = None, None, -1
+    for k, g in enumerate(group):
+        if g != last:
+            if start is not None:
+                spans.append((county[k - 1], item[k - 1], provider[k - 1], ptype, start, end))
+            start, last = None, g
+        event = events[k]
+        if event == "signed" or (event == "renewed" and start is None):
+            if start is not None:
+                spans.append((county[k], item[k], provider[k], ptype, start, times[k]))
+            start, ptype = times[k], ptypes[k]
+        elif event in _CLOSING_EVENTS and start is not None:
+            spans.append((county[k], item[k], provider[k], ptype, start, times[k]))
+            start = None
+    if start is not None:
+        spans.append((county[-1], item[-1], provider[-1], ptype, start, end))
     return pd.DataFrame(spans, columns=["county", "item", "provider", "provider_type",
                                         "start", "stop"])
 
@@ -209,12 +233,17 @@ def plot_contract_timeline(contracts: pd.DataFrame, scenario: Scenario,
 
     fig = new_figure(11, 1.6 + max(1.8, 0.3 * len(keys)))
     ax = fig.add_subplot()
-    for span in spans.itertuples(index=False):
-        row = row_of.get((span.county, span.item))
-        if row is not None:
-            ax.barh(row, span.stop - span.start, left=span.start, height=0.56,
-                    color=colour.get(span.provider_type, "#9e9e9e"), alpha=0.85,
-                    edgecolor="white", linewidth=0.8)
+    # every span one rectangle of a single collection (one artist, not one patch per span)
+    rows = [row_of.get(key) for key in zip(spans["county"], spans["item"], strict=True)]
+    bars = spans.loc[np.array([r is not None for r in rows], dtype=bool)]
+    y0 = np.array([r for r in rows if r is not None], dtype=float) - 0.28  # bars 0.56 high
+    x0 = bars["start"].to_numpy(dtype=float)
+    x1, y1 = x0 + (bars["stop"].to_numpy(dtype=float) - x0), y0 + 0.56  # as barh computes
+    corners = np.stack([np.column_stack([x0, x1, x1, x0]),
+                        np.column_stack([y0, y0, y1, y1])], axis=-1)
+    ax.add_collection(PolyCollection(  # mitred corners, as the rectangles barh would draw
+        list(corners), facecolors=[colour.get(t, "#9e9e9e") for t in bars["provider_type"]],
+        edgecolors="white", linewidths=0.8, alpha=0.85, joinstyle="miter"))
     used_events = []
     for event, (marker, col) in _EVENT_MARKERS.items():
         part = marked[marked["event"] == event]

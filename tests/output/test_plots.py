@@ -21,6 +21,7 @@ from matplotlib.text import Text
 
 import govsim
 from govsim.output import plots, service_plots
+from govsim.output.figure import shorten
 from govsim.output.fonts import cjk_font_path, font_covers
 from govsim.output.labels import LABELS
 from govsim.output.report import PLOTS, TABLE_COLUMNS, RunTables
@@ -180,6 +181,100 @@ def test_contract_spans_follow_the_event_log() -> None:
     spans = service_plots._contract_spans(log, 245.0, 2027.0)
     got = {(r.provider, round(r.start, 3), round(r.stop, 3)) for r in spans.itertuples()}
     assert got == {("p1", 2025.0, 2026.2), ("p2", round(2026 + 60 / 245, 3), 2027.0)}
+
+
+def _spans_by_group_loop(contracts: pd.DataFrame, days_per_year: float,
+                         end: float) -> pd.DataFrame:
+    """The spans as the timeline first computed them (one pandas group at a time): the
+    reference for the one-pass version, order included."""
+    spans = []
+    log = contracts.assign(t=contracts["year"] + contracts["day"] / days_per_year)
+    for (county, item, provider), rows in log.sort_values(["t"], kind="stable").groupby(
+            ["county", "item", "provider"], sort=False):
+        start, ptype = None, None
+        for row in rows.itertuples(index=False):
+            if row.event == "signed" or (row.event == "renewed" and start is None):
+                if start is not None:
+                    spans.append((county, item, provider, ptype, start, row.t))
+                start, ptype = row.t, row.provider_type
+            elif row.event in {"failed", "exit", "not_renewed", "term_reached"} \
+                    and start is not None:
+                spans.append((county, item, provider, ptype, start, row.t))
+                start = None
+        if start is not None:
+            spans.append((county, item, provider, ptype, start, end))
+    return pd.DataFrame(spans, columns=["county", "item", "provider", "provider_type",
+                                        "start", "stop"])
+
+
+def _busy_log(seed: int) -> pd.DataFrame:
+    """A shuffled event log with every kind of event, several providers per county × item,
+    spans that overlap and groups left open at the end."""
+    rng = np.random.default_rng(seed)
+    events = ["signed", "renewed", "assessed", "failed", "takeover", "exit", "not_renewed",
+              "term_reached", "barred"]
+    n = 400
+    log = pd.DataFrame({
+        "year": rng.integers(2025, 2028, n), "day": rng.integers(0, 245, n).astype(float),
+        "county": rng.choice(["a", "b", "c"], n), "item": rng.choice(["care", "visit"], n),
+        "provider": rng.choice(["p1", "p2", "p3"], n),
+        "provider_type": rng.choice(["social_org", "enterprise"], n),
+        "event": rng.choice(events, n)})
+    return log.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_contract_spans_match_the_group_by_group_reference(seed: int) -> None:
+    """Same spans, same order (overlapping bars blend in drawing order)."""
+    log = _busy_log(seed)
+    expected = _spans_by_group_loop(log, 245.0, 2028.0)
+    assert len(expected) > 50
+    pd.testing.assert_frame_equal(service_plots._contract_spans(log, 245.0, 2028.0), expected,
+                                  check_exact=True)
+
+
+def test_timeline_draws_every_span_as_one_collection(guangan: RunTables) -> None:
+    """Every span of a drawn row is one rectangle of a single collection, at its row, from its
+    start to its stop, in the provider type's colour."""
+    from matplotlib.collections import PolyCollection
+    from matplotlib.patches import Rectangle
+
+    scenario, contracts = guangan.scenario, guangan.contracts
+    fig = plots.plot_contract_timeline(contracts, scenario, "en")
+    ax = fig.axes[0]
+    assert not [p for p in ax.patches if isinstance(p, Rectangle)]  # no bar per span
+    (bars,) = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    rows = {text.get_text(): k for k, text in enumerate(ax.get_yticklabels())}
+    counties = plots.display_names(scenario, "counties", "en")
+    items = plots.display_names(scenario, "items", "en")
+    days = scenario.header.hours_per_year / 8.0
+    spans = _spans_by_group_loop(contracts, days, float(contracts["year"].max()) + 1.0)
+    expected = sorted(
+        (rows[shorten(f"{counties[s.county]} · {items[s.item]}", 30)], round(s.start, 9),
+         round(s.stop, 9))
+        for s in spans.itertuples())
+    drawn = sorted((round(float(p.vertices[:4, 1].mean())), round(p.vertices[:4, 0].min(), 9),
+                    round(p.vertices[:4, 0].max(), 9)) for p in bars.get_paths())
+    assert len(spans) == len(bars.get_paths()) > 0
+    assert drawn == expected
+    heights = {round(float(np.ptp(p.vertices[:4, 1])), 9) for p in bars.get_paths()}
+    assert heights == {0.56}
+    assert len({tuple(c) for c in bars.get_facecolor()}) == contracts["provider_type"].nunique()
+
+
+def test_report_pngs_are_what_savefig_writes(tiny: RunTables) -> None:
+    """render_plots draws each figure, then compresses it in a thread: the bytes are those of
+    matplotlib's own ``savefig(format="png")`` at the same dpi, with no software tag."""
+    from govsim.output.report import render_plots
+
+    images = render_plots(tiny, "zh", dpi=60)
+    assert list(images) == list(PLOTS)
+    for stem, (function, table) in FUNCTIONS.items():
+        buffer = io.BytesIO()
+        function(tiny.table(table), tiny.scenario, "zh").savefig(
+            buffer, format="png", dpi=60, metadata={"Software": None})
+        assert images[stem] == buffer.getvalue(), stem
+    assert b"Software" not in images["caseworkers"]
 
 
 def test_every_label_has_both_languages() -> None:
