@@ -30,6 +30,7 @@ small for the government-only duties); each child-welfare director gives
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -83,13 +84,21 @@ def peak_season(item: Item, working_days: float) -> tuple[int, int, float]:
     """
     if item.deadline_days is None:
         return 0, 12, 1.0
-    multipliers = np.asarray(item.monthly, dtype=float)
+    return _peak_season(tuple(item.monthly), item.deadline_days, working_days)
+
+
+@lru_cache(maxsize=1024)
+def _peak_season(monthly: tuple[float, ...], deadline_days: float, working_days: float
+                 ) -> tuple[int, int, float]:
+    """:func:`peak_season` of the multipliers ``monthly`` (remembered: the simulation asks for
+    every pool of every year, and the search is 66 runs of months)."""
+    multipliers = np.asarray(monthly, dtype=float)
     total = float(multipliers.sum())
     best = (0, 12, 1.0)
     for months in range(1, 12):
         for first in range(0, 13 - months):
             share = float(multipliers[first:first + months].sum()) / total
-            factor = share / ((months * working_days / 12.0 + item.deadline_days) / working_days)
+            factor = share / ((months * working_days / 12.0 + deadline_days) / working_days)
             if factor > best[2] + 1e-12:
                 best = (first, months, factor)
     return best
