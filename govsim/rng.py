@@ -185,6 +185,8 @@ class _Seeded(ISpawnableSeedSequence):
         return self._sequence().spawn(n_children)
 
     def __getattr__(self, name: str) -> Any:  # entropy, spawn_key, pool ...
+        if name.startswith("_"):  # not yet set (unpickling) or private: not the sequence's
+            raise AttributeError(name)
         return getattr(self._sequence(), name)
 
     def _sequence(self) -> np.random.SeedSequence:

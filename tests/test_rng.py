@@ -9,6 +9,8 @@ share prefixes.
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -55,6 +57,15 @@ def test_a_streams_seed_sequence_answers_like_numpys() -> None:
     assert seq.entropy == reference.entropy and seq.spawn_key == reference.spawn_key
     assert np.array_equal(seq.generate_state(3), reference.generate_state(3))
     assert [c.spawn_key for c in seq.spawn(2)] == [c.spawn_key for c in reference.spawn(2)]
+
+
+def test_a_stream_pickles_and_goes_on_with_the_same_numbers() -> None:
+    rng = stream(5, 2025, 0, "service", "east", "care")
+    rng.random(3)
+    copy = pickle.loads(pickle.dumps(rng))
+    assert np.array_equal(copy.random(4), rng.random(4))
+    assert copy.bit_generator.seed_seq.spawn_key == stream_seed(5, 2025, 0, "service", "east",
+                                                                "care").spawn_key
 
 
 def test_an_unhashable_key_part_is_hashed_through_its_text_as_before() -> None:
