@@ -156,11 +156,16 @@ def log_totals(arrival, case, start, slot, hours, abandoned, queue, horizon, qua
         done[abandoned[r]] = True
     ages = np.empty(arrival.shape[0], np.float64)
     m = 0
+    ordered = True  # oldest first already: carried cases come oldest first, then arrivals
     for j in range(arrival.shape[0]):
         if not done[j]:
             ages[m] = horizon - arrival[j]
+            if m > 0 and ages[m] > ages[m - 1]:
+                ordered = False
             m += 1
-    backlog = np.sort(ages[:m])[::-1].copy()
+    # a sorted backlog of hundreds of thousands of cases need not be sorted again (the same
+    # values in the same order: ages are never NaN or signed zeros)
+    backlog = ages[:m].copy() if ordered else np.sort(ages[:m])[::-1].copy()
     late_waiting = np.empty(m, np.float64)
     n_waiting = 0
     for j in range(m):

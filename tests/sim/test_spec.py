@@ -2,10 +2,11 @@
 
 Since issue 15 the summary's overdue figures, peak-season and new-case 90th percentiles and
 queue mean are computed in the one compiled pass over the log (``kernel_shared.log_totals``),
-and ``check_spec`` checks all arrays in one compiled call. Here they are held against an
-independent NumPy statement of the same definitions (``docs/model.md``): masks, ``np.quantile``
-and ``np.mean`` on the log — exactly equal, not approximately, since the tables must not move —
-and each bad input must still name its field.
+which also keeps a backlog already oldest first unsorted, and ``check_spec`` checks all arrays
+in one compiled call. Here they are held against an independent NumPy statement of the same
+definitions (``docs/model.md``): masks, ``np.quantile``, ``np.mean`` and ``np.sort`` on the log
+— exactly equal, not approximately, since the tables must not move — and each bad input must
+still name its field.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def _reference(spec: PoolSpec, log: PoolLog) -> dict[str, float]:
     done = np.zeros(len(arrival), bool)
     done[log.case] = True
     done[log.abandoned] = True
-    backlog = spec.hours_per_year - arrival[~done]
+    backlog = np.sort(spec.hours_per_year - arrival[~done])[::-1]  # oldest first
     deadline = spec.deadline_hours
     served_late = waits[waits > deadline + 1e-9] - deadline
     waiting_late = backlog[backlog > deadline + 1e-9] - deadline
@@ -44,6 +45,7 @@ def _reference(spec: PoolSpec, log: PoolLog) -> dict[str, float]:
         "wait_p90_new_hours": float(np.quantile(new, 0.9)) if len(new) else math.nan,
         "wait_p90_hours": float(np.quantile(waits, 0.9)) if len(waits) else math.nan,
         "queue_mean": float(np.mean(log.queue)) if len(log.queue) else 0.0,
+        "backlog_ages": backlog,
     }
 
 
@@ -54,6 +56,8 @@ def _random_spec(rng: np.random.Generator) -> PoolSpec:
     if rng.random() < 0.3:  # coarse times: equal waits (ties in the quantiles)
         arrivals = np.sort(np.floor(arrivals))
     carried = np.sort(rng.random(int(rng.integers(0, 60))) * 300.0)[::-1]
+    if rng.random() < 0.2:  # not oldest first: the backlog must still come out oldest first
+        carried = rng.permutation(carried)
     cases = n + len(carried)
     impatient = rng.random() < 0.5
     peak = sorted(rng.random(2) * horizon) if rng.random() < 0.6 else None
@@ -78,6 +82,7 @@ def test_compiled_summary_equals_the_numpy_definitions_exactly() -> None:
         log = pool_log(spec)
         outcome = summarise_log(spec, log)
         expected = _reference(spec, log)
+        assert np.array_equal(outcome.backlog_ages, expected.pop("backlog_ages"))
         for name, value in expected.items():
             got = getattr(outcome, name)
             assert got == value or (math.isnan(got) and math.isnan(value)), name
