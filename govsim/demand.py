@@ -91,8 +91,9 @@ def peak_season(item: Item, working_days: float) -> tuple[int, int, float]:
 @functools.lru_cache(maxsize=1024)
 def _peak_season(monthly: tuple[float, ...], deadline_days: float,
                  working_days: float) -> tuple[int, int, float]:
-    """:func:`peak_season` of these figures (cached: estimates ask it once per county and item,
-    and a run's band once per sample and year — 66 windows each time)."""
+    """:func:`peak_season` of these figures (remembered: the simulation asks for every pool of
+    every year, estimates once per county and item, a run's band once per sample and year — 66
+    windows each time)."""
     multipliers = np.asarray(monthly, dtype=float)
     total = float(multipliers.sum())
     best = (0, 12, 1.0)

@@ -42,6 +42,8 @@ from govsim.sim.spec import (
 
 __all__ = ["cache_dir", "compiled_log"]
 
+_NO_PATIENCE = np.empty(0)
+
 
 def compiled_log(spec: PoolSpec, kernel: str = "auto") -> PoolLog:
     """The compiled engine's log of one pool's year (``spec`` already checked).
@@ -51,26 +53,37 @@ def compiled_log(spec: PoolSpec, kernel: str = "auto") -> PoolLog:
     decide the order).
     """
     plans = slot_plans(spec)
-    counts = np.array([p.tokens for p in plans], dtype=np.int64)
-    first = np.cumsum(counts) - counts  # each slot's first token
-    token_slot = np.repeat(np.arange(len(plans), dtype=np.int64), counts)
-    token_inv = np.repeat(np.array([p.inv_speed for p in plans], dtype=float), counts)
+    # the token layout as lists: a pool has a handful of slots, and NumPy's per-call cost
+    # exceeded the work (benchmarks/README.md, issue 15)
+    counts_list = [p.tokens for p in plans]
+    first_list = []  # each slot's first token
+    slot_list: list[int] = []
+    inv_list: list[float] = []
+    leave_list: list[float] = []
+    for s, p in enumerate(plans):
+        first_list.append(len(slot_list))
+        slot_list += [s] * p.tokens
+        inv_list += [p.inv_speed] * p.tokens
+        leave_list += [np.inf if p.leave_hours is None else p.leave_hours] * p.tokens
+    counts = np.array(counts_list, dtype=np.int64)
+    first = np.array(first_list, dtype=np.int64)
+    token_slot = np.array(slot_list, dtype=np.int64)
+    token_inv = np.array(inv_list, dtype=float)
     arrivals = np.asarray(spec.arrival_hours, dtype=float)
     gaps = arrival_gaps(arrivals)
     n_carried = len(spec.carried_ages)
     work = np.ascontiguousarray(spec.work_hours, dtype=float)
     impatient = spec.patience_hours is not None
-    patience = np.ascontiguousarray(spec.patience_hours if impatient else np.empty(0),
-                                    dtype=float)
+    patience = np.ascontiguousarray(spec.patience_hours, dtype=float) if impatient \
+        else _NO_PATIENCE
     monitor = bool(spec.monitor and n_carried + len(arrivals))
     horizon = float(spec.hours_per_year)
     if kernel != "events" and _fifo_applies(plans):
-        tokens, free = _initial_tokens(plans, first)
-        leave = np.repeat(np.array([np.inf if p.leave_hours is None else p.leave_hours
-                                    for p in plans], dtype=float), counts)
+        tokens, free = _initial_tokens(plans, first_list)
         ok, case, start, slot, hours, abandoned, queue = fifo_kernel(
-            horizon, gaps, n_carried, work, patience, impatient, token_slot, token_inv, leave,
-            tokens, free, monitor, MONITOR_FIRST_HOURS, MONITOR_INTERVAL_HOURS)
+            horizon, gaps, n_carried, work, patience, impatient, token_slot, token_inv,
+            np.array(leave_list, dtype=float), tokens, free, monitor, MONITOR_FIRST_HOURS,
+            MONITOR_INTERVAL_HOURS)
         if ok:
             return PoolLog(case, start, slot, hours, abandoned, queue)
     if kernel == "fifo":
@@ -102,7 +115,7 @@ def _fifo_applies(plans: list[SlotPlan]) -> bool:
                for p in plans)
 
 
-def _initial_tokens(plans: list[SlotPlan], first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _initial_tokens(plans: list[SlotPlan], first: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """Tokens in the order they are first free: present ones (−∞), then joining ones."""
     tokens: list[int] = []
     free: list[float] = []

@@ -47,6 +47,7 @@ MONITOR_INTERVAL_HOURS = 8.0
 #: ... the first taken in the middle of the first day.
 MONITOR_FIRST_HOURS = MONITOR_INTERVAL_HOURS / 2
 HOURS_PER_DAY = 8.0
+_NO_PATIENCE = np.empty(0)
 
 
 @dataclass(frozen=True)
@@ -214,23 +215,24 @@ def check_spec(spec: PoolSpec) -> None:
         raise ValueError(f"hours_per_year must be finite and > 0, got {horizon!r}")
     if not (math.isfinite(spec.efficiency) and spec.efficiency > 0):
         raise ValueError(f"efficiency must be finite and > 0, got {spec.efficiency!r}")
-    from govsim.sim.kernel_shared import finite_at_least, not_below, sorted_within
+    from govsim.sim.kernel_shared import spec_arrays_problem  # late: numba on first use only
 
     arrivals = np.asarray(spec.arrival_hours, dtype=float)
-    if not sorted_within(arrivals, 0.0, float(horizon)):
-        raise ValueError("arrival_hours must be sorted, finite and inside [0, hours_per_year)")
     carried = np.asarray(spec.carried_ages, dtype=float)
-    if not finite_at_least(carried, 0.0):
-        raise ValueError("carried_ages must be finite and >= 0")
     cases = len(arrivals) + len(carried)
     work = np.asarray(spec.work_hours, dtype=float)
-    if len(work) != cases or not finite_at_least(work, 0.0):
+    impatient = spec.patience_hours is not None
+    patience = np.asarray(spec.patience_hours, dtype=float) if impatient else _NO_PATIENCE
+    problem = spec_arrays_problem(arrivals, carried, work, patience, impatient, float(horizon))
+    if problem == 1:
+        raise ValueError("arrival_hours must be sorted, finite and inside [0, hours_per_year)")
+    if problem == 2:
+        raise ValueError("carried_ages must be finite and >= 0")
+    if len(work) != cases or problem == 3:
         raise ValueError(f"work_hours must hold {cases} finite values >= 0, one per case "
                          f"(carried first)")
-    if spec.patience_hours is not None:
-        patience = np.asarray(spec.patience_hours, dtype=float)
-        if len(patience) != cases or not not_below(patience, 0.0):
-            raise ValueError(f"patience_hours must hold {cases} values >= 0, one per case")
+    if impatient and (len(patience) != cases or problem == 4):
+        raise ValueError(f"patience_hours must hold {cases} values >= 0, one per case")
     for k, slot in enumerate(spec.slots):
         if not (math.isfinite(slot.fte) and slot.fte >= 0):
             raise ValueError(f"slots[{k}].fte must be finite and >= 0, got {slot.fte!r}")
@@ -280,29 +282,41 @@ def summarise_log(spec: PoolSpec, log: PoolLog) -> PoolOutcome:
     the year began); a served case's satisfaction is its slot's quality less the penalty per
     hour waited beyond the target, within [0, 1]; it is timely if it waited at most the target;
     busy hours are cut at the year's end; a slot is available for its tokens × the hours it is
-    present. The per-case arithmetic is compiled (:mod:`govsim.sim.kernel_shared`).
+    present. Overdue: cases served past the deadline, cases still waiting past it at year
+    end, and the hours past the deadline of both (at service, or at year end). The
+    90th-percentile waits of the served cases that arrived in the peak season (NaN without a
+    peak or without such a case) and of those that arrived in the year (carried cases left out:
+    a year that clears a backlog cannot undo the waits its carried cases already had; NaN when
+    none) are taken like the pool's: linear interpolation, NumPy's default. The per-case
+    arithmetic is compiled (:mod:`govsim.sim.kernel_shared`), in one call per pool.
     """
     from govsim.sim.kernel_shared import log_totals  # late: numba loads on first use only
 
     horizon = float(spec.hours_per_year)
     arrival_all = np.concatenate([-np.asarray(spec.carried_ages, dtype=float),
                                   np.asarray(spec.arrival_hours, dtype=float)])
-    quality = np.array([s.quality for s in spec.slots], dtype=float)
-    served_n, sat_sum, timely_n, busy_sum, wait_total, sat_total, busy_total, p90, backlog = \
-        log_totals(arrival_all, np.asarray(log.case, dtype=np.int64),
-                   np.asarray(log.start, dtype=float), np.asarray(log.slot, dtype=np.int64),
-                   np.asarray(log.hours, dtype=float), np.asarray(log.abandoned, dtype=np.int64),
-                   horizon, quality, float(spec.target_wait_hours), float(spec.penalty_per_hour),
-                   len(spec.slots))
-    overdue = _overdue(spec, arrival_all, log, backlog)
+    slots = spec.slots
+    quality = np.array([s.quality for s in slots], dtype=float)
+    peak_start, peak_end = spec.peak_hours if spec.peak_hours is not None else (math.inf,
+                                                                                -math.inf)
+    (served_n, sat_sum, timely_n, busy_sum, wait_total, sat_total, busy_total, p90, backlog,
+     late_served, late_waiting, p90_peak, p90_new, queue_mean) = log_totals(
+        arrival_all, np.asarray(log.case, dtype=np.int64), np.asarray(log.start, dtype=float),
+        np.asarray(log.slot, dtype=np.int64), np.asarray(log.hours, dtype=float),
+        np.asarray(log.abandoned, dtype=np.int64), np.asarray(log.queue, dtype=np.int64),
+        horizon, quality,
+        float(spec.target_wait_hours), float(spec.penalty_per_hour), len(slots),
+        float(spec.deadline_hours), float(peak_start), float(peak_end))
+    # NumPy's (pairwise) sums, as before the overdue figures were compiled
+    late_hours = float(late_served.sum() + late_waiting.sum()) \
+        if len(late_served) or len(late_waiting) else 0.0
     outcomes = []
-    for k, (s, plan) in enumerate(zip(spec.slots, slot_plans(spec), strict=True)):
+    for k, s in enumerate(slots):
         present = max(0.0, min(s.end_hours, horizon) - min(max(s.start_hours, 0.0), horizon))
         outcomes.append(SlotOutcome(int(served_n[k]), float(sat_sum[k]), int(timely_n[k]),
-                                    float(busy_sum[k]), plan.tokens * present))
+                                    float(busy_sum[k]), token_count(s.fte) * present))
     available = sum(o.available_hours for o in outcomes)
     served = len(log.case)
-    queue = np.asarray(log.queue)
     return PoolOutcome(
         arrivals=len(spec.arrival_hours),
         served=served,
@@ -312,38 +326,11 @@ def summarise_log(spec: PoolSpec, log: PoolLog) -> PoolOutcome:
         wait_p90_hours=float(p90),
         satisfaction=sat_total / served if served else math.nan,
         utilisation=min(1.0, busy_total / available) if available > 0 else math.nan,
-        queue_mean=float(queue.mean()) if len(queue) else 0.0,
+        queue_mean=float(queue_mean),
         slots=tuple(outcomes),
-        overdue_served=overdue[0],
-        overdue_waiting=overdue[1],
-        overdue_hours=overdue[2],
-        wait_p90_peak_hours=overdue[3],
-        wait_p90_new_hours=overdue[4],
+        overdue_served=len(late_served),
+        overdue_waiting=len(late_waiting),
+        overdue_hours=late_hours,
+        wait_p90_peak_hours=float(p90_peak),
+        wait_p90_new_hours=float(p90_new),
     )
-
-
-def _overdue(spec: PoolSpec, arrival_all: np.ndarray, log: PoolLog,
-             backlog: np.ndarray) -> tuple[int, int, float, float, float]:
-    """Cases served past the deadline, cases still waiting past it at year end, the hours past
-    the deadline of both (at service, or at year end), the 90th-percentile wait of the served
-    cases that arrived in the peak season (NaN without a peak or without such a case) and that
-    of the served cases that arrived in the year (carried cases left out: a year that clears a
-    backlog cannot undo the waits its carried cases already had; NaN when none).
-
-    Quantiles as the compiled summary takes them (linear interpolation, numpy's default).
-    """
-    case = np.asarray(log.case, dtype=np.int64)
-    arrived = arrival_all[case]
-    waits = np.asarray(log.start, dtype=float) - arrived
-    served_late = waits[waits > spec.deadline_hours + 1e-9] - spec.deadline_hours
-    waiting_late = backlog[backlog > spec.deadline_hours + 1e-9] - spec.deadline_hours
-    peak = math.nan
-    if spec.peak_hours is not None:
-        start, end = spec.peak_hours
-        mine = waits[(arrived >= start) & (arrived < end)]
-        if len(mine):
-            peak = float(np.quantile(mine, 0.9))
-    new = waits[arrived >= 0.0]
-    return (len(served_late), len(waiting_late),
-            float(served_late.sum() + waiting_late.sum()), peak,
-            float(np.quantile(new, 0.9)) if len(new) else math.nan)

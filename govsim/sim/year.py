@@ -202,10 +202,11 @@ def simulate_year(scenario: Scenario, year: int, capacities: pd.DataFrame | None
     tender = decide_contracts(scenario, year, wanted, prior, bars, history)
     events: list[dict[str, Any]] = list(tender.events)
     plans: dict[tuple[str, str], list[_Plan]] = {}
+    qualities = _provider_qualities(scenario)
     for contract in tender.contracts:
         # a new tender (nothing ran before for the key) starts after the lead time
         start = mech.start_hours(contract.key not in prior) if mech is not None else 0.0
-        plan = _plan(scenario, contract, year, replication, seed, start)
+        plan = _plan(scenario, contract, year, replication, seed, start, qualities)
         plans.setdefault((contract.county, contract.item), []).append(plan)
     if mech is not None:
         mech.see_contracts(tender.contracts)
@@ -214,6 +215,7 @@ def simulate_year(scenario: Scenario, year: int, capacities: pd.DataFrame | None
     for (county_id, item_id), fte in posts.items():
         public.setdefault((county_id, item_id), []).append(
             Slot(PART_TIME_POST, "director", fte, scenario.baseline.public_quality))
+    item_inputs = {item.id: _item_inputs(scenario, item) for item in scenario.items}
     kpi_rows: list[dict[str, Any]] = []
     provider_rows: list[dict[str, Any]] = []
     backlog: dict[tuple[str, str], np.ndarray] = {}
@@ -236,7 +238,7 @@ def simulate_year(scenario: Scenario, year: int, capacities: pd.DataFrame | None
             extra = mech.extra_slots(county, item) if mech is not None else []
             slots += extra
             draw = _pool_draw(scenario, county, item, year, replication, seed, carried, slots,
-                              arrival_hours)
+                              arrival_hours, item_inputs[item.id])
             if mech is not None and mech.is_voucher_cell(key) and pool_plans:
                 outcome = mech.run_voucher_pool(draw, _voucher_owners(slots, pool_plans,
                                                                       horizon), engine)
@@ -340,28 +342,48 @@ def _wanted(scenario: Scenario, capacities: pd.DataFrame | None, year: int
     return wanted, posts
 
 
+#: The public slots of the last few scenarios simulated: ``id -> (scenario, slots)``.
+_PUBLIC_MEMO: dict[int, tuple[Scenario, dict[tuple[str, str], list[Slot]]]] = {}
+
+
 def _public_slots(scenario: Scenario) -> dict[tuple[str, str], list[Slot]]:
-    """Establishment staff and directors per pool, from the baseline staffing."""
-    slots: dict[tuple[str, str], list[Slot]] = {}
-    for row in baseline_staffing_rows(scenario):
-        if row["source"] == "contract" or row["fte"] <= 0:
-            continue
-        slots.setdefault((row["county"], row["item"]), []).append(
-            Slot(str(row["provider"]), str(row["source"]), float(row["fte"]),
-                 scenario.baseline.public_quality))
-    return slots
+    """Establishment staff and directors per pool, from the baseline staffing (a fresh dict of
+    fresh lists: the caller adds posts).
+
+    The baseline is the base year's, the same every year of a (frozen) scenario, and working
+    it out took half of a year whose pools were all remembered (issue 15), so it is kept for
+    the last few scenarios, by identity.
+    """
+    known = _PUBLIC_MEMO.get(id(scenario))
+    if known is not None and known[0] is scenario:
+        slots = known[1]
+    else:
+        slots = {}
+        for row in baseline_staffing_rows(scenario):
+            if row["source"] == "contract" or row["fte"] <= 0:
+                continue
+            slots.setdefault((row["county"], row["item"]), []).append(
+                Slot(str(row["provider"]), str(row["source"]), float(row["fte"]),
+                     scenario.baseline.public_quality))
+        if len(_PUBLIC_MEMO) >= 4:
+            _PUBLIC_MEMO.clear()
+        _PUBLIC_MEMO[id(scenario)] = (scenario, slots)
+    return {key: list(value) for key, value in slots.items()}
+
+
+def _provider_qualities(scenario: Scenario) -> dict[str, float]:
+    """Providers whose own quality replaces their type's (the last entry of an id counts)."""
+    return {p.id: p.quality for p in scenario.providers if p.quality is not None}
 
 
 def _plan(scenario: Scenario, contract: ContractState, year: int, replication: int,
-          seed: int, start_hours: float = 0.0) -> _Plan:
+          seed: int, start_hours: float, qualities: dict[str, float]) -> _Plan:
     """Price, quality, failure and takeover times of one contract for the year; its workers
-    start at ``start_hours`` (a new tender's lead time) and may fail from then on."""
+    start at ``start_hours`` (a new tender's lead time) and may fail from then on.
+    ``qualities``: :func:`_provider_qualities`."""
     horizon = scenario.header.hours_per_year
     ptype = scenario.provider_type(contract.provider_type)
-    quality = ptype.quality
-    for provider in scenario.providers:
-        if provider.id == contract.provider and provider.quality is not None:
-            quality = provider.quality
+    quality = qualities.get(contract.provider, ptype.quality)
     fail = math.inf
     if ptype.failure_hazard > 0:
         rng = stream(seed, year, replication, "failure", contract.county, contract.item,
@@ -386,12 +408,31 @@ def _voucher_owners(slots: list[Slot], plans: list[_Plan], horizon: float) -> li
     return owners
 
 
-def _pool_draw(scenario: Scenario, county: Any, item: Any, year: int, replication: int,
-               seed: int, carried: np.ndarray, slots: list[Slot],
-               arrival_hours: Mapping[tuple[str, str], np.ndarray] | None) -> PoolDraw:
-    """What one pool's year is drawn from (nothing is drawn yet)."""
+def _item_inputs(scenario: Scenario, item: Any) -> dict[str, Any]:
+    """The fields of an item's pools' :class:`PoolDraw` that depend on the item alone (once a
+    year, not once a pool)."""
     header = scenario.header
     horizon = header.hours_per_year
+    return {
+        "hours_per_year": horizon,
+        "efficiency": header.productive_hours_per_fte / horizon,
+        "distribution": item.distribution, "mean_hours": item.mean_hours,
+        "service_cv": item.service_cv, "patience_hours": item.patience_hours,
+        "target_wait_hours": item.target_wait_days * HOURS_PER_DAY,
+        "penalty_per_hour": scenario.policy.wait_satisfaction_penalty_per_day / HOURS_PER_DAY,
+        "deadline_hours": (item.deadline_days * HOURS_PER_DAY if item.deadline_days is not None
+                           else math.inf),
+        "peak_hours": peak_window_hours(item, horizon),
+    }
+
+
+def _pool_draw(scenario: Scenario, county: Any, item: Any, year: int, replication: int,
+               seed: int, carried: np.ndarray, slots: list[Slot],
+               arrival_hours: Mapping[tuple[str, str], np.ndarray] | None,
+               item_inputs: dict[str, Any]) -> PoolDraw:
+    """What one pool's year is drawn from (nothing is drawn yet); ``item_inputs``: the item's
+    :func:`_item_inputs`."""
+    horizon = scenario.header.hours_per_year
     key = (county.id, item.id)
     arrivals = None
     if arrival_hours is not None:
@@ -403,17 +444,9 @@ def _pool_draw(scenario: Scenario, county: Any, item: Any, year: int, replicatio
         monthly_cases=None if arrivals is not None else
         monthly_cases(scenario, county, item, year),
         arrival_hours=arrivals,
-        hours_per_year=horizon,
-        efficiency=header.productive_hours_per_fte / horizon,
-        distribution=item.distribution, mean_hours=item.mean_hours, service_cv=item.service_cv,
-        patience_hours=item.patience_hours,
-        target_wait_hours=item.target_wait_days * HOURS_PER_DAY,
-        penalty_per_hour=scenario.policy.wait_satisfaction_penalty_per_day / HOURS_PER_DAY,
         carried_ages=np.asarray(carried, dtype=float),
         slots=tuple(slots),
-        deadline_hours=(item.deadline_days * HOURS_PER_DAY if item.deadline_days is not None
-                        else math.inf),
-        peak_hours=peak_window_hours(item, horizon),
+        **item_inputs,
     )
 
 
