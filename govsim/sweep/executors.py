@@ -12,7 +12,9 @@ runs never holds a million futures, and an interrupt loses at most the window.
   every task.
 - :class:`DaskExecutor` — a real ``distributed`` scheduler: ``scheduler="tcp://HOST:PORT"``
   connects to a running cluster, ``local_workers=N`` starts a ``LocalCluster`` of N
-  single-threaded worker processes on loopback. The context is scattered to every worker once.
+  single-threaded worker processes on loopback (:func:`start_local_cluster`, without the
+  long-lived-worker settings that made a run about a tenth slower than in a local worker:
+  :data:`LOCAL_CLUSTER_CONFIG`). The context is scattered to every worker once.
   A run that kills its worker process repeatedly (Dask's ``KilledWorker``) is reported as a
   failed run; a local worker process that dies stops the sweep with a :class:`SweepError`
   (the finished runs are stored; run again to resume).
@@ -44,8 +46,8 @@ from govsim.errors import SweepError
 from govsim.parallel import interrupts_held, process_pool, stop_pool, worker_count
 from govsim.sweep.tasks import RunContext, RunOutcome, RunTask, execute
 
-__all__ = ["DaskExecutor", "Executor", "LocalExecutor", "check_scheduler_address",
-           "make_executor"]
+__all__ = ["LOCAL_CLUSTER_CONFIG", "DaskExecutor", "Executor", "LocalExecutor",
+           "check_scheduler_address", "make_executor", "start_local_cluster"]
 
 log = logging.getLogger(__name__)
 
@@ -221,16 +223,14 @@ class DaskExecutor:
     def run(self, context: RunContext, tasks: Iterable[RunTask]
             ) -> Generator[RunOutcome, None, None]:
         try:
-            from distributed import Client, LocalCluster, as_completed
+            from distributed import Client, as_completed
         except ImportError as exc:  # pragma: no cover - dask is a declared dependency
             raise SweepError("the Dask executor needs dask[distributed]: "
                              "pip install 'govsim[dask]'") from exc
         cluster = None
         try:
             if self.scheduler is None:
-                cluster = LocalCluster(n_workers=self.local_workers, threads_per_worker=1,
-                                       processes=True, host="127.0.0.1",
-                                       dashboard_address=None)
+                cluster = start_local_cluster(self.local_workers or 1)
                 client = Client(cluster)
             else:
                 client = Client(self.scheduler, timeout="30s")
@@ -276,6 +276,37 @@ class DaskExecutor:
         finally:
             for future in in_flight:
                 future.cancel()
+
+
+#: Dask settings for the ``LocalCluster`` govsim starts (a cluster of the user's own keeps its
+#: own). Dask's defaults suit long-lived shared workers; a sweep's workers run one CPU-bound
+#: task each for seconds at a time, and these defaults made a Guang'an run about 1 s slower
+#: (about a tenth) in a Dask worker than in a local worker process (benchmarks/README.md):
+LOCAL_CLUSTER_CONFIG: dict[str, Any] = {
+    # The nanny starts its workers with MALLOC_TRIM_THRESHOLD_=65536: glibc then gives freed
+    # memory back to the system at once, and the allocation-heavy runs (HiGHS, numpy, pandas)
+    # fault it back in — 3–4 times the page faults of a local worker per run.
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    # The statistical profiler samples the running task's stack every 10 ms from the worker's
+    # event-loop thread, which must take the GIL from the run each time (nothing reads it).
+    "distributed.worker.profile.enabled": False,
+    # Event-loop health checks every 20 ms and memory checks every 100 ms wake the loop thread
+    # (and take the GIL) 60 times a second; a few times a second is plenty for runs of seconds.
+    "distributed.admin.tick.interval": "500ms",
+    "distributed.worker.memory.monitor-interval": "500ms",
+}
+
+
+def start_local_cluster(workers: int) -> Any:
+    """A ``LocalCluster`` of ``workers`` single-threaded worker processes on loopback, started
+    with :data:`LOCAL_CLUSTER_CONFIG` (this process's own Dask settings are left as they were;
+    the workers keep theirs)."""
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set(LOCAL_CLUSTER_CONFIG):
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                             host="127.0.0.1", dashboard_address=None)
 
 
 def _dask_outcome(future: Any, task: RunTask) -> RunOutcome:

@@ -120,6 +120,54 @@ def test_dask_cluster_gives_the_same_runs(spec_path: Path, reference: pd.DataFra
                                                    "scheduler": cluster.scheduler_address}
 
 
+
+def test_dask_local_cluster_gives_the_same_runs(spec_path: Path, reference: pd.DataFrame,
+                                                tmp_path: Path) -> None:
+    result = run_sweep(spec_path, tmp_path / "out", executor="dask", workers=2)
+    assert_same_runs(result.runs, reference)
+    assert result.runs["worker"].nunique() == 2
+    manifest = json.loads((tmp_path / "out" / MANIFEST_FILE).read_text(encoding="utf-8"))
+    assert manifest["sessions"][0]["executor"] == {"kind": "dask", "local_cluster_workers": 2}
+
+
+def _worker_settings() -> dict[str, object]:
+    import os
+
+    import dask
+
+    return {"trim": os.environ.get("MALLOC_TRIM_THRESHOLD_"),
+            "omp": os.environ.get("OMP_NUM_THREADS"),
+            "profile": dask.config.get("distributed.worker.profile.enabled"),
+            "tick": dask.config.get("distributed.admin.tick.interval"),
+            "memory": dask.config.get("distributed.worker.memory.monitor-interval")}
+
+
+def test_local_cluster_workers_start_without_dasks_long_lived_worker_settings(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import dask
+    from distributed import Client
+
+    from govsim.sweep.executors import start_local_cluster
+
+    # a Dask cluster started earlier in this process with Dask's defaults leaves the variable
+    # in os.environ, where every later worker would inherit it
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    before = _worker_settings()
+    cluster = start_local_cluster(1)
+    try:
+        with Client(cluster) as client:
+            (settings,) = client.run(_worker_settings).values()
+    finally:
+        cluster.close()
+    assert settings == {"trim": None, "omp": "1", "profile": False, "tick": "500ms",
+                        "memory": "500ms"}
+    # this process's own Dask settings are untouched (the nanny does export OMP_NUM_THREADS)
+    here = _worker_settings()
+    assert {k: v for k, v in here.items() if k != "omp"} == \
+        {k: v for k, v in before.items() if k != "omp"}
+    assert dask.config.get("distributed.nanny.pre-spawn-environ")["MALLOC_TRIM_THRESHOLD_"] \
+        == 65536
+
 def test_sigkill_then_resume_stores_every_run_once(spec_path: Path, reference: pd.DataFrame,
                                                    tmp_path: Path) -> None:
     out = tmp_path / "out"
