@@ -130,19 +130,13 @@ def _mixed(words: tuple[int, ...]) -> _Pool:
     h = _INIT_A
     pool = []
     for word in words:
-        word ^= h
-        h = (h * _MULT_A) & _MASK
-        word = (word * h) & _MASK
-        pool.append(word ^ (word >> 16))
+        word, h = _hashmix(word, h)
+        pool.append(word)
     for src in range(_POOL):  # mix all bits together so late bits can affect earlier ones
         for dst in range(_POOL):
             if src != dst:
-                value = pool[src] ^ h
-                h = (h * _MULT_A) & _MASK
-                value = (value * h) & _MASK
-                value ^= value >> 16
-                mixed = (_MIX_L * pool[dst] - _MIX_R * value) & _MASK
-                pool[dst] = mixed ^ (mixed >> 16)
+                value, h = _hashmix(pool[src], h)
+                pool[dst] = _mix(pool[dst], value)
     return (pool[0], pool[1], pool[2], pool[3], h)
 
 
@@ -151,13 +145,24 @@ def _mix_word(state: _Pool, word: int) -> _Pool:
     h = state[4]
     pool = list(state[:4])
     for dst in range(_POOL):
-        value = word ^ h
-        h = (h * _MULT_A) & _MASK
-        value = (value * h) & _MASK
-        value ^= value >> 16
-        mixed = (_MIX_L * pool[dst] - _MIX_R * value) & _MASK
-        pool[dst] = mixed ^ (mixed >> 16)
+        value, h = _hashmix(word, h)
+        pool[dst] = _mix(pool[dst], value)
     return (pool[0], pool[1], pool[2], pool[3], h)
+
+
+def _hashmix(value: int, h: int) -> tuple[int, int]:
+    """``SeedSequence``'s ``hashmix``: ``value`` hashed with the running constant ``h``, and
+    the constant's next value."""
+    value ^= h
+    h = (h * _MULT_A) & _MASK
+    value = (value * h) & _MASK
+    return value ^ (value >> 16), h
+
+
+def _mix(x: int, y: int) -> int:
+    """``SeedSequence``'s ``mix`` of two 32-bit words."""
+    mixed = (_MIX_L * x - _MIX_R * y) & _MASK
+    return mixed ^ (mixed >> 16)
 
 
 class _Seeded(ISpawnableSeedSequence):
