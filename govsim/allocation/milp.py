@@ -16,6 +16,7 @@ it would return. Units are the model's (people, hours, 万元).
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import math
 from collections import OrderedDict
@@ -199,6 +200,29 @@ class MilpStage:
         gap_proved = float(info.mip_gap) if not failed else math.nan
         return MilpSolution(values, name, limited, failed, infeasible, clock=clock,
                             gap=gap_proved, nodes=int(info.mip_node_count))
+
+    def admitting_current(self, start: bool = False) -> MilpStage:
+        """This stage with each row widened just enough that the columns' current values
+        (integers rounded) meet it exactly — and, with ``start``, those values as its start
+        (a plan from the first node) — or itself when a column has no value.
+
+        A county's previous plan meets the next stage's rows only within HiGHS's feasibility
+        tolerance (a shared fund used to 10⁻⁷ 万元 past the county's share of it); a stage held at
+        that edge can be called infeasible although the plan is there (Guang'an sensitivity
+        sweep, point 149). Widened, the plan meets the rows exactly.
+        """
+        values = _start(self.columns, self.integer)
+        if values is None:
+            return self
+        rows = np.repeat(np.arange(len(self.row_lower)), np.diff(self.starts))
+        activity = np.bincount(rows, weights=self.values * values[self.indices],
+                               minlength=len(self.row_lower))
+        widened = copy.copy(self)
+        widened.row_lower = np.minimum(self.row_lower, activity)
+        widened.row_upper = np.maximum(self.row_upper, activity)
+        if start:
+            widened.start = values
+        return widened
 
     def assign(self, solution: MilpSolution) -> None:
         """Give every column its value (``varValue``), as PuLP does after a solve."""

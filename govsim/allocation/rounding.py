@@ -198,7 +198,7 @@ def _solve_county(model: AllocationModel, county: str, rows: _Block,
             else:
                 objective = terms.restricted(k, "objective", county, mine)
             value = _stage(model, county, goal, objective, expr, rows, holds,
-                           start=solved and goal.key != "need")
+                           start=solved and goal.key != "need", previous=solved)
             solved = True
         slack = hold_slack(goal, value, tolerance)
         holds.append((goal.sense, expr, value + slack if goal.sense == pulp.LpMinimize
@@ -235,12 +235,23 @@ class _GoalTerms:
 def _stage(model: AllocationModel, county: str, goal: Goal,
            objective: pulp.LpAffineExpression, expr: pulp.LpAffineExpression, rows: _Block,
            holds: list[tuple[int, pulp.LpAffineExpression, float]], *,
-           start: bool = False) -> float:
+           start: bool = False, previous: bool = False) -> float:
+    """``previous``: the columns hold the county's previous stage's plan (whole posts)."""
     own = [(coefs, sense, rhs) for _, coefs, sense, rhs in rows]
     gap = NEED_GAP if goal.key == "need" else MIP_GAP
     nodes = 100 * MIP_NODES if goal.key in _PROVED_GOALS else MIP_NODES
-    stage = MilpStage(own + _hold_rows(holds), objective, goal.sense, start=start)
+    stage = base = MilpStage(own + _hold_rows(holds), objective, goal.sense, start=start)
     solution = _solve(stage, gap, nodes)
+    if solution.failed and previous:
+        # The previous plan is there, met within HiGHS's feasibility tolerance: admit it exactly
+        # (rows widened by at most that tolerance; the final linear pass restores every row),
+        # then, if HiGHS still finds no plan, start from it
+        for started in (False, True):
+            solution = _solve(stage := base.admitting_current(started), gap, nodes)
+            if not solution.failed:
+                log.info("%s: the %s stage admitted the previous plan exactly%s", county,
+                         goal.key, " and started from it" if started else "")
+                break
     for give_abs, give_rel in HOLD_RETRIES:
         if not solution.infeasible or not holds:
             break
