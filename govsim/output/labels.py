@@ -73,6 +73,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "plot.by_gap": ("资金缺口", "money gap"),
     "plot.rows_note": ("仅显示{shown}行（共{total}行），事件多者优先",
                        "showing {shown} of {total} rows, most eventful first"),
+    "plot.replication_note": ("重复序号 {shown} 的合同（共{total}次重复；各次的失败与接管不同，"
+                              "contracts.csv 含全部）",
+                              "contracts of replication {shown} ({total} replications; failures "
+                              "and takeovers differ between them, contracts.csv has all)"),
     "plot.years_note": ("显示年度：{years}", "years shown: {years}"),
     # -- contract events ---------------------------------------------------------------------------
     "event.signed": ("签订", "signed"),

@@ -203,7 +203,10 @@ def plot_contract_timeline(contracts: pd.DataFrame, scenario: Scenario,
     type), with failures, takeovers, exits, non-renewals, term ends and bars marked.
 
     Time is in years (``year + day / working days per year``). Beyond
-    :data:`MAX_TIMELINE_ROWS` rows, those with the most non-routine events are drawn.
+    :data:`MAX_TIMELINE_ROWS` rows, those with the most non-routine events are drawn. With
+    several replications, the first one's contracts are drawn (the note says so): providers
+    keep their ids across replications, and one row overlaying them all would mix one
+    replication's failure with another's contract.
     """
     lang = resolve_lang(scenario, lang)
     title = label("plot.timeline_title", lang)
@@ -211,6 +214,12 @@ def plot_contract_timeline(contracts: pd.DataFrame, scenario: Scenario,
         return empty_figure(title, lang)
     days_per_year = scenario.header.hours_per_year / 8.0
     first, last = int(contracts["year"].min()), int(contracts["year"].max())
+    notes = []
+    if "replication" in contracts and contracts["replication"].nunique() > 1:
+        replications = sorted(contracts["replication"].unique())
+        contracts = contracts[contracts["replication"] == replications[0]]
+        notes.append(label("plot.replication_note", lang, shown=int(replications[0]),
+                           total=len(replications)))
     spans = _contract_spans(contracts, days_per_year, last + 1.0)
     events = contracts.assign(t=contracts["year"] + contracts["day"] / days_per_year)
     marked = events[events["event"].isin(_EVENT_MARKERS)]
@@ -218,11 +227,10 @@ def plot_contract_timeline(contracts: pd.DataFrame, scenario: Scenario,
     county_rank = {c.id: k for k, c in enumerate(scenario.counties)}
     item_rank = {i.id: k for k, i in enumerate(scenario.items)}
     keys.sort(key=lambda key: (county_rank.get(key[0], 1e9), item_rank.get(key[1], 1e9)))
-    note = ""
     if len(keys) > MAX_TIMELINE_ROWS:
         busy = marked.groupby(["county", "item"]).size()
         chosen = set(sorted(keys, key=lambda key: -busy.get(key, 0))[:MAX_TIMELINE_ROWS])
-        note = label("plot.rows_note", lang, shown=MAX_TIMELINE_ROWS, total=len(keys))
+        notes.append(label("plot.rows_note", lang, shown=MAX_TIMELINE_ROWS, total=len(keys)))
         keys = [k for k in keys if k in chosen]
     row_of = {key: r for r, key in enumerate(keys)}
     counties = display_names(scenario, "counties", lang)
@@ -267,5 +275,5 @@ def plot_contract_timeline(contracts: pd.DataFrame, scenario: Scenario,
               bbox_to_anchor=(1.01, 1.0))
     tidy_axes(ax)
     ax.set_title(title, fontsize=12)
-    add_note(fig, note)
+    add_note(fig, "; ".join(notes))
     return fig

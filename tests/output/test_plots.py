@@ -295,3 +295,27 @@ def test_policy_numbers_in_labels_come_from_the_scenario() -> None:
     frozen = [key for key, texts in LABELS.items() for text in texts
               if any(number in text for number in ("3%", "2‰", "2 ‰", "30%"))]
     assert frozen == []
+
+
+def test_timeline_draws_one_replication_and_says_so(guangan: RunTables) -> None:
+    """Providers keep their ids across replications: a failure in replication 1 must not cut
+    replication 0's contract short. The first replication is drawn; the note says which."""
+    from matplotlib.collections import PolyCollection
+
+    scenario = guangan.scenario
+    county, item = scenario.counties[0].id, scenario.items[0].id
+    columns = ["year", "day", "county", "item", "provider", "provider_type", "event",
+               "replication"]
+    log = pd.DataFrame([
+        (2025, 0.0, county, item, "p1", "social_org", "signed", 0),
+        (2025, 0.0, county, item, "p1", "social_org", "signed", 1),
+        (2025, 100.0, county, item, "p1", "social_org", "failed", 1),
+    ], columns=columns)
+    fig = plots.plot_contract_timeline(log, scenario, "en")
+    (bars,) = [c for c in fig.axes[0].collections if isinstance(c, PolyCollection)]
+    spans = [(p.vertices[:4, 0].min(), p.vertices[:4, 0].max()) for p in bars.get_paths()]
+    assert spans == [(2025.0, 2026.0)]  # replication 0's contract, to the end of the plan
+    assert not [c for c in fig.axes[0].collections if not isinstance(c, PolyCollection)]
+    assert "replication 0 (2 replications" in fig._supxlabel.get_text()
+    zh = plots.plot_contract_timeline(log, scenario, "zh")
+    assert "重复序号 0" in zh._supxlabel.get_text()
