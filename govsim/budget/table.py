@@ -50,10 +50,11 @@ BAND_COLUMNS = ["need_cny_p10", "need_cny_p90", "gap_cny_p10", "gap_cny_p90"]
 #: The columns of ``money_needed.csv``, in order.
 MONEY_NEEDED_COLUMNS = ["year", "county", "need_cny", "cap_cny", "gap_cny", "unserved_hours",
                         "unserved_cases", "unserved_items", "staff_short", *BAND_COLUMNS]
-#: The columns of ``uncertainty.csv`` (``point`` and ``samples`` follow them): 80 % bands of the
-#: sampled outcomes (:mod:`govsim.uncertainty`), defined here beside the table they band.
+#: The columns of ``uncertainty.csv``: 80 % bands of the sampled outcomes
+#: (:mod:`govsim.uncertainty`), the point, the samples and where the point lies among them
+#: (``point_percentile``, 0–100), defined here beside the table they band.
 UNCERTAINTY_COLUMNS = ["metric", "county", "year", "p10", "p50", "p90", "unit", "point",
-                       "samples"]
+                       "samples", "point_percentile"]
 #: The columns of ``uncertainty_drivers.csv``.
 DRIVER_COLUMNS = ["metric", "input", "index", "method", "r2", "samples"]
 #: ``county`` of the prefecture's row.
@@ -192,6 +193,8 @@ def with_band_columns(table: pd.DataFrame, bands: pd.DataFrame) -> pd.DataFrame:
     lookup: dict[tuple[str, str, int], tuple[float, float]] = defaultdict(
         lambda: (math.nan, math.nan))
     for row in bands.itertuples(index=False):
+        if pd.isna(row.year):
+            continue  # the plan horizon's total (no row of this table)
         lookup[str(row.metric), str(row.county), int(row.year)] = (float(row.p10),
                                                                    float(row.p90))
     table = table.copy()

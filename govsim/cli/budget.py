@@ -172,10 +172,15 @@ def print_uncertainty(bands: pd.DataFrame, drivers_table: pd.DataFrame, samples:
     for head in ("p10", "p50", "p90"):
         out.add_column(head, justify="right")
     out.add_column(label("uncertainty.point", lang), justify="right")
+    out.add_column(label("uncertainty.point_percentile", lang), justify="right")
     for row in bands.itertuples(index=False):
         fmt = _band_format(str(row.metric))
-        out.add_row(label(f"metric.{row.metric}", lang), str(row.year), fmt(row.p10),
-                    fmt(row.p50), fmt(row.p90), fmt(row.point))
+        where = getattr(row, "point_percentile", None)
+        # a row without a year is the plan horizon's total (the band of each sample's total)
+        out.add_row(label(f"metric.{row.metric}", lang),
+                    label("report.all_years", lang) if pd.isna(row.year) else str(row.year),
+                    fmt(row.p10), fmt(row.p50), fmt(row.p90), fmt(row.point),
+                    "—" if where is None or pd.isna(where) else f"{float(where):g}")
     console.print(out)
     if drivers_table.empty:
         return

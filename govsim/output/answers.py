@@ -7,7 +7,10 @@ staff short is the ``shortfall`` of ``staffing.csv``, failures are the ``fail`` 
 :mod:`govsim.budget`; columns ``year, county, need_cny, cap_cny, gap_cny, unserved_hours,
 unserved_cases, unserved_items, staff_short`` and, with ``--uncertainty``, the 10th and 90th
 percentiles ``need_cny_p10 … gap_cny_p90``). When that table is absent the money figures are
-missing (NaN, shown "—") and the report says so — never the caps, never 0.
+missing (NaN, shown "—") and the report says so — never the caps, never 0. A county's gap over
+the plan years is the sum of its years' gaps; its band is the horizon row of ``uncertainty.csv``
+(the percentiles of each sample's own total), never the sum of the years' percentiles (which is
+no percentile of the total): without that row the band is missing.
 
 Money in CNY, coverage 0–1, staff in people, hours and cases per year as the table gives them.
 """
@@ -22,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from govsim.metrics import cells_from_summary, need_weighted_coverage
+from govsim.output.band_position import HORIZON, BandRow, band_rows
 
 if TYPE_CHECKING:
     from govsim.output.report import RunTables
@@ -102,17 +106,19 @@ class CountyShort:
     coverage: float           # need-weighted, over the plan years' simulated cells
     staff_short: dict[str, float]   # rule -> people short in the worst year
     gap_cny: float            # money needed beyond the caps, summed over years (NaN: unknown)
-    gap_p10: float
+    gap_p10: float            # the 80 % band of that total (NaN: none)
     gap_p90: float
     unserved_hours: float
     unserved_items: list[str]
     failures: int             # rule checks failed in this county
+    gap_band: BandRow | None = None   # the total's uncertainty.csv row (its percentile)
 
 
 def county_shortfalls(tables: RunTables, money: pd.DataFrame | None) -> list[CountyShort]:
     """One entry per county, the most short first: money gap (unknown last), then staff short,
     then rule checks failed, then the lowest need-weighted coverage."""
     scenario = tables.scenario
+    bands = band_rows(getattr(tables, "uncertainty", None))
     cells = cells_from_summary(tables.kpis) if len(tables.kpis) else pd.DataFrame(
         columns=["year", "county", "item"])
     staff = tables.staffing
@@ -130,14 +136,15 @@ def county_shortfalls(tables: RunTables, money: pd.DataFrame | None) -> list[Cou
         if money is not None:
             rows = money[money["county"] == county.id]
             gap = _sum_or_nan(rows["gap_cny"])
-            if "gap_cny_p10" in rows.columns:
-                p10, p90 = _sum_or_nan(rows["gap_cny_p10"]), _sum_or_nan(rows["gap_cny_p90"])
             hours = _sum_or_nan(rows["unserved_hours"])
             items = _items(rows["unserved_items"])
+        total = bands.get(("gap_cny", county.id, HORIZON)) if money is not None else None
+        if total is not None:
+            p10, p90 = total.p10, total.p90
         fails = int(((comp["scope"] == county.id) & (comp["status"] == "fail")).sum())
         out.append(CountyShort(county.id, need_weighted_coverage(mine, scenario)
                                if len(mine) else math.nan, short, gap, p10, p90, hours, items,
-                               fails))
+                               fails, total))
 
     def key(c: CountyShort) -> tuple[Any, ...]:
         staff_total = sum(v for v in c.staff_short.values() if not math.isnan(v))

@@ -20,6 +20,7 @@ from govsim.output.answers import (
     prefecture_money,
     unit_costs,
 )
+from govsim.output.band_position import HORIZON, BandRow, band_rows, outside_note, percentile_text
 from govsim.output.cells import Table, missing, num, pct, wan
 from govsim.output.figure import display_names
 from govsim.output.labels import LABELS, label
@@ -75,6 +76,7 @@ class Answers:
     money: Table | None = None
     money_note: str = ""
     band_note: str = ""
+    band_why: str = ""        # why a figure lies outside its band ("" when none does)
     bands: Table | None = None
     unserved: list[str] = field(default_factory=list)
     costs: Table | None = None
@@ -89,8 +91,15 @@ def _years_text(years: list[int], lang: str) -> str:
     return text
 
 
-def _band(low: Any, high: Any) -> str:
-    return "" if missing(low) or missing(high) else f" [{wan(low)}–{wan(high)}]"
+def _band(low: Any, high: Any, row: BandRow | None = None, lang: str = "en") -> str:
+    """`` [p10–p90]`` in 万元, and where the point lies among the samples when it lies outside
+    (``row``: its ``uncertainty.csv`` row)."""
+    if missing(low) or missing(high):
+        return ""
+    where = percentile_text(row, lang) if row is not None and row.outside else ""
+    if where:
+        where = f"（{where}）" if lang == "zh" else f" ({where})"
+    return f" [{wan(low)}–{wan(high)}]{where}"
 
 
 def answers(tables: RunTables, money: pd.DataFrame | None, lang: str,
@@ -119,10 +128,13 @@ def answers(tables: RunTables, money: pd.DataFrame | None, lang: str,
                               years=sep.join(str(y) for y in r["years"])),
                             RULE_PLOTS.get(r["rule"])))
     out.counties = _county_table(tables, money, lang, counties, items, t)
-    out.money, out.unserved = _money(money, lang, items, t)
+    out.money, out.unserved = _money(money, lang, items, t, band_rows(tables.uncertainty))
     out.money_note = t("money_note") if money is not None else t("money_missing")
     out.band_note = _band_note(tables, has_band(money), t)
-    out.bands = _bands_table(tables.uncertainty, t)
+    if has_band(money):
+        out.band_why = outside_note(tables.uncertainty, getattr(tables, "manifest", {}), lang,
+                                    lambda m: t(f"metric_{m}"))
+    out.bands = _bands_table(tables.uncertainty, t, lang)
     out.costs = _costs_table(tables, t)
     out.people, out.people_note = _people_table(tables, lang, t)
     return out
@@ -190,18 +202,9 @@ def _band_note(tables: RunTables, banded: bool, t: Callable[..., str]) -> str:
         samples = pd.to_numeric(tables.uncertainty.get("samples", pd.Series(dtype=float)),
                                 errors="coerce").dropna()
         n = int(samples.max()) if len(samples) else "—"
-        note = t("band_from_money", n=n, k=inputs, command=whole) \
+        return t("band_from_money", n=n, k=inputs, command=whole) \
             if band_method(tables) == "money" else t("band_from", n=n, k=inputs)
-        return note + (" " + t("band_outside") if _point_outside(tables.uncertainty) else "")
     return t("band_missing", k=inputs, command=run, runs=whole, n=SUGGESTED_SAMPLES + 1)
-
-
-def _point_outside(bands: pd.DataFrame) -> bool:
-    """Whether a point estimate lies outside its band (p10–p90) anywhere in ``bands``."""
-    if not isinstance(bands, pd.DataFrame) or bands.empty:
-        return False
-    point, low, high = (pd.to_numeric(bands[c], errors="coerce") for c in ("point", "p10", "p90"))
-    return bool(((point < low) | (point > high)).any())
 
 
 #: The metrics of ``uncertainty.csv`` the bands table shows, in order, and how.
@@ -217,22 +220,23 @@ def _band_value(value: Any, how: str) -> str:
     return num(value, 1)
 
 
-def _bands_table(bands: pd.DataFrame, t: Callable[..., str]) -> Table | None:
+def _bands_table(bands: pd.DataFrame, t: Callable[..., str], lang: str) -> Table | None:
     """The prefecture's 80 % bands per metric and year from ``uncertainty.csv`` (None when the
-    run has none): this run's figure, then the 10th–90th percentile."""
-    if not isinstance(bands, pd.DataFrame) or bands.empty:
+    run has none): this run's figure, the 10th–90th percentile and where the figure lies among
+    the samples; money also over all plan years (the band of the total)."""
+    rows = {key: row for key, row in band_rows(bands).items() if key[1] == ""}
+    if not rows:
         return None
-    county = bands["county"].fillna("").astype(str)
-    rows = bands[county.isin(["", "nan"])]
-    if rows.empty:
-        return None
-    table = Table([t("metric"), t("year"), t("point"), t("band_col")],
-                  numeric=[False, False, True, True])
+    table = Table([t("metric"), t("year"), t("point"), t("band_col"), t("pct_col")],
+                  numeric=[False, False, True, True, False])
     for metric, how in _BAND_METRICS:
-        part = rows[rows["metric"] == metric].sort_values("year")
-        for r in part.to_dict("records"):
-            table.add([t(f"band_{metric}"), str(int(r["year"])), _band_value(r["point"], how),
-                       f"{_band_value(r['p10'], how)}–{_band_value(r['p90'], how)}"])
+        years = sorted(y for m, _, y in rows if m == metric and y is not None)
+        for year in [*years, *([HORIZON] if (metric, "", HORIZON) in rows else [])]:
+            r = rows[metric, "", year]
+            table.add([t(f"band_{metric}"), t("all_years") if year is None else str(year),
+                       _band_value(r.point, how),
+                       f"{_band_value(r.p10, how)}–{_band_value(r.p90, how)}",
+                       percentile_text(r, lang) or "–"], "fail" if r.outside else "")
     return table
 
 
@@ -248,7 +252,8 @@ def _county_table(tables: RunTables, money: pd.DataFrame | None, lang: str,
     sep = "、" if lang == "zh" else ", "
     for c in county_shortfalls(tables, money):
         short = any(v > 1e-9 for v in c.staff_short.values() if not math.isnan(v))
-        gap = "–" if missing(c.gap_cny) else wan(c.gap_cny) + _band(c.gap_p10, c.gap_p90)
+        gap = "–" if missing(c.gap_cny) else wan(c.gap_cny) + _band(c.gap_p10, c.gap_p90,
+                                                                     c.gap_band, lang)
         unserved = sep.join(items.get(i, i) for i in c.unserved_items[:4]) or (
             "–" if money is None else "")
         css = "fail" if (not missing(c.gap_cny) and c.gap_cny > 0.5) or short or c.failures \
@@ -261,7 +266,8 @@ def _county_table(tables: RunTables, money: pd.DataFrame | None, lang: str,
 
 
 def _money(money: pd.DataFrame | None, lang: str, items: Mapping[str, str],
-           t: Callable[..., str]) -> tuple[Table | None, list[str]]:
+           t: Callable[..., str], bands: Mapping[tuple[str, str, int | None], BandRow]
+           ) -> tuple[Table | None, list[str]]:
     rows = prefecture_money(money)
     if rows.empty:
         return None, []
@@ -272,9 +278,12 @@ def _money(money: pd.DataFrame | None, lang: str, items: Mapping[str, str],
     lines = []
     sep = "、" if lang == "zh" else ", "
     for r in rows.to_dict("records"):
-        need = wan(r["need_cny"]) + (_band(r.get("need_cny_p10"), r.get("need_cny_p90"))
+        year = None if missing(r["year"]) else int(r["year"])
+        need = wan(r["need_cny"]) + (_band(r.get("need_cny_p10"), r.get("need_cny_p90"),
+                                           bands.get(("need_cny", "", year)), lang)
                                      if band else "")
-        gap = wan(r["gap_cny"]) + (_band(r.get("gap_cny_p10"), r.get("gap_cny_p90"))
+        gap = wan(r["gap_cny"]) + (_band(r.get("gap_cny_p10"), r.get("gap_cny_p90"),
+                                         bands.get(("gap_cny", "", year)), lang)
                                    if band else "")
         table.add([str(r["year"]), need, wan(r["cap_cny"]), gap, num(r["unserved_hours"], 0)],
                   "fail" if not missing(r["gap_cny"]) and float(r["gap_cny"]) > 0.5 else "")

@@ -275,11 +275,6 @@ LABELS: dict[str, tuple[str, str]] = {
                                "uncertain inputs (the simulation's chance variation is not "
                                "resampled). Bands of coverage and staff short re-run the whole "
                                "plan: {command}."),
-    "report.band_outside": ("本次运行的数值可能落在其区间之外：场景自身的输入值不在所声明范围的中"
-                            "心（如救助基数位于其范围底部时，缺口的区间低于本次运行的缺口）。",
-                            "A run's figure may lie outside its band: the scenario's own value of "
-                            "an input is not at the centre of its declared range (a relief base at "
-                            "the bottom of its range puts the gap's band below the run's gap)."),
     "report.band_missing": ("本次运行未计算80%区间（--uncertainty 0）：场景声明了 {k} 个不确定"
                             "输入；{command} 可在数秒内给出所需资金与缺口的80%区间，{runs} "
                             "还给出覆盖率与人员缺口的区间（每个样本重新运行整个规划，约为本次"
@@ -302,6 +297,62 @@ LABELS: dict[str, tuple[str, str]] = {
                                 "Staff short under the caps (people, both staffing rules)"),
     "report.band_need_cny": ("所需资金（万元）", "Money needed (万元)"),
     "report.band_gap_cny": ("缺口（万元）", "Gap (万元)"),
+    # where a run's figure lies in its band (govsim.output.band_position)
+    "report.metric_need_cny": ("所需资金", "money needed"),
+    "report.metric_gap_cny": ("缺口", "gap"),
+    "report.pct_col": ("本次运行值在样本中的位置", "Where this run lies among the samples"),
+    "report.pct_above_all": ("高于全部 {n} 个样本", "above all {n} samples"),
+    "report.pct_below_all": ("低于全部 {n} 个样本", "below all {n} samples"),
+    "report.pct_of": ("{n} 个样本中的第 {p} 百分位", "{p} percentile of {n} samples"),
+    "report.outside_year": ("{year}年 {point} 万元（{where}）", "{year}: {point} 万元 ({where})"),
+    "report.outside_metric": ("全市{metric}：{figures}", "the prefecture's {metric}: {figures}"),
+    "report.outside_head": ("本次运行的数值落在其80%区间之外——{figures}。",
+                            "This run's figures lie outside their 80 % band — {figures}."),
+    "report.outside_counties": ("部分县区的本次运行数值落在其80%区间之外。",
+                                "Some counties' figures lie outside their 80 % band."),
+    "report.outside_why": ("计算口径相同（各输入取场景写明值时，样本正好重现本次运行的数值），原因"
+                           "在输入：{inputs}。",
+                           " The definition is the same (with every input at its written value "
+                           "the samples reproduce this run's figures); the reason is the inputs: "
+                           "{inputs}."),
+    "report.outside_why_unknown": ("计算口径相同（各输入取场景写明值时，样本正好重现本次运行的数"
+                                   "值）；没有输入的写明值位于其声明范围的一端，样本少时区间本身"
+                                   "不稳。",
+                                   " The definition is the same (with every input at its written "
+                                   "value the samples reproduce this run's figures); no input's "
+                                   "written value is at an end of its declared range: a band of "
+                                   "few samples is itself unsteady."),
+    "report.scale_written": ("{value}，即写明值本身", "{value}, the written value itself"),
+    "report.scale_range": ("写明值的 {low}–{high}", "{low}–{high} of the written value"),
+    "report.written_below": ("{name}的场景写明值（{written}）低于其声明范围（{range}），每个"
+                             "样本都取更高的值",
+                             "the scenario's {name} ({written}) is below its declared range "
+                             "({range}), so every sample takes a higher value"),
+    "report.written_bottom": ("{name}的场景写明值（{written}）位于其声明范围（{range}）的底部"
+                              "（{q}% 的抽样低于它），几乎每个样本都取更高的值",
+                              "the scenario's {name} ({written}) is at the bottom of its "
+                              "declared range ({range}; {q} % of draws below it), so nearly "
+                              "every sample takes a higher value"),
+    "report.written_top": ("{name}的场景写明值（{written}）位于其声明范围（{range}）的顶部"
+                           "（{q}% 的抽样低于它），几乎每个样本都取更低的值",
+                           "the scenario's {name} ({written}) is at the top of its declared "
+                           "range ({range}; {q} % of draws below it), so nearly every "
+                           "sample takes a lower value"),
+    "report.written_above": ("{name}的场景写明值（{written}）高于其声明范围（{range}），每个"
+                             "样本都取更低的值",
+                             "the scenario's {name} ({written}) is above its declared range "
+                             "({range}), so every sample takes a lower value"),
+    "report.effect_up_relief_fund_last_year": ("，救助上限因而更高、缺口更小",
+                                               ", hence a higher relief cap and a smaller gap"),
+    "report.effect_down_relief_fund_last_year": ("，救助上限因而更低、缺口更大",
+                                                 ", hence a lower relief cap and a larger gap"),
+    "report.input_relief_fund_last_year": ("救助基数（上年度社会救助专项资金支出）",
+                                           "relief base (last year's social-assistance "
+                                           "special-fund expenditure)"),
+    "report.input_rate": ("需求率", "demand rate"),
+    "report.input_mean_hours": ("每件工时", "hours per case"),
+    "report.input_cost_per_fte_year": ("每全职人年价格", "price per FTE-year"),
+    "report.input_failure_hazard": ("服务机构年失败率", "provider failure rate"),
     "report.q_unserved": ("上限下哪些需求得不到服务？", "What do the caps leave unserved?"),
     "report.unserved_line": ("{year}年：{hours} 小时、{cases} 件未能服务；主要事项：{items}。",
                              "{year}: {hours} hours and {cases} cases unserved; mainly {items}."),
@@ -390,6 +441,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "xlsx.need_p90": ("所需资金第90百分位（万元）", "Money needed, 90th percentile (10,000 CNY)"),
     "xlsx.gap_p10": ("缺口第10百分位（万元）", "Gap, 10th percentile (10,000 CNY)"),
     "xlsx.gap_p90": ("缺口第90百分位（万元）", "Gap, 90th percentile (10,000 CNY)"),
+    "xlsx.need_pct": ("所需资金：本次运行值在样本中的百分位", "Money needed: this run's "
+                      "percentile among the samples"),
+    "xlsx.gap_pct": ("缺口：本次运行值在样本中的百分位", "Gap: this run's percentile among the "
+                     "samples"),
     "xlsx.unserved_hours": ("未服务小时", "Hours unserved"),
     "xlsx.unserved_cases": ("未服务件数", "Cases unserved"),
     "xlsx.staff_short": ("人员缺口（人）", "Staff short (people)"),
@@ -836,6 +891,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "uncertainty.input": ("不确定输入", "input"),
     "uncertainty.index": ("系数", "coefficient"),
     "uncertainty.point": ("点估计", "point estimate"),
+    "uncertainty.point_percentile": ("点估计在样本中的百分位", "point's percentile among samples"),
     "uncertainty.r2": ("R²", "R²"),
     "metric.need_cny": ("所需资金（万元）", "money needed (10,000 CNY)"),
     "metric.gap_cny": ("资金缺口（万元）", "gap (10,000 CNY)"),

@@ -9,8 +9,11 @@ set up to print (:func:`govsim.output.sheets.page_setup`):
 - compliance — every rule check: value and limit in the rule's unit (money in 万元, rounded
   the same way for both), status, the source as document title and clause;
 - money needed — the run's ``money_needed.csv`` (need, what the caps allow, gap in 万元, with
-  the 80 % band when present; what the gap leaves unserved); when the run has none, one line
-  saying so (never the caps, never 0);
+  the 80 % band when present and where the run's figure lies among the band's samples, its
+  percentile from ``uncertainty.csv``; what the gap leaves unserved); under the table, when a
+  figure lies outside its band, the line that says which and why
+  (:func:`govsim.output.band_position.outside_note`, as the report); when the run has none, one
+  line saying so (never the caps, never 0);
 - about — scenario, years, seed, replications, how to read the sheets.
 
 Words from :mod:`govsim.output.labels` (``xlsx.*``); written atomically.
@@ -28,6 +31,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from govsim import __version__
 from govsim.citations import cite
+from govsim.output.band_position import band_rows, outside_note
 from govsim.output.figure import display_names
 from govsim.output.files import write_atomic
 from govsim.output.first_screen import rule_name, scope_name
@@ -181,11 +185,12 @@ def _money(sheet: Worksheet, tables: RunTables, lang: str, money: pd.DataFrame |
     counties = display_names(tables.scenario, "counties", lang)
     items = display_names(tables.scenario, "items", lang)
     band = "need_cny_p10" in money.columns
+    bands = band_rows(tables.uncertainty)
     heads = [_x("year", lang), _x("county", lang), _x("need_wan", lang), _x("cap_wan", lang),
              _x("gap_wan", lang)]
     if band:
         heads += [_x("need_p10", lang), _x("need_p90", lang), _x("gap_p10", lang),
-                  _x("gap_p90", lang)]
+                  _x("gap_p90", lang), _x("need_pct", lang), _x("gap_pct", lang)]
     heads += [_x("unserved_hours", lang), _x("unserved_cases", lang), _x("staff_short", lang),
               _x("unserved_items", lang)]
     header(sheet, 1, 1, heads)
@@ -197,8 +202,13 @@ def _money(sheet: Worksheet, tables: RunTables, lang: str, money: pd.DataFrame |
     for row, r in enumerate(frame.to_dict("records"), start=2):
         name = _x("prefecture", lang) if r["county"] == "" else counties.get(r["county"],
                                                                                r["county"])
+        year = None if pd.isna(r["year"]) else int(r["year"])
+        # where this run's figure lies among the band's samples (uncertainty.csv), 0-100
+        where = [bands.get((m, str(r["county"]), year)) for m in ("need_cny", "gap_cny")] \
+            if band else []
         values = [r["year"], name] + [
             None if pd.isna(r[c]) else round(float(r[c]) / WAN, 1) for c in money_cols] + [
+            None if w is None or pd.isna(w.percentile) else w.percentile for w in where] + [
             None if pd.isna(r[c]) else round(float(r[c])) for c in
             ("unserved_hours", "unserved_cases")] + [
             None if pd.isna(r["staff_short"]) else round(float(r["staff_short"]), 1),
@@ -208,11 +218,21 @@ def _money(sheet: Worksheet, tables: RunTables, lang: str, money: pd.DataFrame |
             c = sheet.cell(row=row, column=column, value=cell_value(value))
             if 3 <= column < 3 + len(money_cols):
                 c.number_format = _WAN_FORMAT
+            elif column < 3 + len(money_cols) + len(where):
+                c.number_format = "0.0"
             elif column < len(values):
                 c.number_format = "#,##0"
             if r["county"] == "":
                 c.font = BOLD
-    widths(sheet, [7, 14] + [12] * (len(money_cols) + 3) + [40])
+    note = outside_note(tables.uncertainty, tables.manifest, lang,
+                        lambda m: label(f"report.metric_{m}", lang)) if band else ""
+    if note:  # why a figure lies outside its band, under the table
+        sheet.cell(row=len(frame) + 3, column=1, value=note).alignment = Alignment(
+            wrap_text=True, vertical="top")
+        sheet.merge_cells(start_row=len(frame) + 3, start_column=1, end_row=len(frame) + 3,
+                          end_column=len(heads))
+        sheet.row_dimensions[len(frame) + 3].height = 75
+    widths(sheet, [7, 14] + [12] * (len(money_cols) + (2 if band else 0) + 3) + [40])
     sheet.row_dimensions[1].height = 45
     sheet.freeze_panes = "C2"
     page_setup(sheet, title=f"{_x('title', lang)} — {sheet.title}")

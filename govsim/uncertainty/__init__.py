@@ -23,10 +23,12 @@ from govsim.uncertainty.analysis import (
 )
 from govsim.uncertainty.design import (
     MAX_SAMPLES,
+    OFF_CENTRE,
     Design,
     check_samples,
     lhs_design,
     sample_scenario,
+    written_positions,
 )
 from govsim.uncertainty.evaluate import (
     UncertaintyResult,
@@ -47,8 +49,9 @@ from govsim.uncertainty.run_band import (
 )
 
 __all__ = ["BAND_QUANTILES", "DEFAULT_BAND_SAMPLES", "DRIVER_COLUMNS", "MAX_SAMPLES",
+           "OFF_CENTRE",
            "UNCERTAINTY_COLUMNS", "Design", "UncertaintyResult", "band_record", "bands_table",
            "budget_outcomes", "budget_uncertainty", "check_band_samples", "check_samples",
            "drivers_table", "lhs_design", "money_bands", "run_outcomes", "run_uncertainty",
            "run_with_uncertainty", "sample_scenario", "sampled_estimates", "srrc", "with_bands",
-           "with_money_band"]
+           "with_money_band", "written_positions"]

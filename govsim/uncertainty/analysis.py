@@ -4,9 +4,18 @@
 and gives ``uncertainty.csv``: per metric, county (``""`` for the prefecture) and year the
 10th, 50th and 90th percentiles over the samples (linear interpolation; CNY in whole yuan,
 people to 2 and shares to 4 decimals), the unit, the point
-estimate (the scenario as written) and the number of samples. A metric missing in a sample
+estimate (the scenario as written), the number of samples and ``point_percentile``: where the
+point lies among the samples (:func:`point_percentile`, 0–100). Money (need and gap) also
+has one row per county and the prefecture with ``year`` missing: the band of the plan horizon's
+total, the percentiles of each sample's own total (the first screen's county table shows it;
+summing the years' percentiles would give no percentile of the total). A metric missing in a sample
 (nothing to compute) is left out of that sample's count; with no value at all the band is
 missing.
+
+The point need not lie inside its band: when a declared range is not centred on the scenario's
+written value (Guang'an's relief base: the written value is below its range), nearly every
+sample moves the same way, and ``point_percentile`` says how far out the point is (0 or 100:
+beyond every sample).
 
 :func:`drivers_table` ranks the inputs by **standardised rank regression coefficients**
 (SRRC): inputs and outcome are replaced by their ranks, standardised, and the outcome regressed
@@ -31,8 +40,8 @@ from scipy.stats import rankdata
 
 from govsim.budget import DRIVER_COLUMNS, PREFECTURE, UNCERTAINTY_COLUMNS
 
-__all__ = ["BAND_QUANTILES", "DRIVER_COLUMNS", "METRIC_UNITS", "UNCERTAINTY_COLUMNS",
-           "bands_table", "drivers_table", "srrc"]
+__all__ = ["BAND_QUANTILES", "DRIVER_COLUMNS", "HORIZON_METRICS", "METRIC_UNITS",
+           "UNCERTAINTY_COLUMNS", "bands_table", "drivers_table", "point_percentile", "srrc"]
 
 #: The band: 10th and 90th percentiles (an 80 % band) around the median.
 BAND_QUANTILES = (0.1, 0.5, 0.9)
@@ -43,6 +52,25 @@ METRIC_UNITS = {"need_cny": "CNY", "gap_cny": "CNY", "coverage": "share",
 _DECIMALS = {"CNY": 0, "people": 2, "share": 4}
 #: How the horizon's years combine into one figure for the drivers.
 _OVER_YEARS = {"need_cny": "sum", "gap_cny": "sum", "coverage": "mean", "staff_short": "mean"}
+
+
+def point_percentile(values: np.ndarray, point: float) -> float:
+    """Where ``point`` lies among the sampled ``values``: the percentage of samples below it,
+    ties counted half (the mid-rank percentile, 0–100, one decimal). 0 or 100: the point is
+    beyond every sample. NaN when the point or every value is missing.
+
+    >>> point_percentile(np.array([0.0, 1.0, 2.0, 3.0]), 5.0)
+    100.0
+    >>> point_percentile(np.array([0.0, 0.0, 2.0, 3.0]), 0.0)
+    25.0
+    """
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    if not len(values) or not math.isfinite(float(point)):
+        return math.nan
+    below = float(np.count_nonzero(values < point))
+    tied = float(np.count_nonzero(values == point))
+    return round(100.0 * (below + 0.5 * tied) / len(values), 1)
 
 
 def bands_table(outcomes: pd.DataFrame, point: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -60,15 +88,45 @@ def bands_table(outcomes: pd.DataFrame, point: pd.DataFrame | None = None) -> pd
         q = np.quantile(values, BAND_QUANTILES) if len(values) else [math.nan] * 3
         unit = METRIC_UNITS.get(str(metric), "")
         digits = _DECIMALS.get(unit, 6)
+        point_value = round(float(points.get((metric, county, int(year)), math.nan)), digits)
         rows.append({"metric": metric, "county": county, "year": int(year),
                      "p10": round(float(q[0]), digits), "p50": round(float(q[1]), digits),
                      "p90": round(float(q[2]), digits), "unit": unit,
-                     "point": round(float(points.get((metric, county, int(year)), math.nan)),
-                                    digits),
-                     "samples": len(values)})
+                     "point": point_value, "samples": len(values),
+                     # the samples as written (same rounding as the point) decide ties
+                     "point_percentile": point_percentile(np.round(values, digits),
+                                                          point_value)})
+    rows += _horizon_rows(outcomes, points)
     table = pd.DataFrame(rows, columns=columns)
     table["year"] = table["year"].astype("Int64")
     return table
+
+
+#: Metrics whose plan-horizon total has its own band (``year`` missing in ``uncertainty.csv``).
+HORIZON_METRICS = ("need_cny", "gap_cny")
+
+
+def _horizon_rows(outcomes: pd.DataFrame,
+                  points: dict[tuple[str, str, int], float]) -> list[dict[str, object]]:
+    """The band of each money metric summed over the plan years, per county and prefecture:
+    the percentiles of each sample's own total (not the sum of the years' percentiles, which
+    is no percentile of the total); ``year`` missing. A sample missing a year is left out."""
+    rows: list[dict[str, object]] = []
+    years = sorted({int(y) for y in outcomes["year"]})
+    for (metric, county), group in outcomes[outcomes["metric"].isin(HORIZON_METRICS)].groupby(
+            ["metric", "county"], sort=False):
+        wide = group.pivot_table(index="sample", columns="year", values="value",
+                                 aggfunc="first").reindex(columns=years)
+        totals = wide.dropna().sum(axis=1).to_numpy(dtype=float)
+        q = [round(float(v)) for v in np.quantile(totals, BAND_QUANTILES)] if len(totals) \
+            else [math.nan] * 3
+        point = math.fsum(points.get((str(metric), county, y), math.nan) for y in years)
+        point = round(point) if math.isfinite(point) else math.nan
+        rows.append({"metric": metric, "county": county, "year": pd.NA,
+                     "p10": q[0], "p50": q[1], "p90": q[2], "unit": METRIC_UNITS[str(metric)],
+                     "point": point, "samples": len(totals),
+                     "point_percentile": point_percentile(np.round(totals), point)})
+    return rows
 
 
 #: Samples per regression term below which the drivers are not computed (shown missing).

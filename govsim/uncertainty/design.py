@@ -20,12 +20,17 @@ import pandas as pd
 from govsim.errors import RunError
 from govsim.rng import stream_seed
 from govsim.scenario import Scenario
-from govsim.scenario.uncertain import draw_overrides
+from govsim.scenario.uncertain import UncertainInput, draw_overrides, expand_path
 
-__all__ = ["MAX_SAMPLES", "Design", "check_samples", "lhs_design", "sample_scenario"]
+__all__ = ["MAX_SAMPLES", "OFF_CENTRE", "Design", "check_samples", "lhs_design",
+           "sample_scenario", "written_positions"]
 
 #: Most samples ``--uncertainty`` accepts (each is a full evaluation).
 MAX_SAMPLES = 10_000
+#: A written value this close to an end of its declared distribution (probability below it, or
+#: above it) is "at the end": nearly every sample moves the input the same way, so the run's
+#: figure may lie outside its own band (the report says which input and why).
+OFF_CENTRE = 0.1
 
 
 @dataclass(frozen=True)
@@ -82,3 +87,63 @@ def sample_scenario(scenario: Scenario, design: Design, sample: int) -> Scenario
     for entry in scenario.uncertainty:
         overrides.update(draw_overrides(data, entry, float(row[entry.id])))
     return scenario.with_overrides(overrides)
+
+
+def _cdf(entry: UncertainInput, x: float) -> float:
+    """Probability that a draw of ``entry`` is below ``x`` (0 below the range, 1 above)."""
+    from scipy import stats  # late: scipy is heavy, and only sampling needs it
+
+    low, high = entry.low, entry.high
+    if x <= low:
+        return 0.0
+    if x >= high:
+        return 1.0
+    if entry.distribution == "uniform":
+        return (x - low) / (high - low)
+    if entry.distribution == "triangular":
+        c = (float(entry.peak) - low) / (high - low)  # type: ignore[arg-type]
+        return float(stats.triang.cdf(x, c, loc=low, scale=high - low))
+    mean, sd = float(entry.mean), float(entry.sd)  # type: ignore[arg-type]
+    return float(stats.truncnorm.cdf(x, (low - mean) / sd, (high - mean) / sd, loc=mean,
+                                     scale=sd))
+
+
+def _end(written: float | None, quantile: float | None, entry: UncertainInput) -> str | None:
+    """``below``/``bottom``/``top``/``above`` (see :func:`written_positions`), else None."""
+    if written is None or quantile is None:
+        return None
+    if written < entry.low:
+        return "below"
+    if written > entry.high:
+        return "above"
+    if quantile <= OFF_CENTRE:
+        return "bottom"
+    if quantile >= 1.0 - OFF_CENTRE:
+        return "top"
+    return None
+
+
+def written_positions(scenario: Scenario) -> list[dict[str, object]]:
+    """Where the scenario's own (written) value of each uncertain input lies in its declared
+    distribution: ``id``, ``path``, ``written`` (a factor of 1 when the input scales, else the
+    value the path's fields share; ``None`` when they differ), ``low``, ``high`` and ``quantile``
+    (probability of a draw below the written value, 0–1, 4 decimals; 0 below the range, 1
+    above it; ``None`` with the written value) and ``end``: ``"below"`` or ``"above"`` the
+    range, at its ``"bottom"`` or ``"top"`` (within :data:`OFF_CENTRE`), else ``None``.
+    JSON-able: the manifest records it. The run's point is computed at the written values,
+    the band at draws: an input written at an end of its range moves nearly every sample the
+    same way, and can put the point outside its band (``docs/budget.md``)."""
+    data = scenario.to_dict()
+    out: list[dict[str, object]] = []
+    for entry in scenario.uncertainty:
+        written: float | None
+        if entry.scale:
+            written = 1.0
+        else:
+            values = {float(v) for path in entry.paths for _, v in expand_path(data, path) or []}
+            written = values.pop() if len(values) == 1 else None
+        quantile = None if written is None else round(_cdf(entry, written), 4)
+        out.append({"id": entry.id, "path": entry.path, "scale": entry.scale,
+                    "written": written, "low": entry.low, "high": entry.high,
+                    "quantile": quantile, "end": _end(written, quantile, entry)})
+    return out

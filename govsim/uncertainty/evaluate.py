@@ -36,7 +36,13 @@ from govsim.budget import (
 from govsim.parallel import worker_count, worker_pool
 from govsim.scenario import Scenario
 from govsim.uncertainty.analysis import bands_table, drivers_table
-from govsim.uncertainty.design import Design, check_samples, lhs_design, sample_scenario
+from govsim.uncertainty.design import (
+    Design,
+    check_samples,
+    lhs_design,
+    sample_scenario,
+    written_positions,
+)
 
 __all__ = ["OUTCOME_COLUMNS", "UncertaintyResult", "band_record", "budget_outcomes",
            "budget_uncertainty", "run_outcomes", "run_uncertainty", "run_with_uncertainty",
@@ -182,10 +188,14 @@ def _result(design: Design, frames: dict[int, pd.DataFrame], point: pd.DataFrame
 def band_record(scenario: Scenario, samples: int, seed: int, method: str = "money"
                 ) -> dict[str, object]:
     """The manifest's ``uncertainty`` record. ``method``: ``money`` (the need plan re-solved
-    on the run's estimates, :mod:`.run_band`) or ``runs`` (whole runs, ``--uncertainty N``)."""
+    on the run's estimates, :mod:`.run_band`) or ``runs`` (whole runs, ``--uncertainty N``);
+    ``written``: :func:`~govsim.uncertainty.design.written_positions` (what the report names
+    when a point lies outside its band)."""
     return {"samples": samples, "seed": seed, "method": method,
             "design": "latin hypercube (SALib)", "band": "p10-p90", "drivers": "srrc",
-            "inputs": [u.id for u in scenario.uncertainty]}
+            "inputs": [u.id for u in scenario.uncertainty],
+            # where each input's written value (the point's) lies in its declared range
+            "written": written_positions(scenario)}
 
 
 def with_bands(result: BudgetResult, uncertainty: UncertaintyResult) -> BudgetResult:

@@ -52,22 +52,44 @@ def _answers(html: str) -> str:
 
 # -- the first screen -----------------------------------------------------------------------------
 
+def _horizon_bands(totals: dict[str, tuple[float, float, float, float]]) -> pd.DataFrame:
+    """``uncertainty.csv`` horizon rows (year missing): county -> (p10, p90, point, pct)."""
+    return pd.DataFrame([{"metric": "gap_cny", "county": county, "year": pd.NA, "p10": p10,
+                          "p50": p10, "p90": p90, "unit": "CNY", "point": point,
+                          "samples": 10, "point_percentile": where}
+                         for county, (p10, p90, point, where) in totals.items()])
+
+
 def test_counties_ranked_by_money_needed_with_band(tables: RunTables) -> None:
     money = _money(tables, gaps={"west": 500_000.0, "east": 20_000.0},
                    items={"west": "care;screening", "east": "care"})
-    ranked = county_shortfalls(tables, money)
-    assert [c.county for c in ranked] == ["west", "east"]
     years = tables.allocation["year"].nunique()
-    assert ranked[0].gap_cny == pytest.approx(500_000.0 * years)
-    assert ranked[0].gap_p10 == pytest.approx(0.8 * 500_000.0 * years)
+    total = 500_000.0 * years
+    # the band of a county's total is uncertainty.csv's horizon row (the samples' own totals)
+    horizon = _horizon_bands({"west": (0.5 * total, 0.9 * total, total, 100.0),
+                              "east": (0.0, 80_000.0, 20_000.0 * years, 40.0)})
+    banded = dataclasses.replace(tables, uncertainty=horizon)
+    ranked = county_shortfalls(banded, money)
+    assert [c.county for c in ranked] == ["west", "east"]
+    assert ranked[0].gap_cny == pytest.approx(total)
+    assert ranked[0].gap_p10 == pytest.approx(0.5 * total)
+    assert ranked[0].gap_p90 == pytest.approx(0.9 * total)
     assert ranked[0].unserved_items == ["care", "screening"]
-    html = render_report(tables, {}, "en", money)
+    html = render_report(banded, {}, "en", money)
     answers = _answers(html)
     table = answers[answers.index("Which county is short of what?"):]
     names = {c.id: c.name_en for c in tables.scenario.counties}
     assert table.index(names["west"]) < table.index(names["east"])
-    total = 500_000.0 * years / 1e4
-    assert f"{total:,.1f} [{0.8 * total:,.1f}–{1.3 * total:,.1f}]" in answers
+    wan = total / 1e4
+    # above its band: where it lies among the samples; east's inside: nothing added
+    assert f"{wan:,.1f} [{0.5 * wan:,.1f}–{0.9 * wan:,.1f}] (above all 10 samples)" in answers
+    assert f"{2 * years:,.1f} [0.0–8.0]" in answers
+    assert f"{2 * years:,.1f} [0.0–8.0] (" not in answers
+    # without the horizon rows the years' percentiles are never summed into a band
+    plain = county_shortfalls(tables, money)
+    assert plain[0].gap_cny == pytest.approx(total)
+    assert plain[0].gap_p10 != plain[0].gap_p10 and plain[0].gap_p90 != plain[0].gap_p90
+    assert f"{wan:,.1f} [" not in _answers(render_report(tables, {}, "en", money))
 
 
 def test_missing_money_is_said_never_caps_or_zero(tables: RunTables) -> None:

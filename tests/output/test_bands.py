@@ -9,15 +9,20 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 
 import govsim
 from govsim.output.first_screen import SUGGESTED_SAMPLES, band_command, band_method, has_band
 from govsim.output.html import render_report
+from govsim.output.labels import label
+from govsim.output.plan_workbook import write_plan_workbook
 from govsim.output.report import RunTables
+from govsim.uncertainty import lhs_design, money_bands, written_positions
 from tests.output.money_fixture import money_needed_fixture
 from tests.output.test_report import synthetic_tables
 
@@ -131,14 +136,17 @@ def test_a_money_band_says_what_it_rests_on(guangan: RunTables) -> None:
     assert f"govsim run --years 1 --uncertainty {SUGGESTED_SAMPLES}." in en
     assert "Money needed (万元) 2025 2,500.0 2,000.0–3,100.0" in en
     assert "Coverage (served" not in en
-    assert "may lie outside its band" not in en  # every point here is inside its band
+    assert "outside their 80 % band" not in en  # every point here is inside its band
     zh = _first_screen(render_report(tables, {}, "zh", _money(tables, band=True)))
     assert "按本次运行自身的估计重新求解所需资金" in zh and "10 个拉丁超立方样本" in zh
     # a gap above its band (an input's written value off the centre of its range): said so
     above = bands.assign(p90=bands["p90"].where(bands["metric"] != "gap_cny", 1e6))
     tables = dataclasses.replace(tables, uncertainty=above)
     en = _first_screen(render_report(tables, {}, "en", _money(tables, band=True)))
-    assert "A run's figure may lie outside its band" in en
+    # no record of where the inputs' written values lie: the general reason
+    assert "This run's figures lie outside their 80 % band — the prefecture's gap: 2025: " \
+        "400.0 万元" in en
+    assert "no input's written value is at an end of its declared range" in en
 
 
 def test_a_default_guangan_run_shows_its_band(guangan_run: govsim.RunResult) -> None:
@@ -158,3 +166,125 @@ def test_a_default_guangan_run_shows_its_band(guangan_run: govsim.RunResult) -> 
     assert "Money needed (万元) [80 % band]" in en
     zh = _first_screen(render_report(tables, {}, "zh", money))
     assert f"{samples} 个拉丁超立方样本" in zh and "所需资金（万元） [80%区间]" in zh
+
+
+# -- where the point lies in its band, and why ----------------------------------------------------
+
+def _outside(tables: RunTables) -> RunTables:
+    """The money bands of ``_uncertainty`` with the prefecture's gap above its band (at the
+    100th percentile of 10 samples, a total row too) and the manifest's record of the written
+    values (Guang'an's own: the relief base below its declared range)."""
+    bands = _uncertainty(tables, samples=10)
+    bands = bands[bands["metric"].isin(["need_cny", "gap_cny"])].assign(point_percentile=40.0)
+    gap = (bands["metric"] == "gap_cny") & bands["county"].isna()
+    bands.loc[gap, "p90"] = 3e6
+    bands.loc[gap, "point_percentile"] = 100.0
+    total = bands[gap].iloc[[0]].assign(year=pd.NA, point=1.2e7, p10=0.0, p90=9e6)
+    record = {"method": "money", "samples": 10,
+              "written": written_positions(govsim.load_scenario("guangan"))}
+    return dataclasses.replace(tables, uncertainty=pd.concat([bands, total]),
+                               manifest={**tables.manifest, "uncertainty": record})
+
+
+def test_a_point_outside_its_band_says_where_it_lies_and_why(guangan: RunTables) -> None:
+    tables = _outside(guangan)
+    money = _money(tables, band=True)
+    html = render_report(tables, {}, "en", money)
+    en = _first_screen(html)
+    why = re.search(r'id="band-why">(.*?)</p>', html, re.S)
+    assert why is not None
+    # which figure, where it lies among the samples, and the input whose written value is off
+    assert "This run's figures lie outside their 80 % band — the prefecture's gap: 2025: " \
+        "400.0 万元 (above all 10 samples)" in en
+    assert "the scenario's relief base (last year's social-assistance special-fund " \
+        "expenditure) (×1, the written value itself) is below its declared range " \
+        "(×1.008–×2.621 of the written value), so every sample takes a higher value, hence a " \
+        "higher relief cap and a smaller gap." in en
+    # the bands table: the percentile column, and the plan horizon's total row
+    bands = en[en.index("Uncertainty from the inputs: prefecture 80 % bands"):]
+    assert "Where this run lies among the samples" in bands
+    assert "Gap (万元) 2025 400.0 0.0–300.0 above all 10 samples" in bands
+    assert "Money needed (万元) 2025 2,500.0 2,000.0–3,100.0 40th percentile of 10 samples" \
+        in bands
+    assert "Gap (万元) all years 1,200.0 0.0–900.0 above all 10 samples" in bands
+    zh = _first_screen(render_report(tables, {}, "zh", money))
+    assert "本次运行的数值落在其80%区间之外——全市缺口：2025年 400.0 万元（高于全部 10 个样本）" \
+        in zh
+    assert "救助基数（上年度社会救助专项资金支出）的场景写明值（×1，即写明值本身）低于其声明范围" \
+        "（写明值的 ×1.008–×2.621），每个样本都取更高的值，救助上限因而更高、缺口更小。" in zh
+    assert "10 个样本中的第 40 百分位" in zh
+    assert "relief base" not in zh and "percentile of" not in zh  # one language at a time
+
+
+def test_a_point_inside_its_band_adds_no_explanation(guangan: RunTables) -> None:
+    tables = _outside(guangan)
+    inside = tables.uncertainty.assign(p90=1e8)
+    tables = dataclasses.replace(tables, uncertainty=inside)
+    html = render_report(tables, {}, "en", _money(tables, band=True))
+    assert 'id="band-why"' not in html and "outside their 80 % band" not in html
+    assert "(above all" not in _first_screen(html)
+
+
+def test_the_workbook_shows_the_percentile_and_the_reason(guangan: RunTables,
+                                                         tmp_path: Path) -> None:
+    tables = _outside(guangan)
+    money = _money(tables, band=True)
+    for lang in ("zh", "en"):
+        path = write_plan_workbook(tables, tmp_path / f"plan-{lang}.xlsx", lang, money)
+        sheet = openpyxl.load_workbook(path)[label("xlsx.sheet_money", lang)]
+        rows = list(sheet.iter_rows(values_only=True))
+        heads = list(rows[0])
+        gap_pct = heads.index(label("xlsx.gap_pct", lang))
+        need_pct = heads.index(label("xlsx.need_pct", lang))
+        prefecture = [r for r in rows[1:] if r[1] == label("xlsx.prefecture", lang)]
+        assert prefecture and all(r[gap_pct] == 100.0 and r[need_pct] == 40.0
+                                  for r in prefecture)
+        notes = [r[0] for r in rows[1:] if isinstance(r[0], str)]  # the line under the table
+        assert len(notes) == 1
+        assert notes[0].startswith("本次运行的数值落在其80%区间之外" if lang == "zh"
+                                   else "This run's figures lie outside their 80 % band")
+        assert ("救助基数" if lang == "zh" else "relief base") in notes[0]
+
+
+def test_guangans_gap_band_lies_below_its_point_because_of_the_relief_base(
+        guangan_run: govsim.RunResult) -> None:
+    """The default run's band at its own design: with only the relief base drawn (every other
+    input at its written value) money needed is the run's to the yuan and the gap never above
+    it — the relief base's draws, all above its written value, only raise the caps; with the
+    relief base held at its written value and the others drawn, the run's gap lies within the
+    samples' range. The report says so exactly when a figure lies outside its band."""
+    tables, scenario = guangan_run.tables, guangan_run.scenario
+    money = tables.money_needed
+    samples = int(tables.manifest["uncertainty"]["samples"])
+    seed = guangan_run.options.seed
+    design = lhs_design(scenario, samples, seed).values
+    assert (design["relief_base"] > 1.0).all()  # every draw above the written value
+
+    def outcomes(values: pd.DataFrame) -> pd.DataFrame:
+        band = money_bands(scenario, guangan_run.estimates, samples, seed,
+                           solver=guangan_run.options.solver, point=money,
+                           design_values=values)
+        point = money.melt(id_vars=["year", "county"], value_vars=["need_cny", "gap_cny"],
+                           var_name="metric", value_name="point")
+        return band.outcomes.merge(point, on=["metric", "county", "year"])
+
+    written = design.assign(**{c: 1.0 for c in design.columns if c != "sample"})
+    only_relief = outcomes(written.assign(relief_base=design["relief_base"]))
+    need = only_relief[only_relief["metric"] == "need_cny"]
+    assert (need["value"] == need["point"].astype(float)).all()
+    gap = only_relief[only_relief["metric"] == "gap_cny"]
+    assert (gap["value"] <= gap["point"].astype(float)).all()
+    positive = gap[gap["point"].astype(float) > 0]
+    assert len(positive) and (positive["value"] < positive["point"].astype(float)).all()
+    held = outcomes(design.assign(relief_base=1.0))
+    held = held[held["metric"] == "gap_cny"].groupby("county").agg(
+        low=("value", "min"), high=("value", "max"), point=("point", "first"))
+    assert ((held["low"] <= held["point"].astype(float))
+            & (held["point"].astype(float) <= held["high"])).all(), held
+    # the report: the explanation exactly when some figure lies outside its band
+    bands = tables.uncertainty
+    outside = bool(((bands["point"] < bands["p10"]) | (bands["point"] > bands["p90"])).any())
+    html = render_report(tables, {}, "en", money)
+    assert ('id="band-why"' in html) == outside
+    if outside:
+        assert "relief base" in html and "is below its declared range" in html

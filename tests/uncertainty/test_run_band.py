@@ -87,13 +87,22 @@ def test_at_the_written_scenario_the_band_is_the_runs_figure(
                          solver=banded.options.solver, point=banded.tables.money_needed,
                          design_values=identity)
     money = banded.tables.money_needed
-    assert len(result.bands) == 2 * len(money)
+    yearly = result.bands[result.bands["year"].notna()]
+    horizon = result.bands[result.bands["year"].isna()]
+    assert len(yearly) == 2 * len(money)
+    assert len(horizon) == 2 * money["county"].nunique()
     for metric in ("need_cny", "gap_cny"):
-        rows = result.bands[result.bands["metric"] == metric]
+        rows = yearly[yearly["metric"] == metric]
         merged = rows.merge(money, on=["county", "year"])
         assert len(merged) == len(money)
         for column in ("p10", "p50", "p90", "point"):
             assert (merged[column] == merged[metric].astype(float)).all(), (metric, column)
+        # every sample ties with the point: the middle of the samples
+        assert (merged["point_percentile"] == 50.0).all()
+        totals = money.groupby("county")[metric].sum().astype(float)
+        mine = horizon[horizon["metric"] == metric].set_index("county")
+        for column in ("p10", "p90", "point"):
+            assert (mine[column] == totals.reindex(mine.index)).all(), (metric, column)
 
 
 def test_a_run_bands_its_own_money_needed_by_default(banded: govsim.RunResult) -> None:
