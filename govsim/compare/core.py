@@ -7,15 +7,17 @@ common random numbers. Differences from the baseline (the first option) are then
 replication and their 95 % intervals are much narrower than those of independent runs; two
 identical options differ by exactly zero.
 
-Options run in parallel worker processes (``spawn``), one pipeline run per process; results do
-not depend on the number of workers. Units: see :mod:`govsim.compare.metrics`.
+Options run in parallel, one pipeline run per option: this process runs options itself beside
+``workers - 1`` worker processes (``spawn``), so a two-core comparison starts one worker, not
+two, and keeps this process's memos (simulated pools, county MILP stages) and loaded kernels in
+use. Results do not depend on the number of workers. Units: see :mod:`govsim.compare.metrics`.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from concurrent.futures import as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -141,7 +143,8 @@ def compare(scenario: Scenario | str | Path, options: Sequence[Option | str], *,
             rounds: int | None = None, solver: str = "highs", objective: str | None = None,
             workers: int | None = None, progress: Callable[[int, int], None] | None = None,
             runner: Runner | None = None, title_zh: str = "",
-            title_en: str = "", engine: str = "compiled") -> Comparison:
+            title_en: str = "", engine: str = "compiled",
+            resolved: Sequence[Scenario] | None = None) -> Comparison:
     """Run every option through the pipeline on common random numbers and compare them.
 
     Parameters
@@ -157,14 +160,18 @@ def compare(scenario: Scenario | str | Path, options: Sequence[Option | str], *,
     rounds, solver, objective
         Passed to :func:`govsim.pipeline.run`.
     workers : int, optional
-        Worker processes running options in parallel (default: all cores, at most one per
-        option; ``1`` runs them one after the other in this process).
+        Processes running options in parallel, this one included (default: all cores, at most
+        one per option; ``1`` runs them one after the other in this process).
     progress : callable, optional
         ``progress(done, total)`` after each finished option.
     runner : callable, optional
         Stand-in for :func:`govsim.pipeline.run` (same signature; picklable for workers > 1).
     engine : {"compiled", "simpy"}
         Simulation engine, passed to the runner; results do not depend on it.
+    resolved : sequence of Scenario, optional
+        The options' scenarios as :func:`~govsim.compare.options.resolve_options` returned
+        them for these very ``scenario`` and ``options`` (the command line resolves them once,
+        to report bad options before it checks the output folder); default: resolved here.
 
     Returns
     -------
@@ -188,7 +195,9 @@ def compare(scenario: Scenario | str | Path, options: Sequence[Option | str], *,
     """
     baseline = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     opts = [parse_option(o) if isinstance(o, str) else o for o in options]
-    scenarios = resolve_options(baseline, opts)
+    scenarios = list(resolved) if resolved is not None else resolve_options(baseline, opts)
+    if len(scenarios) != len(opts):
+        raise GovsimError(f"{len(scenarios)} resolved scenarios for {len(opts)} options")
     header = baseline.header
     settings = {"years": header.horizon_years if years is None else int(years),
                 "replications": header.replications if replications is None
@@ -224,26 +233,58 @@ def _run_one(runner: Runner, scenario: Scenario, kwargs: dict[str, Any]) -> Any:
 
 def _run_all(runner: Runner, scenarios: Sequence[Scenario], settings: dict[str, Any],
              workers: int | None, progress: Callable[[int, int], None] | None) -> list[Any]:
+    """Every option's run, in option order: here alone, or here and in ``n - 1`` workers.
+
+    This process runs options itself instead of waiting for workers: starting a worker costs
+    seconds (Python, govsim, numba's kernels, HiGHS) that this process has already paid, and
+    its memos stay in use. The workers take options from the front of the list and this
+    process from the back, so neither waits for the other until the list is used up; the
+    workers are kept one option ahead (a queued option starts the moment one finishes).
+    """
     total = len(scenarios)
     n_workers = worker_count(workers, total)
     results: list[Any] = [None] * total
+    done = 0
+
+    def finished(i: int, result: Any) -> None:
+        nonlocal done
+        results[i] = result
+        done += 1
+        if progress is not None:
+            progress(done, total)
+
     if n_workers == 1:
         kwargs = {**settings, "workers": workers}
         for i, scenario in enumerate(scenarios):
             log.info("comparing: option %d of %d", i + 1, total)
-            results[i] = _run_one(runner, scenario, kwargs)
-            if progress is not None:
-                progress(i + 1, total)
+            finished(i, _run_one(runner, scenario, kwargs))
         return results
     kwargs = {**settings, "workers": 1}  # the options are the parallel unit
-    with worker_pool(n_workers) as pool:
-        with interrupts_held():  # a submit may spawn a worker
-            futures = {pool.submit(_run_one, runner, s, kwargs): i
-                       for i, s in enumerate(scenarios)}
-        for done, future in enumerate(as_completed(futures), start=1):
-            results[futures[future]] = future.result()
-            if progress is not None:
-                progress(done, total)
+    helpers = n_workers - 1
+    front, back = 0, total  # workers take options [front, ...), this process [..., back)
+    running: dict[Future[Any], int] = {}
+    with worker_pool(helpers) as pool:
+
+        def keep_busy() -> None:
+            nonlocal front
+            with interrupts_held():  # a submit may spawn a worker
+                while len(running) < helpers + 1 and front < back:
+                    running[pool.submit(_run_one, runner, scenarios[front], kwargs)] = front
+                    front += 1
+
+        def collect(timeout: float | None) -> None:
+            for future in wait(running, timeout=timeout, return_when=FIRST_COMPLETED).done:
+                finished(running.pop(future), future.result())
+
+        while front < back:
+            back -= 1  # this process's next option, claimed before the workers' queue fills
+            keep_busy()
+            log.info("comparing: option %d of %d in this process", back + 1, total)
+            result = _run_one(runner, scenarios[back], kwargs)
+            collect(0)
+            finished(back, result)
+        while running:
+            collect(None)
     return results
 
 
