@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -330,23 +331,44 @@ def test_compare_rejects_mismatched_replications(tiny: govsim.Scenario) -> None:
 # -- running the options ------------------------------------------------------------------------
 
 def _where_it_ran(scenario: govsim.Scenario, **kwargs: object) -> tuple[int, float, object]:
-    """A stand-in pipeline run (module level: spawned workers unpickle it by name)."""
+    """A stand-in pipeline run (module level: spawned workers unpickle it by name).
+
+    With ``signal`` (a path), a run in the comparing process (``here``) waits until a worker
+    has run an option, and a worker's run leaves the file.
+    """
+    signal = kwargs.get("signal")
+    if signal is not None:
+        flag = Path(str(signal))
+        if os.getpid() == kwargs["here"]:
+            deadline = time.monotonic() + 120
+            while not flag.exists():
+                assert time.monotonic() < deadline, "no worker ran an option"
+                time.sleep(0.05)
+        else:
+            flag.touch()
     return os.getpid(), scenario.funds.lottery, kwargs["workers"]
 
 
-def test_options_run_in_this_process_and_in_workers_in_option_order(
-        tiny: govsim.Scenario) -> None:
+def test_options_run_in_this_process_and_in_a_worker_in_option_order(
+        tiny: govsim.Scenario, tmp_path: Path) -> None:
     scenarios = [tiny.with_overrides({"funds.lottery": k}) for k in (1, 2, 3, 4, 5)]
     ticks: list[tuple[int, int]] = []
-    results = _run_all(_where_it_ran, scenarios, {}, 2, lambda done, total: ticks.append(
-        (done, total)))
+    here = os.getpid()
+    results = _run_all(_where_it_ran, scenarios, {"signal": tmp_path / "ran", "here": here},
+                       2, lambda done, total: ticks.append((done, total)))
     assert [lottery for _, lottery, _ in results] == [1, 2, 3, 4, 5]  # in option order
     assert {workers for _, _, workers in results} == {1}  # an option's run is serial
-    here = os.getpid()
-    # workers take options from the front, this process from the back: two processes in all
+    # the worker takes options from the front, this process from the back
     assert results[0][0] != here and results[-1][0] == here
     assert len({pid for pid, _, _ in results}) == 2
-    assert ticks == [(k, 5) for k in range(1, 6)]
+    assert ticks == [(k, 5) for k in range(1, 6)]  # reported here, one by one
+
+
+def test_options_done_before_a_worker_is_up_all_run_here(tiny: govsim.Scenario) -> None:
+    scenarios = [tiny.with_overrides({"funds.lottery": k}) for k in (1, 2, 3)]
+    results = _run_all(_where_it_ran, scenarios, {}, 2, None)
+    assert [lottery for _, lottery, _ in results] == [1, 2, 3]
+    assert {pid for pid, _, _ in results} == {os.getpid()}
 
 
 def test_resolved_scenarios_are_used_as_given(tiny: govsim.Scenario) -> None:
