@@ -278,7 +278,6 @@ class _Shared:
         self.lock = threading.Lock()
         self.out: queue.SimpleQueue[tuple[int, Any, BaseException | None]] = \
             queue.SimpleQueue()
-        self.away = 0  # options claimed by workers and not yet finished
         self.done = 0
 
     def run(self) -> list[Any]:
@@ -319,7 +318,6 @@ class _Shared:
                 self.back -= 1
                 return self.back
             self.front += 1
-            self.away += 1
             return self.front - 1
 
     def _drive(self, pool: ProcessPoolExecutor, ready: Future[None]) -> None:
