@@ -25,9 +25,10 @@ COMMANDS = {
     "ReplicationWorkers (govsim run)": ["run", "tiny", "--years", "2", "--replications", "4",
                               "--workers", "2", "--results", "{tmp}/run"],
     "simulate": ["simulate", "tiny", "--years", "2", "--replications", "6", "--workers", "2"],
+    # compare runs options in its own process too: 3 processes are the command and 2 workers
     "compare": ["compare", "tiny", "--option", "a: funds.lottery=1", "--option",
-                "b: funds.lottery=2", "--years", "2", "--replications", "2", "--workers", "2",
-                "--out", "{tmp}/compare"],
+                "b: funds.lottery=2", "--option", "c: funds.lottery=3", "--years", "2",
+                "--replications", "2", "--workers", "3", "--out", "{tmp}/compare"],
     "sweep (local)": ["sweep", "run", str(ROOT / "scenarios" / "sweeps" / "tiny.toml"),
                       "--workers", "2", "--out", "{tmp}/sweep", "--quiet"],
 }

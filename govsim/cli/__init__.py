@@ -37,7 +37,14 @@ def command_modules() -> list[str]:
     return [n for n in PREFERRED_ORDER if n in found] + sorted(found - set(PREFERRED_ORDER))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The ``govsim`` parser; with ``argv`` naming a subcommand, only that one is built.
+
+    Importing every subcommand module costs seconds (``run``, ``budget`` and ``sweep`` pull in
+    the uncertainty analysis and SciPy), which ``govsim compare --cap-range`` and other short
+    commands would pay for nothing; without a known subcommand (``--help``, a typo) every
+    subcommand is built, so help and "invalid choice" list them all.
+    """
     parser = argparse.ArgumentParser(
         prog="govsim",
         description="Plan government purchase of social-assistance and child-welfare services: "
@@ -46,7 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"govsim {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in command_modules():
+    names = command_modules()
+    first = next((a for a in argv or () if not a.startswith("-")), None)
+    for name in [first] if first in names else names:
         import_module(f"govsim.cli.{name}").add_parser(sub)
     return parser
 
@@ -100,7 +109,7 @@ def _main(argv: Sequence[str] | None, interrupts: _Interrupts) -> int:
     from govsim.cli._common import print_error
     from govsim.errors import GovsimError
 
-    parser = build_parser()
+    parser = build_parser(sys.argv[1:] if argv is None else argv)
     interrupts.arm()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,

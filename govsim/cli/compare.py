@@ -108,7 +108,8 @@ def run(args: argparse.Namespace) -> int:
     settings = {key: getattr(args, key) if getattr(args, key) is not None
                 else (getattr(file, key) if file else None)
                 for key in ("years", "replications", "seed")}
-    resolve_options(scenario, options)  # every bad option reported before anything runs
+    # every bad option reported before anything runs (and resolved once: compare reuses them)
+    resolved = resolve_options(scenario, options)
     target = prepare_folder(args.out or default_compare_dir(scenario, args.results), "compare",
                             overwrite=args.overwrite, default=args.out is None)
     columns = (TextColumn("comparing options"), BarColumn(), MofNCompleteColumn(),
@@ -118,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
         comparison = compare(scenario, options, **settings, rounds=args.rounds,
                              solver=args.solver or "highs", objective=args.objective,
                              workers=args.workers, engine=args.engine or "compiled",
+                             resolved=resolved,
                              progress=lambda done, total: bar.update(task, completed=done),
                              title_zh=file.title_zh if file else "",
                              title_en=file.title_en if file else "")

@@ -7,15 +7,20 @@ common random numbers. Differences from the baseline (the first option) are then
 replication and their 95 % intervals are much narrower than those of independent runs; two
 identical options differ by exactly zero.
 
-Options run in parallel worker processes (``spawn``), one pipeline run per process; results do
-not depend on the number of workers. Units: see :mod:`govsim.compare.metrics`.
+Options run in parallel, one pipeline run per option: this process runs options itself beside
+``workers - 1`` worker processes (``spawn``), each option claimed by whichever process is free
+(:class:`_Shared`), so a two-core comparison starts one worker, not two, keeps this process's
+memos (simulated pools, county MILP stages) in use, and never waits for a worker to start.
+Results do not depend on the number of workers. Units: see :mod:`govsim.compare.metrics`.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import as_completed
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +41,7 @@ from govsim.compare.metrics import (
 )
 from govsim.compare.options import Option, parse_option, resolve_options
 from govsim.errors import GovsimError
-from govsim.parallel import interrupts_held, worker_count, worker_pool
+from govsim.parallel import interrupts_held, process_pool, stop_pool, worker_count
 from govsim.pipeline import RunOptions, check_options, run
 from govsim.scenario import Scenario, load_scenario
 
@@ -45,6 +50,8 @@ __all__ = ["Comparison", "compare"]
 log = logging.getLogger(__name__)
 
 Runner = Callable[..., Any]
+#: How long this process waits for a worker's option at a time, seconds.
+WAIT_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -141,7 +148,8 @@ def compare(scenario: Scenario | str | Path, options: Sequence[Option | str], *,
             rounds: int | None = None, solver: str = "highs", objective: str | None = None,
             workers: int | None = None, progress: Callable[[int, int], None] | None = None,
             runner: Runner | None = None, title_zh: str = "",
-            title_en: str = "", engine: str = "compiled") -> Comparison:
+            title_en: str = "", engine: str = "compiled",
+            resolved: Sequence[Scenario] | None = None) -> Comparison:
     """Run every option through the pipeline on common random numbers and compare them.
 
     Parameters
@@ -157,14 +165,18 @@ def compare(scenario: Scenario | str | Path, options: Sequence[Option | str], *,
     rounds, solver, objective
         Passed to :func:`govsim.pipeline.run`.
     workers : int, optional
-        Worker processes running options in parallel (default: all cores, at most one per
-        option; ``1`` runs them one after the other in this process).
+        Processes running options in parallel, this one included (default: all cores, at most
+        one per option; ``1`` runs them one after the other in this process).
     progress : callable, optional
         ``progress(done, total)`` after each finished option.
     runner : callable, optional
         Stand-in for :func:`govsim.pipeline.run` (same signature; picklable for workers > 1).
     engine : {"compiled", "simpy"}
         Simulation engine, passed to the runner; results do not depend on it.
+    resolved : sequence of Scenario, optional
+        The options' scenarios as :func:`~govsim.compare.options.resolve_options` returned
+        them for these very ``scenario`` and ``options`` (the command line resolves them once,
+        to report bad options before it checks the output folder); default: resolved here.
 
     Returns
     -------
@@ -188,7 +200,9 @@ def compare(scenario: Scenario | str | Path, options: Sequence[Option | str], *,
     """
     baseline = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     opts = [parse_option(o) if isinstance(o, str) else o for o in options]
-    scenarios = resolve_options(baseline, opts)
+    scenarios = list(resolved) if resolved is not None else resolve_options(baseline, opts)
+    if len(scenarios) != len(opts):
+        raise GovsimError(f"{len(scenarios)} resolved scenarios for {len(opts)} options")
     header = baseline.header
     settings = {"years": header.horizon_years if years is None else int(years),
                 "replications": header.replications if replications is None
@@ -224,10 +238,11 @@ def _run_one(runner: Runner, scenario: Scenario, kwargs: dict[str, Any]) -> Any:
 
 def _run_all(runner: Runner, scenarios: Sequence[Scenario], settings: dict[str, Any],
              workers: int | None, progress: Callable[[int, int], None] | None) -> list[Any]:
+    """Every option's run, in option order: in this process alone, or here and in workers."""
     total = len(scenarios)
     n_workers = worker_count(workers, total)
-    results: list[Any] = [None] * total
     if n_workers == 1:
+        results: list[Any] = [None] * total
         kwargs = {**settings, "workers": workers}
         for i, scenario in enumerate(scenarios):
             log.info("comparing: option %d of %d", i + 1, total)
@@ -235,16 +250,112 @@ def _run_all(runner: Runner, scenarios: Sequence[Scenario], settings: dict[str, 
             if progress is not None:
                 progress(i + 1, total)
         return results
-    kwargs = {**settings, "workers": 1}  # the options are the parallel unit
-    with worker_pool(n_workers) as pool:
-        with interrupts_held():  # a submit may spawn a worker
-            futures = {pool.submit(_run_one, runner, s, kwargs): i
-                       for i, s in enumerate(scenarios)}
-        for done, future in enumerate(as_completed(futures), start=1):
-            results[futures[future]] = future.result()
-            if progress is not None:
-                progress(done, total)
-    return results
+    # the options are the parallel unit: each run is serial
+    return _Shared(runner, scenarios, {**settings, "workers": 1}, n_workers - 1,
+                   progress).run()
+
+
+class _Shared:
+    """Options shared between this process and ``helpers`` worker processes.
+
+    This process runs options itself instead of waiting for workers: it has already paid what
+    starting a worker costs (Python, govsim, numba's kernels, HiGHS: seconds), and its memos
+    stay in use. Each option is claimed by whoever is free — this process from the back of the
+    list, each worker from the front, and a worker only once it is up (a warm-up task imports
+    govsim first) — so nobody waits with options left, and options that all finish before a
+    worker is up (small scenarios) never wait for one: the workers are then ended unused.
+    Each worker is a one-process pool started from this thread (the parent-death signal of
+    :mod:`govsim.parallel` follows the thread that starts a worker); a thread per worker hands
+    it one option at a time. Results are what the runner returns, whoever ran it.
+    """
+
+    def __init__(self, runner: Runner, scenarios: Sequence[Scenario], kwargs: dict[str, Any],
+                 helpers: int, progress: Callable[[int, int], None] | None) -> None:
+        self.runner, self.scenarios, self.kwargs = runner, scenarios, kwargs
+        self.helpers, self.progress = helpers, progress
+        self.results: list[Any] = [None] * len(scenarios)
+        self.front, self.back = 0, len(scenarios)  # unclaimed: [front, back)
+        self.lock = threading.Lock()
+        self.out: queue.SimpleQueue[tuple[int, Any, BaseException | None]] = \
+            queue.SimpleQueue()
+        self.done = 0
+
+    def run(self) -> list[Any]:
+        pools = [process_pool(1) for _ in range(self.helpers)]
+        try:
+            with interrupts_held():  # starts the workers: from this thread, Ctrl-C held
+                ready = [pool.submit(_warm_up) for pool in pools]
+            drivers = [threading.Thread(target=self._drive, args=(pool, up), daemon=True,
+                                        name="govsim-compare-worker")
+                       for pool, up in zip(pools, ready, strict=True)]
+            for driver in drivers:
+                driver.start()
+            while (i := self._claim(back=True)) is not None:
+                log.info("comparing: option %d of %d in this process", i + 1,
+                         len(self.scenarios))
+                self._finish(i, _run_one(self.runner, self.scenarios[i], self.kwargs))
+                self._drain(block=False)
+            # a worker still starting has claimed nothing, and nothing is left to claim
+            idle = [pool for pool, up in zip(pools, ready, strict=True) if not up.done()]
+            while self.done < len(self.scenarios):
+                self._drain(block=True)
+        except BaseException:
+            for pool in pools:
+                stop_pool(pool)
+            raise
+        for pool in pools:
+            if pool in idle:
+                stop_pool(pool)  # options all done before it was up: do not wait for it
+            else:
+                pool.shutdown(wait=True)
+        return self.results
+
+    def _claim(self, back: bool) -> int | None:
+        with self.lock:
+            if self.front >= self.back:
+                return None
+            if back:
+                self.back -= 1
+                return self.back
+            self.front += 1
+            return self.front - 1
+
+    def _drive(self, pool: ProcessPoolExecutor, ready: Future[None]) -> None:
+        """In a thread: once the worker is up, hand it options one at a time."""
+        try:
+            ready.result()
+        except BaseException:  # ended before it was up (unused, or the comparison failed)
+            return
+        while (i := self._claim(back=False)) is not None:
+            try:
+                result = pool.submit(_run_one, self.runner, self.scenarios[i],
+                                     self.kwargs).result()
+            except BaseException as error:  # raised here, in the comparing thread
+                self.out.put((i, None, error))
+                return
+            self.out.put((i, result, None))
+
+    def _drain(self, block: bool) -> None:
+        while block or not self.out.empty():
+            try:  # a timeout, so that Ctrl-C is seen while waiting
+                i, result, error = self.out.get(timeout=WAIT_SECONDS)
+            except queue.Empty:
+                continue
+            if error is not None:
+                raise error
+            self._finish(i, result)
+            block = False
+
+    def _finish(self, i: int, result: Any) -> None:
+        self.results[i] = result
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, len(self.scenarios))
+
+
+def _warm_up() -> None:
+    """Run first in each worker: import what an option's run needs."""
+    import govsim.pipeline  # noqa: F401
 
 
 def _n_years(result: Any, fallback: int) -> int:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +31,7 @@ from govsim.compare import (
     parse_option,
     resolve_options,
 )
+from govsim.compare.core import _run_all
 from govsim.compare.metrics import (
     PLAN_METRICS,
     SIMULATION_METRICS,
@@ -323,3 +326,64 @@ def test_compare_rejects_mismatched_replications(tiny: govsim.Scenario) -> None:
     with pytest.raises(GovsimError, match="replications"):
         compare(tiny, ["base:", "cap4: policy.relief_cap_share=0.04"], years=1,
                 replications=2, workers=1, runner=runner)
+
+
+# -- running the options ------------------------------------------------------------------------
+
+def _where_it_ran(scenario: govsim.Scenario, **kwargs: object) -> tuple[int, float, object]:
+    """A stand-in pipeline run (module level: spawned workers unpickle it by name).
+
+    With ``signal`` (a path), a run in the comparing process (``here``) waits until a worker
+    has run an option, and a worker's run leaves the file.
+    """
+    signal = kwargs.get("signal")
+    if signal is not None:
+        flag = Path(str(signal))
+        if os.getpid() == kwargs["here"]:
+            deadline = time.monotonic() + 120
+            while not flag.exists():
+                assert time.monotonic() < deadline, "no worker ran an option"
+                time.sleep(0.05)
+        else:
+            flag.touch()
+    return os.getpid(), scenario.funds.lottery, kwargs["workers"]
+
+
+def test_options_run_in_this_process_and_in_a_worker_in_option_order(
+        tiny: govsim.Scenario, tmp_path: Path) -> None:
+    scenarios = [tiny.with_overrides({"funds.lottery": k}) for k in (1, 2, 3, 4, 5)]
+    ticks: list[tuple[int, int]] = []
+    here = os.getpid()
+    results = _run_all(_where_it_ran, scenarios, {"signal": tmp_path / "ran", "here": here},
+                       2, lambda done, total: ticks.append((done, total)))
+    assert [lottery for _, lottery, _ in results] == [1, 2, 3, 4, 5]  # in option order
+    assert {workers for _, _, workers in results} == {1}  # an option's run is serial
+    # the worker takes options from the front, this process from the back
+    assert results[0][0] != here and results[-1][0] == here
+    assert len({pid for pid, _, _ in results}) == 2
+    assert ticks == [(k, 5) for k in range(1, 6)]  # reported here, one by one
+
+
+def test_options_done_before_a_worker_is_up_all_run_here(tiny: govsim.Scenario) -> None:
+    scenarios = [tiny.with_overrides({"funds.lottery": k}) for k in (1, 2, 3)]
+    results = _run_all(_where_it_ran, scenarios, {}, 2, None)
+    assert [lottery for _, lottery, _ in results] == [1, 2, 3]
+    assert {pid for pid, _, _ in results} == {os.getpid()}
+
+
+def test_resolved_scenarios_are_used_as_given(tiny: govsim.Scenario) -> None:
+    options = ["base:", "cap4: policy.relief_cap_share=0.04"]
+    resolved = resolve_options(tiny, [parse_option(o) for o in options])
+    seen: list[govsim.Scenario] = []
+
+    def runner(scenario: govsim.Scenario, **kwargs: object) -> None:
+        seen.append(scenario)
+        raise RuntimeError("stop after the first run")
+
+    with pytest.raises(RuntimeError):
+        compare(tiny, options, years=1, replications=2, workers=1, runner=runner,
+                resolved=resolved)
+    assert seen[0] is resolved[0]
+    with pytest.raises(GovsimError, match="1 resolved scenarios for 2 options"):
+        compare(tiny, options, years=1, replications=2, workers=1, runner=runner,
+                resolved=resolved[:1])
