@@ -2,7 +2,7 @@
 
     python benchmarks/bench_run.py [--scenario guangan] [--counties N] [--years Y]
                                    [--replications R] [--rounds K] [--workers W]
-                                   [--engines compiled,simpy]
+                                   [--engines compiled,simpy] [--out DIR] [--figures]
 
 Runs the pipeline on a scenario (the built-in default, or a synthetic ``--counties N`` one from
 ``govsim.generate.generate_scenario(N, seed=1)``), writes the run folder into a temporary
@@ -16,6 +16,12 @@ With ``--engines compiled,simpy`` the whole run is repeated on each simulation e
 baseline replication-year is timed on the first one) and the wall-time ratio is printed; the
 two runs' tables must be identical. Peak memory is then the largest over the runs.
 
+With ``--out DIR`` the (last) run folder is kept in ``DIR`` instead of a temporary directory,
+and a digest of its tables (every CSV and PNG, SHA-256) is printed: two runs of the same
+scenario on two versions of the code wrote the same tables when their digests are equal
+(``manifest.json``, ``report.html`` and ``plan.xlsx`` hold timings and dates and are left out).
+The CPU seconds of this process and of its worker processes are printed as well.
+
 With ``--figures`` it then times each of the report's figures on the last run's tables (best of
 three): building the matplotlib figure, drawing it (layout and rasterising) and compressing the
 PNG, in this process and one after the other.
@@ -24,6 +30,7 @@ PNG, in this process and one after the other.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import resource
 import tempfile
@@ -51,6 +58,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--engines", default="compiled",
                         help="comma-separated simulation engines to time, in order")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="keep the run folder here and print a digest of its tables")
     parser.add_argument("--figures", action="store_true",
                         help="then time each report figure: build, draw, PNG compression")
     args = parser.parse_args()
@@ -77,8 +86,11 @@ def main() -> None:
         started = time.perf_counter()
         result = govsim.run(scenario, years=args.years, replications=args.replications,
                             rounds=args.rounds, workers=args.workers, engine=engine)
-        with tempfile.TemporaryDirectory() as tmp:
-            result.write(Path(tmp) / "run")
+        if args.out is not None:
+            result.write(args.out, overwrite=True)
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                result.write(Path(tmp) / "run")
         wall = walls[engine] = time.perf_counter() - started
         tables[engine] = result.replication_kpis
         timings = result.timings
@@ -102,9 +114,24 @@ def main() -> None:
                   f"(replication tables identical)")
     if args.figures:
         print_figure_times(result.tables)
+    if args.out is not None:
+        print(f"tables digest (CSVs and PNGs of {args.out}): {tables_digest(args.out)}")
+    for who, name in ((resource.RUSAGE_SELF, "main process"),
+                      (resource.RUSAGE_CHILDREN, "worker processes")):
+        usage = resource.getrusage(who)
+        print(f"CPU seconds, {name}: {usage.ru_utime + usage.ru_stime:.1f}")
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak resident memory: main process {own:.0f} MiB, largest worker {children:.0f} MiB")
+
+
+def tables_digest(folder: Path) -> str:
+    """SHA-256 over the names and bytes of a run folder's CSVs and PNGs, in name order."""
+    digest = hashlib.sha256()
+    for path in sorted([*folder.glob("*.csv"), *folder.glob("plots/*.png")]):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 def print_figure_times(tables: RunTables, repeats: int = 3) -> None:

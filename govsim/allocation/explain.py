@@ -22,6 +22,7 @@ staffing, per hour of service for coverage).
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 
 import pandas as pd
 
@@ -115,6 +116,20 @@ class _BindingLimits:
                              rows["slack"], strict=True))
         self.counties = {c.id for c in model.scenario.counties}
         self._known: dict[tuple[str, str], list[str]] = {}
+        # the rows a county's question can name: shared ones, and those whose scope is the
+        # county or starts or ends with it ("c/i/p") — found by key, not by a pass over every
+        # row per county (quadratic in counties)
+        self._shared: list[int] = []
+        self._of: dict[str, list[int]] = defaultdict(list)
+        for k, (_, scope, _, _, _) in enumerate(self.rows):
+            if scope in _SHARED_SCOPES:
+                self._shared.append(k)
+                continue
+            parts = str(scope).split("/")
+            keys = {scope} | {"/".join(parts[:j]) for j in range(1, len(parts))} \
+                | {"/".join(parts[j:]) for j in range(1, len(parts))}
+            for key in keys:
+                self._of[key].append(k)
 
     def __call__(self, county: str, fund: str) -> list[str]:
         key = (county, fund)
@@ -138,7 +153,9 @@ class _BindingLimits:
         post = min(offered, default=0.0) if model.integer_posts else 0.0
         room = {"relief-cap": post, "funding-sources": post,
                 "market": 1.0 if model.integer_posts else 0.0}
-        return [name for name, scope, rule, binding, slack in self.rows
+        candidates = sorted({*self._shared, *self._of.get(county, ())})
+        return [name for name, scope, rule, binding, slack in map(self.rows.__getitem__,
+                                                                   candidates)
                 if (binding or slack < room.get(rule, 0.0))  # NaN slack: not binding
                 and name.startswith(wanted)
                 and (scope in _SHARED_SCOPES or scope == county

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pulp
 
-from govsim.allocation.model import AllocationModel, Goal
+from govsim.allocation.model import AllocationModel, Goal, row_variables
 from govsim.errors import AllocationError
 
 if TYPE_CHECKING:
@@ -79,16 +79,11 @@ class HighsStages:
         self.highs.setOptionValue("dual_feasibility_tolerance", 1e-10)
 
     def _add_columns(self) -> _Columns:
-        variables: dict[str, pulp.LpVariable] = {}
-        for row in self.model.rows:
-            for var in row.constraint:
-                variables.setdefault(var.name, var)
-        for var in self.model.n.values():
-            variables.setdefault(var.name, var)
+        variables = row_variables(self.model.rows)
+        variables.update(dict.fromkeys(self.model.n.values()))
         for goal in self.model.goals:
-            for var in goal.objective:
-                variables.setdefault(var.name, var)
-        ordered = list(variables.values())
+            variables.update(dict.fromkeys(goal.objective.keys()))
+        ordered = list(variables)
         lower = np.array([-self._inf if v.lowBound is None else v.lowBound for v in ordered])
         upper = np.array([self._inf if v.upBound is None else v.upBound for v in ordered])
         self.highs.addVars(len(ordered), lower, upper)
@@ -104,7 +99,7 @@ class HighsStages:
     def _add_rows(self) -> None:
         # one call for every row: the same rows as one addRow each, without a call and two
         # small arrays per row (a third of the build of a need plan's HiGHS model)
-        index = self.columns.index
+        column = {v: k for k, v in enumerate(self.columns.variables)}
         lower, upper, starts = [], [], []
         idx: list[int] = []
         val: list[float] = []
@@ -114,9 +109,9 @@ class HighsStages:
             lower.append(low)
             upper.append(up)
             starts.append(len(idx))
-            for var, coef in constraint.expr.items():
-                idx.append(index[var.name])
-                val.append(coef)
+            # a variable is its name (one name each): looked up by the object, term by term
+            idx.extend(map(column.__getitem__, constraint.expr.keys()))
+            val.extend(constraint.expr.values())
         if lower:
             self.highs.addRows(len(lower), np.array(lower, dtype=float),
                                np.array(upper, dtype=float), len(idx),

@@ -102,10 +102,14 @@ class MilpStage:
         self.start = _start(self.columns, self.integer) if start else None
         starts, indices, values, row_lower, row_upper = [0], [], [], [], []
         for coefs, row_sense, rhs in self.rows:
-            for var, coef in coefs.items():
-                if coef != 0:
-                    indices.append(index[var])
-                    values.append(coef)
+            row_values = list(coefs.values())
+            if 0 in row_values:  # rare: zero coefficients are dropped, as PuLP's interface does
+                kept = [(var, coef) for var, coef in coefs.items() if coef != 0]
+                indices.extend(index[var] for var, _ in kept)
+                values.extend(coef for _, coef in kept)
+            else:
+                indices.extend(map(index.__getitem__, coefs.keys()))
+                values.extend(row_values)
             starts.append(len(indices))
             bound = -(0 - rhs)  # PuLP keeps a row's constant as −rhs and returns its negative
             row_lower.append(bound if row_sense != pulp.LpConstraintLE else -inf)

@@ -33,6 +33,7 @@ priority ÷ hours and starves long services. The mathematics is in ``docs/alloca
 from __future__ import annotations
 
 import inspect
+import itertools
 import logging
 import math
 import re
@@ -59,7 +60,7 @@ from govsim.scenario import Scenario
 
 __all__ = ["EQUITY_TOTAL", "PART_TIME_POST", "STAFFING_RULES", "AllocationError",
            "AllocationModel", "Goal", "Row", "build_model", "cell_money", "hold_slack",
-           "staffing_requirement"]
+           "row_variables", "staffing_requirement"]
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +197,10 @@ class AllocationModel:
             full.append((over, 1.0 if sense == pulp.LpConstraintGE else -1.0))
         expr = pulp.LpAffineExpression(terms)
         pulp_name = f"{_UNSAFE.sub('_', name)}_{len(self.rows)}"
-        constraint = pulp.LpConstraint(pulp.LpAffineExpression(full), sense, pulp_name, rhs)
+        # a row without an over-variable is its expression: the constraint shares it (PuLP
+        # keeps the expression it is given; neither is changed after the build)
+        constraint = pulp.LpConstraint(expr if over is None else pulp.LpAffineExpression(full),
+                                       sense, pulp_name, rhs)
         self.problem.addConstraint(constraint)
         row = Row(name, rule, scope, constraint, expr, sense, rhs, scale, over, constant)
         self.rows.append(row)
@@ -645,6 +649,14 @@ def add_coverage_target(model: AllocationModel) -> None:
 
 
 # -- goals ----------------------------------------------------------------------------------------
+
+def row_variables(rows: list[Row]) -> dict[pulp.LpVariable, None]:
+    """Every variable of ``rows`` (constraint terms and over-variables), in order of first
+    appearance — the order the solvers' columns follow. A variable is its name
+    (:meth:`AllocationModel.variable` numbers them), so this is the list keyed by name, made
+    in one pass of C instead of a name look-up per term (a province's rows hold millions)."""
+    return dict.fromkeys(itertools.chain.from_iterable(row.constraint.keys() for row in rows))
+
 
 def _merge(terms: Terms) -> Terms:
     """Terms with repeated variables summed (``LpAffineExpression`` keeps only the last)."""

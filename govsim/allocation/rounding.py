@@ -33,7 +33,13 @@ from collections import defaultdict
 import pulp
 
 from govsim.allocation.milp import MilpSolution, MilpStage
-from govsim.allocation.model import EQUITY_TOTAL, AllocationModel, Goal, hold_slack
+from govsim.allocation.model import (
+    EQUITY_TOTAL,
+    AllocationModel,
+    Goal,
+    hold_slack,
+    row_variables,
+)
 from govsim.errors import AllocationError
 
 __all__ = ["MIP_GAP", "MIP_NODES", "MIP_SECONDS", "NEED_GAP", "whole_posts"]
@@ -122,13 +128,9 @@ def whole_posts(model: AllocationModel,
 
 
 def _all_variables(model: AllocationModel) -> list[pulp.LpVariable]:
-    seen: dict[str, pulp.LpVariable] = {}
-    for row in model.rows:
-        for var in row.constraint:
-            seen.setdefault(var.name, var)
-    for var in [*model.n.values(), *model.posts.values()]:
-        seen.setdefault(var.name, var)
-    return list(seen.values())
+    seen = row_variables(model.rows)
+    seen.update(dict.fromkeys([*model.n.values(), *model.posts.values()]))
+    return list(seen)
 
 
 _Shared = dict[str, tuple[int, float, dict[str, dict[pulp.LpVariable, float]],

@@ -43,7 +43,7 @@ import numpy as np
 import pulp
 
 from govsim.allocation.highs import HighsStages
-from govsim.allocation.model import WAN, AllocationModel, Goal, Row, hold_slack
+from govsim.allocation.model import WAN, AllocationModel, Goal, Row, hold_slack, row_variables
 from govsim.allocation.rounding import whole_posts
 from govsim.errors import AllocationError
 
@@ -241,13 +241,9 @@ def _restore(model: AllocationModel, values: dict[pulp.LpVariable, float | None]
 
 
 def _variables(model: AllocationModel) -> list[pulp.LpVariable]:
-    seen: dict[str, pulp.LpVariable] = {}
-    for row in model.rows:
-        for var in row.constraint:
-            seen[var.name] = var
-    for var in [*model.n.values(), *model.posts.values()]:
-        seen[var.name] = var
-    return list(seen.values())
+    seen = row_variables(model.rows)
+    seen.update(dict.fromkeys([*model.n.values(), *model.posts.values()]))
+    return list(seen)
 
 
 class _Stages(Protocol):

@@ -41,6 +41,7 @@ Units: cases, shares, working days, CNY.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -140,7 +141,10 @@ def check_round(scenario: Scenario, number: int, allocation: AllocationResult,
     need = {(r.county, r.item): float(r.hours_need) - float(r.hours_served)
             for r in allocation.unmet.itertuples()}
     by_cell = cells.set_index(["county", "item"])
-    sim_coverage = pd.Series(cell_coverage(cells).to_numpy(), index=by_cell.index)
+    # each cell's row read from a dict: a pandas look-up per cell was most of a province's check
+    rows = by_cell.to_dict("index")
+    sim_coverage = dict(zip(by_cell.index, cell_coverage(cells).to_numpy().tolist(),
+                            strict=True))
     misses: dict[Cell, str] = {}
     rationed: dict[Cell, tuple[float, float]] = {}
     weight_checked = weight_ok = 0.0
@@ -149,9 +153,9 @@ def check_round(scenario: Scenario, number: int, allocation: AllocationResult,
         item = items[cell[1]]
         # the loop can change only what the plan buys: government-only duties are reported
         # (headline, warnings), not checked
-        if math.isnan(plan) or cell not in by_cell.index or not item.is_purchasable:
+        if math.isnan(plan) or cell not in rows or not item.is_purchasable:
             continue
-        row = by_cell.loc[cell]
+        row = rows[cell]
         seen = float(row["arrivals"]) + float(row.get("carried_in", 0.0))
         if seen <= 0:
             continue
@@ -166,7 +170,7 @@ def check_round(scenario: Scenario, number: int, allocation: AllocationResult,
             if got < plan - COVERAGE_TOLERANCE:
                 why.append(f"served or within the deadline {got:.0%} < planned {plan:.0%}")
         else:
-            got = float(sim_coverage.loc[cell])
+            got = float(sim_coverage[cell])
             if got < plan - COVERAGE_TOLERANCE:
                 why.append(f"coverage {got:.0%} < planned {plan:.0%}")
         if plan >= 1.0 - COVERAGE_TOLERANCE:
@@ -188,7 +192,7 @@ def check_round(scenario: Scenario, number: int, allocation: AllocationResult,
     )
 
 
-def _wait_misses(item: Any, row: pd.Series) -> list[str]:
+def _wait_misses(item: Any, row: Mapping[str, Any]) -> list[str]:
     promise, name = promised_wait(item)
     limit = promise * (1.0 + WAIT_TOLERANCE)
     out = []

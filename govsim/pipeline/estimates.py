@@ -64,7 +64,8 @@ def estimates_from_simulation(scenario: Scenario, year: int, previous: list[Year
     See the module docstring: cases = grown arrivals + carried backlog; min(ρ, 1 ÷ peak factor);
     provider types blended with their priors.
     """
-    base = estimates_from_scenario(scenario, year, quantile)
+    # cases_quantile is recomputed below from the simulated cases
+    base = estimates_from_scenario(scenario, year, quantile, quantiles=False)
     kpis = pd.concat([r.kpis for r in previous], ignore_index=True)
     arrivals = kpis.groupby(["county", "item"])["arrivals"].mean()
     seen_year = int(previous[0].year)

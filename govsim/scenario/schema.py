@@ -352,8 +352,30 @@ class Scenario(ScenarioTable):
         return [placed(w, self._source, {}) for w in found]
 
 
+#: id(tuple of entries) -> (that tuple, its entries by id): a province's 183 counties were
+#: searched one by one per look-up, ~10⁵ look-ups a run. The tuple is kept, so its id is not
+#: reused while the entry lives; a scenario's tuples never change (a changed scenario is a
+#: new one, with new tuples).
+_INDEXES: dict[int, tuple[tuple[Any, ...], dict[str, Any]]] = {}
+_INDEXED_FROM = 16
+_INDEXES_KEPT = 256
+
+
 def _by_id(entries: tuple[Any, ...], key: str, what: str) -> Any:
-    for entry in entries:
-        if entry.id == key:
-            return entry
-    raise KeyError(f"no {what} with id {key!r}")
+    if len(entries) < _INDEXED_FROM:
+        for entry in entries:
+            if entry.id == key:
+                return entry
+        raise KeyError(f"no {what} with id {key!r}")
+    known = _INDEXES.get(id(entries))
+    if known is None or known[0] is not entries:
+        if len(_INDEXES) >= _INDEXES_KEPT:
+            _INDEXES.clear()
+        index: dict[str, Any] = {}
+        for entry in entries:
+            index.setdefault(entry.id, entry)  # the first of a repeated id, as the search
+        known = _INDEXES[id(entries)] = (entries, index)
+    try:
+        return known[1][key]
+    except (KeyError, TypeError):
+        raise KeyError(f"no {what} with id {key!r}") from None

@@ -36,3 +36,25 @@ def test_rows_passed_at_once_give_the_row_by_row_lp(name: str, objective: str) -
     for field in ("start_", "index_", "value_"):
         assert np.array_equal(np.asarray(getattr(ours.a_matrix_, field)),
                               np.asarray(getattr(theirs.a_matrix_, field))), field
+
+
+@pytest.mark.parametrize("name", ["tiny", "guangan"])
+def test_columns_follow_the_rows_first_appearance_by_name(name: str) -> None:
+    """The columns listed by object in one pass (``row_variables``) are the name-keyed
+    first-appearance listing the solvers' column order was defined by."""
+    scenario = govsim.load_scenario(name)
+    year = scenario.header.base_year
+    model = build_model(scenario, estimates_from_scenario(scenario, year), year)
+    by_name: dict[str, object] = {}
+    for row in model.rows:
+        for var in row.constraint:
+            by_name.setdefault(var.name, var)
+    for var in model.n.values():
+        by_name.setdefault(var.name, var)
+    for goal in model.goals:
+        for var in goal.objective:
+            by_name.setdefault(var.name, var)
+    columns = HighsStages(model).columns.variables
+    assert [v.name for v in columns] == list(by_name)
+    assert all(a is b for a, b in zip(columns, by_name.values(), strict=True))
+    assert len({v.name for v in columns}) == len(columns)  # one variable per name
