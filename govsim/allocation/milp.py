@@ -170,16 +170,17 @@ class MilpStage:
         if not presolve:
             highs.setOptionValue("presolve", "off")
         n = len(self.columns)
-        # one column and one row at a time, as PuLP's interface hands them over
-        for k in range(n):
-            highs.addCol(float(self.cost[k]), float(self.lower[k]), float(self.upper[k]), 0,
-                         [], [])
-            if self.integer[k]:
-                highs.changeColIntegrality(k, highspy.HighsVarType.kInteger)
-        for r in range(len(self.rows)):
-            first, last = self.starts[r], self.starts[r + 1]
-            highs.addRow(float(self.row_lower[r]), float(self.row_upper[r]), int(last - first),
-                         self.indices[first:last], self.values[first:last])
+        # all columns, then all rows, in one call each: the model PuLP's interface hands over
+        # one column and one row at a time (tests/allocation/test_milp.py: the same plans)
+        highs.addCols(n, self.cost, self.lower, self.upper, 0, np.zeros(0, np.int32),
+                      np.zeros(0, np.int32), np.zeros(0))
+        integers = np.flatnonzero(self.integer).astype(np.int32)
+        if len(integers):
+            highs.changeColsIntegrality(len(integers), integers, np.full(
+                len(integers), highspy.HighsVarType.kInteger))
+        if len(self.row_lower):
+            highs.addRows(len(self.row_lower), self.row_lower, self.row_upper,
+                          len(self.indices), self.starts[:-1], self.indices, self.values)
         if start is not None:
             highs.setSolution(_solution(start))
         highs.run()

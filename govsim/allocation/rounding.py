@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 
 import pulp
 
@@ -243,7 +244,10 @@ def _stage(model: AllocationModel, county: str, goal: Goal,
     gap = NEED_GAP if goal.key == "need" else MIP_GAP
     nodes = 100 * MIP_NODES if goal.key in _PROVED_GOALS else MIP_NODES
     stage = base = MilpStage(own + _hold_rows(holds), objective, goal.sense, start=start)
-    solution = _solve(stage, gap, nodes)
+    # need starts without the previous plan (its first nodes found better plans without), but
+    # escalates from it (see _solve); the other stages after the first already start from it
+    solution = _solve(stage, gap, nodes,
+                      started=base.admitting_current if previous and not start else None)
     if solution.failed and previous:
         # The previous plan is there, met within HiGHS's feasibility tolerance: admit it exactly
         # (rows widened by at most that tolerance; the final linear pass restores every row),
@@ -284,14 +288,28 @@ def _stage(model: AllocationModel, county: str, goal: Goal,
     return float(pulp.value(expr) or 0.0)
 
 
-def _solve(stage: MilpStage, gap: float, nodes: int) -> MilpSolution:
+def _solve(stage: MilpStage, gap: float, nodes: int,
+           started: Callable[[bool], MilpStage] | None = None) -> MilpSolution:
     """The stage within ``gap`` or ``nodes`` nodes, branching only; when that found no plan at
-    all, with HiGHS's primal heuristics, then 100 times the nodes, then no node limit (the
-    clock's safety net only); when HiGHS's presolve ended it without a plan ('Infeasible' or
-    'Solve error'), once more without presolve. Every step is a limit on work: the plan is
-    the inputs'."""
-    for limit, heuristics in ((nodes, False), (nodes, True), (100 * nodes, True), (None, True)):
-        solution = stage.solve(gap, MIP_SECONDS, limit, heuristics)
+    all, with HiGHS's primal heuristics; then, when the county has a previous plan
+    (``started(True)``: the stage admitting that plan exactly, as its start), 100 times the
+    nodes from that plan; otherwise (or if that too found none) 100 times the nodes, then no
+    node limit (the clock's safety net only); when HiGHS's presolve ended it without a plan
+    ('Infeasible' or 'Solve error'), once more without presolve. Every step is a limit on
+    work: the plan is the inputs'.
+
+    Searching from no plan is what made the sensitivity sweep's slowest runs: need stages
+    that found no plan in 10,000 nodes went on to 22,000-36,000 (56-91 s); from the floors
+    plan the same stages ended in 4-18 s with need met within 0.2 % of those plans (higher
+    in four of six), docs/allocation.md "Whole posts".
+    """
+    ladder: list[tuple[Callable[[], MilpStage], int | None, bool]] = [
+        (lambda: stage, nodes, False), (lambda: stage, nodes, True)]
+    if started is not None:
+        ladder.append((lambda: started(True), 100 * nodes, True))
+    ladder += [(lambda: stage, 100 * nodes, True), (lambda: stage, None, True)]
+    for which, limit, heuristics in ladder:
+        solution = which().solve(gap, MIP_SECONDS, limit, heuristics)
         if not (solution.failed and solution.limited and not solution.clock):
             break
     if solution.failed and not solution.limited:

@@ -59,10 +59,12 @@ def test_every_stage_equals_pulps_highs_plan(guangan: govsim.Scenario,
     run = milp.MilpStage._run
     used: list[tuple] = []  # the options and start of the stage's last run (after fallbacks)
     starts: list[bool] = []
+    widened: list[tuple[str, str]] = []
 
     def recorded(self, gap, seconds, nodes, heuristics,  # type: ignore[no-untyped-def]
                  start, presolve=True):
-        used.append(((gap, seconds, nodes, heuristics, presolve), start))
+        used.append(((gap, seconds, nodes, heuristics, presolve), start,
+                     (self.row_lower.tobytes(), self.row_upper.tobytes())))
         return run(self, gap, seconds, nodes, heuristics, start, presolve)
 
     def both(model, county, goal, objective, expr, rows, holds,  # type: ignore[no-untyped-def]
@@ -74,10 +76,15 @@ def test_every_stage_equals_pulps_highs_plan(guangan: govsim.Scenario,
         starts.append(stage.start is not None)
         value = original(model, county, goal, objective, expr, rows, holds, start=start,
                          previous=previous)
-        options, start_used = used[-1]
+        options, start_used, bounds = used[-1]
+        stages.append((county, goal.key))
+        if bounds != (stage.row_lower.tobytes(), stage.row_upper.tobytes()):
+            # escalated from the previous plan, its rows widened to admit it exactly: another
+            # model than PuLP's (tests/allocation/test_admit.py)
+            widened.append((county, goal.key))
+            return value
         names, expected = _pulp_values(goal, objective, rows, holds, options, start_used)
         got = np.array([v.varValue for v in stage.columns])
-        stages.append((county, goal.key))
         assert [v.name for v in stage.columns] == names, (county, goal.key)
         assert got.tobytes() == expected.tobytes(), (county, goal.key)
         return value
@@ -90,6 +97,7 @@ def test_every_stage_equals_pulps_highs_plan(guangan: govsim.Scenario,
     assert any(starts) and not all(starts)  # later stages start from the county's last plan
     assert len(stages) >= len(guangan.counties)  # every county solved at least one stage
     assert {key for _, key in stages} >= {"need"}
+    assert len(widened) < len(stages) / 2  # (linshui's need stage, HiGHS 1.16)
 
 
 def _stage(rhs: float) -> milp.MilpStage:
