@@ -61,7 +61,8 @@ NEED_GAP = 1e-3
 #: proved: a planner defends "no plan leaves fewer hours below the floors". (Since the stages
 #: start from the county's last plan, floors kept that start after 100 nodes with a gap of 0.86
 #: in goals.csv; 10,000 prove it, for +0.7 s of a Guang'an year.) A stage that found no plan at
-#: all in its nodes gets 100 times as many, then no limit.
+#: all in its nodes gets 100 times as many, then (need) as many from the county's previous plan,
+#: then no limit (``_solve``).
 MIP_NODES = 100
 _PROVED_GOALS = ("statutory", "staffing", "floors")
 #: How far the held goals (all but the caps) may give, absolutely and relative to their bound,
@@ -245,7 +246,8 @@ def _stage(model: AllocationModel, county: str, goal: Goal,
     nodes = 100 * MIP_NODES if goal.key in _PROVED_GOALS else MIP_NODES
     stage = base = MilpStage(own + _hold_rows(holds), objective, goal.sense, start=start)
     # need starts without the previous plan (its first nodes found better plans without), but
-    # escalates from it (see _solve); the other stages after the first already start from it
+    # ends its escalation from it (see _solve); the stages after the first but need start
+    # from it already
     solution = _solve(stage, gap, nodes,
                       started=base.admitting_current if previous and not start else None)
     if solution.failed and previous:
@@ -291,23 +293,23 @@ def _stage(model: AllocationModel, county: str, goal: Goal,
 def _solve(stage: MilpStage, gap: float, nodes: int,
            started: Callable[[bool], MilpStage] | None = None) -> MilpSolution:
     """The stage within ``gap`` or ``nodes`` nodes, branching only; when that found no plan at
-    all, with HiGHS's primal heuristics; then, when the county has a previous plan
-    (``started(True)``: the stage admitting that plan exactly, as its start), 100 times the
-    nodes from that plan; otherwise (or if that too found none) 100 times the nodes, then no
-    node limit (the clock's safety net only); when HiGHS's presolve ended it without a plan
-    ('Infeasible' or 'Solve error'), once more without presolve. Every step is a limit on
-    work: the plan is the inputs'.
+    all, with HiGHS's primal heuristics, then 100 times the nodes; then, if it still has no
+    plan, 100 times the nodes from the county's previous plan when there is one
+    (``started(True)``: the stage admitting that plan exactly, as its start), else (or if that
+    too found none) with no node limit (the clock's safety net only); when HiGHS's presolve
+    ended it without a plan ('Infeasible' or 'Solve error'), once more without presolve. Every
+    step is a limit on work: the plan is the inputs'.
 
-    Searching from no plan is what made the sensitivity sweep's slowest runs: need stages
-    that found no plan in 10,000 nodes went on to 22,000-36,000 (56-91 s); from the floors
-    plan the same stages ended in 4-18 s with need met within 0.2 % of those plans (higher
-    in four of six), docs/allocation.md "Whole posts".
+    The search without a node limit made the sensitivity sweep's slowest runs: need stages
+    that found no plan in 10,000 nodes went on for 22,000-36,000 (41-91 s); from the floors
+    plan the same stages end in 4-8 s with need met within 0.02 % of those plans (higher).
     """
     ladder: list[tuple[Callable[[], MilpStage], int | None, bool]] = [
-        (lambda: stage, nodes, False), (lambda: stage, nodes, True)]
+        (lambda: stage, nodes, False), (lambda: stage, nodes, True),
+        (lambda: stage, 100 * nodes, True)]
     if started is not None:
         ladder.append((lambda: started(True), 100 * nodes, True))
-    ladder += [(lambda: stage, 100 * nodes, True), (lambda: stage, None, True)]
+    ladder.append((lambda: stage, None, True))
     for which, limit, heuristics in ladder:
         solution = which().solve(gap, MIP_SECONDS, limit, heuristics)
         if not (solution.failed and solution.limited and not solution.clock):

@@ -9,7 +9,6 @@ and after every hold retry. The stage recorded from that run (its rows, bounds a
 
 from __future__ import annotations
 
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -19,43 +18,14 @@ import pytest
 from govsim.allocation import milp, rounding
 from govsim.allocation.model import Goal
 from govsim.errors import AllocationError
+from tests.allocation.recorded_stage import FIXTURES, activity, recorded_stage
 
-RECORDED = Path(__file__).parents[1] / "fixtures" / "stages" / "sweep_point149_wusheng_need.npz"
-
-
-def _recorded_stage() -> tuple[list, pulp.LpAffineExpression, list[pulp.LpVariable], dict]:
-    """The recorded stage as the rows ``rounding._stage`` takes, its objective (minimised),
-    its columns holding the previous plan, and the arrays."""
-    data = dict(np.load(RECORDED))
-    columns = [pulp.LpVariable(str(name), None if np.isinf(lo) else lo,
-                               None if np.isinf(up) else up,
-                               pulp.LpInteger if whole else pulp.LpContinuous)
-               for name, lo, up, whole in zip(data["names"], data["lower"], data["upper"],
-                                              data["integer"], strict=True)]
-    for var, value in zip(columns, data["previous"], strict=True):
-        var.varValue = float(value)
-    rows = []
-    for k, (lower, upper) in enumerate(zip(data["row_lower"], data["row_upper"], strict=True)):
-        first, last = data["starts"][k], data["starts"][k + 1]
-        coefs = {columns[i]: float(c) for i, c in zip(data["indices"][first:last],
-                                                        data["values"][first:last], strict=True)}
-        assert np.isinf(lower) != np.isinf(upper)  # every recorded row has one side
-        sense, rhs = ((pulp.LpConstraintLE, upper) if np.isinf(lower)
-                      else (pulp.LpConstraintGE, lower))
-        rows.append((f"row_{k}", coefs, sense, float(rhs)))
-    objective = pulp.LpAffineExpression([(v, float(c)) for v, c
-                                         in zip(columns, data["cost"], strict=True) if c])
-    return rows, objective, columns, data
-
-
-def _activity(data: dict, values: np.ndarray) -> np.ndarray:
-    return np.array([data["values"][a:b] @ values[data["indices"][a:b]]
-                     for a, b in zip(data["starts"][:-1], data["starts"][1:], strict=True)])
+RECORDED = FIXTURES / "sweep_point149_wusheng_need.npz"
 
 
 def _stage(previous: bool) -> tuple[float, list[pulp.LpVariable], dict]:
     milp.clear_memo()
-    rows, objective, columns, data = _recorded_stage()
+    rows, objective, columns, data = recorded_stage(RECORDED)
     need = Goal("need", pulp.LpMinimize, objective, "hours")
     model = SimpleNamespace(goals=[need], whole_post_gaps={})
     value = rounding._stage(model, "wusheng", need, objective, objective, rows, [],
@@ -64,8 +34,8 @@ def _stage(previous: bool) -> tuple[float, list[pulp.LpVariable], dict]:
 
 
 def test_the_recorded_previous_plan_misses_a_row_by_less_than_highs_tolerance() -> None:
-    _, _, _, data = _recorded_stage()
-    over = _activity(data, data["previous"]) - data["row_upper"]
+    _, _, _, data = recorded_stage(RECORDED)
+    over = activity(data, data["previous"]) - data["row_upper"]
     assert 0 < over.max() < 1e-7
 
 
@@ -81,8 +51,8 @@ def test_the_previous_plan_admitted_exactly_gives_the_stage_its_plan() -> None:
     integers = plan[data["integer"]]
     assert np.abs(integers - np.round(integers)).max() < 1e-6
     # every row met to HiGHS's tolerance, widened at most by what the previous plan used
-    widened = np.maximum(data["row_upper"], _activity(data, data["previous"]))
-    assert (_activity(data, plan) <= widened + 1e-6).all()
+    widened = np.maximum(data["row_upper"], activity(data, data["previous"]))
+    assert (activity(data, plan) <= widened + 1e-6).all()
 
 
 def test_admitting_widens_only_the_rows_the_current_values_miss() -> None:

@@ -79,6 +79,20 @@ def test_example_sweep_files_load() -> None:
         guangan.parameter_names)
 
 
+def test_runs_share_the_scenario_without_its_uncertain_inputs() -> None:
+    """No run stage draws from ``[[uncertainty]]``: the runs' scenario leaves the entries out
+    (each point's overrides would check them again) and is otherwise the sweep's."""
+    from govsim.sweep.runner import run_context
+
+    root = Path(__file__).parents[2] / "scenarios" / "sweeps"
+    spec = load_sweep_spec(root / "guangan-sensitivity.toml")
+    assert spec.scenario.uncertainty  # Guang'an declares uncertain inputs
+    shared = run_context(spec).scenario
+    assert shared.uncertainty == ()
+    assert {**shared.to_dict(), "uncertainty": None} == {**spec.scenario.to_dict(),
+                                                         "uncertainty": None}
+
+
 def test_unknown_key_has_line_and_suggestion(tmp_path: Path) -> None:
     text = sweep_text(CAP).replace("replications = 1", "replicatons = 1")
     with pytest.raises(SweepSpecError) as err:
