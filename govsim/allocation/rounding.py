@@ -245,9 +245,8 @@ def _stage(model: AllocationModel, county: str, goal: Goal,
     gap = NEED_GAP if goal.key == "need" else MIP_GAP
     nodes = 100 * MIP_NODES if goal.key in _PROVED_GOALS else MIP_NODES
     stage = base = MilpStage(own + _hold_rows(holds), objective, goal.sense, start=start)
-    # need starts without the previous plan (its first nodes found better plans without), but
-    # ends its escalation from it (see _solve); the stages after the first but need start
-    # from it already
+    # need starts without the previous plan (its first nodes found better plans without it)
+    # but ends its escalation from it (_solve); the county's other later stages start from it
     solution = _solve(stage, gap, nodes,
                       started=base.admitting_current if previous and not start else None)
     if solution.failed and previous:
