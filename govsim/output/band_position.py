@@ -108,7 +108,12 @@ def _input_name(entry: Mapping[str, Any], lang: str) -> str:
 def _input_text(entry: Mapping[str, Any], lang: str) -> str:
     end = str(entry["end"])
     low, high, written = (float(entry[k]) for k in ("low", "high", "written"))
-    if entry.get("scale", True):  # a factor of the written value: say so
+    total = entry.get("written_cny")
+    if entry.get("scale", True) and total is not None:  # money: the sum and its range in 万元
+        text = (label("report.money_written", lang, value=wan(float(total))),
+                label("report.money_range", lang, low=wan(low * float(total)),
+                      high=wan(high * float(total))))
+    elif entry.get("scale", True):  # a factor of the written value: say so
         text = (label("report.scale_written", lang, value=f"×{written:g}"),
                 label("report.scale_range", lang, low=f"×{low:g}", high=f"×{high:g}"))
     else:

@@ -324,6 +324,8 @@ LABELS: dict[str, tuple[str, str]] = {
                                    "few samples is itself unsteady."),
     "report.scale_written": ("{value}，即写明值本身", "{value}, the written value itself"),
     "report.scale_range": ("写明值的 {low}–{high}", "{low}–{high} of the written value"),
+    "report.money_written": ("各县合计 {value} 万元", "{value} 万元 over the counties"),
+    "report.money_range": ("{low}–{high} 万元", "{low}–{high} 万元"),
     "report.written_below": ("{name}的场景写明值（{written}）低于其声明范围（{range}），每个"
                              "样本都取更高的值",
                              "the scenario's {name} ({written}) is below its declared range "

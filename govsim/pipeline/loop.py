@@ -53,6 +53,7 @@ from govsim.pipeline.check import (
 )
 from govsim.pipeline.estimates import estimates_from_simulation, plan_contracts
 from govsim.pipeline.result import (
+    RunOptions,
     RunResult,
     make_options,
     per_replication,
@@ -77,7 +78,8 @@ Progress = Callable[[int, int, str], None]
 def run(scenario: Scenario, *, years: int | None = None, replications: int | None = None,
         seed: int | None = None, rounds: int | None = None, solver: str = "highs",
         objective: str | None = None, workers: int | None = None,
-        progress: Progress | None = None, engine: str = DEFAULT_ENGINE) -> RunResult:
+        progress: Progress | None = None, engine: str = DEFAULT_ENGINE,
+        on_year: Callable[[RunOptions, int, Any], None] | None = None) -> RunResult:
     """Run the simulation–optimisation loop over the plan horizon.
 
     Parameters
@@ -100,6 +102,10 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
     engine : {"compiled", "simpy"}
         Simulation engine (default compiled; ``simpy`` is the reference). Results do not
         depend on it; it is recorded in the manifest's options.
+    on_year : callable, optional
+        ``on_year(options, year, estimates)`` once a year is adopted: the run's options and
+        the adopted round's estimates (those of :attr:`RunResult.estimates`). The money band
+        starts on a year while the loop goes on with the next.
 
     Returns
     -------
@@ -188,6 +194,8 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
                                        capped=best.allocation, solver=options.solver))
             adopted_estimates.append((year, estimates_of[best.number]))
             timings["allocation"] += time.perf_counter() - started
+            if on_year is not None:
+                on_year(options, year, estimates_of[best.number])
             warnings = public_staff_warnings(scenario) if year == plan_years[0] else []
             warnings += backlog_warnings(scenario, best.cells, estimates_of[best.number],
                                          best.allocation.unmet, previous_end)

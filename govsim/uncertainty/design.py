@@ -12,10 +12,12 @@ inputs (factors where an input scales).
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel
 
 from govsim.errors import RunError
 from govsim.rng import stream_seed
@@ -129,7 +131,10 @@ def written_positions(scenario: Scenario) -> list[dict[str, object]]:
     value the path's fields share; ``None`` when they differ), ``low``, ``high`` and ``quantile``
     (probability of a draw below the written value, 0–1, 4 decimals; 0 below the range, 1
     above it; ``None`` with the written value) and ``end``: ``"below"`` or ``"above"`` the
-    range, at its ``"bottom"`` or ``"top"`` (within :data:`OFF_CENTRE`), else ``None``.
+    range, at its ``"bottom"`` or ``"top"`` (within :data:`OFF_CENTRE`), else ``None``; and
+    ``written_cny``: for a factor on money fields (CNY), the written values' sum over the
+    fields ``path`` matches (the counties' relief bases: the prefecture's), so that a report can
+    say the range in yuan (``low`` × the sum to ``high`` × it); else ``None``.
     JSON-able: the manifest records it. The run's point is computed at the written values,
     the band at draws: an input written at an end of its range moves nearly every sample the
     same way, and can put the point outside its band (``docs/budget.md``)."""
@@ -143,7 +148,30 @@ def written_positions(scenario: Scenario) -> list[dict[str, object]]:
             values = {float(v) for path in entry.paths for _, v in expand_path(data, path) or []}
             written = values.pop() if len(values) == 1 else None
         quantile = None if written is None else round(_cdf(entry, written), 4)
+        money = None
+        if entry.scale and _in_cny(type(scenario), entry.path):
+            money = float(sum(float(v) for _, v in expand_path(data, entry.path) or []))
         out.append({"id": entry.id, "path": entry.path, "scale": entry.scale,
                     "written": written, "low": entry.low, "high": entry.high,
-                    "quantile": quantile, "end": _end(written, quantile, entry)})
+                    "quantile": quantile, "end": _end(written, quantile, entry),
+                    "written_cny": money})
     return out
+
+
+def _in_cny(model: type[BaseModel], path: str) -> bool:
+    """Whether ``path`` (``counties.*.relief_fund_last_year``) ends at a scenario field in
+    yuan: its description ends in ``", CNY"`` (the scenario's unit convention)."""
+    parts = path.split(".")
+    k = 0
+    while k < len(parts):
+        info = model.model_fields.get(parts[k])
+        if info is None:
+            return False
+        k += 1
+        if k == len(parts):
+            return (info.description or "").endswith(", CNY")
+        entry = next(iter(typing.get_args(info.annotation)), None)
+        if not (isinstance(entry, type) and issubclass(entry, BaseModel)):
+            return False  # a mapping or a number: not a table of fields
+        model, k = entry, k + 1  # the next part picks entries (* or an id)
+    return False

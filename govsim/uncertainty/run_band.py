@@ -30,15 +30,24 @@ Each sample's need plan is :func:`govsim.budget.need_allocation`: the model and 
 ``gap_cny`` per county and prefecture and year (:func:`govsim.budget.need_and_gap`, whole
 yuan); ``uncertainty.csv`` bands them around the run's own figures. Coverage and staff short
 need simulations: ``govsim run --uncertainty N``. Units: CNY.
+
+Where the samples are solved (:func:`run`): with more than one worker, in worker processes
+beside the loop — each (sample, year) as soon as the loop adopts the year, at a lower priority
+(:data:`BESIDE_NICE`), on the core the loop leaves idle while it allocates; with one worker, in
+this process after the loop. Each sample's rows are gathered in plan-year order either way, so
+the tables do not depend on it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
+import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import as_completed
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import numpy as np
@@ -47,6 +56,7 @@ import pandas as pd
 from govsim.allocation import Estimates, estimates_from_scenario
 from govsim.allocation.estimates import poisson_quantile
 from govsim.budget import need_allocation, need_and_gap
+from govsim.errors import RunError
 from govsim.parallel import interrupts_held, worker_count, worker_pool
 from govsim.scenario import Scenario
 from govsim.uncertainty.design import Design, check_samples, lhs_design, sample_scenario
@@ -63,6 +73,9 @@ DEFAULT_BAND_SAMPLES = 10
 #: core: twice what starting a worker costs here (importing govsim and numba, about 2.5 s).
 #: Guang'an's samples take under a second (serial is faster); a 183-county province's about 30.
 POOL_AFTER_SECONDS = 5.0
+#: Niceness of the band's worker processes beside the loop: they take the core the loop leaves
+#: idle while it allocates (one process) and yield to its simulation workers.
+BESIDE_NICE = 10
 #: Columns of ``Estimates.demand`` and ``.providers`` that are shares (kept within [0, 1]).
 _SHARES = ("utilisation_target", "capacity_loss", "quality")
 #: Columns recomputed, not scaled.
@@ -152,16 +165,28 @@ def _band_task(scenario: Scenario, design: Design, sample: int,
     """Worker: money needed of every plan year at point ``sample`` (module level: spawn
     pickles it)."""
     sampled = sample_scenario(scenario, design, sample)
-    rows = []
+    rows: list[tuple[str, str, int, float]] = []
     for year, estimates in years:
-        # the need plan reads the mean cases: no Poisson quantiles (one per cell, most of the
-        # estimates' time)
-        expected = estimates_from_scenario(sampled, year, estimates.quantile, quantiles=False)
-        moved = sampled_estimates(estimates, base[year], expected, quantiles=False)
-        allocation = need_allocation(sampled, moved, year, solver=solver)
-        for county, (need, _cap, gap) in need_and_gap(sampled, year, allocation).items():
-            rows.append(("need_cny", county, year, math.nan if pd.isna(need) else float(need)))
-            rows.append(("gap_cny", county, year, math.nan if pd.isna(gap) else float(gap)))
+        rows += _year_rows(sampled, year, estimates, base[year], solver)
+    return _sample_frame(rows, sample)
+
+
+def _year_rows(sampled: Scenario, year: int, estimates: Estimates, base: Estimates,
+               solver: str) -> list[tuple[str, str, int, float]]:
+    """Outcome rows (metric, county, year, value) of one plan year at one sampled scenario."""
+    # the need plan reads the mean cases: no Poisson quantiles (one per cell, most of the
+    # estimates' time)
+    expected = estimates_from_scenario(sampled, year, estimates.quantile, quantiles=False)
+    moved = sampled_estimates(estimates, base, expected, quantiles=False)
+    allocation = need_allocation(sampled, moved, year, solver=solver)
+    rows = []
+    for county, (need, _cap, gap) in need_and_gap(sampled, year, allocation).items():
+        rows.append(("need_cny", county, year, math.nan if pd.isna(need) else float(need)))
+        rows.append(("gap_cny", county, year, math.nan if pd.isna(gap) else float(gap)))
+    return rows
+
+
+def _sample_frame(rows: list[tuple[str, str, int, float]], sample: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=OUTCOME_COLUMNS[1:]).assign(sample=sample)
 
 
@@ -250,10 +275,6 @@ def with_money_band(result: Any, samples: int | None = None, *,
     manifest's ``uncertainty`` record and ``timings_seconds.band``. ``samples`` as
     :func:`check_band_samples`; 0 (or a scenario without inputs): ``result`` unchanged.
     ``workers`` as :func:`money_bands`."""
-    from dataclasses import replace
-
-    from govsim.budget import with_band_columns
-
     count = check_band_samples(result.scenario, samples)
     if not count:
         return result
@@ -261,7 +282,16 @@ def with_money_band(result: Any, samples: int | None = None, *,
     band = money_bands(result.scenario, result.estimates, count, result.options.seed,
                        solver=result.options.solver, point=result.tables.money_needed,
                        workers=workers, progress=progress)
-    seconds = time.perf_counter() - started
+    return _with_band(result, band, count, time.perf_counter() - started)
+
+
+def _with_band(result: Any, band: UncertaintyResult, count: int, seconds: float) -> Any:
+    """``result`` with ``band`` in its tables, manifest and timings (``seconds``: the band's
+    share of the run's wall time)."""
+    from dataclasses import replace
+
+    from govsim.budget import with_band_columns
+
     manifest = result.tables.manifest
     manifest = {**manifest, "uncertainty": band_record(result.scenario, count,
                                                        result.options.seed),
@@ -272,11 +302,92 @@ def with_money_band(result: Any, samples: int | None = None, *,
     return replace(result, tables=tables, timings={**result.timings, "band": seconds})
 
 
+# -- the band beside the loop -----------------------------------------------------------------
+
+_BESIDE: dict[str, Any] = {}
+
+
+def _start_beside(scenario: Scenario) -> None:
+    """Band worker set-up: the scenario once, and a lower priority than the loop's processes."""
+    with contextlib.suppress(OSError, AttributeError):  # os.nice: POSIX only
+        os.nice(BESIDE_NICE)
+    _BESIDE.clear()
+    _BESIDE.update(scenario=scenario, sampled={})
+
+
+def _beside_task(design: Design, sample: int, year: int, estimates: Estimates, base: Estimates,
+                 solver: str) -> list[tuple[str, str, int, float]]:
+    """Band worker: one plan year at point ``sample`` (each sampled scenario drawn once)."""
+    sampled = _BESIDE["sampled"].get(sample)
+    if sampled is None:
+        sampled = _BESIDE["sampled"][sample] = sample_scenario(_BESIDE["scenario"], design,
+                                                               sample)
+    return _year_rows(sampled, year, estimates, base, solver)
+
+
+class _BandBeside:
+    """The loop's ``on_year``: hands each adopted year's band samples to the worker pool while
+    the loop goes on with the next year; :meth:`frames` collects them as :func:`money_bands`
+    would (each sample's rows in plan-year order)."""
+
+    def __init__(self, pool: Any, scenario: Scenario, samples: int) -> None:
+        self.pool, self.scenario, self.samples = pool, scenario, samples
+        self.design: Design | None = None
+        self.years: list[int] = []
+        self.futures: dict[tuple[int, int], Any] = {}
+
+    def __call__(self, options: Any, year: int, estimates: Estimates) -> None:
+        if self.design is None:  # the run's seed, as the band after the run would use it
+            self.design = lhs_design(self.scenario, self.samples, options.seed)
+        base = estimates_from_scenario(self.scenario, year, estimates.quantile)
+        self.years.append(year)
+        with interrupts_held():  # a submit may spawn a worker
+            for k in range(len(self.design)):
+                self.futures[k, year] = self.pool.submit(_beside_task, self.design, k, year,
+                                                         estimates, base, options.solver)
+
+    def frames(self) -> dict[int, pd.DataFrame]:
+        """Each sample's outcome rows (waits for the workers)."""
+        frames = {}
+        for k in range(len(self.design) if self.design is not None else 0):
+            rows: list[tuple[str, str, int, float]] = []
+            for year in self.years:
+                try:
+                    rows += self.futures[k, year].result()
+                except BrokenProcessPool as exc:
+                    raise RunError("a worker process of the money band died (out of memory? "
+                                   "killed?); run again, or with --workers 1 to solve the band "
+                                   "in the run's own process") from exc
+            frames[k] = _sample_frame(rows, k)
+        return frames
+
+
+def _run_band_beside(scenario: Scenario, count: int, pipeline_run: Callable[..., Any],
+                     waiting: Callable[[], None], **options: Any) -> Any:
+    """:func:`run` with the band's samples solved in worker processes beside the loop;
+    ``waiting()`` once the loop has ended. The band's timing is what the run waited for it
+    after the loop."""
+    with worker_pool(worker_count(options.get("workers"), count), initializer=_start_beside,
+                     initargs=(scenario,)) as pool:
+        beside = _BandBeside(pool, scenario, count)
+        result = pipeline_run(scenario, on_year=beside, **options)
+        waiting()
+        started = time.perf_counter()
+        frames = beside.frames()
+    assert beside.design is not None
+    band = _result(beside.design, frames, point_outcomes(result.tables.money_needed),
+                   result.options.seed)
+    return _with_band(result, band, count, time.perf_counter() - started)
+
+
 def run(scenario: Scenario, *, band_samples: int | None = None,
         progress: Callable[[int, int, str], None] | None = None, **options: Any) -> Any:
     """``govsim.run``: :func:`govsim.pipeline.run` (``options`` as there) and the 80 % band of
-    its money needed (:func:`with_money_band`; ``band_samples`` ``None``: the default when the
-    scenario declares uncertain inputs, 0: none).
+    its money needed (``band_samples`` ``None``: the default when the scenario declares
+    uncertain inputs, 0: none). With more than one worker the band's samples are solved in
+    worker processes (one per worker, at a lower priority) while the loop goes on: a year's
+    samples start once the loop has adopted it. With ``workers=1`` the band is solved in this
+    process after the loop (:func:`with_money_band`). The tables are the same either way.
 
     Examples
     --------
@@ -295,9 +406,16 @@ def run(scenario: Scenario, *, band_samples: int | None = None,
         if progress is not None:
             progress(done, total, label)
 
+    if count and options.get("workers") != 1:
+        # the band's samples in worker processes while the loop goes on (a year's samples
+        # start once the year is adopted); --workers 1 keeps the band in this process, after
+        def waiting() -> None:
+            if progress is not None:
+                progress(last[0], last[1], "band")
+
+        return _run_band_beside(scenario, count, pipeline_run, waiting, progress=track,
+                                **options)
     result = pipeline_run(scenario, progress=track, **options)
     if count and progress is not None:
         progress(last[0], last[1], "band")
-    # --workers 1 keeps the band in this process too; otherwise a pool only if it pays
-    return with_money_band(result, count,
-                           workers=1 if options.get("workers") == 1 else "auto")
+    return with_money_band(result, count, workers=1)

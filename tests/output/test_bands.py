@@ -197,8 +197,8 @@ def test_a_point_outside_its_band_says_where_it_lies_and_why(guangan: RunTables)
     assert "This run's figures lie outside their 80 % band — the prefecture's gap: 2025: " \
         "400.0 万元 (above all 10 samples)" in en
     assert "the scenario's relief base (last year's social-assistance special-fund " \
-        "expenditure) (×1, the written value itself) is below its declared range " \
-        "(×1.008–×2.621 of the written value), so every sample takes a higher value, hence a " \
+        "expenditure) (43,960.0 万元 over the counties) is below its declared range " \
+        "(44,311.7–115,219.2 万元), so every sample takes a higher value, hence a " \
         "higher relief cap and a smaller gap." in en
     # the bands table: the percentile column, and the plan horizon's total row
     bands = en[en.index("Uncertainty from the inputs: prefecture 80 % bands"):]
@@ -210,10 +210,25 @@ def test_a_point_outside_its_band_says_where_it_lies_and_why(guangan: RunTables)
     zh = _first_screen(render_report(tables, {}, "zh", money))
     assert "本次运行的数值落在其80%区间之外——全市缺口：2025年 400.0 万元（高于全部 10 个样本）" \
         in zh
-    assert "救助基数（上年度社会救助专项资金支出）的场景写明值（×1，即写明值本身）低于其声明范围" \
-        "（写明值的 ×1.008–×2.621），每个样本都取更高的值，救助上限因而更高、缺口更小。" in zh
+    # the relief base in yuan (the counties' written 43,960 万元 × 1.008 and × 2.621)
+    assert "救助基数（上年度社会救助专项资金支出）的场景写明值（各县合计 43,960.0 万元）" \
+        "低于其声明范围（44,311.7–115,219.2 万元），每个样本都取更高的值，救助上限因而更高、" \
+        "缺口更小。" in zh
     assert "10 个样本中的第 40 百分位" in zh
     assert "relief base" not in zh and "percentile of" not in zh  # one language at a time
+
+
+def test_a_factor_without_a_sum_in_yuan_is_said_as_a_factor(guangan: RunTables) -> None:
+    """An input scaling fields that do not add up to money (or a manifest from before the sum
+    was recorded) is worded as factors of the written value."""
+    tables = _outside(guangan)
+    record = tables.manifest["uncertainty"]
+    written = [{**entry, "written_cny": None} for entry in record["written"]]
+    tables = dataclasses.replace(tables, manifest={
+        **tables.manifest, "uncertainty": {**record, "written": written}})
+    en = _first_screen(render_report(tables, {}, "en", _money(tables, band=True)))
+    assert "expenditure) (×1, the written value itself) is below its declared range " \
+        "(×1.008–×2.621 of the written value)" in en
 
 
 def test_a_point_inside_its_band_adds_no_explanation(guangan: RunTables) -> None:

@@ -80,6 +80,11 @@ def test_guangans_relief_base_is_written_below_its_declared_range() -> None:
     for county in guangan.counties:
         assert county.relief_fund_last_year / (county.dibao + county.tekun) == \
             pytest.approx(2480, abs=1)
+    # in yuan: the six counties' written bases (8,655 + 3,385 + 2,629 + 11,153 + 7,524 + 10,614
+    # 万元); a price per FTE-year is money but not an amount to add up
+    assert relief["written_cny"] == 439_600_000
+    assert positions["price_social_org"]["written_cny"] is None
+    assert positions["demand_rates"]["written_cny"] is None
     # every other input's written value is inside its range, off its ends
     assert [p["id"] for p in positions.values() if p["end"]] == ["relief_base"]
     assert positions["demand_rates"]["quantile"] == pytest.approx(0.3 / 0.7, abs=1e-4)

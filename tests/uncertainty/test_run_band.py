@@ -182,6 +182,36 @@ def test_an_auto_band_pools_only_slow_samples(uncertain: govsim.Scenario,
     assert serial.outcomes.equals(auto.outcomes) and serial.bands.equals(auto.bands)
 
 
+def test_the_band_beside_the_loop_gives_the_tables_of_the_band_after_it(
+        uncertain: govsim.Scenario, banded: govsim.RunResult,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """workers > 1: each adopted year's samples go to a pool of band workers while the loop goes
+    on. Every table is the one of the band solved after the loop in this process."""
+    from govsim.uncertainty import run_band
+
+    pools: list[int] = []
+    submitted: list[int] = []
+    real_pool, real_call = run_band.worker_pool, run_band._BandBeside.__call__
+
+    def counted(count: int, **kwargs):  # type: ignore[no-untyped-def]
+        pools.append(count)
+        return real_pool(count, **kwargs)
+
+    def on_year(self, options, year, estimates):  # type: ignore[no-untyped-def]
+        submitted.append(year)
+        return real_call(self, options, year, estimates)
+
+    monkeypatch.setattr(run_band, "worker_pool", counted)
+    monkeypatch.setattr(run_band._BandBeside, "__call__", on_year)
+    beside = govsim.run(uncertain, years=2, replications=2, workers=2)
+    assert pools == [2] and submitted == [year for year, _ in banded.estimates]
+    for name in ("uncertainty", "uncertainty_drivers", "money_needed", "allocation",
+                 "staffing", "convergence"):
+        assert getattr(beside.tables, name).equals(getattr(banded.tables, name)), name
+    assert beside.tables.manifest["uncertainty"] == banded.tables.manifest["uncertainty"]
+    assert beside.timings["band"] >= 0.0
+
+
 def test_govsim_run_default_band_off_and_replay(tmp_path: Path) -> None:
     file = tmp_path / "uncertain.toml"
     file.write_text(with_inputs(*INPUTS), encoding="utf-8")
