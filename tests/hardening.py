@@ -53,9 +53,19 @@ def govsim(*args: str, cwd: Path | None = None, timeout: float = 120,
 
 
 def start_govsim(*args: str, cwd: Path | None = None) -> subprocess.Popen[str]:
-    """``python -m govsim ARGS`` started in the background (output captured)."""
+    """``python -m govsim ARGS`` started in the background (output captured), with Ctrl-C
+    delivered as at a terminal (:func:`interruptible`)."""
     return subprocess.Popen([sys.executable, "-m", "govsim", *args], cwd=cwd or ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=interruptible)
+
+
+def interruptible() -> None:
+    """``Popen(preexec_fn=...)``: SIGINT's default action in the child, as a terminal's Ctrl-C
+    finds it. A test runner started as a background job of a non-interactive shell inherits
+    SIGINT ignored, and so would every govsim it starts — which then rightly ignores the
+    tests' Ctrl-C (govsim keeps an inherited "ignore", as ``nohup``-style launches expect)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def descendants(pid: int) -> list[int]:

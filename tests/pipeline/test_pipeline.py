@@ -15,6 +15,7 @@ import pytest
 import govsim
 from govsim.output.report import CSV_ENCODING, PLOTS, TABLE_COLUMNS
 from govsim.pipeline import RunError, replay_options, run
+from tests.hardening import interruptible
 
 RULE_IDS = set(govsim.RULES)
 
@@ -150,7 +151,7 @@ def test_interrupted_run_leaves_no_partial_folder(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "govsim", "run", "tiny", "--results", str(out), "--years", "1",
          "--replications", "2", "--workers", "1", "--rounds", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=interruptible)
 
     def writing() -> bool:
         folder = out / "tiny"

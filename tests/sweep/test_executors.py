@@ -20,6 +20,7 @@ import pytest
 
 from govsim.sweep import open_sweep, run_sweep
 from govsim.sweep.store import JOURNAL_FILE, MANIFEST_FILE
+from tests.hardening import interruptible
 
 SPEC = """\
 [sweep]
@@ -88,7 +89,8 @@ def start_cli(spec_path: Path, out: Path, workers: int) -> subprocess.Popen[str]
     return subprocess.Popen(
         [sys.executable, "-m", "govsim", "sweep", "run", str(spec_path), "--out", str(out),
          "--workers", str(workers), "--quiet"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=interruptible)
 
 
 def wait_for_runs(proc: subprocess.Popen[str], out: Path, count: int) -> None:
