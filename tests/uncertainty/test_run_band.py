@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import os
+import signal
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ from govsim.cli import main
 from govsim.errors import RunError
 from govsim.uncertainty import DEFAULT_BAND_SAMPLES, money_bands, sampled_estimates
 from govsim.uncertainty.design import lhs_design, sample_scenario
+from tests.hardening import alive, descendants, start_govsim, wait_until
 from tests.uncertainty.inputs import RATES, scenario, with_inputs
 
 INPUTS = (RATES.format(low=0.8, high=1.3),
@@ -210,6 +212,24 @@ def test_the_band_beside_the_loop_gives_the_tables_of_the_band_after_it(
         assert getattr(beside.tables, name).equals(getattr(banded.tables, name)), name
     assert beside.tables.manifest["uncertainty"] == banded.tables.manifest["uncertainty"]
     assert beside.timings["band"] >= 0.0
+
+
+def test_ctrl_c_while_the_band_runs_beside_the_loop_exits_130_and_leaves_nothing(
+        tmp_path: Path) -> None:
+    """Ctrl-C once the band's workers exist beside the loop's simulation workers: exit 130,
+    one line, no process left, no results written."""
+    proc = start_govsim("run", "--years", "2", "--replications", "2", "--workers", "2",
+                        "--results", str(tmp_path))
+    # two simulation workers, the resource tracker, then two band workers once 2025 is adopted
+    assert wait_until(lambda: len(descendants(proc.pid)) >= 5 or proc.poll() is not None, 120)
+    assert proc.poll() is None, "the run ended before its band workers started"
+    workers = descendants(proc.pid)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and err.strip().endswith("interrupted"), err
+    assert wait_until(lambda: not any(alive(pid) for pid in workers), 10)
+    assert not [path for path in tmp_path.rglob("*") if path.is_file()]
 
 
 def test_govsim_run_default_band_off_and_replay(tmp_path: Path) -> None:
