@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -54,9 +54,11 @@ __all__ = [
     "AllocationResult",
     "AllocationStatus",
     "Estimates",
+    "SolvedAllocation",
     "allocate",
     "build_model",
     "estimates_from_scenario",
+    "solve_allocation",
 ]
 
 log = logging.getLogger(__name__)
@@ -179,6 +181,42 @@ def allocate(scenario: Scenario, estimates: Estimates | None = None, year: int |
     >>> result.status.value
     'optimal'
     """
+    return solve_allocation(scenario, estimates, year, objective=objective, solver=solver,
+                            integer_posts=integer_posts, demand=demand,
+                            goal_prices=goal_prices).result(explain)
+
+
+@dataclass(frozen=True)
+class SolvedAllocation:
+    """A solved allocation model before its tables: :func:`allocate` in two steps.
+
+    A caller that keeps one plan of several — the run's check rounds adopt one round a year —
+    writes the plans with ``result(explain=False)`` and the explanations and compliance check
+    only of the plan it keeps, with ``explained``.
+    """
+
+    model: AllocationModel
+    estimates: Estimates
+    outcome: SolveOutcome
+    build_seconds: float
+
+    def result(self, explain: bool = True) -> AllocationResult:
+        """The plan's tables (see :func:`allocate`)."""
+        return _result(self.model, self.estimates, self.outcome, self.build_seconds, explain)
+
+    def explained(self, result: AllocationResult) -> AllocationResult:
+        """``result`` — this model's, written with ``explain=False`` — with its explanations
+        and compliance check: the tables ``result(explain=True)`` writes."""
+        return _explained(self.model, result)
+
+
+def solve_allocation(scenario: Scenario, estimates: Estimates | None = None,
+                     year: int | None = None, *, objective: Objective | None = None,
+                     solver: str = "highs", integer_posts: bool | None = None,
+                     demand: DemandColumn = "mean",
+                     goal_prices: bool = False) -> SolvedAllocation:
+    """Build and solve the allocation model of one year (the arguments of :func:`allocate`);
+    its tables come from :meth:`SolvedAllocation.result`."""
     make_solver(solver)
     check_allocatable(scenario)
     year = scenario.header.base_year if year is None else year
@@ -190,7 +228,7 @@ def allocate(scenario: Scenario, estimates: Estimates | None = None, year: int |
                         demand=demand)
     build_seconds = time.perf_counter() - started
     outcome = solve_model(model, solver, goal_prices=goal_prices)
-    return _result(model, estimates, outcome, build_seconds, explain)
+    return SolvedAllocation(model, estimates, outcome, build_seconds)
 
 
 def _result(model: AllocationModel, estimates: Estimates, outcome: SolveOutcome,
@@ -199,19 +237,24 @@ def _result(model: AllocationModel, estimates: Estimates, outcome: SolveOutcome,
     unmet = unmet_table(model, estimates)
     staffing = staffing_table(model)
     constraints = constraints_table(model, outcome.duals)
-    explanations = explanations_table(model, allocation, staffing, unmet, constraints) \
-        if explain else pd.DataFrame(columns=EXPLANATION_COLUMNS)
     relaxed = bool((staffing["shortfall"] > 1e-6).any()) or any(
         (v.varValue or 0.0) > 1e-6 for v in
         [*model.over.values(), *model.floor_gap.values(), *model.equity_gap.values(),
          *model.coverage_gap.values()])
-    return AllocationResult(
+    result = AllocationResult(
         status=AllocationStatus.RELAXED if relaxed else AllocationStatus.OPTIMAL,
         objective=model.objective, solver=outcome.solver, solver_version=outcome.version,
         year=model.year, allocation=allocation, unmet=unmet, staffing=staffing,
         constraints=constraints, goals=goals_table(model, outcome.goals),
-        explanations=explanations,
-        compliance=check_compliance(model.scenario, allocation) if explain
-        else pd.DataFrame(columns=COMPLIANCE_COLUMNS),
+        explanations=pd.DataFrame(columns=EXPLANATION_COLUMNS),
+        compliance=pd.DataFrame(columns=COMPLIANCE_COLUMNS),
         build_seconds=build_seconds, solve_seconds=outcome.seconds,
     )
+    return _explained(model, result) if explain else result
+
+
+def _explained(model: AllocationModel, result: AllocationResult) -> AllocationResult:
+    return replace(result,
+                   explanations=explanations_table(model, result.allocation, result.staffing,
+                                                   result.unmet, result.constraints),
+                   compliance=check_compliance(model.scenario, result.allocation))

@@ -11,9 +11,11 @@ For each plan year (``design.md`` → "Data flow"; the full statement is ``docs/
    from that replication's carried-over state (:mod:`govsim.pipeline.check`): cells that do
    not deliver what the plan promised get a lower utilisation target and the year is
    re-allocated; at most ``rounds`` rounds.
-4. **Adopt** the round with the best checked service level. Its trial simulations *are* the
-   year's simulation (trials use the same random streams as the adopted run: common random
-   numbers across rounds), and their states carry backlog, contracts and bars into next year.
+4. **Adopt** the round with the best checked service level (only its plan gets the
+   explanations and the compliance check: the other rounds' are never read). Its trial
+   simulations *are* the year's simulation (trials use the same random streams as the adopted
+   run: common random numbers across rounds), and their states carry backlog, contracts and
+   bars into next year.
    The year's status (converged, unattainable under a cap with the money short, not
    converged) and its warnings (:mod:`govsim.pipeline.backlog`) go to ``convergence.csv``.
 5. **Money needed** (:mod:`govsim.budget`): the year's need plan (``min_cost``, caps lifted,
@@ -32,11 +34,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 
-from govsim.allocation import allocate
+from govsim.allocation import SolvedAllocation, solve_allocation
 from govsim.allocation.estimates import contracts_in_force
 from govsim.bounds import check_allocatable
 from govsim.budget import YearBudget, money_needed_table, year_budget
@@ -159,14 +162,19 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
         for year in plan_years:
             candidates: list[Round] = []
             estimates_of: dict[int, Any] = {}
+            # the rounds' plans are written without explanations and compliance check: only
+            # the adopted round's are read (most of a plan's tables in a sweep's run)
+            solved_of: dict[int, SolvedAllocation] = {}
             unchanged = False
             for k in range(1, options.rounds + 1):
                 estimates = estimates_from_simulation(scenario, year, previous, states, rho,
                                                       contracts=in_force)
                 estimates_of[k] = estimates
                 started = time.perf_counter()
-                allocation = allocate(scenario, estimates, year, objective=options.objective,
-                                      solver=options.solver)
+                solved_of[k] = solve_allocation(scenario, estimates, year,
+                                                objective=options.objective,
+                                                solver=options.solver)
+                allocation = solved_of[k].result(explain=False)
                 timings["allocation"] += time.perf_counter() - started
                 if candidates and same_purchases(allocation, candidates[-1].allocation):
                     unchanged = True
@@ -187,9 +195,11 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
             total -= options.replications * (options.rounds - len(candidates))
             best = max(candidates, key=lambda c: (c.on_target_share, c.weighted_coverage,
                                                   c.number))
+            started = time.perf_counter()
+            best = replace(best, allocation=solved_of[best.number].explained(best.allocation))
+            solved_of.clear()  # a province's models are large
             rho = best.rho
             adopted_years.append(best)
-            started = time.perf_counter()
             budgets.append(year_budget(scenario, year, estimates_of[best.number],
                                        capped=best.allocation, solver=options.solver))
             adopted_estimates.append((year, estimates_of[best.number]))
