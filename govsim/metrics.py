@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from govsim.policy import policy_fields
+from govsim.policy import WAN, policy_fields
 from govsim.scenario import Policy, Scenario
 
 __all__ = [
@@ -73,9 +73,6 @@ __all__ = [
     "year_figures",
 ]
 
-WAN = 1e4  # CNY per 万元
-
-#: Display of each unit: (Chinese, English).
 #: The units a metric may have; their words are ``unit.*`` in :mod:`govsim.output.labels`.
 UNITS: frozenset[str] = frozenset({"wan", "cny", "share", "people", "cases", "cases_total",
                                    "days", "cny_per_case", "score", "count", "fte", "flag",

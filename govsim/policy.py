@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MONEY_TOLERANCE",
     "RULES",
+    "WAN",
     "Rule",
     "caseworkers_required",
     "child_staff_required",
@@ -45,6 +46,8 @@ __all__ = [
 
 #: CNY of floating-point slack in money comparisons (half a fen).
 MONEY_TOLERANCE = 0.005
+#: CNY per 万元 (ten thousand yuan), the documents' unit of money.
+WAN = 1e4
 
 
 

@@ -46,6 +46,7 @@ from govsim.allocation.solve import (
 from govsim.bounds import check_allocatable
 from govsim.compliance import COMPLIANCE_COLUMNS, check_compliance
 from govsim.errors import AllocationError
+from govsim.policy import WAN
 from govsim.scenario import Scenario
 
 __all__ = [
@@ -123,7 +124,7 @@ class AllocationResult:
         goals = self.goals.set_index("goal")["value"]
         if "need" in goals.index:
             return float(goals["need"])
-        return float(goals["cost"]) * 1e4
+        return float(goals["cost"]) * WAN
 
     def shadow_price(self, name: str) -> float:
         """Shadow price of the constraint called ``name`` (e.g. ``relief-cap[linshui]``)."""

@@ -39,6 +39,7 @@ from govsim.mechanisms.prices import (
     first_year_share,
     volunteer_hours_per_fte,
 )
+from govsim.policy import WAN
 
 if TYPE_CHECKING:
     from govsim.allocation.model import AllocationModel, Terms
@@ -48,7 +49,6 @@ __all__ = ["MECHANISM_SOURCES", "add_assistant_hours", "add_mechanism_variables"
 
 #: Sources of hours that are not purchased FTE of a provider type.
 MECHANISM_SOURCES = (VOLUNTEER, VILLAGE_ASSISTANT)
-WAN = 1e4
 
 
 def lead_time_shares(model: AllocationModel, running: frozenset[tuple[str, str, str]]

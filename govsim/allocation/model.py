@@ -55,7 +55,7 @@ from govsim.allocation.mechanisms import (
 from govsim.demand import PART_TIME_POST
 from govsim.errors import AllocationError
 from govsim.mechanisms.prices import market_share, provider_price
-from govsim.policy import caseworkers_required, child_staff_required, relief_cap_limits
+from govsim.policy import WAN, caseworkers_required, child_staff_required, relief_cap_limits
 from govsim.scenario import Scenario
 
 __all__ = ["EQUITY_TOTAL", "PART_TIME_POST", "STAFFING_RULES", "AllocationError",
@@ -64,7 +64,6 @@ __all__ = ["EQUITY_TOTAL", "PART_TIME_POST", "STAFFING_RULES", "AllocationError"
 
 log = logging.getLogger(__name__)
 
-WAN = 1e4
 #: Staffing rule -> the ``counts_toward`` value of the items whose workers count.
 STAFFING_RULES = {"caseworker-ratio": "caseworker", "child-welfare-staff": "child_staff"}
 #: Weight of the social-organisation preference in the cost goal (Shanghai §二(二): prefer

@@ -18,7 +18,7 @@ from govsim.errors import GovsimError, ScenarioError
 
 __all__ = ["add_engine_option", "add_lang_option", "add_output_options", "add_run_options",
            "add_scenario_argument", "add_workers_option", "check_counts", "console",
-           "console_err", "explicit_run_options", "print_error", "wan"]
+           "console_err", "explicit_run_options", "print_error"]
 
 console = Console(highlight=False)
 console_err = Console(stderr=True, highlight=False)
@@ -26,11 +26,6 @@ console_err = Console(stderr=True, highlight=False)
 for _c in (console, console_err):
     if not _c.is_terminal and "COLUMNS" not in os.environ:
         _c.width = 160
-
-
-def wan(cny: float, digits: int = 1) -> str:
-    """Money for Chinese readers: CNY as 万元 (10,000 CNY) with thousands separators."""
-    return f"{cny / 1e4:,.{digits}f}"
 
 
 def add_scenario_argument(parser: argparse.ArgumentParser, default: str | None = "guangan",

@@ -16,8 +16,8 @@ from govsim.cli._common import (
     add_output_options,
     add_scenario_argument,
     console,
-    wan,
 )
+from govsim.output.cells import MISSING, wan
 from govsim.output.figure import display_names, resolve_lang
 from govsim.output.folders import prepare_folder
 from govsim.output.labels import LABELS, label
@@ -98,9 +98,9 @@ def _print_summary(result: AllocationResult, scenario: Scenario, lang: str) -> N
         cap = caps.loc[county.id] if county.id in caps.index else None
         cw = staff.loc[(county.id, "caseworker-ratio")]
         table.add_row(counties[county.id], wan(spend.get(county.id, 0.0)),
-                      wan(cap["value"]) if cap is not None else "—",
-                      wan(cap["limit"]) if cap is not None else "—",
-                      f"{cap['shadow_price_per_10k_cny']:,.1f}" if cap is not None else "—",
+                      wan(cap["value"]) if cap is not None else MISSING,
+                      wan(cap["limit"]) if cap is not None else MISSING,
+                      f"{cap['shadow_price_per_10k_cny']:,.1f}" if cap is not None else MISSING,
                       _people(cw["in_post"] + cw["purchased"], lang), str(int(cw["required"])),
                       _people(cw["shortfall"], lang))
     console.print(table)

@@ -26,9 +26,9 @@ from govsim.cli._common import (
     add_workers_option,
     check_counts,
     console,
-    wan,
 )
 from govsim.output.budget import write_budget
+from govsim.output.cells import MISSING, num, pct, wan, wan_range
 from govsim.output.figure import display_names, resolve_lang
 from govsim.output.folders import prepare_folder
 from govsim.output.labels import label
@@ -144,13 +144,14 @@ def print_money_needed(table: pd.DataFrame, scenario: Scenario, lang: str,
     for row in table.itertuples(index=False):
         name = counties.get(row.county, row.county) if row.county else \
             label("plot.prefecture", lang)
-        cells = [str(row.year), name, _wan(row.need_cny), _wan(row.cap_cny), _wan(row.gap_cny)]
+        cells = [str(row.year), name, wan(row.need_cny, 0), wan(row.cap_cny, 0),
+                 wan(row.gap_cny, 0)]
         if banded:
-            cells += [f"{_wan(row.need_cny_p10)}–{_wan(row.need_cny_p90)}",
-                      f"{_wan(row.gap_cny_p10)}–{_wan(row.gap_cny_p90)}"]
+            cells += [wan_range(row.need_cny_p10, row.need_cny_p90, 0),
+                      wan_range(row.gap_cny_p10, row.gap_cny_p90, 0)]
         shown = [items.get(i, i) for i in str(row.unserved_items).split(";") if i][:ITEMS_SHOWN]
-        cells += [f"{row.unserved_hours:,.0f}", f"{row.unserved_cases:,.0f}",
-                  f"{row.staff_short:,.1f}", "、".join(shown) if lang == "zh"
+        cells += [num(row.unserved_hours, 0), num(row.unserved_cases, 0),
+                  num(row.staff_short), "、".join(shown) if lang == "zh"
                   else ", ".join(shown)]
         out.add_row(*cells, end_section=row.county == "")
     console.print(out)
@@ -180,7 +181,7 @@ def print_uncertainty(bands: pd.DataFrame, drivers_table: pd.DataFrame, samples:
         out.add_row(label(f"metric.{row.metric}", lang),
                     label("report.all_years", lang) if pd.isna(row.year) else str(row.year),
                     fmt(row.p10), fmt(row.p50), fmt(row.p90), fmt(row.point),
-                    "—" if where is None or pd.isna(where) else f"{float(where):g}")
+                    MISSING if where is None or pd.isna(where) else f"{float(where):g}")
     console.print(out)
     if drivers_table.empty:
         return
@@ -197,22 +198,13 @@ def print_uncertainty(bands: pd.DataFrame, drivers_table: pd.DataFrame, samples:
     for metric, group in drivers_table.groupby("metric", sort=False):
         for k, row in enumerate(group.head(3).itertuples(index=False)):
             drivers.add_row(label(f"metric.{metric}", lang) if k == 0 else "", row.input,
-                            _number(row.index, 2), _number(row.r2, 2) if k == 0 else "")
+                            num(row.index, 2), num(row.r2, 2) if k == 0 else "")
     console.print(drivers)
 
 
 def _band_format(metric: str) -> Callable[[object], str]:
     if metric.endswith("_cny"):
-        return _wan
+        return lambda v: wan(v, 0)
     if metric == "coverage":
-        return lambda v: "—" if pd.isna(v) else f"{float(v):.1%}"
-    return lambda v: _number(v, 1)
-
-
-def _wan(value: object) -> str:
-    """万元 with no decimals, "—" when missing."""
-    return "—" if pd.isna(value) else wan(float(value), 0)  # type: ignore[arg-type]
-
-
-def _number(value: object, digits: int) -> str:
-    return "—" if pd.isna(value) else f"{float(value):,.{digits}f}"  # type: ignore[arg-type]
+        return pct
+    return num

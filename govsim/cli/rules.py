@@ -13,7 +13,7 @@ import argparse
 from rich.table import Table
 
 from govsim.cli._common import add_lang_option, console
-from govsim.policy import RULES, Rule, per_mille, percent
+from govsim.policy import RULES, WAN, Rule, per_mille, percent
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -72,7 +72,7 @@ def rule_value_text(r: Rule, lang: str) -> str:
     elif r.id in ("relief-cap", "social-org-share"):
         text = percent(float(value))
     elif r.id == "post-prices":
-        text = f"{float(value) / 1e4:g}" if lang == "zh" else f"{float(value):,.0f}"
+        text = f"{float(value) / WAN:g}" if lang == "zh" else f"{float(value):,.0f}"
     else:
         text = f"{value:g}"
     key = f"rule_value.{r.id}"

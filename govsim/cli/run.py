@@ -26,12 +26,12 @@ from govsim.cli._common import (
     check_counts,
     console,
     explicit_run_options,
-    wan,
 )
 from govsim.cli.budget import print_money_needed, print_uncertainty
 from govsim.errors import RunError
 from govsim.inputs import parse_json, read_text
 from govsim.metrics import year_figures
+from govsim.output.cells import MISSING, num, pct, wan
 from govsim.output.figure import display_names
 from govsim.output.folders import prepare_folder
 from govsim.output.labels import LABELS, label
@@ -170,15 +170,14 @@ def _print_summary(result: RunResult, scenario: Scenario, folder: Path,
         f = figures[year] if year in figures.columns else pd.Series(dtype=float)
         key = "phrase.short_" + str(convergence.loc[year, "status"]).replace(" ", "_") \
             if year in convergence.index else ""
-        status = label(key, lang) if key in LABELS else "—"
+        status = label(key, lang) if key in LABELS else MISSING
         child = staff[(staff["year"] == year) & (staff["rule"] == "child-welfare-staff")]
         child_short = float(pd.to_numeric(child["shortfall"], errors="coerce").sum()) \
             if len(child) else math.nan
-        table.add_row(str(year), wan(f.get("total_spend", math.nan)), _pct(f.get("cap_use")),
-                      _pct(f.get("social_share")), _num(f.get("cw_shortfall"), 0),
-                      _num(child_short, 0), _pct(f.get("coverage"), 1),
-                      _num(f.get("p90_wait"), 1), _num(f.get("overdue"), 0),
-                      _num(f.get("failures"), 0), status)
+        table.add_row(str(year), wan(f.get("total_spend", math.nan)), pct(f.get("cap_use"), 0),
+                      pct(f.get("social_share"), 0), num(f.get("cw_shortfall")),
+                      num(child_short), pct(f.get("coverage")), num(f.get("p90_wait")),
+                      num(f.get("overdue"), 0), num(f.get("failures"), 0), status)
     console.print(table)
     counties = display_names(scenario, "counties", lang)
     items = display_names(scenario, "items", lang)
@@ -212,14 +211,3 @@ def _progress_text(text: str, lang: str) -> str:
     return text
 
 
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def _pct(value: object, digits: int = 0) -> str:
-    """A share as a percentage; "—" when it cannot be computed."""
-    return "—" if _missing(value) else f"{float(value):.{digits}%}"  # type: ignore[arg-type]
-
-
-def _num(value: object, digits: int) -> str:
-    return "—" if _missing(value) else f"{float(value):,.{digits}f}"  # type: ignore[arg-type]

@@ -12,7 +12,8 @@ import argparse
 from rich import box
 from rich.table import Table
 
-from govsim.cli._common import add_lang_option, add_scenario_argument, console, wan
+from govsim.cli._common import add_lang_option, add_scenario_argument, console
+from govsim.output.cells import wan
 from govsim.output.figure import display_names, resolve_lang
 from govsim.output.labels import LABELS, label
 from govsim.policy import (

@@ -25,8 +25,8 @@ from govsim.cli._common import (
     add_workers_option,
     check_counts,
     console,
-    wan,
 )
+from govsim.output.cells import MISSING, wan
 from govsim.output.figure import resolve_lang
 from govsim.output.folders import prepare_folder
 from govsim.output.labels import label
@@ -112,7 +112,7 @@ def _summary_table(result: SimulationResult, name: str, lang: str = "en") -> Tab
 
 def _pm(mean: float, half: float, digits: int = 0) -> str:
     if pd.isna(mean):
-        return "–"
+        return MISSING
     text = f"{mean:,.{digits}f}"
     return text + (f" ± {half:,.{digits}f}" if pd.notna(half) else "")
 

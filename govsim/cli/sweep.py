@@ -29,6 +29,7 @@ from rich.table import Table
 from govsim.bounds import LIMITS
 from govsim.cli._common import add_engine_option, console, console_err
 from govsim.errors import SweepError
+from govsim.output.cells import MISSING
 from govsim.output.folders import prepare_folder
 from govsim.output.labels import unit_labels
 from govsim.output.tables import write_analysis
@@ -164,7 +165,8 @@ def _run(args: argparse.Namespace) -> int:
                           "{task.fields[rate]} · ETA {task.fields[eta]}"),
                TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True, disable=args.quiet) as bar:
-        task = bar.add_task("sweeping", total=total, failed=0, rate="– runs/s", eta="–")
+        task = bar.add_task("sweeping", total=total, failed=0, rate=f"{MISSING} runs/s",
+                            eta=MISSING)
         try:
             result = run_sweep(spec, out, executor=executor, workers=workers,
                                scheduler=args.scheduler, retry_failed=args.retry_failed,
@@ -187,7 +189,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _update(bar: Progress, task: TaskID, p: SweepProgress) -> None:
-    eta = "–" if p.eta_s is None else _duration(p.eta_s)
+    eta = MISSING if p.eta_s is None else _duration(p.eta_s)
     bar.update(task, completed=p.done, failed=p.failed, rate=f"{p.rate:.2f} runs/s", eta=eta)
 
 
@@ -261,5 +263,5 @@ def _frame_table(frame: pd.DataFrame, title: str) -> Table:
 
 def _cell(value: object) -> str:
     if isinstance(value, float):
-        return "–" if math.isnan(value) else f"{value:,.4g}"
+        return MISSING if math.isnan(value) else f"{value:,.4g}"
     return str(value)

@@ -24,6 +24,7 @@ import pandas as pd
 from govsim.allocation import allocate
 from govsim.errors import GovsimError
 from govsim.metrics import Plan, metric
+from govsim.policy import WAN
 from govsim.scenario import Scenario
 
 __all__ = ["CAP_RANGE_COLUMNS", "cap_range", "parse_cap_range"]
@@ -34,7 +35,6 @@ CAP_RANGE_COLUMNS: tuple[str, ...] = (
     "caseworker_shortfall", "child_staff_shortfall", "objective_value", "shadow_price_per_wan",
     "shadow_price_per_wan_max", "binding_scopes", "status")
 
-WAN = 1e4  # CNY per 万元
 _MAX_POINTS = 500
 
 def parse_cap_range(text: str) -> list[float]:

@@ -30,7 +30,7 @@ from govsim.mechanisms.prices import (
     VOLUNTEER,
     title_tier_price,
 )
-from govsim.policy import MONEY_TOLERANCE, RULES
+from govsim.policy import MONEY_TOLERANCE, RULES, WAN
 from govsim.scenario import Scenario
 
 __all__ = ["RUN_MECHANISM_COLUMNS", "mechanism_compliance_rows", "mechanism_table",
@@ -179,7 +179,7 @@ def _assistant_rows(scenario: Scenario, alloc: pd.DataFrame) -> list[dict[str, A
         status = "pass" if r["persons"] <= limit + 1e-9 else "fail"
         rows.append(_row(int(year), "village-assistants", county_id, float(r["persons"]), limit,
                          "persons", status, f"{r['persons']:,.0f} assistants, subsidy "
-                         f"{r['cost'] / 1e4:,.1f} 万元 {fund}"))
+                         f"{r['cost'] / WAN:,.1f} 万元 {fund}"))
     return rows
 
 
@@ -197,7 +197,7 @@ def _voucher_rows(sim: pd.DataFrame) -> list[dict[str, Any]]:
         value = float(redeemed.get((year, county), 0.0))
         status = "pass" if value <= limit + MONEY_TOLERANCE else "fail"
         rows.append(_row(int(year), "vouchers", county, value, float(limit), "CNY", status,
-                         f"vouchers redeemed {value / 1e4:,.1f} of {limit / 1e4:,.1f} 万元 "
+                         f"vouchers redeemed {value / WAN:,.1f} of {limit / WAN:,.1f} 万元 "
                          f"budgeted (mean of the replications)"))
     return rows
 
@@ -210,8 +210,8 @@ def _payment_rows(sim: pd.DataFrame) -> list[dict[str, Any]]:
         value = float(paid.get((year, county), 0.0))
         status = "pass" if value <= limit + MONEY_TOLERANCE else "fail"
         rows.append(_row(int(year), "assessment", county, value, float(limit), "CNY", status,
-                         f"withheld {limit / 1e4:,.1f} 万元, paid by the assessment "
-                         f"{value / 1e4:,.1f} 万元 (mean of the replications)"))
+                         f"withheld {limit / WAN:,.1f} 万元, paid by the assessment "
+                         f"{value / WAN:,.1f} 万元 (mean of the replications)"))
     return rows
 
 

@@ -29,13 +29,13 @@ from govsim.output.figure import (
     tidy_axes,
 )
 from govsim.output.labels import label, percent, policy_fields
+from govsim.policy import WAN
 
 if TYPE_CHECKING:
     from govsim.scenario import Scenario
 
 __all__ = ["plot_money_needed"]
 
-WAN = 1e4  # CNY per 万元
 
 
 def _numbers(column: pd.Series) -> pd.Series:

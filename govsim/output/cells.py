@@ -1,7 +1,9 @@
-"""Formatted cells of the HTML pages: :class:`Table` and the number formats.
+"""Formatted cells of the report, the workbook's notes and the terminal: :class:`Table` and the
+number formats — the one place a figure becomes text.
 
-Money is shown in 万元 (10,000 CNY) with one decimal, shares in per cent, people and cases
-whole; a figure that cannot be computed is "–", never 0.
+Money is shown in 万元 (10,000 CNY) with one decimal, shares in per cent, people with one
+decimal (a linear plan's posts need not be whole), cases whole; a figure that cannot be
+computed is :data:`MISSING` ("—"), never 0 — a dash apart from a range's "–" (542–864).
 """
 
 from __future__ import annotations
@@ -14,10 +16,13 @@ from typing import Any
 import pandas as pd
 
 from govsim.output.labels import LABELS, label
+from govsim.policy import WAN
 
-__all__ = ["WAN", "Table", "cell", "missing", "num", "pct", "translator", "wan", "year"]
+__all__ = ["MISSING", "WAN", "Table", "cell", "missing", "num", "pct", "translator", "wan",
+           "wan_range", "year"]
 
-WAN = 1e4  # CNY per 万元
+#: What a figure that cannot be computed shows.
+MISSING = "—"
 
 
 def translator(lang: str, **defaults: object) -> Callable[..., str]:
@@ -53,23 +58,31 @@ def missing(value: Any) -> bool:
 
 def cell(value: Any) -> str:
     if missing(value):
-        return "–"
+        return MISSING
     if isinstance(value, float):
         return f"{value:,.2f}" if abs(value) < 1e6 else f"{value:,.0f}"
     return str(value)
 
 
-def wan(cny: Any) -> str:
-    return "–" if missing(cny) else f"{float(cny) / WAN:,.1f}"
+def wan(cny: Any, digits: int = 1) -> str:
+    """CNY as 万元 with thousands separators."""
+    return MISSING if missing(cny) else f"{float(cny) / WAN:,.{digits}f}"
+
+
+def wan_range(low: Any, high: Any, digits: int = 1) -> str:
+    """``low–high`` in 万元; :data:`MISSING` when either end cannot be computed."""
+    if missing(low) or missing(high):
+        return MISSING
+    return f"{wan(low, digits)}–{wan(high, digits)}"
 
 
 def pct(share: Any, digits: int = 1) -> str:
-    return "–" if missing(share) else f"{float(share):.{digits}%}"
+    return MISSING if missing(share) else f"{float(share):.{digits}%}"
 
 
 def num(value: Any, digits: int = 1) -> str:
-    return "–" if missing(value) else f"{float(value):,.{digits}f}"
+    return MISSING if missing(value) else f"{float(value):,.{digits}f}"
 
 
 def year(value: Any) -> str:
-    return "–" if missing(value) else str(int(value))
+    return MISSING if missing(value) else str(int(value))

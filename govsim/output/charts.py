@@ -16,6 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from govsim.output.cells import MISSING
 from govsim.output.figure import resolve_lang
 from govsim.output.fonts import use_cjk_font
 from govsim.output.labels import label, policy_fields
@@ -45,7 +46,7 @@ def format_value(value: Any, unit: str, signed: bool = False, lang: str = "en") 
     """A metric value for reading: 万元 with one decimal, shares in per cent, and so on; a
     difference (``signed``) of shares in percentage points."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "–"
+        return MISSING
     sign = "+" if signed else ""
     if unit == "share":
         if signed:

@@ -44,6 +44,7 @@ from govsim.output.sheets import (
     page_setup,
     widths,
 )
+from govsim.policy import WAN
 
 if TYPE_CHECKING:
     from govsim.compare.core import Comparison
@@ -64,7 +65,6 @@ __all__ = [
     "write_workbook",
 ]
 
-WAN = 1e4  # CNY per 万元
 #: Excel number format of each unit.
 NUMBER_FORMATS: dict[str, str] = {"wan": "#,##0.0", "share": "0.0%", "people": "#,##0.0",
                                   "cases": "#,##0", "days": "0.0", "cny_per_case": "#,##0",

@@ -21,7 +21,7 @@ from govsim.output.answers import (
     unit_costs,
 )
 from govsim.output.band_position import HORIZON, BandRow, band_rows, outside_note, percentile_text
-from govsim.output.cells import Table, missing, num, pct, wan
+from govsim.output.cells import MISSING, Table, missing, num, pct, wan, wan_range
 from govsim.output.figure import display_names
 from govsim.output.labels import LABELS, label
 
@@ -86,7 +86,7 @@ class Answers:
 
 def _years_text(years: list[int], lang: str) -> str:
     if not years:
-        return "–"
+        return MISSING
     text = str(years[0]) if len(years) == 1 else f"{years[0]}–{years[-1]}"
     return text
 
@@ -99,7 +99,7 @@ def _band(low: Any, high: Any, row: BandRow | None = None, lang: str = "en") -> 
     where = percentile_text(row, lang) if row is not None and row.outside else ""
     if where:
         where = f"（{where}）" if lang == "zh" else f" ({where})"
-    return f" [{wan(low)}–{wan(high)}]{where}"
+    return f" [{wan_range(low, high)}]{where}"
 
 
 def answers(tables: RunTables, money: pd.DataFrame | None, lang: str,
@@ -201,7 +201,7 @@ def _band_note(tables: RunTables, banded: bool, t: Callable[..., str]) -> str:
     if banded:
         samples = pd.to_numeric(tables.uncertainty.get("samples", pd.Series(dtype=float)),
                                 errors="coerce").dropna()
-        n = int(samples.max()) if len(samples) else "—"
+        n = int(samples.max()) if len(samples) else MISSING
         return t("band_from_money", n=n, k=inputs, command=whole) \
             if band_method(tables) == "money" else t("band_from", n=n, k=inputs)
     return t("band_missing", k=inputs, command=run, runs=whole, n=SUGGESTED_SAMPLES + 1)
@@ -214,7 +214,7 @@ _BAND_METRICS = (("need_cny", "wan"), ("gap_cny", "wan"), ("coverage", "pct"),
 
 def _band_value(value: Any, how: str) -> str:
     if how == "wan":
-        return "–" if missing(value) else wan(value)
+        return wan(value)
     if how == "pct":
         return pct(value)
     return num(value, 1)
@@ -235,8 +235,9 @@ def _bands_table(bands: pd.DataFrame, t: Callable[..., str], lang: str) -> Table
             r = rows[metric, "", year]
             table.add([t(f"band_{metric}"), t("all_years") if year is None else str(year),
                        _band_value(r.point, how),
+                       MISSING if missing(r.p10) or missing(r.p90) else
                        f"{_band_value(r.p10, how)}–{_band_value(r.p90, how)}",
-                       percentile_text(r, lang) or "–"], "fail" if r.outside else "")
+                       percentile_text(r, lang) or MISSING], "fail" if r.outside else "")
     return table
 
 
@@ -252,15 +253,15 @@ def _county_table(tables: RunTables, money: pd.DataFrame | None, lang: str,
     sep = "、" if lang == "zh" else ", "
     for c in county_shortfalls(tables, money):
         short = any(v > 1e-9 for v in c.staff_short.values() if not math.isnan(v))
-        gap = "–" if missing(c.gap_cny) else wan(c.gap_cny) + _band(c.gap_p10, c.gap_p90,
-                                                                     c.gap_band, lang)
+        gap = MISSING if missing(c.gap_cny) else \
+            wan(c.gap_cny) + _band(c.gap_p10, c.gap_p90, c.gap_band, lang)
         unserved = sep.join(items.get(i, i) for i in c.unserved_items[:4]) or (
-            "–" if money is None else "")
+            MISSING if money is None else "")
         css = "fail" if (not missing(c.gap_cny) and c.gap_cny > 0.5) or short or c.failures \
             else ""
         table.add([counties.get(c.county, c.county), pct(c.coverage),
-                   num(c.staff_short["caseworker-ratio"], 0),
-                   num(c.staff_short["child-welfare-staff"], 0), gap, unserved, c.failures],
+                   num(c.staff_short["caseworker-ratio"]),
+                   num(c.staff_short["child-welfare-staff"]), gap, unserved, c.failures],
                   css)
     return table
 
@@ -294,7 +295,7 @@ def _money(money: pd.DataFrame | None, lang: str, items: Mapping[str, str],
             lines.append(t("unserved_none", year=r["year"]))
         else:
             lines.append(t("unserved_line", year=r["year"], hours=num(hours, 0),
-                           cases=num(cases, 0), items=sep.join(named[:5]) or "–"))
+                           cases=num(cases, 0), items=sep.join(named[:5]) or MISSING))
     return table, lines
 
 

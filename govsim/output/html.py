@@ -27,7 +27,7 @@ import pandas as pd
 from govsim.citations import cite
 from govsim.compliance import money_pair
 from govsim.metrics import year_figures
-from govsim.output.cells import WAN, Table, translator
+from govsim.output.cells import MISSING, WAN, Table, translator
 from govsim.output.cells import missing as _missing
 from govsim.output.cells import num as _num
 from govsim.output.cells import pct as _pct
@@ -60,7 +60,7 @@ def _t(lang: str, **defaults: object) -> Callable[..., str]:
 
 def _rule_value(rule: str, value: Any, lang: str = "en") -> str:
     if _missing(value):
-        return "–"
+        return MISSING
     if not isinstance(value, int | float):
         key = f"value.{value}"
         return label(key, lang) if key in LABELS else str(value)
@@ -109,7 +109,7 @@ def _headline_table(tables: RunTables, t: Callable[..., str], lang: str) -> Tabl
     convergence = tables.convergence.set_index("year") if len(tables.convergence) else None
     if convergence is not None:
         table.add([t("status"), *[_short_status(convergence.loc[y], lang)
-                                  if y in convergence.index else "–" for y in frame.columns]])
+                                  if y in convergence.index else MISSING for y in frame.columns]])
     return table
 
 
@@ -202,16 +202,16 @@ def _constraints_table(tables: RunTables, lang: str, names: Mapping[str, str],
         per_wan = r.get("shadow_price_per_10k_cny")
         if "shadow_price_per_10k_cny" not in r and r["rule"] in _MONEY_RULES:
             per_wan = r["shadow_price"] * WAN
-        per_wan = "–" if _missing(per_wan) else f"{float(per_wan):.4g}"
+        per_wan = MISSING if _missing(per_wan) else f"{float(per_wan):.4g}"
         hours = r.get("hours_per_10k_cny")
         cell = scope_name(r.get("marginal_cell", ""), names, lang)
-        buys = "–" if _missing(hours) else t("buys", hours=f"{float(hours):,.0f}",
-                                             people=f"{float(r['people_per_10k_cny']):,.0f}",
-                                             cell=cell)
+        buys = MISSING if _missing(hours) else t(
+            "buys", hours=f"{float(hours):,.0f}",
+            people=f"{float(r['people_per_10k_cny']):,.0f}", cell=cell)
         table.add([_year(r["year"]), rule_name(r["rule"], lang, fields),
                    scope_name(r["scope"], names, lang),
                    _num(r["slack"], 2), f"{r['shadow_price']:.4g}"
-                   if not _missing(r["shadow_price"]) else "–", per_wan, buys])
+                   if not _missing(r["shadow_price"]) else MISSING, per_wan, buys])
     summary = (t("binding_count", n=len(binding), m=len(cons) - len(binding)) if len(binding)
                else t("none_binding"))
     return table, summary
@@ -387,7 +387,7 @@ def render_report(tables: RunTables, images: Mapping[str, bytes], lang: str,
     manifest = tables.manifest
     years = sorted({int(y) for y in pd.to_numeric(tables.allocation["year"],
                                                    errors="coerce").dropna()})
-    span = "–" if not years else str(years[0]) if len(years) == 1 else \
+    span = MISSING if not years else str(years[0]) if len(years) == 1 else \
         f"{years[0]}–{years[-1]}"
     facts = [(t("scenario"), header.name), (t("plan_years"), f"{span} ({len(years)})"),
              (t("seed"), str(manifest.get("seed", header.seed))),

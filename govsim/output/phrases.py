@@ -12,11 +12,11 @@ code this module does not know is shown as its code and figures, never dropped.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Mapping
 from typing import Any
 
+from govsim.output.cells import MISSING, missing, wan
 from govsim.output.labels import label, rule_label
 
 __all__ = ["WARNING_COLUMNS", "cap_name", "explanation_text", "reason_text", "status_words",
@@ -24,8 +24,6 @@ __all__ = ["WARNING_COLUMNS", "cap_name", "explanation_text", "reason_text", "st
 
 #: Columns of ``warnings.csv``: ``figures`` is a JSON object of the warning's numbers.
 WARNING_COLUMNS = ["year", "code", "county", "item", "figures"]
-
-WAN = 1e4
 
 _LEAD = re.compile(r"^(?P<county>[\w-]+)(?:/(?P<item>[\w-]+))?: ")
 
@@ -40,10 +38,6 @@ def cap_name(cap: str, lang: str) -> str:
     return label(key, lang) if key else cap
 
 
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
 def status_words(row: Mapping[str, Any], lang: str) -> str:
     """``converged`` / ``unattainable`` / ``not converged`` in words, with the caps and money
     short for an unattainable year."""
@@ -55,8 +49,7 @@ def status_words(row: Mapping[str, Any], lang: str) -> str:
         names = [cap_name(c, lang) for c in caps.split(",") if c.strip()] or \
             [label("phrase.cap_market", lang)]
         money = row.get("money_short_cny")
-        wan = "—" if _missing(money) else f"{float(money) / WAN:,.1f}"
-        return label("phrase.unattainable", lang, caps=_join(names, lang), wan=wan)
+        return label("phrase.unattainable", lang, caps=_join(names, lang), wan=wan(money))
     return label(f"phrase.{status.replace(' ', '_')}", lang) if status in (
         "converged", "not converged") else status
 
@@ -65,7 +58,7 @@ def reason_text(row: Mapping[str, Any], lang: str) -> str:
     """Why the year ended as it did, from the row's counts (checked, rationed, missed cells)."""
     def count(name: str) -> str:
         value = row.get(name)
-        return "—" if _missing(value) else f"{int(float(value)):,}"
+        return MISSING if missing(value) else f"{int(float(value)):,}"
 
     status = row.get("status")
     if status == "converged":
@@ -103,7 +96,7 @@ def _parts(warning: Any) -> tuple[str, str, str, dict[str, Any]]:
     if isinstance(figures, str):
         figures = json.loads(figures) if figures.strip() else {}
     def text(value: Any) -> str:
-        return "" if _missing(value) else str(value)
+        return "" if missing(value) else str(value)
     return text(code), text(county), text(item), dict(figures or {})
 
 
@@ -129,7 +122,7 @@ def warning_text(warning: Any, lang: str, counties: Mapping[str, str] | None = N
         money = f.get("money_cny")
         parts.append(label("phrase.stop_nobody" if money is None else "phrase.stop_money",
                            lang, fte=_fte(f["fte"]),
-                           wan="" if money is None else f"{money / WAN:,.1f}"))
+                           wan="" if money is None else wan(money)))
         return sep.join(parts)
     if code == "government_late":
         where = [f"{counties.get(c, c)} {_cases(late)}" for c, late in f["where"]]

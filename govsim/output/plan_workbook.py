@@ -44,13 +44,13 @@ from govsim.output.sheets import (
     page_setup,
     widths,
 )
+from govsim.policy import WAN
 
 if TYPE_CHECKING:
     from govsim.output.report import RunTables
 
 __all__ = ["write_plan_workbook"]
 
-WAN = 1e4
 _MONEY_RULES = {"relief-cap", "funding-sources"}
 _WAN_FORMAT = "#,##0.0"
 

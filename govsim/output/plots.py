@@ -50,6 +50,7 @@ from govsim.output.service_plots import (
     plot_contract_timeline,
     plot_service_levels,
 )
+from govsim.policy import WAN
 
 if TYPE_CHECKING:
     from govsim.scenario import Scenario
@@ -74,7 +75,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-WAN = 1e4  # CNY per 万元
 
 
 

@@ -57,6 +57,7 @@ from govsim.metrics import (
     p90_wait_days,
     status_text,
 )
+from govsim.policy import WAN
 from govsim.scenario import Scenario
 from govsim.sim import State, YearResult, summarise
 
@@ -303,7 +304,7 @@ def convergence_row(scenario: Scenario, year: int, candidates: list[Round], best
              else sum(caps[cap] for cap in names))
     cap_text = ", ".join(names + (["provider capacity"] if "provider capacity" in caps else []))
     if names:
-        cap_text += f" ({money / 1e4:,.1f} 万元 short)"
+        cap_text += f" ({money / WAN:,.1f} 万元 short)"
     if delivered and not caps:
         status = "converged"
         reason = (f"the simulation delivers the plan in all {best.checked} checked cells and "

@@ -97,7 +97,7 @@ def test_missing_money_is_said_never_caps_or_zero(tables: RunTables) -> None:
     answers = _answers(html)
     assert "Money needed is not available for this run" in answers
     assert "Caps allow" not in answers
-    # a county whose money cannot be computed shows "–", not 0
+    # a county whose money cannot be computed shows "—", not 0
     money = _money(tables, gaps={"west": 100_000.0}, missing_county="east")
     east = next(c for c in county_shortfalls(tables, money) if c.county == "east")
     assert east.gap_cny != east.gap_cny  # NaN: unknown, not 0

@@ -273,7 +273,7 @@ def test_item_with_demand_and_no_service_is_zero_flagged_and_has_no_wait(
     row = next(tr for tr in re.findall(r"<tr[^>]*>.*?</tr>", service, flags=re.S)
                if "Care and nursing" in tr)
     cells = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
-    assert cells[4] == "0.0% (none served)" and cells[7] == "–" and 'class="fail"' in row
+    assert cells[4] == "0.0% (none served)" and cells[7] == "—" and 'class="fail"' in row
     figure = plots.plot_service_levels(result.tables.checked().kpis, scenario, "en")
     texts = [t.get_text() for ax in figure.axes for t in ax.texts]
     assert "— none served" in texts
