@@ -39,6 +39,7 @@ from govsim.compare import (
     write_comparison,
 )
 from govsim.errors import OptionError
+from govsim.output.cells import num, pct
 from govsim.output.charts import format_value
 from govsim.output.compare import default_cap_range_dir, default_compare_dir
 from govsim.output.excel import cap_range_headers, not_applicable
@@ -195,8 +196,8 @@ def _cap_table(frame: pd.DataFrame, scenario: Scenario, lang: str) -> Table:
     for text in cap_range_headers(columns, lang, policy_fields(scenario.policy, lang)):
         table.add_column(text, justify="right", overflow="fold")
     for row in frame.itertuples(index=False):
-        table.add_row(f"{row.relief_cap_share:.1%}", f"{row.spend_total_wan:,.1f}",
-                      f"{row.spend_relief_wan:,.1f}", f"{row.coverage_planned:.1%}",
-                      f"{row.caseworker_shortfall:,.1f}",
+        table.add_row(pct(row.relief_cap_share), num(row.spend_total_wan),
+                      num(row.spend_relief_wan), pct(row.coverage_planned),
+                      num(row.caseworker_shortfall),
                       format_value(row.shadow_price_per_wan, "wan"), str(row.binding_scopes))
     return table

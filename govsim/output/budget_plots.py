@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from govsim.output.cells import wan
 from govsim.output.figure import (
     MAX_COUNTIES,
     add_note,
@@ -41,10 +42,6 @@ __all__ = ["plot_money_needed"]
 def _numbers(column: pd.Series) -> pd.Series:
     """A money column as floats, missing as NaN (whatever its dtype: Int64, object, float)."""
     return pd.to_numeric(column, errors="coerce").astype(float)
-
-
-def _wan(value: object) -> str:
-    return "—" if pd.isna(value) else f"{float(value) / WAN:,.0f}"  # type: ignore[arg-type]
 
 
 def plot_money_needed(money_needed: pd.DataFrame, scenario: Scenario,
@@ -92,15 +89,15 @@ def plot_money_needed(money_needed: pd.DataFrame, scenario: Scenario,
         ends = pd.concat([need, high], axis=1).max(axis=1)  # beyond the bar and its whisker
         for y, (g, n) in enumerate(zip(_numbers(part["gap_cny"]), ends, strict=True)):
             if not pd.isna(g) and g > 0:
-                ax.text(float(n) + right * 0.02, y, f"{label('budget.gap', lang)} {_wan(g)}",
+                ax.text(float(n) + right * 0.02, y, f"{label('budget.gap', lang)} {wan(g, 0)}",
                         va="center", fontsize=8, color="#c62828")
         ax.set_xlim(0, right * 1.35)
         whole = table[(table["year"] == year) & (table["county"] == "")]
         if len(whole):
             row = whole.iloc[0]
-            ax.set_title(f"{year}\n" + label("budget.prefecture", lang, need=_wan(row["need_cny"]),
-                                             cap=_wan(row["cap_cny"]), gap=_wan(row["gap_cny"])),
-                         fontsize=9)
+            totals = label("budget.prefecture", lang, need=wan(row["need_cny"], 0),
+                           cap=wan(row["cap_cny"], 0), gap=wan(row["gap_cny"], 0))
+            ax.set_title(f"{year}\n{totals}", fontsize=9)
         else:
             ax.set_title(str(year), fontsize=10)
         ax.set_xlabel(label("plot.wan", lang))

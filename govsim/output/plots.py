@@ -28,6 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from govsim.output.budget_plots import plot_money_needed
+from govsim.output.cells import MISSING
 from govsim.output.figure import (
     MAX_COUNTIES,
     PLOT_DPI,
@@ -304,7 +305,7 @@ def plot_social_org_share(compliance: pd.DataFrame, scenario: Scenario,
         ax.barh(ys, shown, height=height * 0.92, color=YEAR_COLOURS[k % len(YEAR_COLOURS)],
                 label=str(year))
         for y, v in zip(ys, values, strict=True):
-            text = " —" if math.isnan(v) else f" {v:.0%}"
+            text = f" {MISSING}" if math.isnan(v) else f" {v:.0%}"
             ax.text(0.0 if math.isnan(v) else v * 100, y, text, va="center", fontsize=7,
                     color="#c62828" if not math.isnan(v) and v + 1e-12 < minimum
                     else "#424242")
