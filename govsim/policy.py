@@ -50,7 +50,6 @@ MONEY_TOLERANCE = 0.005
 WAN = 1e4
 
 
-
 @dataclass(frozen=True)
 class Rule:
     """One policy rule with its legal reference."""

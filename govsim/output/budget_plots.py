@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 __all__ = ["plot_money_needed"]
 
 
-
 def _numbers(column: pd.Series) -> pd.Series:
     """A money column as floats, missing as NaN (whatever its dtype: Int64, object, float)."""
     return pd.to_numeric(column, errors="coerce").astype(float)

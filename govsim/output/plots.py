@@ -77,8 +77,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-
-
 # -- names and labels ----------------------------------------------------------------------------
 
 def _top_counties(score: pd.Series, order: Sequence[str], lang: str,
