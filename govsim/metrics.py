@@ -604,8 +604,10 @@ _ALL: tuple[Metric, ...] = (
     _M("relaxed", "规则放宽", "Relaxed", "flag", "1 when an elastic rule had to give",
        planned=lambda p: 1.0 if p.relaxed else 0.0, allocate_only=True),
     _M("cap_shadow_price", "上限影子价格", "Relief-cap shadow price", "per_wan",
-       "mean |shadow price| of the relief-cap rows: need met (priority × quality × hours) "
-       "that 10,000 CNY more cap buys", planned=_cap_shadow_price, allocate_only=True),
+       "mean |shadow price| of the relief-cap rows: the need stage's dual, need met "
+       "(priority × quality × hours) per 10,000 CNY with the earlier goals held — what more cap "
+       "buys only where no earlier goal still takes the money (docs/compare.md)",
+       planned=_cap_shadow_price, allocate_only=True),
     _M("cap_hours_per_wan", "上限每万元可满足需求小时", "Hours of need per 10,000 CNY more cap",
        "per_wan", "mean over the relief-cap rows of the hours of need that 10,000 CNY more cap "
        "would serve (docs/allocation.md, shadow prices in money)", planned=_hours_per_wan,

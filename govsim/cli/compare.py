@@ -190,7 +190,7 @@ def _summary(comparison: Comparison, lang: str) -> Table:
 def _cap_table(frame: pd.DataFrame, scenario: Scenario, lang: str) -> Table:
     """The cap range in ``lang``: headers are the workbook's (``cap_range.col.*``)."""
     columns = ["relief_cap_share", "spend_total_wan", "spend_relief_wan", "coverage_planned",
-               "caseworker_shortfall", "shadow_price_per_wan", "binding_scopes"]
+               "caseworker_shortfall", "gain_per_wan", "binding_scopes"]
     table = Table(title=label("cap_range.terminal_title", lang, name=scenario.name),
                   title_justify="left")
     for text in cap_range_headers(columns, lang, policy_fields(scenario.policy, lang)):
@@ -199,5 +199,5 @@ def _cap_table(frame: pd.DataFrame, scenario: Scenario, lang: str) -> Table:
         table.add_row(pct(row.relief_cap_share), num(row.spend_total_wan),
                       num(row.spend_relief_wan), pct(row.coverage_planned),
                       num(row.caseworker_shortfall),
-                      format_value(row.shadow_price_per_wan, "wan"), str(row.binding_scopes))
+                      format_value(row.gain_per_wan, "wan"), str(row.binding_scopes))
     return table

@@ -2,15 +2,26 @@
 
 :func:`cap_range` solves the allocation (:func:`govsim.allocation.allocate`) once per relief-cap
 share and reports, per point, the money spent, the planned priority-weighted coverage, the
-caseworker shortfall against the 2 ‰ rule and the **shadow price** of the relief cap — what one
-more 万元 of cap buys, in points of need met (``ordered_goals``) or CNY (``min_cost``).
-The allocation is deterministic and takes well under a second, so the sweep needs no simulation:
-coverage here is the plan's (capacity against expected demand), not a simulated one.
+caseworker shortfall against the 2 ‰ rule and **what one more 万元 of cap buys**
+(``gain_per_wan``): the allocation solved again with the caps raised by :data:`MARGIN_WAN` 万元
+in all, every goal re-optimised, and the objective's gain per 万元 — points of need met
+(``ordered_goals``) or CNY (``min_cost``). The allocation is deterministic and takes well under
+a second, so the sweep needs no simulation: coverage here is the plan's (capacity against
+expected demand), not a simulated one.
 
-With per-county caps the shadow price reported is the cap-weighted mean over counties: raising
-the share by δ raises county c's cap by δ × its relief fund, so the objective gains
-Σ_c price_c × δ × fund_c for δ × Σ_c fund_c of money. Units: money in 万元 (10,000 CNY) per year,
-shares 0-1, staff in people.
+The relief cap's **shadow price** is kept beside it (``shadow_price_per_wan``: the need stage's
+dual, the mean over the cap scopes weighted by their relief funds). It holds the earlier goals
+at their optima, so it is what one more 万元 buys only where no earlier goal still takes money.
+On Guang'an 2025 at a 4 % cap (linear plan; one county's cap raised by 10 万元 at a time) the
+dual and the money agree where the floors and statutory work are already met — Guang'an county
+734.7 and 734.7 points per 万元, Yuechi 672.0 and 672.0 — and do not where they are not:
+Qianfeng's dual says 6,256.9 while its money buys 358.0 (it first closes 5,573 points of
+floors), Huaying's 7,889.2 against 416.7. Over the prefecture the weighted dual says 1,556.8
+and ten more 万元 buy 652.9 each; at 3 % (statutory work and 0.3 caseworkers short) 5,044.1
+against 187.6. Raising the share by δ raises county c's cap by δ × its relief fund, so
+:data:`MARGIN_WAN` is spread over the scopes in proportion to their relief funds, as the weighted
+mean of the duals assumes. Units: money in 万元 (10,000 CNY) per year, shares 0-1, staff in
+people.
 """
 
 from __future__ import annotations
@@ -32,9 +43,13 @@ __all__ = ["CAP_RANGE_COLUMNS", "cap_range", "parse_cap_range"]
 #: The columns of :func:`cap_range`, in order.
 CAP_RANGE_COLUMNS: tuple[str, ...] = (
     "relief_cap_share", "spend_total_wan", "spend_relief_wan", "coverage_planned",
-    "caseworker_shortfall", "child_staff_shortfall", "objective_value", "shadow_price_per_wan",
-    "shadow_price_per_wan_max", "binding_scopes", "status")
+    "caseworker_shortfall", "child_staff_shortfall", "objective_value", "gain_per_wan",
+    "shadow_price_per_wan", "shadow_price_per_wan_max", "binding_scopes", "status")
 
+#: 万元 of cap in all (over every scope) by which ``gain_per_wan`` raises the caps: small
+#: beside a county's cap (Guang'an's smallest, Huaying's at 3 %, is 78.9 万元), large beside
+#: the solver's tolerances.
+MARGIN_WAN = 10.0
 _MAX_POINTS = 500
 
 def parse_cap_range(text: str) -> list[float]:
@@ -67,7 +82,8 @@ def cap_range(scenario: Scenario, shares: Sequence[float], *, year: int | None =
               solver: str = "highs", objective: str | None = None,
               integer_posts: bool = False,
               progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
-    """Solve the allocation at each relief-cap share; one row per share.
+    """Solve the allocation at each relief-cap share, and again with the caps
+    :data:`MARGIN_WAN` higher (``gain_per_wan``); one row per share.
 
     Marginal analysis reads the linear plan (``integer_posts`` false by default): there a
     higher cap never lowers an earlier goal's attainment, and the shadow prices are those of
@@ -98,12 +114,21 @@ def cap_range(scenario: Scenario, shares: Sequence[float], *, year: int | None =
     >>> bool(t["spend_relief_wan"].is_monotonic_increasing)
     True
     """
+    def solved(share: float) -> Any:
+        variant = scenario.with_overrides({"policy.relief_cap_share": share})
+        return allocate(variant, year=year, solver=solver, objective=objective,
+                        integer_posts=integer_posts)
+
+    funds = sum(c.relief_fund_last_year for c in scenario.counties)
     rows = []
     for done, share in enumerate(shares, start=1):
-        variant = scenario.with_overrides({"policy.relief_cap_share": float(share)})
-        result = allocate(variant, year=year, solver=solver, objective=objective,
-                          integer_posts=integer_posts)
-        rows.append(_point(float(share), result, scenario))
+        result = solved(float(share))
+        row = _point(float(share), result, scenario)
+        above = min(1.0, float(share) + MARGIN_WAN * WAN / funds) if funds > 0 else share
+        more_wan = (above - float(share)) * funds / WAN
+        row["gain_per_wan"] = (solved(above).objective_value - result.objective_value) \
+            / more_wan + 0.0 if more_wan > 0 else math.nan
+        rows.append(row)
         if progress is not None:
             progress(done, len(shares))
     return pd.DataFrame(rows, columns=list(CAP_RANGE_COLUMNS))

@@ -114,7 +114,7 @@ def _bar_colour(index: int, significant: Any) -> str:
 
 
 def plot_cap_range(table: pd.DataFrame, scenario: Scenario, lang: str | None = None) -> Figure:
-    """Coverage, caseworker shortfall and the cap's shadow price against money spent.
+    """Coverage, caseworker shortfall and what one more 万元 of cap buys against money spent.
 
     Each point is labelled with its relief-cap share.
     """
@@ -129,8 +129,7 @@ def plot_cap_range(table: pd.DataFrame, scenario: Scenario, lang: str | None = N
     panels = (
         ("coverage_planned", 100.0, label("cap_range.coverage", lang), "#1565c0"),
         ("caseworker_shortfall", 1.0, label("cap_range.caseworkers", lang, **fields), "#c62828"),
-        ("shadow_price_per_wan", 1.0, label("cap_range.shadow_price", lang, unit=unit),
-         "#2e7d32"),
+        ("gain_per_wan", 1.0, label("cap_range.gain", lang, unit=unit), "#2e7d32"),
     )
     for ax, (column, scale, title, colour) in zip(axes, panels, strict=True):
         y = table[column].to_numpy(dtype=float) * scale

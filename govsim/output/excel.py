@@ -77,7 +77,8 @@ _DIGITS: dict[str, int] = {"wan": 1, "share": 3, "people": 1, "cases": 0, "days"
 CAP_RANGE_UNITS: dict[str, str | None] = {
     "relief_cap_share": "share", "spend_total_wan": "wan", "spend_relief_wan": "wan",
     "coverage_planned": "share", "caseworker_shortfall": "people",
-    "child_staff_shortfall": "people", "objective_value": None, "shadow_price_per_wan": None,
+    "child_staff_shortfall": "people", "objective_value": None, "gain_per_wan": None,
+    "shadow_price_per_wan": None,
     "shadow_price_per_wan_max": None, "binding_scopes": "count", "status": None}
 #: Metrics of county caps only: they do not apply under a pooled (prefecture) cap (the
 #: highest scope's use, ``cap_use_max``, is then the prefecture's and still applies).

@@ -809,7 +809,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "cap_range.coverage": ("计划优先级加权覆盖率（%）", "Planned priority-weighted coverage (%)"),
     "cap_range.caseworkers": ("经办人员缺口（人，{ratio}规则）",
                               "Caseworkers short of the {ratio} rule (people)"),
-    "cap_range.shadow_price": ("上限影子价格（{unit}）", "Relief-cap shadow price ({unit})"),
+    "cap_range.gain": ("每多1万元上限可多得（{unit}，全部目标重新求解）",
+                       "What one more 10,000 CNY of cap buys ({unit}, every goal re-solved)"),
     "cap_range.need_per_wan": ("需求满足分/万元", "points of need met per 10,000 CNY"),
     "cap_range.cny_per_wan": ("元/万元", "CNY per 10,000 CNY"),
     "cap_range.spend": ("购买服务总支出（万元/年）", "Total purchase spend (10,000 CNY per year)"),
@@ -827,11 +828,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "cap_range.col.child_staff_shortfall": ("儿童福利工作人员缺口（人）",
                                             "Child-welfare staff short (people)"),
     "cap_range.col.objective_value": ("需求满足（分）", "Need met (points)"),
-    "cap_range.col.shadow_price_per_wan": ("上限影子价格（每万元，加权平均）",
-                                           "Cap shadow price per 10,000 CNY (weighted mean)"),
-    "cap_range.col.shadow_price_per_wan_max": ("上限影子价格（每万元，最高县）",
-                                               "Cap shadow price per 10,000 CNY (highest "
-                                               "county)"),
+    "cap_range.col.gain_per_wan": ("每多1万元上限可多满足的需求（分，全部目标重新求解）",
+                                   "Need met per 10,000 CNY more cap (points, every goal "
+                                   "re-solved)"),
+    "cap_range.col.shadow_price_per_wan": ("上限影子价格（对偶值，前序目标不变；每万元，加权平均）",
+                                           "Cap shadow price per 10,000 CNY (dual, earlier "
+                                           "goals held; weighted mean)"),
+    "cap_range.col.shadow_price_per_wan_max": (
+        "上限影子价格（对偶值，前序目标不变；每万元，最高县）",
+        "Cap shadow price per 10,000 CNY (dual, earlier goals held; highest county)"),
     "cap_range.col.binding_scopes": ("上限为紧约束的范围数（个）", "Cap scopes binding (count)"),
     "cap_range.col.status": ("求解状态", "Solver status"),
     "cap_range.solving": ("求解分配", "solving allocations"),

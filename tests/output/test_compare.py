@@ -262,7 +262,13 @@ def test_cli_cap_range(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     np.testing.assert_allclose(sheet.iloc[:, 1].to_numpy(),
                                table["spend_total_wan"].round(1).to_numpy())
     assert (out / "cap_range.png").stat().st_size > 10_000
-    assert "shadow price" in capsys.readouterr().out
+    # the terminal shows what one more 万元 buys (the duals stay in the CSV and the workbook)
+    printed = capsys.readouterr().out
+    assert "Need met per 10,000" in printed and "shadow price" not in printed
+    gains = [f"{v:,.1f}" for v in table["gain_per_wan"]]
+    assert all(g in printed for g in gains)
+    assert "Cap shadow price per 10,000 CNY (dual, earlier goals held; weighted mean)" in \
+        sheet.columns
 
 
 def test_cap_range_workbook_is_in_one_language_and_print_ready(tmp_path: Path) -> None:
