@@ -145,13 +145,16 @@ LABELS: dict[str, tuple[str, str]] = {
                                "None: every staffing rule is met."),
     "report.constraints": ("约束的紧约束情况与影子价格", "Where the caps bind (shadow prices)"),
     "report.constraints_note": (
-        "影子价格：限值增加一个单位（资金约束为1元）时重视资金的目标阶段的变化（d目标/d限值）；"
-        "“每万元效果”为资金约束放宽1万元时需求满足目标（优先级×质量×小时）的增量，最小成本时单位"
-        "是元。“上限每增加1万元”为这1万元在边际单元（有序目标下一元钱最先投向的县×事项）可买到的"
-        "服务小时和服务人次。",
+        "影子价格：限值增加一个单位（资金约束为1元）时重视资金的目标阶段的变化（d目标/d限值），"
+        "法定事务、人员配备和底线等前序目标保持不变；“每万元效果”为放宽1万元时的这一变化（需求满足："
+        "优先级×质量×小时；最小成本时单位是元）。前序目标仍需资金时，多出的钱先投向它们，这一数值会"
+        "高估实际效果。“上限每增加1万元”为这1万元在边际单元（有序目标下一元钱最先投向的县×事项）"
+        "可买到的服务小时和服务人次。",
         "Shadow price: change of the stage that values money when the limit grows by one unit "
-        "(one yuan for money constraints), d(goal)/d(limit); the per-万元 column is that change "
-        "for 10,000 CNY (need met: priority × quality × hours; CNY for min_cost). The last "
+        "(one yuan for money constraints), d(goal)/d(limit), with the earlier goals (statutory "
+        "work, staffing, floors) held; the per-万元 column is that change for 10,000 CNY (need "
+        "met: priority × quality × hours; CNY for min_cost). Where an earlier goal still takes "
+        "money, the next yuan goes there first and this figure overstates what it buys. The last "
         "column is what 10,000 CNY more of a cap buys in the marginal cell (where the ordered "
         "goals would spend the next yuan): hours of need met and people served."),
     "report.hours_per_wan": ("上限每增加1万元", "1 万元 more cap buys"),
@@ -646,7 +649,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "cli.alloc_spend": ("支出", "spend"),
     "cli.alloc_relief": ("救助资金支出", "relief spend"),
     "cli.alloc_cap": ("上限", "cap"),
-    "cli.alloc_shadow": ("影子价格（每万元）", "shadow price per 10,000 CNY"),
+    "cli.alloc_shadow": ("影子价格（每万元，前序目标不变）",
+                         "shadow price per 10,000 CNY (earlier goals held)"),
     "cli.alloc_caseworkers": ("经办人员", "caseworkers"),
     "cli.alloc_required": ("需配", "required"),
     "cli.alloc_short": ("缺口", "short"),
