@@ -163,7 +163,7 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
             candidates: list[Round] = []
             estimates_of: dict[int, Any] = {}
             # the rounds' plans are written without explanations and compliance check: only
-            # the adopted round's are read (most of a plan's tables in a sweep's run)
+            # the adopted round's are read
             solved_of: dict[int, SolvedAllocation] = {}
             unchanged = False
             for k in range(1, options.rounds + 1):
