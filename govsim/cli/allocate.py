@@ -17,8 +17,9 @@ from govsim.cli._common import (
     add_scenario_argument,
     console,
 )
-from govsim.output.cells import MISSING, wan
+from govsim.output.cells import MISSING, num, wan
 from govsim.output.figure import display_names, resolve_lang
+from govsim.output.first_screen import rule_name
 from govsim.output.folders import prepare_folder
 from govsim.output.labels import LABELS, label
 from govsim.output.manifest import command_line
@@ -90,7 +91,7 @@ def _print_summary(result: AllocationResult, scenario: Scenario, lang: str) -> N
     staff = result.staffing.set_index(["county", "rule"])
     counties = display_names(scenario, "counties", lang)
     table = Table(title=label("cli.alloc_title", lang))
-    for key in ("county", "spend", "relief", "cap", "shadow", "caseworkers", "required",
+    for key in ("county", "spend", "relief", "cap", "buys", "caseworkers", "required",
                 "short"):
         table.add_column(label(f"cli.alloc_{key}", lang),
                          justify="left" if key == "county" else "right")
@@ -100,7 +101,7 @@ def _print_summary(result: AllocationResult, scenario: Scenario, lang: str) -> N
         table.add_row(counties[county.id], wan(spend.get(county.id, 0.0)),
                       wan(cap["value"]) if cap is not None else MISSING,
                       wan(cap["limit"]) if cap is not None else MISSING,
-                      f"{cap['shadow_price_per_10k_cny']:,.1f}" if cap is not None else MISSING,
+                      num(cap["hours_per_10k_cny"], 0) if cap is not None else MISSING,
                       _people(cw["in_post"] + cw["purchased"], lang), str(int(cw["required"])),
                       _people(cw["shortfall"], lang))
     console.print(table)
@@ -111,9 +112,8 @@ def _print_summary(result: AllocationResult, scenario: Scenario, lang: str) -> N
     fails = result.compliance[result.compliance["status"] == "fail"]
     if len(fails):
         fields = policy_fields(scenario.policy, lang)
-        where = [f"{_word(f'rule.{r}', lang, r).format(**fields)}（{counties.get(s, s)}）"
-                 if lang == "zh" else
-                 f"{_word(f'rule.{r}', lang, r).format(**fields)} ({counties.get(s, s)})"
+        where = [f"{rule_name(r, lang, fields)}（{counties.get(s, s)}）" if lang == "zh" else
+                 f"{rule_name(r, lang, fields)} ({counties.get(s, s)})"
                  for r, s in zip(fails["rule"], fails["scope"], strict=True)]
         console.print(label("cli.alloc_fails", lang, n=len(fails),
                             list=("、" if lang == "zh" else ", ").join(where)), markup=False,

@@ -172,3 +172,19 @@ def test_every_subcommand_has_help(command: str, capsys: pytest.CaptureFixture[s
     assert info.value.code == 0
     out = capsys.readouterr().out
     assert out.startswith(f"usage: govsim {command}") and "options:" in out
+
+
+def test_allocate_says_what_one_more_wan_of_cap_buys_as_the_explanations_do(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # the hours of the marginal cell (constraints.csv), not the need stage's dual, which holds
+    # the earlier goals and overstates what the money buys while statutory work is unmet
+    from govsim.allocation import allocate
+
+    assert main(["allocate", "guangan", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    caps = allocate(govsim.load_scenario("guangan")).constraints
+    caps = caps[caps["rule"] == "relief-cap"]
+    assert "hours 1 万元 more cap buys" in out and "shadow price" not in out
+    for hours in caps["hours_per_10k_cny"]:
+        assert f"│ {hours:,.0f} │" in re.sub(r" +", " ", out)
+        assert f"{hours:,.0f} more hours of need met" in out  # the explanations' words
