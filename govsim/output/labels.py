@@ -654,7 +654,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "cli.alloc_required": ("需配", "required"),
     "cli.alloc_short": ("缺口", "short"),
     "cli.fte": ("{value} 个全时当量", "{value} FTE"),
-    "cli.alloc_fails": ("合规检查：{n} 项不符合：{list}", "compliance: {n} checks fail: {list}"),
+    "cli.alloc_fails": ("合规检查：{n} 项不符合：{list}", "compliance checks failed: {n} — {list}"),
     "cli.wrote": ("已写出 {folder}", "wrote {folder}"),
     "cli.simulating": ("模拟中", "simulating"),
     "cli.sim_title": ("govsim 模拟 {name}：{reps} 次重复，随机种子 {seed}"
