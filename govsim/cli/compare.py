@@ -127,8 +127,7 @@ def run(args: argparse.Namespace) -> int:
     lang = args.lang or scenario.header.lang
     console.print(_summary(comparison, lang))
     folder = write_comparison(comparison, target, lang=args.lang, command=command_line())
-    console.print(f"results: {folder}/  (comparison.xlsx, comparison.csv, comparison.png, "
-                  "comparison.html, manifest.json)", markup=False)
+    console.print(label("compare.written", lang, folder=folder), markup=False)
     return 0
 
 

@@ -842,6 +842,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "Cap shadow price per 10,000 CNY (dual, earlier goals held; highest county)"),
     "cap_range.col.binding_scopes": ("上限为紧约束的范围数（个）", "Cap scopes binding (count)"),
     "cap_range.col.status": ("求解状态", "Solver status"),
+    "compare.written": ("结果：{folder}/（comparison.xlsx、comparison.csv、comparison.png、"
+                        "comparison.html、manifest.json）",
+                        "results: {folder}/  (comparison.xlsx, comparison.csv, comparison.png, "
+                        "comparison.html, manifest.json)"),
     "cap_range.solving": ("求解分配", "solving allocations"),
     "cap_range.written": ("结果：{folder}/（cap_range.csv、cap_range.xlsx、cap_range.png、"
                           "manifest.json）",

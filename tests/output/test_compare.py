@@ -234,6 +234,13 @@ def test_cli_compare_writes_the_folder(tmp_path: Path, capsys: pytest.CaptureFix
     assert "baseline" in text and "cap5" in text and "Need-weighted coverage" in text
     book = openpyxl.load_workbook(out / "comparison.xlsx")
     assert book.sheetnames == ["Summary", "baseline", "cap5", "Compliance", "Assumptions"]
+    # in Chinese every line is Chinese, the last one (where the results are) too
+    zh = tmp_path / "cmp-zh"
+    assert main(["compare", "tiny", "--option", "cap5: policy.relief_cap_share=0.05",
+                 "--years", "1", "--replications", "2", "--workers", "1", "--lang", "zh",
+                 "--out", str(zh)]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last.startswith("结果：") and "results" not in last
 
 
 def test_cli_bad_option_exits_two_naming_option_and_path(
