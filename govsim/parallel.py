@@ -36,8 +36,8 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-__all__ = ["WATCH_SECONDS", "interrupts_held", "process_pool", "stop_pool", "worker_count",
-           "worker_pool"]
+__all__ = ["WATCH_SECONDS", "interrupts_held", "process_pool", "stop_pool", "thread_count",
+           "worker_count", "worker_pool"]
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,14 @@ def worker_count(workers: int | None, tasks: int) -> int:
         log.info("%d workers asked for; starting %d (%d per core)", wanted, most,
                  MAX_WORKERS_PER_CORE)
     return max(1, min(wanted, most, max(1, tasks)))
+
+
+def thread_count(workers: int | None) -> int:
+    """Threads a run may keep busy at once when it is asked for ``workers`` workers (``None``:
+    one per core): at least 1, at most one per core (the threads are the solver's, not
+    Python's)."""
+    cores = os.cpu_count() or 1
+    return max(1, min(cores, cores if workers is None else int(workers)))
 
 
 def process_pool(workers: int, *, initializer: Callable[..., None] | None = None,

@@ -137,7 +137,8 @@ class AllocationResult:
 def allocate(scenario: Scenario, estimates: Estimates | None = None, year: int | None = None,
              *, objective: Objective | None = None, solver: str = "highs",
              integer_posts: bool | None = None, demand: DemandColumn = "mean",
-             goal_prices: bool = False, explain: bool = True) -> AllocationResult:
+             goal_prices: bool = False, explain: bool = True,
+             threads: int = 1) -> AllocationResult:
     """Allocate one year's purchase budget under the policy caps.
 
     Parameters
@@ -165,6 +166,9 @@ def allocate(scenario: Scenario, estimates: Estimates | None = None, year: int |
         Write the explanations and the compliance check (default). ``False`` leaves both
         tables empty — for callers that read only the plan (money needed and its samples,
         where the two took half the time).
+    threads : int
+        Counties whose whole posts are solved at once (default 1); the plan is the same with
+        any number.
 
     Returns
     -------
@@ -184,7 +188,7 @@ def allocate(scenario: Scenario, estimates: Estimates | None = None, year: int |
     """
     return solve_allocation(scenario, estimates, year, objective=objective, solver=solver,
                             integer_posts=integer_posts, demand=demand,
-                            goal_prices=goal_prices).result(explain)
+                            goal_prices=goal_prices, threads=threads).result(explain)
 
 
 @dataclass(frozen=True)
@@ -214,8 +218,8 @@ class SolvedAllocation:
 def solve_allocation(scenario: Scenario, estimates: Estimates | None = None,
                      year: int | None = None, *, objective: Objective | None = None,
                      solver: str = "highs", integer_posts: bool | None = None,
-                     demand: DemandColumn = "mean",
-                     goal_prices: bool = False) -> SolvedAllocation:
+                     demand: DemandColumn = "mean", goal_prices: bool = False,
+                     threads: int = 1) -> SolvedAllocation:
     """Build and solve the allocation model of one year (the arguments of :func:`allocate`);
     its tables come from :meth:`SolvedAllocation.result`."""
     make_solver(solver)
@@ -228,7 +232,7 @@ def solve_allocation(scenario: Scenario, estimates: Estimates | None = None,
     model = build_model(scenario, estimates, year, objective=objective, integer_posts=whole,
                         demand=demand)
     build_seconds = time.perf_counter() - started
-    outcome = solve_model(model, solver, goal_prices=goal_prices)
+    outcome = solve_model(model, solver, goal_prices=goal_prices, threads=threads)
     return SolvedAllocation(model, estimates, outcome, build_seconds)
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import math
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -39,6 +40,8 @@ HEURISTICS_OFF = {"mip_heuristic_run_feasibility_jump": False,
 #: Stages remembered per process (a stage's solution is a few hundred floats).
 MEMO_SIZE = 4096
 _MEMO: OrderedDict[bytes, MilpSolution] = OrderedDict()
+#: Counties' stages are solved in threads (:mod:`govsim.allocation.rounding`)
+_MEMO_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -142,15 +145,17 @@ class MilpStage:
         :data:`HEURISTICS_OFF`; ``presolve=False`` HiGHS's presolve. Remembered per process
         for identical stages."""
         key = self.key(gap, seconds, nodes, heuristics, presolve)
-        known = _MEMO.get(key)
-        if known is not None:
-            _MEMO.move_to_end(key)
-            return known
+        with _MEMO_LOCK:
+            known = _MEMO.get(key)
+            if known is not None:
+                _MEMO.move_to_end(key)
+                return known
         solution = self._run(gap, seconds, nodes, heuristics, self.start, presolve)
         if not solution.clock:  # a plan cut off by the clock is not a function of the inputs
-            _MEMO[key] = solution
-            if len(_MEMO) > MEMO_SIZE:
-                _MEMO.popitem(last=False)
+            with _MEMO_LOCK:
+                _MEMO[key] = solution
+                if len(_MEMO) > MEMO_SIZE:
+                    _MEMO.popitem(last=False)
         return solution
 
     def _run(self, gap: float, seconds: float, nodes: int | None, heuristics: bool,
@@ -267,7 +272,8 @@ def _returned_start(highs: highspy.Highs, cost: np.ndarray) -> bool:
 
 def clear_memo() -> None:
     """Forget every remembered stage (benchmarks time cold solves)."""
-    _MEMO.clear()
+    with _MEMO_LOCK:
+        _MEMO.clear()
 
 
 def memo_size() -> int:

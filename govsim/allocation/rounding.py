@@ -11,7 +11,9 @@ whole posts are found county by county:
   budget, a prefecture-wide social-organisation share) is taken county by county in scenario
   order: each county may use what the counties before it left, less what the linear optimum
   gave the counties after it (the row's elastic variable stays at its linear value) — so a
-  pooled fund that one county cannot use in whole posts passes to the next;
+  pooled fund that one county cannot use in whole posts passes to the next (what the counties
+  before used beyond their linear shares is passed on when it is more than
+  :data:`SHARE_NOISE`, HiGHS's tolerance at most);
 - a county's equity row keeps its own terms, with the other counties' service at its linear
   value.
 
@@ -19,7 +21,10 @@ Each county then solves the ordered goals (restricted to its own variables) as M
 goal held before the next, each within :data:`MIP_GAP` (:data:`NEED_GAP` for need) of its
 optimum or after :data:`MIP_NODES` branch-and-bound nodes, whichever comes first (a county's
 stage takes 0.01-0.5 s; the gap proved is kept in ``model.whole_post_gaps``). Sharing rows
-this way keeps every cap: the parts never add up to more than the row allows.
+this way keeps every cap: the parts never add up to more than the row allows (to within
+:data:`SHARE_NOISE`, which the final linear pass below takes back). With
+``threads`` above one, the next counties are solved meanwhile on the rows they are expected to
+get and kept only if those prove right (:class:`_CountyQueue`): the plan of one thread.
 :func:`~govsim.allocation.solve.solve_model` then fixes the posts and solves the goals once
 more over the continuous variables of the whole prefecture (hours, project purchases, lottery
 money), so that what one county's rounding left unused in a shared fund can still be used.
@@ -29,7 +34,9 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 
 import pulp
 
@@ -43,7 +50,7 @@ from govsim.allocation.model import (
 )
 from govsim.errors import AllocationError
 
-__all__ = ["MIP_GAP", "MIP_NODES", "MIP_SECONDS", "NEED_GAP", "whole_posts"]
+__all__ = ["MIP_GAP", "MIP_NODES", "MIP_SECONDS", "NEED_GAP", "SHARE_NOISE", "whole_posts"]
 
 log = logging.getLogger(__name__)
 
@@ -74,19 +81,32 @@ HOLD_RETRIES = ((1e-6, 1e-6), (1.0, 1e-4))
 #: stage in Guang'an, takes 10-26 s on 2 loaded cores; at the former 30 s, runs on a loaded
 #: machine gave other plans. When reached, the stage keeps its best plan and warns.
 MIP_SECONDS = 600.0
+#: When the counties before one used, in all, no more than this (万元: one yuan) beyond or
+#: short of their linear shares of a shared row, the row's bound for the county is the one
+#: the linear optimum leaves it. HiGHS's plans meet rows within its feasibility tolerance, so
+#: a county's use differs from its share in the last digits (Guang'an: by 10⁻⁵ 万元 for the
+#: first county), and what one county leaves, the next usually uses to the fen: passed on,
+#: those digits made every county's bound depend on every earlier county's exact plan. The
+#: final linear pass meets every row exactly.
+SHARE_NOISE = 1e-4
+#: Counties started before their rows were known whose rows proved wrong, beyond those that
+#: proved right, after which a county is started only once its rows are known
+MISSES_ALLOWED = 2
 
 _Block = list[tuple[str, dict[pulp.LpVariable, float], int, float]]
 
 
 
-def whole_posts(model: AllocationModel,
-                variables: list[pulp.LpVariable] | None = None) -> dict[pulp.LpVariable, float]:
+def whole_posts(model: AllocationModel, variables: list[pulp.LpVariable] | None = None,
+                threads: int = 1) -> dict[pulp.LpVariable, float]:
     """Whole values of the model's integer variables (posts), county by county, from the
     variables' current values (the linear optimum of every goal).
 
     The counties' MILPs are solved with HiGHS's branch and bound whichever solver the linear
     passes use (CBC's took minutes on the same county problems). ``variables``: the model's
-    variables, when the caller has listed them already.
+    variables, when the caller has listed them already. ``threads``: counties solved at once
+    (HiGHS runs without Python's lock); the plan is the same with any number (see
+    :class:`_CountyQueue`).
     """
     from govsim.allocation.solve import make_solver
 
@@ -99,34 +119,157 @@ def whole_posts(model: AllocationModel,
         if var.cat == pulp.LpInteger:
             own_integers[model.county_of[var.name]].append(var)
     tolerance = model.scenario.policy.goal_tolerance
-    whole: dict[pulp.LpVariable, float] = {}
-    used: dict[str, dict[str, float]] = defaultdict(dict)  # shared row -> county -> activity
     counties = [c.id for c in model.scenario.counties]
-    for county in counties:
+    # what the linear optimum gives every other county and the row's elastic variable
+    linear_others = {name: {c: sum(lp_parts[o] for o in counties if o != c and o in lp_parts)
+                            + lp_parts.get(None, 0.0) for c in parts}
+                     for name, (_, _, parts, lp_parts) in shared.items()}
+    # the counties handed out so far, and how much more than their linear shares they used
+    done: list[str] = []
+    beyond: dict[str, float] = defaultdict(float)
+
+    def rows_of(county: str) -> _Block:
+        """The county's rows: each shared row's bound less what the counties before it used
+        and what the linear optimum gave the counties after it (they can always keep it).
+        Before the counties before it are all handed out, the ones still open are expected
+        to use what is left them (the usual case: a county uses what the one before left)."""
+        known = counties.index(county) == len(done)
         rows = list(local.get(county, []))
-        for name, (sense, bound, parts, lp_parts) in shared.items():
+        for name, (sense, bound, parts, _) in shared.items():
             if county not in parts:
                 continue
-            # what the row leaves this county: its bound less what the counties before used
-            # and what the linear optimum gave the counties after (they can always keep it)
-            others = sum(used[name].get(c, lp_parts.get(c, 0.0)) for c in counties
-                         if c != county and c in lp_parts)
-            others += lp_parts.get(None, 0.0)
-            rows.append((f"{name}:{county}", parts[county], sense, bound - others))
+            extra = beyond[name] if known else 0.0
+            # a yuan or less in all is HiGHS's tolerance, not a plan: counted as nothing, so
+            # that the bound does not depend on the last digits of every earlier plan
+            if abs(extra) <= SHARE_NOISE:
+                extra = 0.0
+            rows.append((f"{name}:{county}", parts[county], sense,
+                         bound - (linear_others[name][county] + extra)))
+        return rows
+
+    def solve(county: str, rows: _Block) -> _CountyPlan:
         integers = {v for _, coefs, _, _ in rows for v in coefs if v.cat == pulp.LpInteger}
         integers |= set(own_integers.get(county, ()))
+        gaps: dict[str, float] = {}
         if integers:
-            _solve_county(model, county, rows, tolerance, terms)
-            for var in integers:
-                whole[var] = float(round(var.varValue or 0.0))
-        for name, (_, _, parts, _) in shared.items():
-            if county in parts:
-                used[name][county] = sum(c * float(v.varValue or 0.0)
-                                         for v, c in parts[county].items())
+            _solve_county(model, county, rows, tolerance, terms, gaps)
+        use = {name: sum(c * float(v.varValue or 0.0) for v, c in parts[county].items())
+               for name, (_, _, parts, _) in shared.items() if county in parts}
+        return _CountyPlan(rows, {v: float(round(v.varValue or 0.0)) for v in integers}, use,
+                           gaps)
+
+    def reset(county: str, rows: _Block) -> None:
+        for var in {v for _, coefs, _, _ in rows for v in coefs} | set(
+                own_integers.get(county, ())):
+            var.varValue = linear[var]
+
+    whole: dict[pulp.LpVariable, float] = {}
+    with _CountyQueue(counties, rows_of, solve, reset, threads) as queue:
+        for county, plan in queue:
+            whole.update(plan.whole)
+            for key, gap in plan.gaps.items():
+                model.whole_post_gaps[key] = max(model.whole_post_gaps.get(key, 0.0), gap)
+            for name, use in plan.use.items():
+                beyond[name] += use - shared[name][3].get(county, 0.0)
+            done.append(county)
     for var, value in linear.items():  # leave the model as the linear pass left it
         if var not in whole:
             var.varValue = value
     return whole
+
+
+@dataclass(frozen=True)
+class _CountyPlan:
+    """One county's whole posts: the rows it was solved with, its integers' whole values, its
+    use of each shared row and the gap proved at each goal."""
+
+    rows: _Block
+    whole: dict[pulp.LpVariable, float]
+    use: dict[str, float]
+    gaps: dict[str, float]
+
+
+class _CountyQueue:
+    """The counties' whole posts in scenario order, up to ``threads`` of them solved at once.
+
+    A county's shared rows depend on what the counties before it used, so its rows are known
+    once they are all handed out (``rows_of`` reads what has been). With more than one thread,
+    the next counties are started before that on the rows ``rows_of`` expects them to have;
+    each is handed out, in order, only if its rows then are the same to the last bit, else its
+    columns are reset to the linear optimum and it is solved again with its rows. HiGHS is
+    deterministic on one thread, so the plan is the one a single thread makes, whatever the
+    threads and the clock. Where the counties' expected rows keep proving wrong (more than
+    :data:`MISSES_ALLOWED` beyond the right ones: each county uses a share of its own), the
+    rest are solved one at a time.
+    """
+
+    def __init__(self, counties: list[str], rows_of: Callable[[str], _Block],
+                 solve: Callable[[str, _Block], _CountyPlan],
+                 reset: Callable[[str, _Block], None], threads: int) -> None:
+        self.counties = counties
+        self.rows_of, self.solve, self.reset = rows_of, solve, reset
+        self.threads = max(1, min(threads, len(counties)))
+        self._executor: ThreadPoolExecutor | None = None
+        #: counties started early whose rows proved right, and wrong
+        self.right = self.wrong = 0
+
+    def __enter__(self) -> _CountyQueue:
+        if self.threads > 1:
+            self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="county")
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if self._executor is not None:
+            # after an error, a stage already running ends on its own (its plan is dropped)
+            self._executor.shutdown(wait=kind is None, cancel_futures=True)
+
+    def __iter__(self) -> Iterator[tuple[str, _CountyPlan]]:
+        executor = self._executor
+        if executor is None:
+            for county in self.counties:
+                yield county, self.solve(county, self.rows_of(county))
+            return
+        started: dict[str, tuple[_Block, Future[_CountyPlan], bool]] = {}
+        running: set[Future[_CountyPlan]] = set()
+        position = 0  # of the next county to start
+        for index, county in enumerate(self.counties):
+            while True:  # keep the threads busy with the next counties until this one is done
+                running = {f for f in running if not f.done()}
+                while len(running) < self.threads and position < len(self.counties):
+                    early = position > index
+                    if early and self.wrong > self.right + MISSES_ALLOWED:
+                        break
+                    nxt = self.counties[position]
+                    guess = self.rows_of(nxt)
+                    started[nxt] = (guess, executor.submit(self.solve, nxt, guess), early)
+                    running.add(started[nxt][1])
+                    position += 1
+                guess, future, early = started[county]
+                if future.done():
+                    break
+                wait(running, return_when=FIRST_COMPLETED)
+            del started[county]
+            rows = self.rows_of(county)
+            same = _same_rows(guess, rows)
+            if early:
+                self.right += same
+                self.wrong += not same
+            try:
+                plan: _CountyPlan | None = future.result()
+            except AllocationError:
+                if same:
+                    raise
+                plan = None
+            if plan is None or not same:
+                self.reset(county, rows)
+                plan = self.solve(county, rows)
+            yield county, plan
+
+
+def _same_rows(one: _Block, other: _Block) -> bool:
+    """True when two versions of a county's rows have the same bounds (the terms are the
+    same objects: only a shared row's bound moves)."""
+    return [rhs for _, _, _, rhs in one] == [rhs for _, _, _, rhs in other]
 
 
 def _all_variables(model: AllocationModel) -> list[pulp.LpVariable]:
@@ -171,8 +314,9 @@ def _split_rows(model: AllocationModel,
 
 
 def _solve_county(model: AllocationModel, county: str, rows: _Block,
-                  tolerance: float, terms: _GoalTerms) -> None:
-    """The ordered goals, restricted to the county's variables, as MILPs.
+                  tolerance: float, terms: _GoalTerms, gaps: dict[str, float]) -> None:
+    """The ordered goals, restricted to the county's variables, as MILPs (the gap HiGHS proved
+    at each goal into ``gaps``).
 
     Two shortcuts keep a county to two or three small MILPs: ``caps`` needs no MILP (no new
     purchase reaches the linear optimum's money over the caps, which contracts in force alone
@@ -201,7 +345,7 @@ def _solve_county(model: AllocationModel, county: str, rows: _Block,
                 objective = expr - weight * spend
             else:
                 objective = terms.restricted(k, "objective", county, mine)
-            value = _stage(model, county, goal, objective, expr, rows, holds,
+            value = _stage(model, county, goal, objective, expr, rows, holds, gaps,
                            start=solved and goal.key != "need", previous=solved)
             solved = True
         slack = hold_slack(goal, value, tolerance)
@@ -238,7 +382,7 @@ class _GoalTerms:
 
 def _stage(model: AllocationModel, county: str, goal: Goal,
            objective: pulp.LpAffineExpression, expr: pulp.LpAffineExpression, rows: _Block,
-           holds: list[tuple[int, pulp.LpAffineExpression, float]], *,
+           holds: list[tuple[int, pulp.LpAffineExpression, float]], gaps: dict[str, float], *,
            start: bool = False, previous: bool = False) -> float:
     """``previous``: the columns hold the county's previous stage's plan (whole posts)."""
     own = [(coefs, sense, rhs) for _, coefs, sense, rhs in rows]
@@ -284,8 +428,7 @@ def _stage(model: AllocationModel, county: str, goal: Goal,
         log.warning("highs stopped the %s stage of %s at %s; keeping its best plan",
                     goal.key, county, solution.status)
     stage.assign(solution)
-    known = model.whole_post_gaps.get(goal.key, 0.0)
-    model.whole_post_gaps[goal.key] = max(known, max(0.0, solution.gap))
+    gaps[goal.key] = max(gaps.get(goal.key, 0.0), max(0.0, solution.gap))
     return float(pulp.value(expr) or 0.0)
 
 

@@ -139,11 +139,12 @@ def solver_version(name: str) -> str:
 
 
 def solve_model(model: AllocationModel, solver: str = "highs", *,
-                goal_prices: bool = False) -> SolveOutcome:
+                goal_prices: bool = False, threads: int = 1) -> SolveOutcome:
     """Optimise the model's goals in order, in place; duals and (optionally) goal prices.
 
     The goals are solved as linear programs; with integer variables (whole posts) the linear
-    optimum is then rounded (:func:`govsim.allocation.rounding.round_posts`, every cap kept),
+    optimum is then rounded (:func:`govsim.allocation.rounding.whole_posts`, every cap kept;
+    ``threads`` counties at once, the same plan with any number),
     the posts fixed there and the goals solved again over the continuous variables. Duals and
     goal prices come from the linear pass.
 
@@ -168,7 +169,7 @@ def solve_model(model: AllocationModel, solver: str = "highs", *,
             prices = _prices(model, stages, values, holds)
             _restore(model, linear)
         if integers:
-            rounded = whole_posts(model, variables)
+            rounded = whole_posts(model, variables, threads)
             stages.drop_holds(0)
             stages.fix(rounded)
             try:

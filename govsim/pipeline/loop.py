@@ -46,6 +46,7 @@ from govsim.budget import YearBudget, money_needed_table, year_budget
 from govsim.output.manifest import build_manifest, utc_now
 from govsim.output.phrases import warning_text
 from govsim.output.report import RunTables
+from govsim.parallel import thread_count
 from govsim.pipeline.backlog import backlog_warnings, public_staff_warnings, warnings_table
 from govsim.pipeline.check import (
     Round,
@@ -97,7 +98,8 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
     objective : {"ordered_goals", "min_cost"}, optional
         Default ``scenario.policy.objective``.
     workers : int, optional
-        Worker processes for the replications (``None``: all cores; 1: serial). Results do
+        Worker processes for the replications (``None``: all cores; 1: serial), and the
+        counties whose whole posts are solved at once (at most one per core). Results do
         not depend on it.
     progress : callable, optional
         ``progress(done, total, label)`` after each simulated replication-year; ``total`` is
@@ -173,7 +175,8 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
                 started = time.perf_counter()
                 solved_of[k] = solve_allocation(scenario, estimates, year,
                                                 objective=options.objective,
-                                                solver=options.solver)
+                                                solver=options.solver,
+                                                threads=thread_count(workers))
                 allocation = solved_of[k].result(explain=False)
                 timings["allocation"] += time.perf_counter() - started
                 if candidates and same_purchases(allocation, candidates[-1].allocation):

@@ -28,7 +28,7 @@ def _stage(previous: bool) -> tuple[float, list[pulp.LpVariable], dict]:
     rows, objective, columns, data = recorded_stage(RECORDED)
     need = Goal("need", pulp.LpMinimize, objective, "hours")
     model = SimpleNamespace(goals=[need], whole_post_gaps={})
-    value = rounding._stage(model, "wusheng", need, objective, objective, rows, [],
+    value = rounding._stage(model, "wusheng", need, objective, objective, rows, [], {},
                             previous=previous)
     return value, columns, data
 

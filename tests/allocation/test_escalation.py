@@ -39,7 +39,7 @@ def test_the_stage_escalates_from_the_previous_plan_to_a_plan_as_good_as_the_sea
     monkeypatch.setattr(milp.MilpStage, "_run", recorded)
     need = Goal("need", pulp.LpMinimize, objective, "hours")
     model = SimpleNamespace(goals=[need], whole_post_gaps={})
-    value = rounding._stage(model, "linshui", need, objective, objective, rows, [],
+    value = rounding._stage(model, "linshui", need, objective, objective, rows, [], {},
                             previous=True)
     nodes = rounding.MIP_NODES
     # no plan in 100 nodes, with heuristics, in 10,000; then 10,000 from the floors plan

@@ -68,13 +68,13 @@ def test_every_stage_equals_pulps_highs_plan(guangan: govsim.Scenario,
         return run(self, gap, seconds, nodes, heuristics, start, presolve)
 
     def both(model, county, goal, objective, expr, rows, holds,  # type: ignore[no-untyped-def]
-             start=False, previous=False):
+             gaps, start=False, previous=False):
         constraints = [(coefs, sense, rhs) for _, coefs, sense, rhs in rows]
         constraints += [(e, pulp.LpConstraintLE if s == pulp.LpMinimize
                          else pulp.LpConstraintGE, b) for s, e, b in holds]
         stage = milp.MilpStage(constraints, objective, goal.sense, start=start)
         starts.append(stage.start is not None)
-        value = original(model, county, goal, objective, expr, rows, holds, start=start,
+        value = original(model, county, goal, objective, expr, rows, holds, gaps, start=start,
                          previous=previous)
         options, start_used, bounds = used[-1]
         stages.append((county, goal.key))
