@@ -11,9 +11,8 @@ whole posts are found county by county:
   budget, a prefecture-wide social-organisation share) is taken county by county in scenario
   order: each county may use what the counties before it left, less what the linear optimum
   gave the counties after it (the row's elastic variable stays at its linear value) — so a
-  pooled fund that one county cannot use in whole posts passes to the next (what the counties
-  before used beyond their linear shares is passed on when it is more than
-  :data:`SHARE_NOISE`, HiGHS's tolerance at most);
+  pooled fund that one county cannot use in whole posts passes to the next, and each county
+  may keep its linear share (:func:`share_bound`);
 - a county's equity row keeps its own terms, with the other counties' service at its linear
   value.
 
@@ -22,7 +21,7 @@ goal held before the next, each within :data:`MIP_GAP` (:data:`NEED_GAP` for nee
 optimum or after :data:`MIP_NODES` branch-and-bound nodes, whichever comes first (a county's
 stage takes 0.01-0.5 s; the gap proved is kept in ``model.whole_post_gaps``). Sharing rows
 this way keeps every cap: the parts never add up to more than the row allows (to within
-:data:`SHARE_NOISE`, which the final linear pass below takes back). With
+about :data:`SHARE_NOISE`, which the final linear pass below takes back). With
 ``threads`` above one, the next counties are solved meanwhile on the rows they are expected to
 get and kept only if those prove right (:class:`_CountyQueue`): the plan of one thread.
 :func:`~govsim.allocation.solve.solve_model` then fixes the posts and solves the goals once
@@ -50,7 +49,8 @@ from govsim.allocation.model import (
 )
 from govsim.errors import AllocationError
 
-__all__ = ["MIP_GAP", "MIP_NODES", "MIP_SECONDS", "NEED_GAP", "SHARE_NOISE", "whole_posts"]
+__all__ = ["MIP_GAP", "MIP_NODES", "MIP_SECONDS", "NEED_GAP", "SHARE_NOISE", "share_bound",
+           "whole_posts"]
 
 log = logging.getLogger(__name__)
 
@@ -81,17 +81,19 @@ HOLD_RETRIES = ((1e-6, 1e-6), (1.0, 1e-4))
 #: stage in Guang'an, takes 10-26 s on 2 loaded cores; at the former 30 s, runs on a loaded
 #: machine gave other plans. When reached, the stage keeps its best plan and warns.
 MIP_SECONDS = 600.0
-#: When the counties before one used, in all, no more than this (万元: one yuan) beyond or
-#: short of their linear shares of a shared row, the row's bound for the county is the one
-#: the linear optimum leaves it. HiGHS's plans meet rows within its feasibility tolerance, so
-#: a county's use differs from its share in the last digits (Guang'an: by 10⁻⁵ 万元 for the
-#: first county), and what one county leaves, the next usually uses to the fen: passed on,
-#: those digits made every county's bound depend on every earlier county's exact plan. The
-#: final linear pass meets every row exactly.
+#: When the counties before one used, in all, no more than this (万元: one yuan) beyond their
+#: linear shares of a shared fund (or gave less to a share a row asks for), the county's
+#: bound is the one the linear optimum leaves it (:func:`share_bound`). Guang'an's first
+#: county used 10⁻⁵ 万元 (a tenth of a yuan, its lottery money for a part-paid item) more than
+#: its share in every allocation: passed on, that tenth of a yuan made every later county's
+#: bound depend on the last digits of the plans before it. The final linear pass meets every
+#: row exactly.
 SHARE_NOISE = 1e-4
 #: Counties started before their rows were known whose rows proved wrong, beyond those that
 #: proved right, after which a county is started only once its rows are known
 MISSES_ALLOWED = 2
+#: Counties started at most beyond the one being handed out
+MOST_AHEAD = 8
 
 _Block = list[tuple[str, dict[pulp.LpVariable, float], int, float]]
 
@@ -129,22 +131,16 @@ def whole_posts(model: AllocationModel, variables: list[pulp.LpVariable] | None 
     beyond: dict[str, float] = defaultdict(float)
 
     def rows_of(county: str) -> _Block:
-        """The county's rows: each shared row's bound less what the counties before it used
-        and what the linear optimum gave the counties after it (they can always keep it).
-        Before the counties before it are all handed out, the ones still open are expected
-        to use what is left them (the usual case: a county uses what the one before left)."""
+        """The county's rows. Before the counties before it are all handed out, the ones still
+        open are expected to use what is left them (the usual case: a county uses what the
+        one before it left)."""
         known = counties.index(county) == len(done)
         rows = list(local.get(county, []))
-        for name, (sense, bound, parts, _) in shared.items():
-            if county not in parts:
-                continue
-            extra = beyond[name] if known else 0.0
-            # a yuan or less in all is HiGHS's tolerance, not a plan: counted as nothing, so
-            # that the bound does not depend on the last digits of every earlier plan
-            if abs(extra) <= SHARE_NOISE:
-                extra = 0.0
-            rows.append((f"{name}:{county}", parts[county], sense,
-                         bound - (linear_others[name][county] + extra)))
+        for name, (sense, bound, parts, lp_parts) in shared.items():
+            if county in parts:
+                rows.append((f"{name}:{county}", parts[county], sense, share_bound(
+                    sense, bound, linear_others[name][county], beyond[name] if known else 0.0,
+                    lp_parts[county])))
         return rows
 
     def solve(county: str, rows: _Block) -> _CountyPlan:
@@ -200,7 +196,7 @@ class _CountyQueue:
     deterministic on one thread, so the plan is the one a single thread makes, whatever the
     threads and the clock. Where the counties' expected rows keep proving wrong (more than
     :data:`MISSES_ALLOWED` beyond the right ones: each county uses a share of its own), the
-    rest are solved one at a time.
+    rest are solved one at a time; no more than :data:`MOST_AHEAD` are started ahead.
     """
 
     def __init__(self, counties: list[str], rows_of: Callable[[str], _Block],
@@ -237,7 +233,8 @@ class _CountyQueue:
                 running = {f for f in running if not f.done()}
                 while len(running) < self.threads and position < len(self.counties):
                     early = position > index
-                    if early and self.wrong > self.right + MISSES_ALLOWED:
+                    if early and (self.wrong > self.right + MISSES_ALLOWED
+                                  or position > index + MOST_AHEAD):
                         break
                     nxt = self.counties[position]
                     guess = self.rows_of(nxt)
@@ -264,6 +261,25 @@ class _CountyQueue:
                 self.reset(county, rows)
                 plan = self.solve(county, rows)
             yield county, plan
+
+
+def share_bound(sense: int, bound: float, others: float, beyond: float, share: float) -> float:
+    """A county's bound of a shared row: the row's ``bound`` less what the linear optimum
+    gives the other counties and the row's elastic variable (``others``) and what the counties
+    before it counted beyond their linear shares (``beyond``, negative when they left some) —
+    but never less than the county's own linear ``share`` (it can always keep it).
+
+    A ``beyond`` within :data:`SHARE_NOISE` that would tighten the county's row (more used of
+    a fund, less given to a share the row asks for) is left out: the bound is then the one the
+    linear optimum leaves the county. That lets the row's parts add up to more than it allows
+    by at most about that much (the final linear pass takes it back); what the counties before
+    left is always passed on.
+    """
+    le, ge = sense == pulp.LpConstraintLE, sense == pulp.LpConstraintGE
+    if ((le and beyond > 0) or (ge and beyond < 0)) and abs(beyond) <= SHARE_NOISE:
+        beyond = 0.0
+    left = bound - (others + beyond)
+    return max(left, share) if le else min(left, share) if ge else left
 
 
 def _same_rows(one: _Block, other: _Block) -> bool:
