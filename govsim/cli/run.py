@@ -62,7 +62,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "the tables, plots, report.html and manifest.json into one folder.")
     add_scenario_argument(parser, default=None, shown_default=DEFAULT_SCENARIO)
     add_run_options(parser)
-    add_workers_option(parser)
+    add_workers_option(parser, "worker processes, and counties solved at once in threads")
     add_lang_option(parser)
     add_output_options(parser, "a run folder", "results/<scenario>/<UTC time>-<hash>/",
                        results=True)
