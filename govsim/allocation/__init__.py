@@ -21,6 +21,7 @@ families, goals), ``solve`` (the ordered solve, duals), ``results`` (tables), ``
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass, replace
 
@@ -114,8 +115,9 @@ class AllocationResult:
 
     @property
     def spend_cny(self) -> float:
-        """Total purchase spending in the year, contracts in force included, CNY."""
-        return float(self.allocation["cost"].sum())
+        """Total purchase spending in the year, contracts in force included, CNY (an exact
+        sum: the same in whatever order the rows come)."""
+        return math.fsum(self.allocation["cost"])
 
     @property
     def objective_value(self) -> float:

@@ -106,7 +106,9 @@ class Estimates:
     def continuing_fte(self) -> dict[tuple[str, str, str], float]:
         """FTE of contracts in force per (county, item, provider type)."""
         out: dict[tuple[str, str, str], float] = {}
-        for row in self.contracts.itertuples(index=False):
+        # summed in one order whatever the table's (floating-point sums depend on it)
+        ordered = self.contracts.sort_values(CONTRACT_COLUMNS, kind="stable")
+        for row in ordered.itertuples(index=False):
             key = (str(row.county), str(row.item), str(row.provider_type))
             out[key] = out.get(key, 0.0) + float(row.fte)
         return out

@@ -165,7 +165,15 @@ class AllocationModel:
     #: Per goal, the largest relative gap HiGHS proved over the counties' whole-post stages
     #: (how far, at most, a whole-post plan could still improve that goal).
     whole_post_gaps: dict[str, float] = field(default_factory=dict)
+    #: The scenario in its file's order (``scenario`` is in id order: the plan must not depend
+    #: on how the file lists its counties); the plan's tables are written in this order.
+    listed: Scenario | None = None
     _count: int = 0
+
+    @property
+    def shown(self) -> Scenario:
+        """The scenario in the order its tables are shown: the file's."""
+        return self.scenario if self.listed is None else self.listed
 
     @property
     def is_mip(self) -> bool:
@@ -237,9 +245,12 @@ def build_model(scenario: Scenario, estimates: Estimates, year: int, *,
         raise AllocationError(f"unknown objective {objective!r} (ordered_goals or min_cost)")
     if demand not in ("mean", "quantile"):
         raise AllocationError(f"unknown demand column {demand!r} (mean or quantile)")
+    # rows and columns in id order: the plan is the same however the file lists the counties
+    listed, scenario = scenario, scenario.in_id_order()
     model = AllocationModel(
         problem=pulp.LpProblem(f"allocation_{scenario.name}_{year}", pulp.LpMinimize),
-        scenario=scenario, year=year, objective=objective, demand_column=f"cases_{demand}",
+        scenario=scenario, listed=listed, year=year, objective=objective,
+        demand_column=f"cases_{demand}",
         integer_posts=integer_posts,
         cells=_cells(scenario, estimates, f"cases_{demand}"),
         cost={p.id: provider_price(scenario, p.id) for p in scenario.provider_types},
@@ -277,7 +288,7 @@ def build_model(scenario: Scenario, estimates: Estimates, year: int, *,
 
 def _cells(scenario: Scenario, estimates: Estimates,
            column: str) -> dict[Cell, dict[str, float]]:
-    """Need of each purchasable (county, item), in scenario order: cases, hours, ρ, public FTE."""
+    """Need of each purchasable (county, item), in id order: cases, hours, ρ, public FTE."""
     table = estimates.demand.set_index(["county", "item"])
     if not table.index.is_unique:
         raise AllocationError("Estimates.demand has more than one row for some (county, item)")

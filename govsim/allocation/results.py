@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
+import numpy as np
 import pandas as pd
 
 from govsim.allocation.estimates import Estimates
@@ -29,6 +30,7 @@ from govsim.allocation.model import (
 )
 from govsim.allocation.solve import GoalOutcome
 from govsim.mechanisms.prices import VILLAGE_ASSISTANT, VOLUNTEER
+from govsim.scenario import Scenario
 
 __all__ = [
     "ALLOCATION_COLUMNS",
@@ -100,7 +102,19 @@ def allocation_table(model: AllocationModel) -> pd.DataFrame:
                          "cost": posts * (baseline.director_post_subsidy or 0.0),
                          "cost_lottery": 0.0})
     rows += mechanism_rows(model)
-    return pd.DataFrame(rows, columns=ALLOCATION_COLUMNS)
+    return _in_listed_order(pd.DataFrame(rows, columns=ALLOCATION_COLUMNS), model.shown)
+
+
+def _in_listed_order(frame: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """``frame``'s rows in the order the scenario lists its counties, items and provider
+    types (the model is built in id order); rows of the same three keep their order, and
+    provider types the scenario does not list (part-time posts, volunteers) come last."""
+    lists = {"county": scenario.counties, "item": scenario.items,
+             "provider_type": scenario.provider_types}
+    positions = [frame[column].map({entry.id: k for k, entry in enumerate(entries)})
+                 .fillna(len(entries)).to_numpy() for column, entries in lists.items()]
+    order = np.lexsort(positions[::-1])  # the last key sorts first; lexsort is stable
+    return frame.iloc[order].reset_index(drop=True)
 
 
 def mechanism_rows(model: AllocationModel) -> list[dict[str, object]]:
@@ -149,8 +163,8 @@ def unmet_table(model: AllocationModel, estimates: Estimates) -> pd.DataFrame:
     # one dict lookup per cell: .loc per cell was 40 ms of every allocation (12 a run, 30 a band)
     demand = estimates.demand.set_index(["county", "item"])[columns].to_dict("index")
     rows = []
-    for county in model.scenario.counties:
-        for item in model.scenario.items:
+    for county in model.shown.counties:
+        for item in model.shown.items:
             key = (county.id, item.id)
             record = demand[key]
             cases = float(record[model.demand_column])
@@ -179,7 +193,7 @@ def staffing_table(model: AllocationModel) -> pd.DataFrame:
             if counts[i] == flag:
                 purchased[c, rule] += _value(n) + model.continuing.get((c, i, p), 0.0)
     rows = []
-    for county in model.scenario.counties:
+    for county in model.shown.counties:
         for rule in STAFFING_RULES:
             required, in_post = staffing_requirement(model.scenario, county.id, rule)
             posts = _value(model.posts.get(county.id)) if rule == "child-welfare-staff" else 0.0

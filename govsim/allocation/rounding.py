@@ -8,8 +8,10 @@ whole posts are found county by county:
 
 - every row whose variables all belong to one county is that county's, as it stands;
 - a row shared by counties (the lottery fund, a pooled cap or child-welfare fund, the total
-  budget, a prefecture-wide social-organisation share) is taken county by county in scenario
-  order: each county may use what the counties before it left, less what the linear optimum
+  budget, a prefecture-wide social-organisation share) is taken county by county in the
+  order of their ids (the model's order, :meth:`~govsim.scenario.Scenario.in_id_order`, so that
+  the plan does not depend on how the file lists them): each county may use what the counties
+  before it left, less what the linear optimum
   gave the counties after it (the row's elastic variable stays at its linear value) — so a
   pooled fund that one county cannot use in whole posts passes to the next, and each county
   may keep its linear share (:func:`share_bound`);
@@ -186,7 +188,7 @@ class _CountyPlan:
 
 
 class _CountyQueue:
-    """The counties' whole posts in scenario order, up to ``threads`` of them solved at once.
+    """The counties' whole posts in id order, up to ``threads`` of them solved at once.
 
     A county's shared rows depend on what the counties before it used, so its rows are known
     once they are all handed out (``rows_of`` reads what has been). With more than one thread,

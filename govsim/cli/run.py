@@ -174,8 +174,8 @@ def _print_summary(result: RunResult, scenario: Scenario, folder: Path,
         child = staff[(staff["year"] == year) & (staff["rule"] == "child-welfare-staff")]
         child_short = float(pd.to_numeric(child["shortfall"], errors="coerce").sum()) \
             if len(child) else math.nan
-        table.add_row(str(year), wan(f.get("total_spend", math.nan)), pct(f.get("cap_use"), 0),
-                      pct(f.get("social_share"), 0), num(f.get("cw_shortfall")),
+        table.add_row(str(year), wan(f.get("total_spend", math.nan)), pct(f.get("cap_use")),
+                      pct(f.get("social_share")), num(f.get("cw_shortfall")),
                       num(child_short), pct(f.get("coverage")), num(f.get("p90_wait")),
                       num(f.get("overdue"), 0), num(f.get("failures"), 0), status)
     console.print(table)

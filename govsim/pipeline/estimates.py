@@ -21,6 +21,8 @@ Units: cases a year, FTE, shares.
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from govsim.allocation import Estimates, estimates_from_scenario
@@ -111,19 +113,20 @@ def _observed_providers(prior: pd.DataFrame, previous: list[YearResult]) -> pd.D
     out = prior.copy()
     for i, row in prior.iterrows():
         mine = seen[seen["provider_type"] == row["provider_type"]]
+        # exact sums (math.fsum): the same whatever order the counties' rows come in
         fte = mine["fte_contracted"].astype(float)
-        weight = float(fte.sum())
+        weight = math.fsum(fte)
         if weight <= 0:
             continue
-        loss = float((mine["capacity_loss_share"].astype(float) * fte).sum())
+        loss = math.fsum(mine["capacity_loss_share"].astype(float) * fte)
         out.loc[i, "capacity_loss"] = ((row["capacity_loss"] * PRIOR_FTE_YEARS + loss)
                                        / (PRIOR_FTE_YEARS + weight))
         served = mine["served"].astype(float)
         satisfied = mine["satisfaction"].astype(float)
         ok = served.gt(0) & satisfied.notna()
         if ok.any():
-            n = float(served[ok].sum())
-            quality = float((satisfied[ok] * served[ok]).sum()) / n
+            n = math.fsum(served[ok])
+            quality = math.fsum(satisfied[ok] * served[ok]) / n
             out.loc[i, "quality"] = ((row["quality"] * PRIOR_FTE_YEARS + quality * weight)
                                      / (PRIOR_FTE_YEARS + weight))
     return out

@@ -286,6 +286,17 @@ class Scenario(ScenarioTable):
     def purchasable_items(self) -> tuple[Item, ...]:
         return tuple(i for i in self.items if i.is_purchasable)
 
+    def in_id_order(self) -> Scenario:
+        """The same scenario with its counties, items and provider types sorted by id: what a
+        model built from it computes then depends on the scenario's content, not on the order
+        its file lists them in (a linear program with several optimal plans returns the one its
+        column order leads to)."""
+        lists = {name: tuple(sorted(getattr(self, name), key=lambda entry: entry.id))
+                 for name in ("counties", "items", "provider_types")}
+        if all(lists[name] == getattr(self, name) for name in lists):
+            return self
+        return self.model_copy(update=lists)
+
     # -- identity and what-if ----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """Plain data (JSON-compatible), the inverse of ``Scenario.from_dict``."""

@@ -104,8 +104,16 @@ def test_terminal_report_and_convergence_csv_give_the_same_numbers(
     coverage = report["Coverage (served / (arrivals + carried in))"]
     p90 = report["90th-percentile wait (working days)"]
     overdue = report["Overdue statutory cases"]
+    spend = report["Total purchase spend (万元)"]
+    cap_use = report["Relief-cap use (all scopes)"]
+    social = report["Social-organisation share of new purchases (lowest county)"]
+    short = report["Caseworker shortfall"]
+    failed = report["Rule checks failed"]
     for k, year in enumerate((2025, 2026)):
         row = terminal[year]
+        # spend, cap use, social-organisation share, caseworkers short: the report's cells
+        assert row[1:5] == [spend[k], cap_use[k], social[k], short[k]]
+        assert row[9] == failed[k]
         # terminal: coverage, p90 wait, overdue, status (after the two staff-short columns)
         assert row[6] == coverage[k] == f"{conv.loc[year, 'coverage']:.1%}"
         assert row[7] == p90[k] == f"{conv.loc[year, 'p90_wait_days']:,.1f}"
