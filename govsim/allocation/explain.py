@@ -82,15 +82,16 @@ def explanations_table(model: AllocationModel, allocation: pd.DataFrame,
                        staffing: pd.DataFrame, unmet: pd.DataFrame,
                        constraints: pd.DataFrame) -> pd.DataFrame:
     """Explanations (see the module docstring), one row each."""
-    rows = _over_rows(model, constraints)
     binding = _BindingLimits(model, constraints)
-    rows += _statutory_rows(model, unmet, binding)
-    rows += _staffing_rows(model, staffing, binding)
-    rows += _floor_rows(model, unmet, binding)
-    rows += _equity_rows(model)
-    rows += _coverage_rows(model, unmet)
-    rows += _cap_rows(model, constraints)
-    return pd.DataFrame(rows, columns=EXPLANATION_COLUMNS)
+    kinds = [_over_rows(model, constraints), _statutory_rows(model, unmet, binding),
+             _staffing_rows(model, staffing, binding), _floor_rows(model, unmet, binding),
+             _equity_rows(model), _coverage_rows(model, unmet), _cap_rows(model, constraints)]
+    # each kind in the file's order of counties and items (the model is built in id order)
+    frames = [model.in_listed_order(pd.DataFrame(rows, columns=EXPLANATION_COLUMNS))
+              for rows in kinds if rows]
+    if not frames:
+        return pd.DataFrame(columns=EXPLANATION_COLUMNS)
+    return pd.concat(frames, ignore_index=True)
 
 
 #: Name prefixes of every limit :func:`_binding` may name.

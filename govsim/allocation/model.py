@@ -41,6 +41,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
+import pandas as pd
 import pulp
 
 from govsim.allocation.estimates import Estimates
@@ -174,6 +176,22 @@ class AllocationModel:
     def shown(self) -> Scenario:
         """The scenario in the order its tables are shown: the file's."""
         return self.scenario if self.listed is None else self.listed
+
+    def in_listed_order(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame``'s rows in the order the file lists the counties, items and provider types
+        of its ``county``, ``item`` and ``provider_type`` columns (those it has); rows alike in
+        those keep their order, and ids the file does not list (part-time posts, volunteers,
+        none) come after the listed ones."""
+        scenario = self.shown
+        lists = {"county": scenario.counties, "item": scenario.items,
+                 "provider_type": scenario.provider_types}
+        positions = [frame[column].map({entry.id: k for k, entry in enumerate(entries)})
+                     .fillna(len(entries)).to_numpy()
+                     for column, entries in lists.items() if column in frame.columns]
+        if not positions or frame.empty:
+            return frame
+        order = np.lexsort(positions[::-1])  # the last key sorts first; lexsort is stable
+        return frame.iloc[order].reset_index(drop=True)
 
     @property
     def is_mip(self) -> bool:

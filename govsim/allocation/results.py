@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
-import numpy as np
 import pandas as pd
 
 from govsim.allocation.estimates import Estimates
@@ -30,7 +29,6 @@ from govsim.allocation.model import (
 )
 from govsim.allocation.solve import GoalOutcome
 from govsim.mechanisms.prices import VILLAGE_ASSISTANT, VOLUNTEER
-from govsim.scenario import Scenario
 
 __all__ = [
     "ALLOCATION_COLUMNS",
@@ -102,19 +100,7 @@ def allocation_table(model: AllocationModel) -> pd.DataFrame:
                          "cost": posts * (baseline.director_post_subsidy or 0.0),
                          "cost_lottery": 0.0})
     rows += mechanism_rows(model)
-    return _in_listed_order(pd.DataFrame(rows, columns=ALLOCATION_COLUMNS), model.shown)
-
-
-def _in_listed_order(frame: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
-    """``frame``'s rows in the order the scenario lists its counties, items and provider
-    types (the model is built in id order); rows of the same three keep their order, and
-    provider types the scenario does not list (part-time posts, volunteers) come last."""
-    lists = {"county": scenario.counties, "item": scenario.items,
-             "provider_type": scenario.provider_types}
-    positions = [frame[column].map({entry.id: k for k, entry in enumerate(entries)})
-                 .fillna(len(entries)).to_numpy() for column, entries in lists.items()]
-    order = np.lexsort(positions[::-1])  # the last key sorts first; lexsort is stable
-    return frame.iloc[order].reset_index(drop=True)
+    return model.in_listed_order(pd.DataFrame(rows, columns=ALLOCATION_COLUMNS))
 
 
 def mechanism_rows(model: AllocationModel) -> list[dict[str, object]]:

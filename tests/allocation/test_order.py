@@ -36,6 +36,11 @@ def test_guangan_plan_does_not_depend_on_the_order_of_the_file(
         one, other = (getattr(p, table).sort_values(keys).reset_index(drop=True) for p in plans)
         pd.testing.assert_frame_equal(one, other, check_exact=True)
     pd.testing.assert_frame_equal(plans[0].goals, plans[1].goals, check_exact=True)
+    # each plan's tables list the counties as its own file does
+    for scenario, plan in zip((guangan, relisted), plans, strict=True):
+        for table in ("allocation", "unmet", "staffing"):
+            shown = list(dict.fromkeys(getattr(plan, table)["county"]))
+            assert shown == [c.id for c in scenario.counties if c.id in shown]
 
 
 def test_in_id_order_sorts_the_lists_and_keeps_everything_else(guangan: govsim.Scenario) -> None:
@@ -56,9 +61,9 @@ def test_a_guangan_run_does_not_depend_on_the_order_of_the_file(
     runs = [govsim.run(s, years=2, replications=2, rounds=2, workers=1, band_samples=0).tables
             for s in (guangan, relisted)]
     keys = ["year", "round", "county", "item", "provider_type", "fund", "basis", "rule",
-            "scope", "check"]
+            "scope", "check", "text_en"]
     for name in ("allocation", "kpis", "convergence", "rounds", "staffing", "money_needed",
-                 "compliance"):
+                 "compliance", "explanations"):
         one, other = (getattr(tables, name) for tables in runs)
         by = [k for k in keys if k in one.columns]
         one, other = (t.sort_values(by).reset_index(drop=True) for t in (one, other))
