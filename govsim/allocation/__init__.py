@@ -264,4 +264,4 @@ def _explained(model: AllocationModel, result: AllocationResult) -> AllocationRe
     return replace(result,
                    explanations=explanations_table(model, result.allocation, result.staffing,
                                                    result.unmet, result.constraints),
-                   compliance=check_compliance(model.scenario, result.allocation))
+                   compliance=check_compliance(model.shown, result.allocation))

@@ -68,3 +68,12 @@ def test_a_guangan_run_does_not_depend_on_the_order_of_the_file(
         by = [k for k in keys if k in one.columns]
         one, other = (t.sort_values(by).reset_index(drop=True) for t in (one, other))
         pd.testing.assert_frame_equal(one, other, check_exact=True, obj=name)
+
+
+def test_the_compliance_check_lists_the_counties_as_the_file_does(
+        guangan: govsim.Scenario) -> None:
+    relisted = _relisted(guangan)
+    result = allocate(relisted, estimates_from_scenario(relisted, relisted.header.base_year))
+    ids = [c.id for c in relisted.counties]
+    scopes = [s for s in dict.fromkeys(result.compliance["scope"]) if s in ids]
+    assert scopes == ids
