@@ -32,12 +32,15 @@ priority ÷ hours and starves long services. The mathematics is in ``docs/alloca
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import inspect
 import itertools
 import logging
 import math
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -61,8 +64,8 @@ from govsim.policy import WAN, caseworkers_required, child_staff_required, relie
 from govsim.scenario import Scenario
 
 __all__ = ["EQUITY_TOTAL", "PART_TIME_POST", "STAFFING_RULES", "AllocationError",
-           "AllocationModel", "Goal", "Row", "build_model", "cell_money", "hold_slack",
-           "row_variables", "staffing_requirement"]
+           "AllocationModel", "Goal", "Row", "build_model", "cell_money", "collector_paused",
+           "hold_slack", "row_variables", "staffing_requirement"]
 
 log = logging.getLogger(__name__)
 
@@ -263,6 +266,32 @@ def build_model(scenario: Scenario, estimates: Estimates, year: int, *,
         raise AllocationError(f"unknown objective {objective!r} (ordered_goals or min_cost)")
     if demand not in ("mean", "quantile"):
         raise AllocationError(f"unknown demand column {demand!r} (mean or quantile)")
+    with collector_paused():
+        return _build(scenario, estimates, year, objective, integer_posts, demand)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while a model is built or solved (as it was
+    before, after).
+
+    A model is tens of thousands of PuLP objects that all live as long as the model, and its
+    solve makes each county's rows and terms; each full collection meanwhile walks every object
+    the process holds, again and again: 30–46 % of building a 183-county model (0.28 of 0.70 s,
+    0.50 of 1.08 s). Reference counting still frees what is dropped; the model and its plan are
+    the same.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _build(scenario: Scenario, estimates: Estimates, year: int, objective: Objective,
+           integer_posts: bool, demand: DemandColumn) -> AllocationModel:
     # rows and columns in id order: the plan is the same however the file lists the counties
     listed, scenario = scenario, scenario.in_id_order()
     model = AllocationModel(

@@ -43,7 +43,15 @@ import numpy as np
 import pulp
 
 from govsim.allocation.highs import HighsStages
-from govsim.allocation.model import WAN, AllocationModel, Goal, Row, hold_slack, row_variables
+from govsim.allocation.model import (
+    WAN,
+    AllocationModel,
+    Goal,
+    Row,
+    collector_paused,
+    hold_slack,
+    row_variables,
+)
 from govsim.allocation.rounding import whole_posts
 from govsim.errors import AllocationError
 
@@ -155,6 +163,12 @@ def solve_model(model: AllocationModel, solver: str = "highs", *,
         elastic, so that means numerical trouble).
     """
     make_solver(solver)
+    with collector_paused():  # the county stages' rows and terms, as the model's build
+        return _solved(model, solver, goal_prices, threads)
+
+
+def _solved(model: AllocationModel, solver: str, goal_prices: bool,
+            threads: int) -> SolveOutcome:
     started = time.perf_counter()
     stages: _Stages = HighsStages(model) if solver == "highs" else _PulpStages(model)
     dual_goal = next((g for g in model.goals if g.key == "need"), model.goals[-1])
