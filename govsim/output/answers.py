@@ -77,6 +77,12 @@ def _sum_or_nan(values: pd.Series) -> float:
     return float(numbers.sum()) if numbers.notna().any() else math.nan
 
 
+def _by_county(table: pd.DataFrame, column: str) -> dict[str, pd.DataFrame]:
+    """The table's rows of each value of ``column`` (a county id), in the table's order:
+    grouped once, where selecting per county would scan the table once per county."""
+    return {key: part for key, part in table.groupby(column, sort=False)}
+
+
 def _items(values: pd.Series) -> list[str]:
     """Item ids of ``unserved_items`` cells, in the order first named (largest first)."""
     seen: list[str] = []
@@ -121,27 +127,29 @@ def county_shortfalls(tables: RunTables, money: pd.DataFrame | None) -> list[Cou
     bands = band_rows(getattr(tables, "uncertainty", None))
     cells = cells_from_summary(tables.kpis) if len(tables.kpis) else pd.DataFrame(
         columns=["year", "county", "item"])
+    cells_of = _by_county(cells, "county")
     staff = tables.staffing
+    most_short = pd.to_numeric(staff["shortfall"], errors="coerce").groupby(
+        [staff["county"], staff["rule"]]).max()  # NaN where a county's rule has no number
+    money_of = _by_county(money, "county") if money is not None else {}
     comp = tables.compliance
+    fails_of = comp.loc[comp["status"] == "fail", "scope"].value_counts()
     out = []
     for county in scenario.counties:
-        mine = cells[cells["county"] == county.id]
-        short = {}
-        for rule in STAFF_RULES:
-            rows = staff[(staff["county"] == county.id) & (staff["rule"] == rule)]
-            values = pd.to_numeric(rows["shortfall"], errors="coerce")
-            short[rule] = float(values.max()) if values.notna().any() else math.nan
+        mine = cells_of.get(county.id, cells.iloc[:0])
+        short = {rule: float(most_short.get((county.id, rule), math.nan))
+                 for rule in STAFF_RULES}
         gap = p10 = p90 = hours = math.nan
         items: list[str] = []
         if money is not None:
-            rows = money[money["county"] == county.id]
+            rows = money_of.get(county.id, money.iloc[:0])
             gap = _sum_or_nan(rows["gap_cny"])
             hours = _sum_or_nan(rows["unserved_hours"])
             items = _items(rows["unserved_items"])
         total = bands.get(("gap_cny", county.id, HORIZON)) if money is not None else None
         if total is not None:
             p10, p90 = total.p10, total.p90
-        fails = int(((comp["scope"] == county.id) & (comp["status"] == "fail")).sum())
+        fails = int(fails_of.get(county.id, 0))
         out.append(CountyShort(county.id, need_weighted_coverage(mine, scenario)
                                if len(mine) else math.nan, short, gap, p10, p90, hours, items,
                                fails, total))

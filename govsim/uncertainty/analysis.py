@@ -113,11 +113,17 @@ def _horizon_rows(outcomes: pd.DataFrame,
     is no percentile of the total); ``year`` missing. A sample missing a year is left out."""
     rows: list[dict[str, object]] = []
     years = sorted({int(y) for y in outcomes["year"]})
-    for (metric, county), group in outcomes[outcomes["metric"].isin(HORIZON_METRICS)].groupby(
-            ["metric", "county"], sort=False):
-        wide = group.pivot_table(index="sample", columns="year", values="value",
-                                 aggfunc="first").reindex(columns=years)
-        totals = wide.dropna().sum(axis=1).to_numpy(dtype=float)
+    money = outcomes[outcomes["metric"].isin(HORIZON_METRICS)]
+    if money.empty:
+        return rows
+    # every (metric, county)'s samples by year in one table, not one pivot per county
+    wide = money.pivot_table(index=["metric", "county", "sample"], columns="year",
+                             values="value", aggfunc="first").reindex(columns=years)
+    complete = wide.dropna()
+    sample_totals = complete.sum(axis=1).groupby(level=["metric", "county"], sort=False)
+    totals_of = {key: part.to_numpy(dtype=float) for key, part in sample_totals}
+    for metric, county in money[["metric", "county"]].drop_duplicates().itertuples(index=False):
+        totals = totals_of.get((metric, county), np.zeros(0))
         q = [round(float(v)) for v in np.quantile(totals, BAND_QUANTILES)] if len(totals) \
             else [math.nan] * 3
         point = math.fsum(points.get((str(metric), county, y), math.nan) for y in years)

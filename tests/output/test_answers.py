@@ -10,6 +10,7 @@ no such table.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from govsim.output.html import render_report
 from govsim.output.labels import LABELS, label, policy_fields
 from govsim.output.phrases import reason_text, status_words, warning_text
 from govsim.output.plan_workbook import write_plan_workbook
-from govsim.output.report import RunTables, write_run
+from govsim.output.report import TABLE_COLUMNS, RunTables, write_run
 from govsim.pipeline.backlog import YearWarning
 from tests.output.money_fixture import money_needed_fixture
 from tests.output.test_report import synthetic_tables
@@ -101,6 +102,31 @@ def test_missing_money_is_said_never_caps_or_zero(tables: RunTables) -> None:
     money = _money(tables, gaps={"west": 100_000.0}, missing_county="east")
     east = next(c for c in county_shortfalls(tables, money) if c.county == "east")
     assert east.gap_cny != east.gap_cny  # NaN: unknown, not 0
+
+
+def test_county_staff_short_and_failures_are_each_countys_own(tables: RunTables) -> None:
+    """Staff short is the county's largest shortfall per rule, unknown (NaN) where it has no
+    number; failures count the county's own failed checks only."""
+    staff = pd.DataFrame(
+        [{"year": 2025, "county": "west", "rule": "caseworker-ratio", "shortfall": 1.0},
+         {"year": 2026, "county": "west", "rule": "caseworker-ratio", "shortfall": 3.0},
+         {"year": 2025, "county": "west", "rule": "child-welfare-staff", "shortfall": ""},
+         {"year": 2025, "county": "east", "rule": "child-welfare-staff", "shortfall": 2.0}],
+        columns=TABLE_COLUMNS["staffing"])
+    fail = {"year": 2025, "rule": "relief-cap", "status": "fail"}
+    comp = pd.DataFrame([{**fail, "scope": "west"}, {**fail, "scope": "west"},
+                         {**fail, "scope": "prefecture"}, {**fail, "scope": "east",
+                                                           "status": "pass"}],
+                        columns=TABLE_COLUMNS["compliance"])
+    ranked = county_shortfalls(dataclasses.replace(tables, staffing=staff, compliance=comp),
+                               None)
+    west, east = (next(c for c in ranked if c.county == name) for name in ("west", "east"))
+    assert west.staff_short["caseworker-ratio"] == 3.0
+    assert math.isnan(west.staff_short["child-welfare-staff"])
+    assert math.isnan(east.staff_short["caseworker-ratio"])
+    assert east.staff_short["child-welfare-staff"] == 2.0
+    assert (west.failures, east.failures) == (2, 0)
+    assert [c.county for c in ranked] == ["west", "east"]  # more staff short, then failures
 
 
 def test_report_reads_money_needed_from_the_run_folder(tables: RunTables, tmp_path: Path) -> None:

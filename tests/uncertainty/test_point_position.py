@@ -67,6 +67,21 @@ def test_a_sample_missing_a_year_is_left_out_of_the_total() -> None:
     assert math.isnan(horizon["point_percentile"])
 
 
+def test_each_county_and_metric_has_its_own_horizon_band() -> None:
+    """Several counties and both money metrics in one table: each horizon row is the band of
+    that county's and metric's own sample totals, in the order the table names them."""
+    east = _outcomes()
+    west = east.assign(county="west", value=east["value"] * 2.0)
+    need = east.assign(metric="need_cny", value=east["value"] + 1.0)
+    need.loc[need["sample"] == 3, "value"] = math.nan  # a sample missing from need only
+    bands = bands_table(pd.concat([west, east, need], ignore_index=True))
+    horizon = bands[bands["year"].isna()]
+    assert list(zip(horizon["metric"], horizon["county"], strict=True)) == [
+        ("gap_cny", "west"), ("gap_cny", "east"), ("need_cny", "east")]
+    assert list(horizon["p50"]) == [600.0, 300.0, 302.0]
+    assert list(horizon["samples"]) == [4, 4, 3]
+
+
 def test_guangans_relief_base_is_written_below_its_declared_range() -> None:
     """shared/default-scenario.md: about 2,480 CNY per recipient-year written, 2,500-6,500
     declared; the scenario's factors 1.008-2.621 of the written value."""
