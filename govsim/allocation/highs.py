@@ -78,6 +78,21 @@ class HighsStages:
         self.highs.setOptionValue("primal_feasibility_tolerance", 1e-10)
         self.highs.setOptionValue("dual_feasibility_tolerance", 1e-10)
 
+    def _renew(self) -> None:
+        """Carry the model (rows, holds, bounds, objective) over to a new HiGHS instance.
+
+        A start from scratch on the instance that solved the earlier stages (``clearSolver``)
+        is not a new solve: with 183 counties and another county-sharing rule (tried, not
+        kept), the 2027 cost stage ended 'Unknown' after every retry on its instance, in two
+        allocations of one run; on a new instance given the same model both were optimal at
+        once (5.0 and 5.4 s). The retries on the instance come first, so that every plan that
+        was solved before is solved as before.
+        """
+        model = self.highs.getLp()
+        self.highs = new_highs()
+        self._tight()
+        self.highs.passModel(model)
+
     def _add_columns(self) -> _Columns:
         variables = row_variables(self.model.rows)
         variables.update(dict.fromkeys(self.model.n.values()))
@@ -146,14 +161,20 @@ class HighsStages:
         status = self.highs.getModelStatus()
         # Warm starts occasionally end in "unknown" on badly scaled data (a priority of 1e-7
         # next to one of 5): solve again from scratch, then without presolve, then by IPM, then
-        # at HiGHS's default tolerances.
+        # at HiGHS's default tolerances — and if none of that solves it, all four once more,
+        # each on a new instance (_renew).
         loose = {"primal_feasibility_tolerance": 1e-7, "dual_feasibility_tolerance": 1e-7}
-        for retry in ({}, {"presolve": "off"}, {"solver": "ipm"}, loose):
+        retries = ({}, {"presolve": "off"}, {"solver": "ipm"}, loose)
+        for renew, retry in [(False, r) for r in retries] + [(True, r) for r in retries]:
             if status == highspy.HighsModelStatus.kOptimal:
                 break
-            log.info("highs: %s stage %s; solving again with %s", goal.key,
-                     self.highs.modelStatusToString(status), retry or "a fresh start")
-            self.highs.clearSolver()
+            log.info("highs: %s stage %s; solving again with %s%s", goal.key,
+                     self.highs.modelStatusToString(status), retry or "a fresh start",
+                     " on a new instance" if renew else "")
+            if renew:
+                self._renew()
+            else:
+                self.highs.clearSolver()
             # the retries are HiGHS's own choice of method, as before the primal warm start
             self.highs.setOptionValue("simplex_strategy", _CHOOSE)
             for name, value in retry.items():

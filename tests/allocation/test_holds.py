@@ -3,17 +3,22 @@
 A 183-county run ended its third year with HiGHS answering 'Unknown' at the cost stage: the
 statutory hold (millions of hours) was 10⁻⁷ hours above its optimum, closer than a solver can
 tell apart, and the hold rows were in hours while every row is met to 10⁻¹⁰. Holds are now
-rows in units of their own bound, and "at its optimum" allows 10⁻⁹ of the optimum.
+rows in units of their own bound, and "at its optimum" allows 10⁻⁹ of the optimum. A stage that
+still ends "Unknown" on its instance is retried on a new instance given the same model.
 """
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
+import highspy
 import pulp
+import pytest
 
+from govsim.allocation import highs
 from govsim.allocation.highs import HighsStages
 from govsim.allocation.model import HOLD_NOISE, Goal, Row, hold_slack
+from govsim.errors import AllocationError
 
 
 def test_statutory_and_staffing_give_a_billionth_of_a_large_optimum() -> None:
@@ -61,3 +66,44 @@ def test_a_held_goal_of_ten_million_hours_is_kept_while_the_next_is_optimised() 
     last = highs.getNumRow() - 1
     lower = highs.getLp().row_lower_[last]
     assert lower == 1.0
+
+
+class _Worn:
+    """A HiGHS instance whose solves all end 'Unknown' (the instance that had solved a
+    province's earlier stages), otherwise the real one."""
+
+    def __init__(self, real: object) -> None:
+        self.real = real
+
+    def getModelStatus(self) -> object:  # noqa: N802 (HiGHS's name)
+        return highspy.HighsModelStatus.kUnknown
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.real, name)
+
+
+def test_a_stage_the_instance_cannot_solve_is_solved_on_a_new_one() -> None:
+    model, need, cost, _ = _model(50)
+    plain = HighsStages(model)  # type: ignore[arg-type]
+    best = plain.solve(need)
+    plain.hold(need, best - hold_slack(need, best, 1e-6))
+    spent = plain.solve(cost)
+    stages = HighsStages(model)  # type: ignore[arg-type]
+    assert stages.solve(need) == best
+    stages.hold(need, best - hold_slack(need, best, 1e-6))
+    stages.highs = _Worn(stages.highs)  # type: ignore[assignment]
+    # the model carried over, holds and all: the same optimum (solved from scratch)
+    assert stages.solve(cost) == pytest.approx(spent, rel=1e-12)
+    assert not isinstance(stages.highs, _Worn)
+    assert stages.highs.getNumRow() == len(model.rows) + 1
+    assert stages.highs.getOptionValue("primal_feasibility_tolerance")[1] == 1e-10
+
+
+def test_a_stage_no_instance_can_solve_is_an_allocation_error(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+
+    model, need, _, _ = _model(20)
+    real = highs.new_highs
+    monkeypatch.setattr(highs, "new_highs", lambda: _Worn(real()))
+    with pytest.raises(AllocationError, match="did not solve the need stage of holds: Unknown"):
+        HighsStages(model).solve(need)  # type: ignore[arg-type]
