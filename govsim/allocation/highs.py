@@ -83,10 +83,10 @@ class HighsStages:
 
         A start from scratch on the instance that solved the earlier stages (``clearSolver``)
         is not a new solve: with 183 counties and another county-sharing rule (tried, not
-        kept), the 2027 cost stage ended 'Unknown' after every retry on its instance, in two
-        allocations of one run; on a new instance given the same model both were optimal at
-        once (5.0 and 5.4 s). The retries on the instance come first, so that every plan that
-        was solved before is solved as before.
+        kept), a 2027 cost stage ended 'Unknown' after every retry on its instance, twice in
+        one run; on a new instance given the same model both were optimal at once (5.0 and
+        5.4 s). The retries on the instance come first, so that every plan that was solved
+        before is solved as before.
         """
         model = self.highs.getLp()
         self.highs = new_highs()
