@@ -43,16 +43,22 @@ def png_bytes(figure: Figure, dpi: int = PLOT_DPI) -> bytes:
 
 
 def figure_pixels(figure: Figure, dpi: int = PLOT_DPI) -> np.ndarray:
-    """The figure drawn at ``dpi`` as a (height, width, 4) array of RGBA bytes.
+    """The figure drawn at ``dpi`` as a (height, width, 4) array of RGBA bytes: the pixels
+    ``savefig(format="png", dpi=dpi)`` encodes (a test holds them to its bytes).
 
-    Drawn exactly as ``savefig(format="png")`` draws it (layout, face colour), so that
-    :func:`encode_png` of it gives the bytes :func:`png_bytes` gives.
+    Drawn once: ``savefig`` draws a figure with a layout engine twice — the layout in a pass
+    that renders nothing, then the pixels with the layout off — and one draw runs the same
+    layout before it renders (the report's figures 0.94 → 0.79 s for Guang'an, 1.49 → 1.03 s
+    for a one-year 183-county run; the same pixels).
     """
-    canvas = FigureCanvasAgg(figure)  # draws here, not on a canvas savefig would switch to
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="rgba", dpi=dpi)
-    width, height = int(canvas.renderer.width), int(canvas.renderer.height)
-    return np.frombuffer(buffer.getbuffer(), dtype=np.uint8).reshape(height, width, 4)
+    canvas = FigureCanvasAgg(figure)
+    saved_dpi = figure.dpi
+    figure.dpi = dpi
+    try:
+        canvas.draw()
+        return np.array(canvas.buffer_rgba())
+    finally:
+        figure.dpi = saved_dpi
 
 
 def encode_png(pixels: np.ndarray, dpi: int = PLOT_DPI) -> bytes:

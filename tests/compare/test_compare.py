@@ -387,3 +387,18 @@ def test_resolved_scenarios_are_used_as_given(tiny: govsim.Scenario) -> None:
     with pytest.raises(GovsimError, match="1 resolved scenarios for 2 options"):
         compare(tiny, options, years=1, replications=2, workers=1, runner=runner,
                 resolved=resolved[:1])
+
+
+def test_comparison_chart_pngs_are_what_savefig_writes(comparison: Comparison) -> None:
+    """Charts are drawn once (``figure_pixels``), not twice as ``savefig`` does: the same
+    PNG bytes, at the report's dpi and another."""
+    import io
+
+    from govsim.output.charts import plot_comparison
+    from govsim.output.figure import PLOT_DPI, png_bytes
+
+    for lang, dpi in (("zh", PLOT_DPI), ("en", 45)):
+        buffer = io.BytesIO()
+        plot_comparison(comparison, lang).savefig(buffer, format="png", dpi=dpi,
+                                                  metadata={"Software": None})
+        assert png_bytes(plot_comparison(comparison, lang), dpi) == buffer.getvalue(), lang
