@@ -15,7 +15,7 @@ import highspy
 import pulp
 import pytest
 
-from govsim.allocation import highs
+from govsim.allocation import highs as highs_module
 from govsim.allocation.highs import HighsStages
 from govsim.allocation.model import HOLD_NOISE, Goal, Row, hold_slack
 from govsim.errors import AllocationError
@@ -101,9 +101,8 @@ def test_a_stage_the_instance_cannot_solve_is_solved_on_a_new_one() -> None:
 
 def test_a_stage_no_instance_can_solve_is_an_allocation_error(
         monkeypatch: pytest.MonkeyPatch) -> None:
-
     model, need, _, _ = _model(20)
-    real = highs.new_highs
-    monkeypatch.setattr(highs, "new_highs", lambda: _Worn(real()))
+    real = highs_module.new_highs
+    monkeypatch.setattr(highs_module, "new_highs", lambda: _Worn(real()))
     with pytest.raises(AllocationError, match="did not solve the need stage of holds: Unknown"):
         HighsStages(model).solve(need)  # type: ignore[arg-type]
