@@ -2,8 +2,9 @@
 
 One small simulate-stage sweep of the tiny scenario (4 points × 2 replications, one plan year)
 is run in this process as the reference; two local worker processes, a Dask cluster started
-here (real scheduler and worker processes on loopback), a sweep killed with SIGKILL and
-resumed, and a sweep stopped with SIGINT and resumed must all give the same ``runs`` table.
+here (real scheduler and worker processes on loopback) must give the same ``runs`` table; a
+sweep killed with SIGKILL and one stopped with SIGINT (on Guang'an over three years, runs long
+enough to be stopped part-way), each resumed, must give the table of that sweep run in one go.
 """
 
 from __future__ import annotations
@@ -50,6 +51,12 @@ low = 0.7
 high = 1.3
 """
 TOTAL = 8
+#: The interruption tests' sweep: the same on Guang'an over three plan years, whose runs (about
+#: 0.2 s each) leave the sweep running when the signal lands. The tiny scenario's runs take
+#: about 7 ms: the six left could finish between the poll that saw two and the signal (Ctrl-C
+#: found the sweep complete in 2 of 8 tries on a quiet machine).
+INTERRUPTED_SPEC = SPEC.replace('scenario = "tiny"', 'scenario = "guangan"').replace(
+    "years = 1", "years = 3")
 #: What must not depend on the executor (timings, worker ids and clock times may).
 COMPARED = ["point", "replication", "status", "error", "served", "abandoned", "coverage",
             "wait_p90_days", "cost"]
@@ -65,6 +72,23 @@ def spec_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def reference(spec_path: Path, tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    return _reference(spec_path, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def interrupted_spec_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("spec") / "interrupted.toml"
+    path.write_text(INTERRUPTED_SPEC, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def interrupted_reference(interrupted_spec_path: Path,
+                          tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    return _reference(interrupted_spec_path, tmp_path_factory)
+
+
+def _reference(spec_path: Path, tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     result = run_sweep(spec_path, tmp_path_factory.mktemp("ref") / "out", workers=1)
     runs = result.runs[COMPARED]
     assert len(runs) == TOTAL and (runs["status"] == "ok").all()
@@ -170,8 +194,10 @@ def test_local_cluster_workers_start_without_dasks_long_lived_worker_settings(
     assert dask.config.get("distributed.nanny.pre-spawn-environ")["MALLOC_TRIM_THRESHOLD_"] \
         == 65536
 
-def test_sigkill_then_resume_stores_every_run_once(spec_path: Path, reference: pd.DataFrame,
+def test_sigkill_then_resume_stores_every_run_once(interrupted_spec_path: Path,
+                                                   interrupted_reference: pd.DataFrame,
                                                    tmp_path: Path) -> None:
+    spec_path, reference = interrupted_spec_path, interrupted_reference
     out = tmp_path / "out"
     proc = start_cli(spec_path, out, workers=1)
     wait_for_runs(proc, out, 2)
@@ -194,8 +220,10 @@ def test_sigkill_then_resume_stores_every_run_once(spec_path: Path, reference: p
     assert manifest["sessions"][-1]["resumed_with_runs"] >= len(before)
 
 
-def test_ctrl_c_stops_cleanly_and_resumes(spec_path: Path, reference: pd.DataFrame,
+def test_ctrl_c_stops_cleanly_and_resumes(interrupted_spec_path: Path,
+                                          interrupted_reference: pd.DataFrame,
                                           tmp_path: Path) -> None:
+    spec_path, reference = interrupted_spec_path, interrupted_reference
     out = tmp_path / "out"
     proc = start_cli(spec_path, out, workers=2)
     wait_for_runs(proc, out, 2)
