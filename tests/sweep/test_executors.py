@@ -65,9 +65,7 @@ ROOT = Path(__file__).parents[2]
 
 @pytest.fixture(scope="module")
 def spec_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("spec") / "exec.toml"
-    path.write_text(SPEC, encoding="utf-8")
-    return path
+    return _written(tmp_path_factory, "exec.toml", SPEC)
 
 
 @pytest.fixture(scope="module")
@@ -77,15 +75,19 @@ def reference(spec_path: Path, tmp_path_factory: pytest.TempPathFactory) -> pd.D
 
 @pytest.fixture(scope="module")
 def interrupted_spec_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("spec") / "interrupted.toml"
-    path.write_text(INTERRUPTED_SPEC, encoding="utf-8")
-    return path
+    return _written(tmp_path_factory, "interrupted.toml", INTERRUPTED_SPEC)
 
 
 @pytest.fixture(scope="module")
 def interrupted_reference(interrupted_spec_path: Path,
                           tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     return _reference(interrupted_spec_path, tmp_path_factory)
+
+
+def _written(tmp_path_factory: pytest.TempPathFactory, name: str, text: str) -> Path:
+    path = tmp_path_factory.mktemp("spec") / name
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def _reference(spec_path: Path, tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
