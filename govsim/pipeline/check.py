@@ -20,9 +20,10 @@ loop cannot change: they are reported, not checked):
   the peak as well: the 90th-percentile wait of the cases that arrived in the peak season,
   against the deadline.
 
-A cell that breaks a promise *misses*; missed cells get a lower utilisation target (more slack
-per case: ρ ← max(:data:`RHO_FLOOR`, :data:`RHO_STEP` × ρ)) and the year is re-allocated, at
-most ``rounds`` rounds. The adopted round is the one with the best checked service level.
+A cell that breaks a promise *misses*; missed cells of items bought in posts get a lower
+utilisation target (more slack per case: ρ ← max(:data:`RHO_FLOOR`, :data:`RHO_STEP` × ρ);
+a project item's hours have none, :func:`targets_plan`) and the year is re-allocated, at most
+``rounds`` rounds. The adopted round is the one with the best checked service level.
 
 **Status of a year** (``convergence.csv``):
 
@@ -63,7 +64,7 @@ from govsim.sim import State, YearResult, summarise
 
 __all__ = ["COVERAGE_TOLERANCE", "RHO_FLOOR", "RHO_STEP", "WAIT_TOLERANCE", "Round",
            "cap_binding", "check_round", "convergence_row", "hour_price", "lower_targets",
-           "promised_wait", "same_purchases", "status_text", "trial_cells"]
+           "promised_wait", "same_purchases", "status_text", "targets_plan", "trial_cells"]
 
 #: Utilisation target of a missed cell is multiplied by this each round ...
 RHO_STEP = 0.85
@@ -215,7 +216,7 @@ def hour_price(scenario: Scenario, estimates: Estimates, county_id: str,
     (productive hours × the cell's planned utilisation × (1 − expected capacity loss))."""
     county = scenario.county(county_id)
     rho = estimates.demand_value("utilisation_target", county_id, item_id)
-    if scenario.item(item_id).purchase_mode == "project":
+    if not targets_plan(scenario, (county_id, item_id)):
         rho = 1.0
     hours = scenario.header.productive_hours_per_fte * rho
     prices = []
@@ -228,13 +229,21 @@ def hour_price(scenario: Scenario, estimates: Estimates, county_id: str,
     return min(prices, default=math.nan)
 
 
+def targets_plan(scenario: Scenario, cell: Cell) -> bool:
+    """Whether a utilisation target plans the cell: an item bought in posts. A project item's
+    hours are packaged deliveries, planned with no queueing allowance (the allocation model
+    reads no ρ for them), so lowering its target could not change the plan."""
+    return scenario.item(cell[1]).purchase_mode == "post"
+
+
 def lower_targets(rho: dict[Cell, float], misses: dict[Cell, str],
                   scenario: Scenario) -> dict[Cell, float] | None:
-    """Lower the utilisation target of every missed cell; ``None`` if all are at the floor."""
+    """Lower the utilisation target of every missed cell the target plans; ``None`` if there
+    is none to lower (all at the floor, or project items: :func:`targets_plan`)."""
     start = scenario.policy.utilisation_target
     lowered = dict(rho)
     changed = False
-    for cell in misses:
+    for cell in filter(lambda c: targets_plan(scenario, c), misses):
         current = rho.get(cell, start)
         new = max(min(RHO_FLOOR, start), current * RHO_STEP)
         if new < current - 1e-12:
@@ -258,6 +267,20 @@ def same_purchases(a: AllocationResult, b: AllocationResult) -> bool:
     joined = pd.concat([left, right], axis=1).fillna(0.0)
     return bool((joined.iloc[:, 0] - joined.iloc[:, 1]).abs().max() <= 1e-6) \
         if len(joined) else True
+
+
+def _no_target_left(scenario: Scenario, last: Round) -> str:
+    """Why the loop stopped before its round limit with cells missing (``lower_targets``
+    found nothing to lower in the last round)."""
+    projects = sum(not targets_plan(scenario, cell) for cell in last.misses)
+    floor = f"utilisation targets are at the floor ({RHO_FLOOR:.0%})"
+    if not projects:
+        return f"their {floor}"
+    if projects == len(last.misses):
+        return ("they are project items, whose hours no utilisation target plans (bought as "
+                "deliveries): another round could not change what the plan buys for them")
+    return (f"the project items among them ({projects}) have no utilisation target to lower "
+            f"(bought as deliveries); the others' {floor}")
 
 
 def _limiting_caps(scenario: Scenario, best: Round) -> dict[str, float]:
@@ -321,7 +344,7 @@ def convergence_row(scenario: Scenario, year: int, candidates: list[Round], best
             parts.append("lowering their utilisation targets did not change the allocation "
                          "(their posts are set by the staffing rules or the caps)")
         elif len(candidates) < max_rounds:
-            parts.append(f"their utilisation targets are at the floor ({RHO_FLOOR:.0%})")
+            parts.append(_no_target_left(scenario, candidates[-1]))
         else:
             parts.append(f"round limit {max_rounds} reached")
         if caps:

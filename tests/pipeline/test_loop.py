@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -26,7 +28,14 @@ from govsim.demand import peak_season, public_duty_staffing
 from govsim.output import plots
 from govsim.output.files import CSV_ENCODING
 from govsim.pipeline import WAIT_TOLERANCE, RunResult, run
-from govsim.pipeline.check import _wait_misses
+from govsim.pipeline.check import (
+    RHO_FLOOR,
+    RHO_STEP,
+    _no_target_left,
+    _wait_misses,
+    lower_targets,
+    targets_plan,
+)
 from govsim.scenario import Scenario
 
 Q4 = [0.7] * 9 + [1.9] * 3
@@ -359,6 +368,63 @@ def test_shadow_price_in_money_a_finance_officer_uses(tiny: Scenario) -> None:
                                                           / item.mean_hours)
     texts = result.explanations.loc[result.explanations["rule"] == "relief-cap", "text_en"]
     assert all("1 万元 more cap →" in t and "more people served" in t for t in texts)
+
+
+# -- what the check rounds can change ------------------------------------------------------------
+
+def test_only_targets_that_plan_a_cell_are_lowered(guangan: Scenario) -> None:
+    """A project item's hours carry no utilisation target (the model reads no ρ for them):
+    lowering one could not change the plan, so it is left alone."""
+    post, project = ("guangan", "screening"), ("guangan", "evaluation")
+    assert targets_plan(guangan, post) and not targets_plan(guangan, project)
+    start = guangan.policy.utilisation_target
+    lowered = lower_targets({}, {post: "coverage", project: "coverage"}, guangan)
+    assert lowered == {post: pytest.approx(start * RHO_STEP)}
+    assert lower_targets({}, {project: "coverage"}, guangan) is None
+    assert lower_targets({post: RHO_FLOOR}, {post: "coverage"}, guangan) is None
+
+
+def test_a_year_whose_misses_are_project_items_is_allocated_once(
+        tiny: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before, the loop lowered a project cell's target and allocated the year again, to find
+    the same plan (every round of a 183-county run: a third of its allocation time), and said
+    the posts were set by the staffing rules or the caps."""
+    import govsim.pipeline.loop as loop
+
+    scenario = variant(tiny, items={"care": {"purchase_mode": "project"}})
+    real_check, real_solve = loop.check_round, loop.solve_allocation
+    years: list[int] = []
+
+    def missing_care(scenario: Scenario, number: int, *args: Any) -> Any:
+        checked = real_check(scenario, number, *args)
+        return replace(checked, misses={("east", "care"): "coverage 50% < planned 90%"})
+
+    def counted(scenario: Scenario, estimates: Any, year: int, **options: Any) -> Any:
+        years.append(year)
+        return real_solve(scenario, estimates, year, **options)
+
+    monkeypatch.setattr(loop, "check_round", missing_care)
+    monkeypatch.setattr(loop, "solve_allocation", counted)
+    result = run(scenario, years=2, replications=1, workers=1)
+    assert years == [2025, 2026]
+    convergence = result.tables.convergence
+    assert list(convergence["status"]) == ["not converged"] * 2
+    assert list(convergence["rounds"]) == [1, 1]
+    assert all("project items" in r and "staffing rules" not in r
+               for r in convergence["reason"])
+
+
+def test_the_stop_names_project_items_and_targets_at_the_floor(tiny: Scenario) -> None:
+    scenario = variant(tiny, items={"care": {"purchase_mode": "project"}})
+    round_with = SimpleNamespace
+    project, post = ("east", "care"), ("east", "screening")
+    assert _no_target_left(scenario, round_with(misses={project: "x"})).startswith(
+        "they are project items")
+    assert _no_target_left(scenario, round_with(misses={post: "x"})) == (
+        f"their utilisation targets are at the floor ({RHO_FLOOR:.0%})")
+    assert _no_target_left(scenario, round_with(misses={project: "x", post: "y"})) == (
+        "the project items among them (1) have no utilisation target to lower (bought as "
+        f"deliveries); the others' utilisation targets are at the floor ({RHO_FLOOR:.0%})")
 
 
 # -- the package ---------------------------------------------------------------------------------
