@@ -138,19 +138,21 @@ class MilpStage:
         return digest.digest()
 
     def solve(self, gap: float, seconds: float, nodes: int | None = None,
-              heuristics: bool = True, presolve: bool = True) -> MilpSolution:
+              heuristics: bool = True, presolve: bool = True,
+              stop: threading.Event | None = None) -> MilpSolution:
         """HiGHS's plan within relative ``gap`` of the best, or its best after ``nodes``
         branch-and-bound nodes (a limit on work, so the plan stays a function of the inputs);
         ``seconds`` is a safety net; ``heuristics=False`` switches off
         :data:`HEURISTICS_OFF`; ``presolve=False`` HiGHS's presolve. Remembered per process
-        for identical stages."""
+        for identical stages. ``stop``: HiGHS is interrupted once it is set (a solve whose
+        plan is no longer wanted); the answer is then marked ``clock``, and not remembered."""
         key = self.key(gap, seconds, nodes, heuristics, presolve)
         with _MEMO_LOCK:
             known = _MEMO.get(key)
             if known is not None:
                 _MEMO.move_to_end(key)
                 return known
-        solution = self._run(gap, seconds, nodes, heuristics, self.start, presolve)
+        solution = self._run(gap, seconds, nodes, heuristics, self.start, presolve, stop)
         if not solution.clock:  # a plan cut off by the clock is not a function of the inputs
             with _MEMO_LOCK:
                 _MEMO[key] = solution
@@ -159,12 +161,15 @@ class MilpStage:
         return solution
 
     def _run(self, gap: float, seconds: float, nodes: int | None, heuristics: bool,
-             start: np.ndarray | None, presolve: bool = True) -> MilpSolution:
+             start: np.ndarray | None, presolve: bool = True,
+             stop: threading.Event | None = None) -> MilpSolution:
         import highspy
 
         from govsim.allocation.highs import new_highs
 
         highs = new_highs()
+        if stop is not None:
+            _interrupt_on(highs, stop)
         highs.setOptionValue("mip_rel_gap", gap)
         highs.setOptionValue("time_limit", float(seconds))
         if nodes is not None:
@@ -193,7 +198,7 @@ class MilpStage:
             # HiGHS 1.16 can return the start itself as the plan when presolve reduced the
             # stage and the start was optimal in the reduced space (the objective it reports
             # is the reduced plan's, the columns are the start's): solve again without it
-            return self._run(gap, seconds, nodes, heuristics, None, presolve)
+            return self._run(gap, seconds, nodes, heuristics, None, presolve, stop)
         status = highs.getModelStatus()
         values = np.array(highs.getSolution().col_value, dtype=float)
         name = highs.modelStatusToString(status)
@@ -238,6 +243,20 @@ class MilpStage:
         """Give every column its value (``varValue``), as PuLP does after a solve."""
         for var, value in zip(self.columns, solution.values.tolist(), strict=True):
             var.varValue = value
+
+
+def _interrupt_on(highs: highspy.Highs, stop: threading.Event) -> None:
+    """Have HiGHS stop (status 'Interrupted') at its next check once ``stop`` is set. The
+    callback does not change HiGHS's search: an uninterrupted solve returns the same plan."""
+    import highspy
+
+    def check(kind: int, message: str, data_out: object, data_in: object,
+              user_data: object) -> None:
+        if stop.is_set():
+            data_in.user_interrupt = True  # type: ignore[attr-defined]
+
+    highs.setCallback(check, None)
+    highs.startCallback(highspy.cb.HighsCallbackType.kCallbackMipInterrupt)
 
 
 def _start(columns: list[pulp.LpVariable], integer: np.ndarray) -> np.ndarray | None:

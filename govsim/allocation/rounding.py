@@ -34,6 +34,7 @@ money), so that what one county's rounding left unused in a shared fund can stil
 from __future__ import annotations
 
 import logging
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -464,16 +465,19 @@ def _solve(stage: MilpStage, gap: float, nodes: int,
     that found no plan in 10,000 nodes went on for 22,000-36,000 (41-91 s); from the floors
     plan the same stages end in 4-8 s with need met within 0.02 % of those plans (higher).
     """
-    ladder: list[tuple[Callable[[], MilpStage], int | None, bool]] = [
-        (lambda: stage, nodes, False), (lambda: stage, nodes, True),
-        (lambda: stage, 100 * nodes, True)]
+    ladder: list[_Rung] = [(lambda: stage, nodes, False), (lambda: stage, nodes, True),
+                           (lambda: stage, 100 * nodes, True)]
     if started is not None:
         ladder.append((lambda: started(True), 100 * nodes, True))
     ladder.append((lambda: stage, None, True))
-    for which, limit, heuristics in ladder:
-        solution = which().solve(gap, MIP_SECONDS, limit, heuristics)
-        if not (solution.failed and solution.limited and not solution.clock):
-            break
+    solution = _climb(ladder[0], gap)
+    rung = 1
+    while rung < len(ladder) and _escalates(solution):
+        if rung == 1:  # the first rung found no plan: the next two at once (_two_at_once)
+            solution, used = _two_at_once(ladder[1], ladder[2], gap)
+        else:
+            solution, used = _climb(ladder[rung], gap), 1
+        rung += used
     if solution.failed and not solution.limited:
         # A stage held at an earlier stage's optimum is feasible only to the last 10⁻⁴ hour
         # (HiGHS's whole posts are whole to 10⁻⁷, times ~10³ hours a post): presolve has called
@@ -483,6 +487,46 @@ def _solve(stage: MilpStage, gap: float, nodes: int,
         if not unreduced.failed:
             return unreduced
     return solution
+
+
+_Rung = tuple[Callable[[], MilpStage], int | None, bool]
+
+
+def _escalates(solution: MilpSolution) -> bool:
+    """Whether the ladder goes on: the rung's limit came before any plan (not the clock)."""
+    return solution.failed and solution.limited and not solution.clock
+
+
+def _climb(rung: _Rung, gap: float, stop: threading.Event | None = None) -> MilpSolution:
+    which, limit, heuristics = rung
+    return which().solve(gap, MIP_SECONDS, limit, heuristics, stop=stop)
+
+
+def _two_at_once(this: _Rung, after: _Rung, gap: float) -> tuple[MilpSolution, int]:
+    """``this`` rung here and the ``after`` it in another thread at the same time: the plan the
+    ladder gives one rung after the other — ``this`` one's unless it escalates, then
+    ``after``'s — and how many rungs that took. ``after`` is interrupted (its answer dropped)
+    once ``this`` one has a plan.
+
+    Where a county's first rung found no plan, the next rung has also needed the one after it
+    more often than not (Guang'an's largest county, need: two of three in 2025), and HiGHS's
+    root heuristics make each of the two cost up to a second; each rung is a fixed search on
+    its own HiGHS instance, so running them side by side changes no plan.
+    """
+    stop = threading.Event()
+    pool = ThreadPoolExecutor(1, thread_name_prefix="govsim-rung")
+    try:
+        later = pool.submit(_climb, after, gap, stop)
+        solution = _climb(this, gap)
+    except BaseException:
+        stop.set()
+        raise
+    finally:
+        pool.shutdown(wait=False)  # an interrupted rung ends by itself
+    if not _escalates(solution):
+        stop.set()
+        return solution, 1
+    return later.result(), 2
 
 
 def _hold_rows(holds: list[tuple[int, pulp.LpAffineExpression, float]]

@@ -9,6 +9,8 @@ same floats.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pulp
 import pytest
@@ -62,10 +64,10 @@ def test_every_stage_equals_pulps_highs_plan(guangan: govsim.Scenario,
     widened: list[tuple[str, str]] = []
 
     def recorded(self, gap, seconds, nodes, heuristics,  # type: ignore[no-untyped-def]
-                 start, presolve=True):
+                 start, presolve=True, stop=None):
         used.append(((gap, seconds, nodes, heuristics, presolve), start,
                      (self.row_lower.tobytes(), self.row_upper.tobytes())))
-        return run(self, gap, seconds, nodes, heuristics, start, presolve)
+        return run(self, gap, seconds, nodes, heuristics, start, presolve, stop)
 
     def both(model, county, goal, objective, expr, rows, holds,  # type: ignore[no-untyped-def]
              gaps, start=False, previous=False):
@@ -113,9 +115,9 @@ def test_a_repeated_stage_is_answered_from_the_memo(monkeypatch: pytest.MonkeyPa
     real = milp.MilpStage._run
 
     def counted(self, gap, seconds, nodes, heuristics,  # type: ignore[no-untyped-def]
-                start, presolve=True):
+                start, presolve=True, stop=None):
         runs.append(1)
-        return real(self, gap, seconds, nodes, heuristics, start, presolve)
+        return real(self, gap, seconds, nodes, heuristics, start, presolve, stop)
 
     monkeypatch.setattr(milp.MilpStage, "_run", counted)
     first = _stage(7.5).solve(1e-4, 30.0)
@@ -181,16 +183,68 @@ def test_a_stage_without_a_plan_after_its_nodes_gets_more(monkeypatch: pytest.Mo
     nothing = milp.MilpSolution(np.zeros(12), "Solution limit reached", True, True)
 
     def first_finds_nothing(self, gap, seconds, nodes,  # type: ignore[no-untyped-def]
-                            heuristics, start, presolve=True):
+                            heuristics, start, presolve=True, stop=None):
         calls.append((nodes, heuristics))
         if len(calls) == 1:
             return nothing
-        return real(self, gap, seconds, nodes, heuristics, start, presolve)
+        return real(self, gap, seconds, nodes, heuristics, start, presolve, stop)
 
     monkeypatch.setattr(milp.MilpStage, "_run", first_finds_nothing)
     solution = rounding._solve(_knapsack(), 1e-4, 7)
-    assert calls[:2] == [(7, False), (7, True)]
+    # the second and third rungs run at once (rounding._two_at_once), in either order
+    assert calls[0] == (7, False) and (7, True) in calls[1:3]
     assert _fits(solution)
+
+
+def test_a_stage_told_to_stop_is_interrupted_and_not_remembered() -> None:
+    """MilpStage.solve(stop=...): HiGHS ends at its next check once the event is set; the
+    answer is marked as cut off (``clock``) and not remembered, so the same stage without a
+    stop is solved in full."""
+    milp.clear_memo()
+    stop = threading.Event()
+    stop.set()
+    cut = _knapsack().solve(1e-9, 30.0, None, True, stop=stop)
+    assert cut.clock and cut.status == "Interrupted by user" and milp.memo_size() == 0
+    whole = _knapsack().solve(1e-9, 30.0, None, True, stop=threading.Event())
+    assert not whole.clock and whole.nodes > 1 and _fits(whole)
+    assert milp.memo_size() == 1
+
+
+class _Rung:
+    """A rung's stage with a set answer; with a stop event, it waits for it (a long search)."""
+
+    def __init__(self, answer: milp.MilpSolution) -> None:
+        self.answer, self.stopped = answer, threading.Event()
+
+    def solve(self, gap: float, seconds: float, nodes: int | None, heuristics: bool, *,
+              stop: threading.Event | None = None) -> milp.MilpSolution:
+        if stop is not None:
+            assert stop.wait(30), "the rung beside was never told to stop"
+            self.stopped.set()
+            return milp.MilpSolution(np.zeros(1), "Interrupted by user", True, True, clock=True)
+        return self.answer
+
+
+def test_two_rungs_at_once_give_the_plan_of_one_after_the_other() -> None:
+    """rounding._two_at_once: the first rung's plan when it has one (the rung beside it is
+    interrupted), else the next rung's — what the ladder gives one rung at a time."""
+    plan = milp.MilpSolution(np.ones(1), "Optimal", False, False)
+    none = milp.MilpSolution(np.zeros(1), "Node limit reached", True, True)
+    first, beside = _Rung(plan), _Rung(plan)
+    solution, used = rounding._two_at_once((lambda: first, 7, True),  # type: ignore[arg-type]
+                                           (lambda: beside, 700, True), 1e-4)
+    assert solution is plan and used == 1
+    assert beside.stopped.wait(30)
+
+    later = milp.MilpSolution(np.full(1, 2.0), "Optimal", False, False)
+
+    class _Finishes(_Rung):
+        def solve(self, gap, seconds, nodes, heuristics, *, stop=None):  # type: ignore
+            return self.answer
+
+    solution, used = rounding._two_at_once((lambda: _Rung(none), 7, True),  # type: ignore
+                                           (lambda: _Finishes(later), 700, True), 1e-4)
+    assert solution is later and used == 2
 
 
 def test_a_stage_presolve_gives_up_on_is_solved_without_presolve(
@@ -204,11 +258,11 @@ def test_a_stage_presolve_gives_up_on_is_solved_without_presolve(
     error = milp.MilpSolution(np.zeros(12), "Solve error", False, True)
 
     def presolve_fails(self, gap, seconds, nodes,  # type: ignore[no-untyped-def]
-                       heuristics, start, presolve=True):
+                       heuristics, start, presolve=True, stop=None):
         calls.append(presolve)
         if presolve:
             return error
-        return real(self, gap, seconds, nodes, heuristics, start, presolve)
+        return real(self, gap, seconds, nodes, heuristics, start, presolve, stop)
 
     monkeypatch.setattr(milp.MilpStage, "_run", presolve_fails)
     solution = rounding._solve(_knapsack(), 1e-4, 7)
@@ -251,9 +305,9 @@ def test_a_start_returned_as_the_plan_is_solved_again_without_it(
     real = milp.MilpStage._run
 
     def recorded(self, gap, seconds, nodes, heuristics,  # type: ignore[no-untyped-def]
-                 start, presolve=True):
+                 start, presolve=True, stop=None):
         runs.append(start is not None)
-        return real(self, gap, seconds, nodes, heuristics, start, presolve)
+        return real(self, gap, seconds, nodes, heuristics, start, presolve, stop)
 
     monkeypatch.setattr(milp.MilpStage, "_run", recorded)
     solution = started.solve(1e-9, 30.0)
