@@ -36,8 +36,8 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-__all__ = ["WATCH_SECONDS", "interrupts_held", "process_pool", "stop_pool", "thread_count",
-           "worker_count", "worker_pool"]
+__all__ = ["BACKGROUND_NICE", "WATCH_SECONDS", "interrupts_held", "lower_priority",
+           "process_pool", "stop_pool", "thread_count", "worker_count", "worker_pool"]
 
 log = logging.getLogger(__name__)
 
@@ -69,16 +69,50 @@ def thread_count(workers: int | None) -> int:
 
 
 def process_pool(workers: int, *, initializer: Callable[..., None] | None = None,
-                 initargs: tuple[Any, ...] = ()) -> ProcessPoolExecutor:
+                 initargs: tuple[Any, ...] = (), background: bool = False
+                 ) -> ProcessPoolExecutor:
     """A spawn-context process pool whose workers ignore Ctrl-C and die with this process.
 
     ``initializer(*initargs)`` runs in each worker after govsim's own set-up (it must be a
-    module-level function: spawn pickles it).
+    module-level function: spawn pickles it). ``background``: each worker runs only on a core
+    nothing else wants (:func:`lower_priority`), from its start — importing govsim takes a
+    worker a second or two, which would otherwise compete with the work it is beside.
     """
     main = threading.current_thread() is threading.main_thread()
-    return ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-        initializer=_start_worker, initargs=(os.getpid(), main, initializer, initargs))
+    kind = _BackgroundPool if background else ProcessPoolExecutor
+    return kind(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker, initargs=(os.getpid(), main, initializer, initargs))
+
+
+#: Niceness of a background worker where the idle scheduling class is not available.
+BACKGROUND_NICE = 10
+
+
+def lower_priority(pid: int) -> None:
+    """Give process ``pid`` (this user's) only the CPU nothing else wants: Linux's idle
+    scheduling class, else niceness :data:`BACKGROUND_NICE` (POSIX); elsewhere nothing."""
+    try:
+        os.sched_setscheduler(pid, os.SCHED_IDLE, os.sched_param(0))  # type: ignore[attr-defined]
+    except (OSError, AttributeError):
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, pid,  # type: ignore[attr-defined]
+                           BACKGROUND_NICE)
+
+
+class _BackgroundPool(ProcessPoolExecutor):
+    """A pool whose workers are lowered (:func:`lower_priority`) as soon as they are spawned:
+    a submit may spawn one, and it is lowered before it has imported anything."""
+
+    _lowered: set[int]
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        future = super().submit(fn, *args, **kwargs)
+        lowered = self.__dict__.setdefault("_lowered", set())
+        for pid in list((getattr(self, "_processes", None) or {}).keys()):
+            if pid not in lowered:
+                lower_priority(pid)
+                lowered.add(pid)
+        return future
 
 
 @contextlib.contextmanager
@@ -113,10 +147,12 @@ def interrupts_held() -> Iterator[None]:
 
 @contextlib.contextmanager
 def worker_pool(workers: int, *, initializer: Callable[..., None] | None = None,
-                initargs: tuple[Any, ...] = ()) -> Iterator[ProcessPoolExecutor]:
+                initargs: tuple[Any, ...] = (), background: bool = False
+                ) -> Iterator[ProcessPoolExecutor]:
     """:func:`process_pool` as a context: a clean exit waits for the workers; an error or
     Ctrl-C ends them at once (:func:`stop_pool`) instead of waiting for their tasks."""
-    pool = process_pool(workers, initializer=initializer, initargs=initargs)
+    pool = process_pool(workers, initializer=initializer, initargs=initargs,
+                        background=background)
     try:
         yield pool
     except BaseException:

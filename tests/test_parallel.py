@@ -92,6 +92,16 @@ def test_worker_pool_workers_are_children_of_this_process() -> None:
     assert {parent for _, parent in pids} == {os.getpid()}
 
 
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="Linux's idle scheduling class")
+def test_a_background_pools_workers_run_only_on_idle_cores() -> None:
+    """The money band's workers are lowered when spawned, before they import govsim (a second
+    or two of CPU each that competed with the loop's allocation)."""
+    with worker_pool(1, background=True) as pool:
+        assert pool.submit(os.sched_getscheduler, 0).result(timeout=60) == os.SCHED_IDLE
+    with worker_pool(1) as pool:
+        assert pool.submit(os.sched_getscheduler, 0).result(timeout=60) == os.SCHED_OTHER
+
+
 def test_worker_count_is_bounded() -> None:
     cores = os.cpu_count() or 1
     assert worker_count(None, 100) == min(cores, 100)

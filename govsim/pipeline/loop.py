@@ -83,7 +83,8 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
         seed: int | None = None, rounds: int | None = None, solver: str = "highs",
         objective: str | None = None, workers: int | None = None,
         progress: Progress | None = None, engine: str = DEFAULT_ENGINE,
-        on_year: Callable[[RunOptions, int, Any], None] | None = None) -> RunResult:
+        on_year: Callable[[RunOptions, int, Any], None] | None = None,
+        on_round: Callable[[RunOptions, int, int, Any], None] | None = None) -> RunResult:
     """Run the simulation–optimisation loop over the plan horizon.
 
     Parameters
@@ -111,6 +112,10 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
         ``on_year(options, year, estimates)`` once a year is adopted: the run's options and
         the adopted round's estimates (those of :attr:`RunResult.estimates`). The money band
         starts on a year while the loop goes on with the next.
+    on_round : callable, optional
+        ``on_round(options, year, number, estimates)`` before each round's allocation: the
+        round's estimates — the very object ``on_year`` gets if the round is adopted. The
+        money band starts on a round's estimates while the round is allocated.
 
     Returns
     -------
@@ -172,6 +177,8 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
                 estimates = estimates_from_simulation(scenario, year, previous, states, rho,
                                                       contracts=in_force)
                 estimates_of[k] = estimates
+                if on_round is not None:
+                    on_round(options, year, k, estimates)
                 started = time.perf_counter()
                 solved_of[k] = solve_allocation(scenario, estimates, year,
                                                 objective=options.objective,

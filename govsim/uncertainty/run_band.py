@@ -32,18 +32,18 @@ yuan); ``uncertainty.csv`` bands them around the run's own figures. Coverage and
 need simulations: ``govsim run --uncertainty N``. Units: CNY.
 
 Where the samples are solved (:func:`run`): with more than one worker, in worker processes
-beside the loop — each (sample, year) as soon as the loop adopts the year, at a lower priority
-(:data:`BESIDE_NICE`), on the core the loop leaves idle while it allocates; with one worker, in
-this process after the loop. Each sample's rows are gathered in plan-year order either way, so
-the tables do not depend on it.
+beside the loop, in the background (:func:`govsim.parallel.lower_priority`), on the core the
+loop leaves idle while it allocates — each round's samples as soon as its estimates are known,
+those of rounds not adopted cancelled (:class:`_BandBeside`); with one worker, in this process
+after the loop.
+Each sample's rows are gathered in plan-year order either way, so the tables do not depend on
+it.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
-import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import as_completed
@@ -73,9 +73,6 @@ DEFAULT_BAND_SAMPLES = 10
 #: core: twice what starting a worker costs here (importing govsim and numba, about 2.5 s).
 #: Guang'an's samples take under a second (serial is faster); a 183-county province's about 30.
 POOL_AFTER_SECONDS = 5.0
-#: Niceness of the band's worker processes beside the loop: they take the core the loop leaves
-#: idle while it allocates (one process) and yield to its simulation workers.
-BESIDE_NICE = 10
 #: Columns of ``Estimates.demand`` and ``.providers`` that are shares (kept within [0, 1]).
 _SHARES = ("utilisation_target", "capacity_loss", "quality")
 #: Columns recomputed, not scaled.
@@ -308,9 +305,7 @@ _BESIDE: dict[str, Any] = {}
 
 
 def _start_beside(scenario: Scenario) -> None:
-    """Band worker set-up: the scenario once, and a lower priority than the loop's processes."""
-    with contextlib.suppress(OSError, AttributeError):  # os.nice: POSIX only
-        os.nice(BESIDE_NICE)
+    """Band worker set-up: the scenario once (the pool is a background one)."""
     _BESIDE.clear()
     _BESIDE.update(scenario=scenario, sampled={})
 
@@ -326,25 +321,59 @@ def _beside_task(design: Design, sample: int, year: int, estimates: Estimates, b
 
 
 class _BandBeside:
-    """The loop's ``on_year``: hands each adopted year's band samples to the worker pool while
-    the loop goes on with the next year; :meth:`frames` collects them as :func:`money_bands`
-    would (each sample's rows in plan-year order)."""
+    """The loop's ``on_round`` and ``on_year``: the band beside the loop.
+
+    Each round's samples go to the worker pool as soon as its estimates are known, while the
+    round is allocated (a province's years have one round, which is adopted; its allocation
+    leaves a core idle for long stretches). A new round cancels the year's earlier rounds'
+    samples that have not started; once the year is adopted, only the adopted round's samples
+    are kept (those cancelled are submitted again). A sample's rows depend only on its point,
+    the year and the estimates, so :meth:`frames` collects the rows :func:`money_bands` would
+    (each sample's rows in plan-year order), whichever rounds ran.
+    """
 
     def __init__(self, pool: Any, scenario: Scenario, samples: int) -> None:
         self.pool, self.scenario, self.samples = pool, scenario, samples
         self.design: Design | None = None
         self.years: list[int] = []
+        #: the adopted round's sample of each (sample, year)
         self.futures: dict[tuple[int, int], Any] = {}
+        #: the year's rounds so far: their estimates and samples
+        self._rounds: list[tuple[Estimates, list[Any]]] = []
+        self._base: dict[int, Estimates] = {}
+
+    def round(self, options: Any, year: int, number: int, estimates: Estimates) -> None:
+        """``on_round``: start the round's samples; cancel the earlier rounds' not started."""
+        for _, futures in self._rounds:
+            for future in futures:
+                future.cancel()
+        self._rounds.append((estimates, [self._submit(options, year, estimates, k)
+                                         for k in range(self.samples)]))
 
     def __call__(self, options: Any, year: int, estimates: Estimates) -> None:
+        kept: list[Any] = []
+        for given, futures in self._rounds:
+            if given is estimates:  # on_year gets the adopted round's own estimates
+                kept = futures
+            else:
+                for future in futures:
+                    future.cancel()  # a running one finishes; its rows are not read
+        self._rounds = []
+        for k in range(self.samples):
+            future = kept[k] if kept else None
+            if future is None or future.cancelled():
+                future = self._submit(options, year, estimates, k)
+            self.futures[k, year] = future
+        self.years.append(year)
+
+    def _submit(self, options: Any, year: int, estimates: Estimates, sample: int) -> Any:
         if self.design is None:  # the run's seed, as the band after the run would use it
             self.design = lhs_design(self.scenario, self.samples, options.seed)
-        base = estimates_from_scenario(self.scenario, year, estimates.quantile)
-        self.years.append(year)
+        if year not in self._base:
+            self._base[year] = estimates_from_scenario(self.scenario, year, estimates.quantile)
         with interrupts_held():  # a submit may spawn a worker
-            for k in range(len(self.design)):
-                self.futures[k, year] = self.pool.submit(_beside_task, self.design, k, year,
-                                                         estimates, base, options.solver)
+            return self.pool.submit(_beside_task, self.design, sample, year, estimates,
+                                    self._base[year], options.solver)
 
     def frames(self) -> dict[int, pd.DataFrame]:
         """Each sample's outcome rows (waits for the workers)."""
@@ -368,9 +397,9 @@ def _run_band_beside(scenario: Scenario, count: int, pipeline_run: Callable[...,
     ``waiting()`` once the loop has ended. The band's timing is what the run waited for it
     after the loop."""
     with worker_pool(worker_count(options.get("workers"), count), initializer=_start_beside,
-                     initargs=(scenario,)) as pool:
+                     initargs=(scenario,), background=True) as pool:
         beside = _BandBeside(pool, scenario, count)
-        result = pipeline_run(scenario, on_year=beside, **options)
+        result = pipeline_run(scenario, on_year=beside, on_round=beside.round, **options)
         waiting()
         started = time.perf_counter()
         frames = beside.frames()
@@ -385,8 +414,9 @@ def run(scenario: Scenario, *, band_samples: int | None = None,
     """``govsim.run``: :func:`govsim.pipeline.run` (``options`` as there) and the 80 % band of
     its money needed (``band_samples`` ``None``: the default when the scenario declares
     uncertain inputs, 0: none). With more than one worker the band's samples are solved in
-    worker processes (one per worker, at a lower priority) while the loop goes on: a year's
-    samples start once the loop has adopted it. With ``workers=1`` the band is solved in this
+    worker processes (one per worker, at a lower priority) while the loop goes on: a round's
+    samples start once its estimates are known, and those of the adopted round are kept
+    (:class:`_BandBeside`). With ``workers=1`` the band is solved in this
     process after the loop (:func:`with_money_band`). The tables are the same either way.
 
     Examples
@@ -407,8 +437,8 @@ def run(scenario: Scenario, *, band_samples: int | None = None,
             progress(done, total, label)
 
     if count and options.get("workers") != 1:
-        # the band's samples in worker processes while the loop goes on (a year's samples
-        # start once the year is adopted); --workers 1 keeps the band in this process, after
+        # the band's samples in worker processes while the loop goes on (a round's samples
+        # start with its allocation); --workers 1 keeps the band in this process, after
         def waiting() -> None:
             if progress is not None:
                 progress(last[0], last[1], "band")

@@ -8,6 +8,7 @@ import math
 import os
 import signal
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -187,8 +188,9 @@ def test_an_auto_band_pools_only_slow_samples(uncertain: govsim.Scenario,
 def test_the_band_beside_the_loop_gives_the_tables_of_the_band_after_it(
         uncertain: govsim.Scenario, banded: govsim.RunResult,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """workers > 1: each adopted year's samples go to a pool of band workers while the loop goes
-    on. Every table is the one of the band solved after the loop in this process."""
+    """workers > 1: each round's samples go to a pool of band workers while the loop goes on,
+    the adopted round's are kept. Every table is the one of the band solved after the loop in
+    this process."""
     from govsim.uncertainty import run_band
 
     pools: list[int] = []
@@ -214,13 +216,50 @@ def test_the_band_beside_the_loop_gives_the_tables_of_the_band_after_it(
     assert beside.timings["band"] >= 0.0
 
 
+def test_the_band_beside_keeps_the_adopted_rounds_samples(uncertain: govsim.Scenario) -> None:
+    """_BandBeside: a round's samples start with the round; the next round cancels those not
+    started; on adoption the adopted round's are kept — a cancelled one is submitted again —
+    and every other round's not started are cancelled."""
+    from concurrent.futures import Future
+
+    from govsim.uncertainty import run_band
+
+    submitted: list[tuple[int, object, int, Future]] = []
+
+    class Pool:
+        def submit(self, task, design, sample, year, estimates, base,  # type: ignore
+                   solver):
+            future: Future = Future()
+            submitted.append((year, estimates, sample, future))
+            return future
+
+    beside = run_band._BandBeside(Pool(), uncertain, 3)
+    options = SimpleNamespace(seed=7, solver="highs")
+    one, two = (estimates_from_scenario(uncertain, 2025) for _ in range(2))
+    beside.round(options, 2025, 1, one)
+    first = [future for *_, future in submitted]
+    assert first[0].set_running_or_notify_cancel()  # a worker has taken it
+    beside.round(options, 2025, 2, two)
+    assert [f.cancelled() for f in first] == [False, True, True]
+    second = [future for *_, future in submitted[3:]]
+    assert [(year, estimates, k) for year, estimates, k, _ in submitted[3:]] == [
+        (2025, two, 0), (2025, two, 1), (2025, two, 2)]
+    beside(options, 2025, one)  # round 1 adopted
+    assert all(f.cancelled() for f in second)
+    assert [(estimates, k) for _, estimates, k, _ in submitted[6:]] == [(one, 1), (one, 2)]
+    kept = [beside.futures[k, 2025] for k in range(3)]
+    assert kept[0] is first[0] and kept[1:] == [f for *_, f in submitted[6:]]
+    assert beside.years == [2025] and beside.design is not None
+
+
 def test_ctrl_c_while_the_band_runs_beside_the_loop_exits_130_and_leaves_nothing(
         tmp_path: Path) -> None:
     """Ctrl-C once the band's workers exist beside the loop's simulation workers: exit 130,
     one line, no process left, no results written."""
     proc = start_govsim("run", "--years", "2", "--replications", "2", "--workers", "2",
                         "--results", str(tmp_path))
-    # two simulation workers, the resource tracker, then two band workers once 2025 is adopted
+    # two simulation workers, the resource tracker, then two band workers once 2025's first
+    # round is allocated
     assert wait_until(lambda: len(descendants(proc.pid)) >= 5 or proc.poll() is not None, 120)
     assert proc.poll() is None, "the run ended before its band workers started"
     workers = descendants(proc.pid)
