@@ -115,7 +115,7 @@ def run_command(args: argparse.Namespace) -> int:
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(label("cli.starting", lang), total=None)
         if not args.uncertainty:
-            result = run(scenario, workers=args.workers, **kwargs,
+            result = run(scenario, workers=args.workers, report_lang=args.lang, **kwargs,
                          progress=lambda done, total, text: bar.update(
                              task, completed=done, total=total,
                              description=_progress_text(text, lang)))

@@ -16,7 +16,9 @@ report show 万元 (10,000 CNY).
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -44,9 +46,12 @@ __all__ = [
     "CSV_ENCODING",
     "PLOTS",
     "TABLE_COLUMNS",
+    "DrawnFigure",
     "RunFolderExistsError",
     "RunTables",
     "default_run_dir",
+    "draw_figure",
+    "figure_key",
     "render_plots",
     "write_run",
 ]
@@ -218,7 +223,8 @@ def default_run_dir(scenario: Scenario, results_root: str | Path = "results",
 
 def write_run(tables: RunTables, out_dir: str | Path | OutputFolder, lang: str | None = None, *,
               overwrite: bool = False, dpi: int = PLOT_DPI,
-              money_needed_table: pd.DataFrame | None = None) -> Path:
+              money_needed_table: pd.DataFrame | None = None,
+              drawn: Mapping[str, DrawnFigure] | None = None) -> Path:
     """Write a run folder atomically and return its path.
 
     Parameters
@@ -241,6 +247,9 @@ def write_run(tables: RunTables, out_dir: str | Path | OutputFolder, lang: str |
         A money-needed table (columns of :data:`govsim.output.answers.MONEY_NEEDED_COLUMNS`)
         to write as ``money_needed.csv`` when the run's tables do not carry one; the report
         and ``plan.xlsx`` read it from the folder.
+    drawn
+        Figures drawn ahead by stem (:func:`draw_figure`); each is used only if drawn from the
+        same table, scenario, language and dpi — the others are drawn here.
 
     Returns
     -------
@@ -264,20 +273,21 @@ def write_run(tables: RunTables, out_dir: str | Path | OutputFolder, lang: str |
     lang = plots.resolve_lang(tables.scenario, lang)
     tables = tables.checked()
     with target.staging() as stage:
-        _write_contents(tables, stage, lang, dpi, money_needed_table)
+        _write_contents(tables, stage, lang, dpi, money_needed_table, drawn)
     log.info("wrote run folder %s", target.path)
     return target.path
 
 
 def _write_contents(tables: RunTables, stage: Staging, lang: str, dpi: int,
-                    money_table: pd.DataFrame | None = None) -> None:
+                    money_table: pd.DataFrame | None = None,
+                    drawn: Mapping[str, DrawnFigure] | None = None) -> None:
     folder = stage.path
     for name in TABLE_COLUMNS:
         write_csv(tables.table(name), folder / f"{name}.csv")
     if money_table is not None and tables.table("money_needed").empty:
         write_csv(money_table, folder / MONEY_NEEDED_FILE)  # in place of the empty table
     (folder / "plots").mkdir()
-    images = render_plots(tables, lang, dpi)
+    images = render_plots(tables, lang, dpi, drawn)
     for stem, png in images.items():
         (folder / "plots" / f"{stem}.png").write_bytes(png)
     # the answers read the money-needed table the run folder holds (written above when the
@@ -298,18 +308,58 @@ def _write_contents(tables: RunTables, stage: Staging, lang: str, dpi: int,
     stage.write_manifest(manifest)
 
 
-def render_plots(tables: RunTables, lang: str | None = None,
-                 dpi: int = PLOT_DPI) -> dict[str, bytes]:
-    """Every plot of :data:`PLOTS` as PNG bytes, by file stem (figures are not kept).
+@dataclass(frozen=True)
+class DrawnFigure:
+    """A report figure drawn ahead of writing, elsewhere (:func:`draw_figure`): its PNG and a
+    digest of what it was drawn from (:func:`figure_key`)."""
+
+    key: bytes
+    png: bytes
+
+
+def figure_key(frame: pd.DataFrame, scenario: Scenario, stem: str, lang: str,
+               dpi: int) -> bytes:
+    """A digest of everything figure ``stem`` is drawn from: its table ``frame`` (as
+    :meth:`RunTables.checked` gives it), the scenario, the language and the dpi."""
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(f"{PLOTS[stem][0]}|{lang}|{dpi}|{scenario.content_hash()}|".encode())
+    digest.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
+    try:
+        digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    except TypeError:  # a cell pandas cannot hash (a list): its text
+        digest.update(frame.to_csv().encode())
+    return digest.digest()
+
+
+def draw_figure(frame: pd.DataFrame, scenario: Scenario, stem: str, lang: str,
+                dpi: int = PLOT_DPI) -> DrawnFigure:
+    """Figure ``stem`` of its checked table ``frame``, as :func:`render_plots` draws it — for a
+    worker process to draw ahead of writing (``govsim.run``'s band workers do)."""
+    figure = getattr(plots, PLOTS[stem][0])(frame, scenario, lang)
+    return DrawnFigure(figure_key(frame, scenario, stem, lang, dpi),
+                       encode_png(figure_pixels(figure, dpi), dpi))
+
+
+def render_plots(tables: RunTables, lang: str | None = None, dpi: int = PLOT_DPI,
+                 drawn: Mapping[str, DrawnFigure] | None = None) -> dict[str, bytes]:
+    """Every plot of :data:`PLOTS` as PNG bytes, by file stem (figures are not kept); a figure
+    ``drawn`` ahead from the same table, scenario, language and dpi is taken as it is.
 
     Each figure's PNG is compressed in a second thread while the next figure is built and
     drawn (Pillow releases the GIL while compressing); the bytes are those of
     :func:`~govsim.output.figure.png_bytes`.
     """
     lang = plots.resolve_lang(tables.scenario, lang)
-    encoding = {}
+    encoding: dict[str, Any] = {}
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="govsim-png") as encoder:
         for stem, (function, table) in PLOTS.items():
-            figure = getattr(plots, function)(tables.table(table), tables.scenario, lang)
+            ahead = (drawn or {}).get(stem)
+            frame = tables.table(table)
+            if ahead is not None and ahead.key == figure_key(frame, tables.scenario, stem,
+                                                             lang, dpi):
+                encoding[stem] = ahead.png
+                continue
+            figure = getattr(plots, function)(frame, tables.scenario, lang)
             encoding[stem] = encoder.submit(encode_png, figure_pixels(figure, dpi), dpi)
-        return {stem: png.result() for stem, png in encoding.items()}
+        return {stem: png if isinstance(png, bytes) else png.result()
+                for stem, png in encoding.items()}

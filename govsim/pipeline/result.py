@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +26,7 @@ from govsim.compliance import check_compliance
 from govsim.errors import RunError
 from govsim.mechanisms.report import mechanism_table
 from govsim.output.folders import OutputFolder, prepare_folder
-from govsim.output.report import RunTables, default_run_dir, write_run
+from govsim.output.report import DrawnFigure, RunTables, default_run_dir, write_run
 from govsim.scenario import Scenario
 from govsim.sim import summarise
 from govsim.sim.engine import DEFAULT_ENGINE, check_engine
@@ -98,6 +99,9 @@ class RunResult:
     plans: tuple[AllocationResult, ...] = ()
     #: (year, estimates) of every plan year: the adopted round's (money needed's too).
     estimates: tuple[tuple[int, Estimates], ...] = ()
+    #: Report figures drawn ahead by stem (``govsim.run``'s band workers draw those the band
+    #: leaves as they are); :meth:`write` takes each drawn from the same table and language.
+    figures: Mapping[str, DrawnFigure] = field(default_factory=dict)
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -129,7 +133,7 @@ class RunResult:
         else:
             target = out
         started = time.perf_counter()
-        path = write_run(self.tables, target, lang, overwrite=overwrite)
+        path = write_run(self.tables, target, lang, overwrite=overwrite, drawn=self.figures)
         self.timings["report"] = time.perf_counter() - started
         return path
 

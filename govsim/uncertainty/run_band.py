@@ -58,6 +58,8 @@ from govsim.allocation import Estimates, estimates_from_scenario
 from govsim.allocation.estimates import poisson_quantile
 from govsim.budget import need_allocation, need_and_gap
 from govsim.errors import RunError
+from govsim.output.plots import resolve_lang
+from govsim.output.report import PLOTS, DrawnFigure, draw_figure
 from govsim.parallel import interrupts_held, stop_pool, worker_count, worker_pool
 from govsim.scenario import Scenario
 from govsim.uncertainty.design import Design, check_samples, lhs_design, sample_scenario
@@ -74,6 +76,9 @@ DEFAULT_BAND_SAMPLES = 10
 #: core: twice what starting a worker costs here (importing govsim and numba, about 2.5 s).
 #: Guang'an's samples take under a second (serial is faster); a 183-county province's about 30.
 POOL_AFTER_SECONDS = 5.0
+#: The run's tables the band changes (:func:`_with_band`): the figures of the others are drawn
+#: by the band's workers.
+_BAND_TABLES = ("uncertainty", "uncertainty_drivers", "money_needed")
 #: Columns of ``Estimates.demand`` and ``.providers`` that are shares (kept within [0, 1]).
 _SHARES = ("utilisation_target", "capacity_loss", "quality")
 #: Columns recomputed, not scaled.
@@ -391,28 +396,62 @@ class _BandBeside:
 
 
 def _run_band_beside(scenario: Scenario, count: int, pipeline_run: Callable[..., Any],
-                     waiting: Callable[[], None], **options: Any) -> Any:
+                     waiting: Callable[[], None], report_lang: str | None,
+                     **options: Any) -> Any:
     """:func:`run` with the band's samples solved in worker processes beside the loop;
-    ``waiting()`` once the loop has ended. The band's timing is what the run waited for it
-    after the loop."""
+    ``waiting()`` once the loop has ended. Once the loop has ended, the same workers also draw
+    the report's figures the band leaves as they are (:func:`_figures_beside`). The band's
+    timing is what the run waited for both after the loop."""
     with worker_pool(worker_count(options.get("workers"), count), initializer=_start_beside,
                      initargs=(scenario,), background=True) as pool:
         beside = _BandBeside(pool, scenario, count)
         result = pipeline_run(scenario, on_year=beside, on_round=beside.round, **options)
         waiting()
         started = time.perf_counter()
+        figures = _figures_beside(pool, result, report_lang)
         frames = beside.frames()
-        # every sample is in: end the workers now rather than wait for each to exit on its own
+        drawn = _drawn(figures)
+        # every task is in: end the workers now rather than wait for each to exit on its own
         # (unloading numpy, pandas and HiGHS: 0.4 s of Guang'an's run)
         stop_pool(pool)
     assert beside.design is not None
     band = _result(beside.design, frames, point_outcomes(result.tables.money_needed),
                    result.options.seed)
-    return _with_band(result, band, count, time.perf_counter() - started)
+    return replace(_with_band(result, band, count, time.perf_counter() - started),
+                   figures=drawn)
+
+
+def _figures_beside(pool: Any, result: Any, lang: str | None) -> dict[str, Any]:
+    """The report's figures of the tables the band leaves as they are (all but money
+    needed's), drawn by the band's workers in ``lang`` (default the scenario's) while this
+    process waits for the band: futures by stem."""
+    tables = result.tables.checked()
+    lang = resolve_lang(tables.scenario, lang)
+    with interrupts_held():  # a submit may spawn a worker
+        return {stem: pool.submit(_figure_task, tables.table(table), stem, lang)
+                for stem, (_, table) in PLOTS.items() if table not in _BAND_TABLES}
+
+
+def _figure_task(frame: pd.DataFrame, stem: str, lang: str) -> DrawnFigure:
+    """Band worker: one report figure (the worker's scenario is the run's)."""
+    return draw_figure(frame, _BESIDE["scenario"], stem, lang)
+
+
+def _drawn(figures: dict[str, Any]) -> dict[str, DrawnFigure]:
+    """The figures the workers drew; one that failed is left for ``write`` to draw (and to
+    report what is wrong with it)."""
+    drawn = {}
+    for stem, future in figures.items():
+        try:
+            drawn[stem] = future.result()
+        except Exception:  # drawing ahead only saves time; write() draws it again
+            log.warning("figure %s could not be drawn ahead", stem, exc_info=True)
+    return drawn
 
 
 def run(scenario: Scenario, *, band_samples: int | None = None,
-        progress: Callable[[int, int, str], None] | None = None, **options: Any) -> Any:
+        progress: Callable[[int, int, str], None] | None = None,
+        report_lang: str | None = None, **options: Any) -> Any:
     """``govsim.run``: :func:`govsim.pipeline.run` (``options`` as there) and the 80 % band of
     its money needed (``band_samples`` ``None``: the default when the scenario declares
     uncertain inputs, 0: none). With more than one worker the band's samples are solved in
@@ -420,6 +459,9 @@ def run(scenario: Scenario, *, band_samples: int | None = None,
     samples start once its estimates are known, and those of the adopted round are kept
     (:class:`_BandBeside`). With ``workers=1`` the band is solved in this
     process after the loop (:func:`with_money_band`). The tables are the same either way.
+    With workers, they also draw the report's figures the band does not change once the loop
+    has ended, in ``report_lang`` (default the scenario's language; the CLI's ``--lang``):
+    :attr:`~govsim.pipeline.RunResult.figures`, which ``write`` takes instead of drawing them.
 
     Examples
     --------
@@ -445,8 +487,8 @@ def run(scenario: Scenario, *, band_samples: int | None = None,
             if progress is not None:
                 progress(last[0], last[1], "band")
 
-        return _run_band_beside(scenario, count, pipeline_run, waiting, progress=track,
-                                **options)
+        return _run_band_beside(scenario, count, pipeline_run, waiting, report_lang,
+                                progress=track, **options)
     result = pipeline_run(scenario, progress=track, **options)
     if count and progress is not None:
         progress(last[0], last[1], "band")

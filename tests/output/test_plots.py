@@ -277,6 +277,28 @@ def test_report_pngs_are_what_savefig_writes(tiny: RunTables) -> None:
     assert b"Software" not in images["caseworkers"]
 
 
+def test_a_figure_drawn_ahead_is_used_only_if_drawn_from_the_same_inputs(
+        tiny: RunTables) -> None:
+    """render_plots(drawn=...): a figure drawn elsewhere (draw_figure, as the money band's
+    workers do) is taken as it is when its table, scenario, language and dpi are the ones it
+    would draw from; one drawn from anything else is drawn again."""
+    from govsim.output.report import DrawnFigure, draw_figure, render_plots
+
+    checked = tiny.checked()
+    frame = checked.table("staffing")
+    ahead = draw_figure(frame, checked.scenario, "caseworkers", "zh", 60)
+    marked = DrawnFigure(ahead.key, b"drawn ahead")
+    assert render_plots(checked, "zh", 60, {"caseworkers": marked})["caseworkers"] == \
+        b"drawn ahead"
+    plain = render_plots(checked, "zh", 60)
+    assert ahead.png == plain["caseworkers"]
+    for other in (draw_figure(frame, checked.scenario, "caseworkers", "en", 60),
+                  draw_figure(frame, checked.scenario, "caseworkers", "zh", 72),
+                  draw_figure(frame.head(1), checked.scenario, "caseworkers", "zh", 60)):
+        stale = DrawnFigure(other.key, b"drawn from something else")
+        assert render_plots(checked, "zh", 60, {"caseworkers": stale}) == plain
+
+
 def test_every_label_has_both_languages() -> None:
     for key, texts in LABELS.items():
         assert len(texts) == 2 and all(texts), key

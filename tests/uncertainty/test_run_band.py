@@ -214,6 +214,14 @@ def test_the_band_beside_the_loop_gives_the_tables_of_the_band_after_it(
         assert getattr(beside.tables, name).equals(getattr(banded.tables, name)), name
     assert beside.tables.manifest["uncertainty"] == banded.tables.manifest["uncertainty"]
     assert beside.timings["band"] >= 0.0
+    # the band's workers drew the report's figures the band leaves as they are: the PNGs this
+    # process draws from the same tables
+    from govsim.output.report import PLOTS, render_plots
+
+    assert sorted(beside.figures) == sorted(s for s in PLOTS if s != "money_needed")
+    assert not banded.figures  # one worker: nothing drawn ahead
+    images = render_plots(beside.tables.checked())
+    assert {s: f.png for s, f in beside.figures.items()} == {s: images[s] for s in beside.figures}
 
 
 def test_the_band_beside_keeps_the_adopted_rounds_samples(uncertain: govsim.Scenario) -> None:
