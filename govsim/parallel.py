@@ -101,15 +101,16 @@ class _BackgroundPool(ProcessPoolExecutor):
     """A pool whose workers are lowered (:func:`lower_priority`) as soon as they are spawned:
     a submit may spawn one, and it is lowered before it has imported anything."""
 
-    _lowered: set[int]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._lowered: set[int] = set()
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         future = super().submit(fn, *args, **kwargs)
-        lowered = self.__dict__.setdefault("_lowered", set())
-        for pid in list((getattr(self, "_processes", None) or {}).keys()):
-            if pid not in lowered:
+        for pid in list(getattr(self, "_processes", None) or {}):  # spawned by this submit
+            if pid not in self._lowered:
                 lower_priority(pid)
-                lowered.add(pid)
+                self._lowered.add(pid)
         return future
 
 

@@ -111,7 +111,7 @@ def run(scenario: Scenario, *, years: int | None = None, replications: int | Non
     on_year : callable, optional
         ``on_year(options, year, estimates)`` once a year is adopted: the run's options and
         the adopted round's estimates (those of :attr:`RunResult.estimates`). The money band
-        starts on a year while the loop goes on with the next.
+        keeps the adopted round's samples then, while the loop goes on with the next year.
     on_round : callable, optional
         ``on_round(options, year, number, estimates)`` before each round's allocation: the
         round's estimates — the very object ``on_year`` gets if the round is adopted. The

@@ -35,9 +35,9 @@ Where the samples are solved (:func:`run`): with more than one worker, in worker
 beside the loop, in the background (:func:`govsim.parallel.lower_priority`), on the core the
 loop leaves idle while it allocates — each round's samples as soon as its estimates are known,
 those of rounds not adopted cancelled (:class:`_BandBeside`); with one worker, in this process
-after the loop.
-Each sample's rows are gathered in plan-year order either way, so the tables do not depend on
-it.
+after the loop. Each sample's rows are gathered in plan-year order either way, so the tables do
+not depend on it. Once the loop has ended, the same workers draw the report's figures that the
+band leaves as they are (:func:`_figures_beside`).
 """
 
 from __future__ import annotations
@@ -309,7 +309,8 @@ _BESIDE: dict[str, Any] = {}
 
 
 def _start_beside(scenario: Scenario) -> None:
-    """Band worker set-up: the scenario once (the pool is a background one)."""
+    """Band worker set-up: the scenario once (the pool is a background one; importing this
+    module imported the output modules the figures need, at the worker's spawn)."""
     _BESIDE.clear()
     _BESIDE.update(scenario=scenario, sampled={})
 
