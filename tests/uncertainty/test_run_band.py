@@ -260,6 +260,24 @@ def test_the_band_beside_keeps_the_adopted_rounds_samples(uncertain: govsim.Scen
     assert beside.years == [2025] and beside.design is not None
 
 
+def test_a_figure_the_workers_could_not_draw_is_left_to_write(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Drawing ahead only saves time: a figure whose worker failed is not kept (write draws
+    it, and raises there if it cannot), with a warning naming it."""
+    from concurrent.futures import Future
+
+    from govsim.output.report import DrawnFigure
+    from govsim.uncertainty import run_band
+
+    drawn, failed = Future(), Future()
+    drawn.set_result(DrawnFigure(b"key", b"png"))
+    failed.set_exception(ValueError("no font"))
+    with caplog.at_level("WARNING", logger="govsim.uncertainty.run_band"):
+        kept = run_band._drawn({"caseworkers": drawn, "service_levels": failed})
+    assert kept == {"caseworkers": DrawnFigure(b"key", b"png")}
+    assert "service_levels" in caplog.text
+
+
 def test_ctrl_c_while_the_band_runs_beside_the_loop_exits_130_and_leaves_nothing(
         tmp_path: Path) -> None:
     """Ctrl-C once the band's workers exist beside the loop's simulation workers: exit 130,
