@@ -93,8 +93,6 @@ def sample_scenario(scenario: Scenario, design: Design, sample: int) -> Scenario
 
 def _cdf(entry: UncertainInput, x: float) -> float:
     """Probability that a draw of ``entry`` is below ``x`` (0 below the range, 1 above)."""
-    from scipy import stats  # late: scipy is heavy, and only sampling needs it
-
     low, high = entry.low, entry.high
     if x <= low:
         return 0.0
@@ -102,6 +100,8 @@ def _cdf(entry: UncertainInput, x: float) -> float:
         return 1.0
     if entry.distribution == "uniform":
         return (x - low) / (high - low)
+    from scipy import stats  # late: scipy.stats takes 0.4 s to import; uniform needs none
+
     if entry.distribution == "triangular":
         c = (float(entry.peak) - low) / (high - low)  # type: ignore[arg-type]
         return float(stats.triang.cdf(x, c, loc=low, scale=high - low))

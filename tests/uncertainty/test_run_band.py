@@ -7,6 +7,8 @@ from __future__ import annotations
 import math
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -276,6 +278,20 @@ def test_a_figure_the_workers_could_not_draw_is_left_to_write(
         kept = run_band._drawn({"caseworkers": drawn, "service_levels": failed})
     assert kept == {"caseworkers": DrawnFigure(b"key", b"png")}
     assert "service_levels" in caplog.text
+
+
+def test_sampling_uniform_inputs_imports_no_scipy_stats() -> None:
+    """scipy.stats costs a process about 0.4 s of CPU to import; the band's workers (which
+    import this module) and a run of Guang'an (uniform inputs, too few samples for the drivers)
+    need none of it."""
+    code = ("import sys, govsim, govsim.uncertainty.run_band\n"
+            "from govsim.uncertainty.design import lhs_design, sample_scenario\n"
+            "scenario = govsim.load_scenario('guangan')\n"
+            "sample_scenario(scenario, lhs_design(scenario, 2, 1), 0)\n"
+            "print('scipy.stats' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120)
+    assert out.stdout.strip() == "False"
 
 
 def test_ctrl_c_while_the_band_runs_beside_the_loop_exits_130_and_leaves_nothing(
