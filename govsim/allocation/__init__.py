@@ -169,8 +169,9 @@ def allocate(scenario: Scenario, estimates: Estimates | None = None, year: int |
         tables empty — for callers that read only the plan (money needed and its samples,
         where the two took half the time).
     threads : int
-        Counties whose whole posts are solved at once (default 1); the plan is the same with
-        any number.
+        Counties whose whole posts are solved at once (default 1), and above one, a county's
+        harder searches two at a time; the plan is the same with any number. One keeps the
+        allocation to one core.
 
     Returns
     -------

@@ -59,14 +59,17 @@ class _Columns:
 class HighsStages:
     """One HiGHS model of an allocation model, solved goal by goal."""
 
-    def __init__(self, model: AllocationModel) -> None:
+    def __init__(self, model: AllocationModel,
+                 in_rows: dict[pulp.LpVariable, None] | None = None) -> None:
+        """``in_rows``: :func:`row_variables` of the model's rows, when listed already (it is
+        extended here)."""
         import highspy
 
         self.model = model
         self.highs = new_highs()
         self._tight()
         self._inf = highspy.kHighsInf
-        self.columns = self._add_columns()
+        self.columns = self._add_columns(in_rows)
         self._add_rows()
         self.holds = 0
         #: True when the last solution is still feasible (a hold row it meets was added since):
@@ -93,8 +96,8 @@ class HighsStages:
         self._tight()
         self.highs.passModel(model)
 
-    def _add_columns(self) -> _Columns:
-        variables = row_variables(self.model.rows)
+    def _add_columns(self, in_rows: dict[pulp.LpVariable, None] | None) -> _Columns:
+        variables = row_variables(self.model.rows) if in_rows is None else in_rows
         variables.update(dict.fromkeys(self.model.n.values()))
         for goal in self.model.goals:
             variables.update(dict.fromkeys(goal.objective.keys()))

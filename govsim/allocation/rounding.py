@@ -25,7 +25,8 @@ stage takes 0.01-0.5 s; the gap proved is kept in ``model.whole_post_gaps``). Sh
 this way keeps every cap: the parts never add up to more than the row allows (to within
 about :data:`SHARE_NOISE`, which the final linear pass below takes back). With
 ``threads`` above one, the next counties are solved meanwhile on the rows they are expected to
-get and kept only if those prove right (:class:`_CountyQueue`): the plan of one thread.
+get and kept only if those prove right (:class:`_CountyQueue`), and a stage whose first search
+found no plan runs the next two side by side (:func:`_two_at_once`): the plan of one thread.
 :func:`~govsim.allocation.solve.solve_model` then fixes the posts and solves the goals once
 more over the continuous variables of the whole prefecture (hours, project purchases, lottery
 money), so that what one county's rounding left unused in a shared fund can still be used.
@@ -151,7 +152,7 @@ def whole_posts(model: AllocationModel, variables: list[pulp.LpVariable] | None 
         integers |= set(own_integers.get(county, ()))
         gaps: dict[str, float] = {}
         if integers:
-            _solve_county(model, county, rows, tolerance, terms, gaps)
+            _solve_county(model, county, rows, tolerance, terms, gaps, beside=threads > 1)
         use = {name: sum(c * float(v.varValue or 0.0) for v, c in parts[county].items())
                for name, (_, _, parts, _) in shared.items() if county in parts}
         return _CountyPlan(rows, {v: float(round(v.varValue or 0.0)) for v in integers}, use,
@@ -333,9 +334,10 @@ def _split_rows(model: AllocationModel,
 
 
 def _solve_county(model: AllocationModel, county: str, rows: _Block,
-                  tolerance: float, terms: _GoalTerms, gaps: dict[str, float]) -> None:
+                  tolerance: float, terms: _GoalTerms, gaps: dict[str, float], *,
+                  beside: bool = True) -> None:
     """The ordered goals, restricted to the county's variables, as MILPs (the gap HiGHS proved
-    at each goal into ``gaps``).
+    at each goal into ``gaps``; ``beside``: see :func:`_solve`).
 
     Two shortcuts keep a county to two or three small MILPs: ``caps`` needs no MILP (no new
     purchase reaches the linear optimum's money over the caps, which contracts in force alone
@@ -365,7 +367,7 @@ def _solve_county(model: AllocationModel, county: str, rows: _Block,
             else:
                 objective = terms.restricted(k, "objective", county, mine)
             value = _stage(model, county, goal, objective, expr, rows, holds, gaps,
-                           start=solved and goal.key != "need", previous=solved)
+                           start=solved and goal.key != "need", previous=solved, beside=beside)
             solved = True
         slack = hold_slack(goal, value, tolerance)
         holds.append((goal.sense, expr, value + slack if goal.sense == pulp.LpMinimize
@@ -402,8 +404,9 @@ class _GoalTerms:
 def _stage(model: AllocationModel, county: str, goal: Goal,
            objective: pulp.LpAffineExpression, expr: pulp.LpAffineExpression, rows: _Block,
            holds: list[tuple[int, pulp.LpAffineExpression, float]], gaps: dict[str, float], *,
-           start: bool = False, previous: bool = False) -> float:
-    """``previous``: the columns hold the county's previous stage's plan (whole posts)."""
+           start: bool = False, previous: bool = False, beside: bool = True) -> float:
+    """``previous``: the columns hold the county's previous stage's plan (whole posts);
+    ``beside``: see :func:`_solve`."""
     own = [(coefs, sense, rhs) for _, coefs, sense, rhs in rows]
     gap = NEED_GAP if goal.key == "need" else MIP_GAP
     nodes = 100 * MIP_NODES if goal.key in _PROVED_GOALS else MIP_NODES
@@ -411,13 +414,15 @@ def _stage(model: AllocationModel, county: str, goal: Goal,
     # need starts without the previous plan (its first nodes found better plans without it)
     # but ends its escalation from it (_solve); the county's other later stages start from it
     solution = _solve(stage, gap, nodes,
-                      started=base.admitting_current if previous and not start else None)
+                      started=base.admitting_current if previous and not start else None,
+                      beside=beside)
     if solution.failed and previous:
         # The previous plan is there, met within HiGHS's feasibility tolerance: admit it exactly
         # (rows widened by at most that tolerance; the final linear pass restores every row),
         # then, if HiGHS still finds no plan, start from it
         for started in (False, True):
-            solution = _solve(stage := base.admitting_current(started), gap, nodes)
+            solution = _solve(stage := base.admitting_current(started), gap, nodes,
+                              beside=beside)
             if not solution.failed:
                 log.info("%s: the %s stage admitted the previous plan exactly%s", county,
                          goal.key, " and started from it" if started else "")
@@ -436,7 +441,7 @@ def _stage(model: AllocationModel, county: str, goal: Goal,
                 bound = bound + give if held_sense == pulp.LpMinimize else bound - give
             loosened.append((held_sense, held_expr, bound))
         stage = MilpStage(own + _hold_rows(loosened), objective, goal.sense, start=start)
-        solution = _solve(stage, gap, nodes)
+        solution = _solve(stage, gap, nodes, beside=beside)
         if not solution.failed:
             log.info("%s: the %s stage held the earlier goals within %g (+%g relative)",
                      county, goal.key, give_abs, give_rel)
@@ -452,14 +457,17 @@ def _stage(model: AllocationModel, county: str, goal: Goal,
 
 
 def _solve(stage: MilpStage, gap: float, nodes: int,
-           started: Callable[[bool], MilpStage] | None = None) -> MilpSolution:
+           started: Callable[[bool], MilpStage] | None = None, *,
+           beside: bool = True) -> MilpSolution:
     """The stage within ``gap`` or ``nodes`` nodes, branching only; when that found no plan at
     all, with HiGHS's primal heuristics, then 100 times the nodes; then, if it still has no
     plan, 100 times the nodes from the county's previous plan when there is one
     (``started(True)``: the stage admitting that plan exactly, as its start), else (or if that
     too found none) with no node limit (the clock's safety net only); when HiGHS's presolve
     ended it without a plan ('Infeasible' or 'Solve error'), once more without presolve. Every
-    step is a limit on work: the plan is the inputs'.
+    step is a limit on work: the plan is the inputs'. ``beside``: the second and third rungs
+    side by side (:func:`_two_at_once`; the same plan) — not in a run asked for one thread,
+    which must keep to one core (a sweep's runs, ``--workers 1``).
 
     The search without a node limit made the sensitivity sweep's slowest runs: need stages
     that found no plan in 10,000 nodes went on for 22,000-36,000 (41-91 s); from the floors
@@ -473,7 +481,7 @@ def _solve(stage: MilpStage, gap: float, nodes: int,
     solution = _climb(ladder[0], gap)
     rung = 1
     while rung < len(ladder) and _escalates(solution):
-        if rung == 1:  # the first rung found no plan: the next two at once (_two_at_once)
+        if rung == 1 and beside:  # the first found no plan: the next two at once
             solution, used = _two_at_once(ladder[1], ladder[2], gap)
         else:
             solution, used = _climb(ladder[rung], gap), 1

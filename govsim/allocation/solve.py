@@ -170,12 +170,15 @@ def solve_model(model: AllocationModel, solver: str = "highs", *,
 def _solved(model: AllocationModel, solver: str, goal_prices: bool,
             threads: int) -> SolveOutcome:
     started = time.perf_counter()
-    stages: _Stages = HighsStages(model) if solver == "highs" else _PulpStages(model)
+    # the rows' variables listed once: a large model's rows hold millions of terms
+    in_rows = row_variables(model.rows)
+    stages: _Stages = HighsStages(model, dict(in_rows)) if solver == "highs" \
+        else _PulpStages(model)
     dual_goal = next((g for g in model.goals if g.key == "need"), model.goals[-1])
     values, holds = _ordered(model, stages, dual_goal)
     duals = _duals(model, solver, dual_goal)
     prices = [math.nan] * len(model.goals)
-    variables = _variables(model)  # listed once: a large model's rows hold millions of terms
+    variables = _variables(model, in_rows)
     integers = [v for v in variables if v.cat == pulp.LpInteger]
     if goal_prices or integers:
         linear = {v: v.varValue for v in variables}
@@ -255,8 +258,11 @@ def _restore(model: AllocationModel, values: dict[pulp.LpVariable, float | None]
         var.varValue = value
 
 
-def _variables(model: AllocationModel) -> list[pulp.LpVariable]:
-    seen = row_variables(model.rows)
+def _variables(model: AllocationModel,
+               in_rows: dict[pulp.LpVariable, None] | None = None) -> list[pulp.LpVariable]:
+    """Every variable of the model: its rows' (``in_rows`` when listed already), then the new
+    purchases and posts not in a row."""
+    seen = row_variables(model.rows) if in_rows is None else in_rows
     seen.update(dict.fromkeys([*model.n.values(), *model.posts.values()]))
     return list(seen)
 

@@ -70,14 +70,14 @@ def test_every_stage_equals_pulps_highs_plan(guangan: govsim.Scenario,
         return run(self, gap, seconds, nodes, heuristics, start, presolve, stop)
 
     def both(model, county, goal, objective, expr, rows, holds,  # type: ignore[no-untyped-def]
-             gaps, start=False, previous=False):
+             gaps, start=False, previous=False, beside=True):
         constraints = [(coefs, sense, rhs) for _, coefs, sense, rhs in rows]
         constraints += [(e, pulp.LpConstraintLE if s == pulp.LpMinimize
                          else pulp.LpConstraintGE, b) for s, e, b in holds]
         stage = milp.MilpStage(constraints, objective, goal.sense, start=start)
         starts.append(stage.start is not None)
         value = original(model, county, goal, objective, expr, rows, holds, gaps, start=start,
-                         previous=previous)
+                         previous=previous, beside=beside)
         options, start_used, bounds = used[-1]
         stages.append((county, goal.key))
         if bounds != (stage.row_lower.tobytes(), stage.row_upper.tobytes()):
@@ -194,6 +194,52 @@ def test_a_stage_without_a_plan_after_its_nodes_gets_more(monkeypatch: pytest.Mo
     # the second and third rungs run at once (rounding._two_at_once), in either order
     assert calls[0] == (7, False) and (7, True) in calls[1:3]
     assert _fits(solution)
+
+
+def test_one_thread_climbs_the_rungs_one_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """rounding._solve(beside=False) — a run asked for one thread (a sweep's runs,
+    ``--workers 1``): the rungs in order in this thread, no second search beside them."""
+    milp.clear_memo()
+    calls = []
+    real = milp.MilpStage._run
+    nothing = milp.MilpSolution(np.zeros(12), "Solution limit reached", True, True)
+
+    def first_two_find_nothing(self, gap, seconds, nodes,  # type: ignore[no-untyped-def]
+                               heuristics, start, presolve=True, stop=None):
+        calls.append((nodes, heuristics, threading.current_thread().name, stop))
+        if len(calls) <= 2:
+            return nothing
+        return real(self, gap, seconds, nodes, heuristics, start, presolve, stop)
+
+    monkeypatch.setattr(milp.MilpStage, "_run", first_two_find_nothing)
+    here = threading.current_thread().name
+    solution = rounding._solve(_knapsack(), 1e-4, 7, beside=False)
+    assert calls == [(7, False, here, None), (7, True, here, None), (700, True, here, None)]
+    assert _fits(solution)
+
+
+def test_an_allocation_on_one_thread_never_runs_two_searches_at_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """allocate(threads=1) keeps to one core: every county stage's rungs one after the other;
+    with two threads, the pairing is allowed (and the plan the same)."""
+    asked = []
+    real = rounding._solve
+
+    def recorded(stage, gap, nodes, started=None, *, beside=True):  # type: ignore[no-untyped-def]
+        asked.append(beside)
+        return real(stage, gap, nodes, started, beside=beside)
+
+    monkeypatch.setattr(rounding, "_solve", recorded)
+    scenario = govsim.load_scenario("tiny")
+    estimates = estimates_from_scenario(scenario, scenario.header.base_year)
+    milp.clear_memo()
+    one = allocate(scenario, estimates, threads=1, explain=False)
+    assert asked and not any(asked)
+    asked.clear()
+    milp.clear_memo()
+    two = allocate(scenario, estimates, threads=2, explain=False)
+    assert asked and all(asked)
+    assert one.allocation.equals(two.allocation)
 
 
 def test_a_stage_told_to_stop_is_interrupted_and_not_remembered() -> None:
