@@ -173,45 +173,40 @@ def _fits(solution: milp.MilpSolution) -> bool:
     return not solution.failed and solution.values @ np.array(_WEIGHTS) <= _CAPACITY + 1e-6
 
 
+def _first_runs_find_nothing(monkeypatch: pytest.MonkeyPatch, count: int) -> list[tuple]:
+    """HiGHS's first ``count`` runs of a stage find no plan (node limit), the later ones solve;
+    each run recorded as (nodes, heuristics, thread name, stop event)."""
+    milp.clear_memo()
+    calls: list[tuple] = []
+    real = milp.MilpStage._run
+    nothing = milp.MilpSolution(np.zeros(12), "Solution limit reached", True, True)
+
+    def patched(self, gap, seconds, nodes,  # type: ignore[no-untyped-def]
+                heuristics, start, presolve=True, stop=None):
+        calls.append((nodes, heuristics, threading.current_thread().name, stop))
+        if len(calls) <= count:
+            return nothing
+        return real(self, gap, seconds, nodes, heuristics, start, presolve, stop)
+
+    monkeypatch.setattr(milp.MilpStage, "_run", patched)
+    return calls
+
+
 def test_a_stage_without_a_plan_after_its_nodes_gets_more(monkeypatch: pytest.MonkeyPatch
                                                           ) -> None:
     """rounding._solve: a node-limited stage that found no plan is solved again with the
     heuristics, then with more nodes; the plan it keeps is a proved-feasible one."""
-    milp.clear_memo()
-    calls = []
-    real = milp.MilpStage._run
-    nothing = milp.MilpSolution(np.zeros(12), "Solution limit reached", True, True)
-
-    def first_finds_nothing(self, gap, seconds, nodes,  # type: ignore[no-untyped-def]
-                            heuristics, start, presolve=True, stop=None):
-        calls.append((nodes, heuristics))
-        if len(calls) == 1:
-            return nothing
-        return real(self, gap, seconds, nodes, heuristics, start, presolve, stop)
-
-    monkeypatch.setattr(milp.MilpStage, "_run", first_finds_nothing)
+    calls = _first_runs_find_nothing(monkeypatch, 1)
     solution = rounding._solve(_knapsack(), 1e-4, 7)
     # the second and third rungs run at once (rounding._two_at_once), in either order
-    assert calls[0] == (7, False) and (7, True) in calls[1:3]
+    assert calls[0][:2] == (7, False) and (7, True) in [c[:2] for c in calls[1:3]]
     assert _fits(solution)
 
 
 def test_one_thread_climbs_the_rungs_one_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
     """rounding._solve(beside=False) — a run asked for one thread (a sweep's runs,
     ``--workers 1``): the rungs in order in this thread, no second search beside them."""
-    milp.clear_memo()
-    calls = []
-    real = milp.MilpStage._run
-    nothing = milp.MilpSolution(np.zeros(12), "Solution limit reached", True, True)
-
-    def first_two_find_nothing(self, gap, seconds, nodes,  # type: ignore[no-untyped-def]
-                               heuristics, start, presolve=True, stop=None):
-        calls.append((nodes, heuristics, threading.current_thread().name, stop))
-        if len(calls) <= 2:
-            return nothing
-        return real(self, gap, seconds, nodes, heuristics, start, presolve, stop)
-
-    monkeypatch.setattr(milp.MilpStage, "_run", first_two_find_nothing)
+    calls = _first_runs_find_nothing(monkeypatch, 2)
     here = threading.current_thread().name
     solution = rounding._solve(_knapsack(), 1e-4, 7, beside=False)
     assert calls == [(7, False, here, None), (7, True, here, None), (700, True, here, None)]
