@@ -90,6 +90,8 @@ def stream(seed: int, *key: object) -> np.random.Generator:
     if seed < 0 or not key:  # NumPy's own path (and its error for a negative seed)
         return np.random.Generator(np.random.PCG64(stream_seed(seed, *key)))
     *head, last = key
+    if any(isinstance(part, float) for part in head):  # the memo would take -0.0 for 0.0
+        return np.random.Generator(np.random.PCG64(stream_seed(seed, *key)))
     try:
         pool = _prefix_pool(seed, *head)
     except TypeError:  # an unhashable key part: not remembered

@@ -40,6 +40,17 @@ def test_every_stream_is_numpys_seed_sequence_stream(seed: int, key: list[object
     assert np.array_equal(mine.random(5), reference.random(5))
 
 
+def test_minus_zero_and_zero_in_a_key_name_two_streams() -> None:
+    """Found by the property test above: the remembered prefix pools took ``-0.0`` for ``0.0``
+    (equal as dictionary keys), so the second stream got the first one's numbers."""
+    for first, second in ((0.0, -0.0), (-0.0, 0.0)):
+        a, b = stream(819, 165, False, first, 0), stream(819, 165, False, second, 0)
+        assert a.bit_generator.state == _numpy_reference(819, 165, False, first, 0
+                                                         ).bit_generator.state
+        assert b.bit_generator.state == _numpy_reference(819, 165, False, second, 0
+                                                         ).bit_generator.state
+
+
 def test_streams_sharing_a_prefix_keep_their_own_numbers() -> None:
     """The remembered prefix pool must not leak between keys that differ in the last part
     (or in an earlier one), in any order of creation."""
