@@ -26,7 +26,7 @@ import math
 import pandas as pd
 
 from govsim.allocation import Estimates, estimates_from_scenario
-from govsim.allocation.estimates import peak_utilisation, poisson_quantile
+from govsim.allocation.estimates import cases_quantile, peak_utilisation
 from govsim.demand import annual_cases
 from govsim.mechanisms.prices import NON_PURCHASE_TYPES
 from govsim.scenario import Scenario
@@ -82,7 +82,8 @@ def estimates_from_simulation(scenario: Scenario, year: int, previous: list[Year
             seen *= annual_cases(scenario, county, item, year) / before if before > 0 else 1.0
         cases.append(seen + carried.get((county_id, item_id), 0.0))
     demand["cases_mean"] = cases
-    demand["cases_quantile"] = [float(poisson_quantile(m, quantile)) for m in cases]
+    demand["cases_quantile"] = [float(cases_quantile(scenario.item(i), m, quantile))
+                                for i, m in zip(demand["item"], cases, strict=True)]
     demand["utilisation_target"] = [
         peak_utilisation(scenario, scenario.item(i), rho.get((c, i),
                                                             scenario.policy.utilisation_target))

@@ -175,6 +175,23 @@ class Item(ScenarioTable):
         "post", description="Buy posts (FTE planned at utilisation_target) or a project "
         "(packaged hours, fully used, at the provider type's price)"
     )
+    arrivals: Literal["random", "commissioned"] = Field(
+        "random", description="How the year's cases come: random (requests arriving as a "
+        "Poisson process at the expected rate, monthly multipliers applied) or commissioned "
+        "(deliverables the bureau orders itself, such as one evaluation a county a year: the "
+        "expected number each year, whole, a fraction being one more with that probability, "
+        "handed over in equal instalments from the first working day)"
+    )
+
+    @model_validator(mode="after")
+    def _commissioned_has_no_season_or_patience(self) -> Item:
+        if self.arrivals == "commissioned" and len(set(self.monthly)) > 1:
+            raise ValueError("commissioned deliverables come in equal instalments; omit "
+                             "monthly (or make it flat)")
+        if self.arrivals == "commissioned" and self.patience_hours is not None:
+            raise ValueError("a commissioned deliverable is not withdrawn while it waits; "
+                             "omit patience_hours")
+        return self
 
     @model_validator(mode="after")
     def _cv_fits_distribution(self) -> Item:

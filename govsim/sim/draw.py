@@ -22,7 +22,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from govsim.rng import stream
-from govsim.sim.spec import PoolSpec, Slot, poisson_arrivals, service_hours
+from govsim.sim.spec import (
+    PoolSpec,
+    Slot,
+    commissioned_arrivals,
+    poisson_arrivals,
+    service_hours,
+)
 
 __all__ = ["PoolDraw"]
 
@@ -31,7 +37,8 @@ _SLOT = struct.Struct("<4d")
 
 @dataclass(frozen=True)
 class PoolDraw:
-    """The inputs of one pool's year; ``arrival_hours`` (sorted) replaces the Poisson draw."""
+    """The inputs of one pool's year; ``arrival_hours`` (sorted) replaces the drawn arrivals:
+    a Poisson process, or ``commissioned`` deliverables in equal instalments."""
 
     seed: int
     year: int
@@ -52,12 +59,14 @@ class PoolDraw:
     slots: Sequence[Slot]
     deadline_hours: float = float("inf")
     peak_hours: tuple[float, float] | None = None
+    commissioned: bool = False
 
     def key(self) -> bytes:
         """A digest of every input (slot names aside: they change nothing)."""
         digest = hashlib.blake2b(digest_size=20)
         digest.update(repr((self.seed, self.year, self.replication, self.county, self.item,
-                            self.distribution, self.patience_hours is None)).encode())
+                            self.distribution, self.patience_hours is None,
+                            self.commissioned)).encode())
         digest.update(struct.pack("<7d", self.hours_per_year, self.efficiency, self.mean_hours,
                                   self.service_cv, self.patience_hours or 0.0,
                                   self.target_wait_hours, self.penalty_per_hour))
@@ -83,7 +92,8 @@ class PoolDraw:
             arrivals = self.arrival_hours
         else:
             rng = stream(self.seed, *name, "arrivals", *where)
-            arrivals = poisson_arrivals(rng, self.monthly_cases, horizon)
+            arrivals = commissioned_arrivals(rng, float(np.sum(self.monthly_cases)), horizon) \
+                if self.commissioned else poisson_arrivals(rng, self.monthly_cases, horizon)
         n_carried = len(self.carried_ages)
         dist, mean, cv = self.distribution, self.mean_hours, self.service_cv
         service = service_hours(stream(self.seed, *name, "service", *where), dist, mean, cv,

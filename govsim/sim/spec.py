@@ -35,6 +35,7 @@ __all__ = [
     "SlotPlan",
     "arrival_gaps",
     "check_spec",
+    "commissioned_arrivals",
     "poisson_arrivals",
     "service_hours",
     "slot_plans",
@@ -255,6 +256,17 @@ def poisson_arrivals(rng: np.random.Generator, monthly_cases: np.ndarray,
     times = (months + rng.random(total)) * (hours_per_year / len(counts))
     times.sort()
     return times
+
+
+def commissioned_arrivals(rng: np.random.Generator, expected: float,
+                          hours_per_year: float) -> np.ndarray:
+    """Hand-over times of a year's commissioned deliverables: ``floor(expected)`` of them, one
+    more with probability ``expected - floor(expected)`` (so the mean is ``expected``), in equal
+    instalments from the year's start — the k-th of n at ``k × hours_per_year / n``. A plan that
+    buys their hours at full use then finishes each as the next is handed over."""
+    whole = math.floor(expected)
+    count = whole + int(rng.random() < expected - whole)
+    return np.arange(count, dtype=float) * (hours_per_year / max(count, 1))
 
 
 def service_hours(rng: np.random.Generator, distribution: str, mean: float, cv: float,

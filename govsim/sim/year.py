@@ -423,6 +423,7 @@ def _item_inputs(scenario: Scenario, item: Any) -> dict[str, Any]:
         "deadline_hours": (item.deadline_days * HOURS_PER_DAY if item.deadline_days is not None
                            else math.inf),
         "peak_hours": peak_window_hours(item, horizon),
+        "commissioned": item.arrivals == "commissioned",
     }
 
 

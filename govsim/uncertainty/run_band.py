@@ -15,7 +15,8 @@ the scenario's expectation** (:func:`sampled_estimates`):
   ``E(S_k) / E(S)``, where ``E`` is :func:`govsim.allocation.estimates_from_scenario` of the
   year (the same cell of the sampled and the written scenario's expected values); where the
   written scenario's value is 0 the difference is added instead. ``cases_quantile`` is the
-  Poisson quantile of the moved mean, as both estimate builders define it — except in the
+  quantile of the moved mean as both estimate builders define it
+  (:func:`govsim.allocation.estimates.cases_quantile`) — except in the
   band's own samples, whose need plans read the mean cases only: there it is left missing
   (``quantiles=False``) rather than computed once per cell for nothing.
 
@@ -55,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from govsim.allocation import Estimates, estimates_from_scenario
-from govsim.allocation.estimates import poisson_quantile
+from govsim.allocation.estimates import cases_quantile
 from govsim.budget import need_allocation, need_and_gap
 from govsim.errors import RunError
 from govsim.output.plots import resolve_lang
@@ -135,16 +136,22 @@ def _moved(run: pd.DataFrame, base: pd.DataFrame, sampled: pd.DataFrame,
     return out
 
 
-def sampled_estimates(run: Estimates, base: Estimates, sampled: Estimates, *,
-                      quantiles: bool = True) -> Estimates:
+def sampled_estimates(run: Estimates, base: Estimates, sampled: Estimates,
+                      scenario: Scenario | None = None, *, quantiles: bool = True
+                      ) -> Estimates:
     """The run's estimates ``run`` moved from the written scenario's expected values ``base``
-    to the sampled scenario's ``sampled`` (see the module docstring). ``quantiles=False``
-    leaves ``cases_quantile`` missing (NaN) where the cases moved: for a plan on the mean
-    cases (the band's need plans), which never reads it."""
+    to the sampled scenario's ``sampled`` (see the module docstring); ``scenario`` (needed
+    with ``quantiles``) says how each item's quantile is taken. ``quantiles=False`` leaves
+    ``cases_quantile`` missing (NaN) where the cases moved: for a plan on the mean cases (the
+    band's need plans), which never reads it."""
     demand = _moved(run.demand, base.demand, sampled.demand, ["county", "item"])
     if not demand["cases_mean"].equals(run.demand["cases_mean"]):
-        demand["cases_quantile"] = [float(poisson_quantile(m, run.quantile))
-                                    for m in demand["cases_mean"]] if quantiles else math.nan
+        if quantiles and scenario is None:
+            raise ValueError("sampled_estimates needs the scenario to take the quantiles")
+        demand["cases_quantile"] = [
+            float(cases_quantile(scenario.item(i), m, run.quantile))
+            for i, m in zip(demand["item"], demand["cases_mean"], strict=True)
+        ] if quantiles and scenario is not None else math.nan
     # the scenario's provider rows are per type: a per-place row moves with its type
     providers = _moved(run.providers, base.providers, sampled.providers, ["provider_type"])
     return Estimates(demand=demand, providers=providers, quantile=run.quantile,

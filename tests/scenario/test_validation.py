@@ -140,3 +140,18 @@ def test_contract_term_follows_the_policy_override() -> None:
                     "baseline.contracts.0.term_years": 5})
     scenario = Scenario.from_dict(data)
     assert [w.rule for w in scenario.warnings] == ["contract-term"]
+
+
+
+@pytest.mark.parametrize(("item", "edits", "words"), [
+    (2, {"items.2.monthly": [1.5] * 6 + [0.5] * 6}, "equal instalments"),
+    (1, {}, "not withdrawn"),  # care waits with patience_hours = 320
+])
+def test_a_commissioned_item_has_no_season_and_no_patience(item: int, edits: dict[str, Any],
+                                                          words: str) -> None:
+    problems = _problems(_tiny(**{f"items.{item}.arrivals": "commissioned", **edits}))
+    assert len(problems) == 1 and words in problems[0].message
+    assert problems[0].path == f"items[{item}]"
+    # without the season (or for an item without patience) it validates
+    assert Scenario.from_dict(_tiny(**{"items.2.arrivals": "commissioned"})).item(
+        "child_visits").arrivals == "commissioned"

@@ -106,7 +106,7 @@ def perturbed(draw: PoolDraw) -> list[tuple[str, PoolDraw]]:
         "carried_ages": np.array([30.0]),
         "slots": (Slot("public", "public", 1.5, 0.8),
                   Slot("p", "contract", 1.0, 0.7, end_hours=901.0)),
-        "deadline_hours": 240.0, "peak_hours": (1470.0, 1960.0),
+        "deadline_hours": 240.0, "peak_hours": (1470.0, 1960.0), "commissioned": True,
     }
     assert set(changes) == {f.name for f in dataclasses.fields(PoolDraw)}
     return [(name, dataclasses.replace(draw, **{name: value}))

@@ -18,7 +18,14 @@ import pytest
 
 from govsim.sim.engine import pool_log
 from govsim.sim.kernel_shared import quantile
-from govsim.sim.spec import PoolLog, PoolSpec, Slot, check_spec, summarise_log
+from govsim.sim.spec import (
+    PoolLog,
+    PoolSpec,
+    Slot,
+    check_spec,
+    commissioned_arrivals,
+    summarise_log,
+)
 
 
 def _reference(spec: PoolSpec, log: PoolLog) -> dict[str, float]:
@@ -129,3 +136,22 @@ def test_each_bad_field_is_named(change: dict[str, object], field: str) -> None:
     check_spec(_spec())  # the unchanged spec passes
     with pytest.raises(ValueError, match=field):
         check_spec(_spec(**change))
+
+
+# -- commissioned deliverables ---------------------------------------------------------------
+
+def test_commissioned_deliverables_come_in_equal_instalments() -> None:
+    rng = np.random.default_rng(5)
+    assert commissioned_arrivals(rng, 3.0, 1960.0).tolist() == [0.0, 1960.0 / 3, 2 * 1960.0 / 3]
+    assert commissioned_arrivals(rng, 1.0, 1960.0).tolist() == [0.0]
+    assert len(commissioned_arrivals(rng, 0.0, 1960.0)) == 0
+
+
+def test_a_fraction_of_a_deliverable_is_one_more_with_that_probability() -> None:
+    rng = np.random.default_rng(6)
+    counts = np.array([len(commissioned_arrivals(rng, 2.3, 1960.0)) for _ in range(4000)])
+    assert set(counts.tolist()) == {2, 3}
+    # the share of years with a third: 0.3, within four binomial standard errors
+    assert abs((counts == 3).mean() - 0.3) < 4 * math.sqrt(0.3 * 0.7 / 4000)
+    three = commissioned_arrivals(np.random.default_rng(1), 2.999999, 1960.0)
+    assert np.allclose(np.diff(three), 1960.0 / len(three))

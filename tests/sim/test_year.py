@@ -116,3 +116,25 @@ def test_assessment_pass_mark_at_its_boundary(tiny: govsim.Scenario) -> None:
     assert exactly == above == score  # the mark does not change the year, only its verdict
     assert "assessed" in kept and "not_renewed" not in kept and "barred" not in kept
     assert {"not_renewed", "barred"} <= dropped
+
+
+def test_commissioned_deliverables_arrive_as_ordered_on_both_engines(
+        tiny: govsim.Scenario) -> None:
+    """A commissioned item's yearly count is its expected number, whole (a fraction one more
+    with that probability) in every replication — not a Poisson count; both engines agree."""
+    from govsim.demand import monthly_cases
+
+    rate = 0.0007  # a few deliverables a county: fractional expected counts
+    scenario = tiny.with_overrides({"items.child_visits.arrivals": "commissioned",
+                                    "items.child_visits.rate": rate})
+    expected = {c.id: float(monthly_cases(scenario, c, scenario.item("child_visits"),
+                                          2025).sum()) for c in scenario.counties}
+    assert all(e % 1 > 0 for e in expected.values())
+    tables = {engine: simulate(scenario, years=1, replications=6, seed=3, engine=engine).kpis
+              for engine in ("compiled", "simpy")}
+    pd.testing.assert_frame_equal(tables["compiled"], tables["simpy"])
+    visits = tables["compiled"][tables["compiled"]["item"] == "child_visits"]
+    for row in visits.itertuples():
+        assert row.arrivals in (math.floor(expected[row.county]),
+                                math.floor(expected[row.county]) + 1)
+    assert visits["arrivals"].nunique() > 1  # the fraction is drawn, not rounded

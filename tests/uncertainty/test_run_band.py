@@ -60,7 +60,7 @@ def test_sampled_estimates_move_the_runs_figures_by_the_scenarios_ratio(
         **{f"provider_types.{p.id}.failure_hazard": p.failure_hazard * 2.0
            for p in uncertain.provider_types}})
     sampled = estimates_from_scenario(sampled_scenario, year)
-    moved = sampled_estimates(run, base, sampled)
+    moved = sampled_estimates(run, base, sampled, sampled_scenario)
     ratio = sampled.demand["cases_mean"] / base.demand["cases_mean"]
     assert ratio.round(9).eq(1.25).all()  # cases are linear in the rate
     assert moved.demand["cases_mean"].tolist() == pytest.approx(
@@ -78,7 +78,7 @@ def test_sampled_estimates_move_the_runs_figures_by_the_scenarios_ratio(
     assert (moved.providers["quality"] == providers["quality"]).all()
     assert moved.contracts is run.contracts
     # at the written scenario nothing moves, bit for bit
-    same = sampled_estimates(run, base, estimates_from_scenario(uncertain, year))
+    same = sampled_estimates(run, base, estimates_from_scenario(uncertain, year), uncertain)
     assert same.demand.equals(run.demand) and same.providers.equals(run.providers)
 
 
@@ -352,7 +352,8 @@ def test_the_bands_need_plan_is_need_plans_purchases_at_sampled_points(
         sampled = sample_scenario(uncertain, design, sample)
         for year, run in banded.estimates:
             full = sampled_estimates(run, base[year],
-                                     estimates_from_scenario(sampled, year, run.quantile))
+                                     estimates_from_scenario(sampled, year, run.quantile),
+                                     sampled)
             lean = sampled_estimates(
                 run, base[year],
                 estimates_from_scenario(sampled, year, run.quantile, quantiles=False),
