@@ -235,14 +235,16 @@ def check_round(scenario: Scenario, number: int, allocation: AllocationResult,
         weight = item.priority * item.mean_hours * seen
         weight_checked += weight
         halfwidth = spread.get(cell, {})
-        # a case still waiting within its deadline at year end is on time, not unserved
-        figure, name = (("on_time_coverage", "served or within the deadline")
-                        if item.deadline_days is not None else ("coverage", "coverage"))
-        got = float(on_time[cell] if item.deadline_days is not None else sim_coverage[cell])
+        if item.deadline_days is not None:
+            # a case still waiting within its deadline at year end is on time, not unserved
+            figure, name, got = ("on_time_coverage", "served or within the deadline",
+                                 on_time[cell])
+        else:
+            figure, name, got = "coverage", "coverage", sim_coverage[cell]
         verdict = judge(got, plan - COVERAGE_TOLERANCE, halfwidth.get(figure, math.nan),
                         replications, at_most=False)
-        found = [(f"{name} {got:.0%}{_give_or_take(verdict, '.1%')} < planned {plan:.0%}",
-                  verdict)]
+        found = [] if verdict.outcome is Outcome.KEPT else [
+            (f"{name} {got:.0%}{_give_or_take(verdict, '.1%')} < planned {plan:.0%}", verdict)]
         if plan >= 1.0 - COVERAGE_TOLERANCE:
             found += _wait_verdicts(item, row, halfwidth, replications)
         elif need.get(cell, 0.0) > 0:

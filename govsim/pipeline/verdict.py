@@ -53,7 +53,8 @@ def judge(figure: float, bound: float, halfwidth: float, replications: int, *,
     """Judge a figure against its bound (the promise with its tolerance).
 
     ``at_most``: the promise is ``figure <= bound`` (a wait); else ``figure >= bound`` (a
-    coverage). A NaN figure (nobody served) breaks an ``at_most`` promise outright.
+    coverage). A NaN figure breaks an ``at_most`` promise outright (a wait with nobody
+    served) and keeps an at-least one (a coverage without demand: nothing to judge).
 
     >>> judge(0.95, 0.98, 0.04, 5, at_most=False).outcome
     <Outcome.INCONCLUSIVE: 'inconclusive'>
