@@ -234,6 +234,9 @@ def test_the_loop_lowers_no_target_for_inconclusive_cells_and_writes_the_columns
     written = pd.read_csv(folder / "convergence.csv", encoding=CSV_ENCODING)
     assert written.loc[0, "cells_inconclusive"] == 1
     assert written.loc[0, "replications_to_decide"] == conv["replications_to_decide"]
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert "1 cells fall short only within their sampling interval: 2 replications cannot " \
+        "tell" in html
     written = pd.read_csv(folder / "rounds.csv", encoding=CSV_ENCODING)
     assert written.loc[0, "cells_inconclusive"] == 1
     assert written.loc[0, "inconclusive"].startswith("west/care: coverage")
