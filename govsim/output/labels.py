@@ -744,19 +744,25 @@ LABELS: dict[str, tuple[str, str]] = {
     "phrase.cap_lottery": ("福彩公益金", "the welfare-lottery fund"),
     "phrase.cap_market": ("承接主体供给能力", "provider capacity"),
     "phrase.cap_total": ("购买服务总预算", "the total purchase budget"),
-    "phrase.reason_converged": ("模拟在全部 {checked} 个检查单元中兑现了计划，计划满足每个单元的需"
-                                "求（第 {rounds} 轮）",
+    "phrase.reason_converged": ("模拟在全部 {checked} 个检查单元中兑现了计划（在抽样误差之内），"
+                                "计划满足每个单元的需求（第 {rounds} 轮）",
                                 "the simulation delivers the plan in all {checked} checked "
-                                "cells and the plan covers every cell's need (round {rounds})"),
-    "phrase.reason_unattainable": ("模拟在全部 {checked} 个检查单元中兑现了计划，但计划对"
-                                   " {rationed}"
-                                   " 个单元限量供给：{status}",
+                                "cells within their sampling intervals and the plan covers "
+                                "every cell's need (round {rounds})"),
+    "phrase.reason_unattainable": ("模拟在全部 {checked} 个检查单元中兑现了计划（在抽样误差之内），"
+                                   "但计划对 {rationed} 个单元限量供给：{status}",
                                    "the simulation delivers the plan in all {checked} checked "
-                                   "cells, but the plan rations {rationed} cells: {status}"),
+                                   "cells within their sampling intervals, but the plan "
+                                   "rations {rationed} cells: {status}"),
     "phrase.reason_not_converged": ("{checked} 个检查单元中仍有 {missed} 个未达到计划承诺（{rounds}"
                                     " 轮）",
                                     "{missed} of {checked} checked cells still miss what the "
                                     "plan promised ({rounds} rounds)"),
+    "phrase.reason_inconclusive": ("{n} 个单元低于计划的差距在抽样误差之内：{replications} 次重复"
+                                   "无法判定（最多约需 {need} 次重复才能判定）",
+                                   "{n} cells fall short only within their sampling interval: "
+                                   "{replications} replications cannot tell (up to "
+                                   "~{need} would decide)"),
     "phrase.late": ("{county}{item}：{late} 件超过 {days} 天时限（逾期服务或年末仍在等待）",
                     "{item} in {county}: {late} cases past the {days}-day deadline (served late "
                     "or still waiting at year end)"),

@@ -1,7 +1,8 @@
 """The year's status, reason and warnings in the reader's language.
 
 The status and reason of ``convergence.csv`` are worded from the row's own columns (``status,
-cells_checked, cells_rationed, cells_missed, limiting_cap, money_short_cny, rounds``). Warnings
+cells_checked, cells_rationed, cells_missed, cells_inconclusive, replications,
+replications_to_decide, limiting_cap, money_short_cny, rounds``). Warnings
 are data (:class:`govsim.pipeline.backlog.YearWarning`, the rows of ``warnings.csv``: a code,
 county and item ids and the figures) worded by :func:`warning_text` from the ``phrase.*``
 labels of :mod:`govsim.output.labels` — one table for every language: with display names for a
@@ -55,22 +56,30 @@ def status_words(row: Mapping[str, Any], lang: str) -> str:
 
 
 def reason_text(row: Mapping[str, Any], lang: str) -> str:
-    """Why the year ended as it did, from the row's counts (checked, rationed, missed cells)."""
+    """Why the year ended as it did, from the row's counts (checked, rationed, missed cells),
+    followed by the cells the check could not decide at the run's replications, if any."""
     def count(name: str) -> str:
         value = row.get(name)
         return MISSING if missing(value) else f"{int(float(value)):,}"
 
     status = row.get("status")
     if status == "converged":
-        return label("phrase.reason_converged", lang, checked=count("cells_checked"),
-                     rounds=count("rounds"))
-    if status == "unattainable":
-        return label("phrase.reason_unattainable", lang, checked=count("cells_checked"),
-                     rationed=count("cells_rationed"), status=status_words(row, lang))
-    if status == "not converged":
-        return label("phrase.reason_not_converged", lang, missed=count("cells_missed"),
-                     checked=count("cells_checked"), rounds=count("rounds"))
-    return str(row.get("reason") or "")
+        reason = label("phrase.reason_converged", lang, checked=count("cells_checked"),
+                       rounds=count("rounds"))
+    elif status == "unattainable":
+        reason = label("phrase.reason_unattainable", lang, checked=count("cells_checked"),
+                       rationed=count("cells_rationed"), status=status_words(row, lang))
+    elif status == "not converged":
+        reason = label("phrase.reason_not_converged", lang, missed=count("cells_missed"),
+                       checked=count("cells_checked"), rounds=count("rounds"))
+    else:
+        return str(row.get("reason") or "")
+    unsure = row.get("cells_inconclusive")
+    if missing(unsure) or float(unsure) <= 0:  # none, or a table from before the intervals
+        return reason
+    return ("；" if lang == "zh" else "; ").join([reason, label(
+        "phrase.reason_inconclusive", lang, n=count("cells_inconclusive"),
+        replications=count("replications"), need=count("replications_to_decide"))])
 
 
 def _join(parts: list[str], lang: str) -> str:

@@ -78,8 +78,8 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "goals": ["year", "order", "goal", "unit", "value", "price", "next_goal", "next_unit",
               "whole_post_gap"],
     "convergence": ["year", "rounds", "converged", "reason"],
-    "rounds": ["year", "round", "cells_checked", "cells_missed", "on_target_share",
-               "weighted_coverage", "p90_wait_days", "spend_cny"],
+    "rounds": ["year", "round", "cells_checked", "cells_missed", "cells_inconclusive",
+               "on_target_share", "weighted_coverage", "p90_wait_days", "spend_cny"],
     "mechanisms": ["year", "county", "item", "provider_type", "mechanism", "measure", "value",
                    "unit", "source", "replications"],
     # money needed (govsim.budget) and, with --uncertainty, its bands and drivers

@@ -3,6 +3,7 @@
 Modules: :mod:`~govsim.pipeline.loop` (the year loop, :func:`run`),
 :mod:`~govsim.pipeline.estimates` (a plan year's estimates from the simulated year before),
 :mod:`~govsim.pipeline.check` (the check rounds and the year's status),
+:mod:`~govsim.pipeline.verdict` (a promise judged with its sampling interval),
 :mod:`~govsim.pipeline.backlog` (warnings: growing statutory backlogs, establishment staff
 short) and :mod:`~govsim.pipeline.result` (:class:`RunOptions`, :class:`RunResult`, the tables,
 replay). ``docs/pipeline.md`` states the loop in full.

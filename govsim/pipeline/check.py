@@ -20,21 +20,38 @@ loop cannot change: they are reported, not checked):
   the peak as well: the 90th-percentile wait of the cases that arrived in the peak season,
   against the deadline.
 
-A cell that breaks a promise *misses*; missed cells of items bought in posts get a lower
+Each figure is a mean over the trial's R replications and is judged with its 95 % interval:
+the Student-t half-width of the same quantity over the replications (:func:`trial_halfwidths`;
+a coverage's figure stays the ratio of the means, as ``kpis.csv`` shows it, its interval is
+that of the per-replication ratios; the rules are :mod:`govsim.pipeline.verdict`). A cell
+whose figure breaks a promise beyond the tolerance *and* beyond its interval *misses*
+(coverage: ``got + half-width < planned − tolerance``; wait: ``p90 − half-width > promise ×
+(1 + tolerance)``; a wait with no case served misses outright). A cell that breaks a promise
+only within its interval is *inconclusive*: R replications cannot tell its shortfall from
+chance; the round records it with the replications estimated to decide it (``ceil(R ×
+(half-width ÷ distance)²)``, the spread assumed to stay as observed). With one replication
+there is no interval and the figure alone decides (a miss, as before the intervals).
+
+Only missed cells steer the loop: missed cells of items bought in posts get a lower
 utilisation target (more slack per case: ρ ← max(:data:`RHO_FLOOR`, :data:`RHO_STEP` × ρ);
 a project item's hours have none, :func:`targets_plan`) and the year is re-allocated, at most
-``rounds`` rounds. The adopted round is the one with the best checked service level.
+``rounds`` rounds. The adopted round is the one with the best checked service level
+(``on_target_share``): inconclusive cells count as on target there — they are not shown to
+miss, and lowering their targets would chase noise.
 
 **Status of a year** (``convergence.csv``):
 
-- ``converged`` — the simulation delivers what the plan promised in every cell, and the plan
-  covers every cell's need;
-- ``unattainable`` — the simulation delivers the plan, but the plan rations some cells because
-  a cap binds: "unattainable under relief-cap, X 万元 short", X being the money that would
-  buy the rationed hours at the cheapest provider the county has (its hours per FTE at the
-  cell's planned utilisation, net of expected capacity loss);
-- ``not converged`` — some cell still misses its promise after the rounds (the reason says
-  why).
+- ``converged`` — no cell falls short of what the plan promised beyond its interval, and the
+  plan covers every cell's need;
+- ``unattainable`` — no cell falls short beyond its interval, but the plan rations some cells
+  because a cap binds: "unattainable under relief-cap, X 万元 short", X being the year's
+  money-needed gap (without one, the money that would buy the rationed hours at the cheapest
+  provider the county has, less the caps' room);
+- ``not converged`` — some cell still misses its promise beyond its interval after the rounds
+  (the reason says why).
+
+Either way the reason then counts the inconclusive cells and the most replications any of them
+would need (``cells_inconclusive``, ``replications``, ``replications_to_decide``).
 
 Units: cases, shares, working days, CNY.
 """
@@ -53,18 +70,21 @@ from govsim.metrics import (
     cell_coverage,
     cells_from_summary,
     coverage,
+    demand,
     need_weighted_coverage,
     overdue_cases,
     p90_wait_days,
     status_text,
 )
+from govsim.pipeline.verdict import Outcome, Verdict, judge
 from govsim.policy import WAN
 from govsim.scenario import Scenario
 from govsim.sim import State, YearResult, summarise
 
 __all__ = ["COVERAGE_TOLERANCE", "RHO_FLOOR", "RHO_STEP", "WAIT_TOLERANCE", "Round",
            "cap_binding", "check_round", "convergence_row", "hour_price", "lower_targets",
-           "promised_wait", "same_purchases", "status_text", "targets_plan", "trial_cells"]
+           "promised_wait", "same_purchases", "status_text", "targets_plan", "trial_cells",
+           "trial_halfwidths"]
 
 #: Utilisation target of a missed cell is multiplied by this each round ...
 RHO_STEP = 0.85
@@ -89,8 +109,11 @@ class Round:
     """One allocation of a year and the trial simulations that checked it.
 
     ``cells`` are the trial's cells (means over replications); ``misses`` the cells that broke
-    a promise, with why; ``rationed`` the cells the plan covers below their need, with the
-    hours short and the money (CNY) that would buy them.
+    a promise beyond its sampling interval, with why; ``inconclusive`` the cells that broke one
+    only within it (not shown to miss: they count as on target), with why and
+    ``replications_to_decide`` the replications estimated to tell each from chance;
+    ``rationed`` the cells the plan covers below their need, with the hours short and the money
+    (CNY) that would buy them.
     """
 
     number: int
@@ -106,16 +129,25 @@ class Round:
     p90_wait_days: float
     overdue: float
     rationed: dict[Cell, tuple[float, float]] = field(default_factory=dict)
+    inconclusive: dict[Cell, str] = field(default_factory=dict)
+    replications_to_decide: dict[Cell, int] = field(default_factory=dict)
 
     def row(self, year: int) -> dict[str, Any]:
         return {"year": year, "round": self.number, "cells_checked": self.checked,
-                "cells_missed": len(self.misses), "on_target_share": self.on_target_share,
+                "cells_missed": len(self.misses),
+                "cells_inconclusive": len(self.inconclusive),
+                "on_target_share": self.on_target_share,
                 "coverage": self.coverage, "weighted_coverage": self.weighted_coverage,
                 "p90_wait_days": self.p90_wait_days, "overdue_cases": self.overdue,
                 "spend_cny": self.allocation.spend_cny,
                 "relief_cap_binding": ", ".join(cap_binding(self.allocation)),
-                "missed": "; ".join(f"{c}/{i}: {why}" for (c, i), why in
-                                    sorted(self.misses.items())[:20])}
+                "missed": _listed(self.misses),
+                "inconclusive": _listed(self.inconclusive)}
+
+
+def _listed(cells: dict[Cell, str]) -> str:
+    """The first 20 cells and why, for ``rounds.csv``."""
+    return "; ".join(f"{c}/{i}: {why}" for (c, i), why in sorted(cells.items())[:20])
 
 
 def trial_cells(trial: list[tuple[YearResult, State]]) -> pd.DataFrame:
@@ -124,6 +156,37 @@ def trial_cells(trial: list[tuple[YearResult, State]]) -> pd.DataFrame:
     kpis = pd.concat([r.kpis.assign(replication=k) for k, (r, _) in enumerate(trial)],
                      ignore_index=True)
     return cells_from_summary(summarise(kpis))
+
+
+def _on_time_coverage(cells: pd.DataFrame) -> pd.Series:
+    """An item with a deadline's coverage: (served + still waiting within the deadline at year
+    end) ÷ (arrivals + carried in), at most 1 (NaN without demand)."""
+    seen = demand(cells)
+    waiting_ok = cells["backlog"] - cells.get("overdue_waiting", 0.0)
+    return ((cells["served"] + waiting_ok) / seen.where(seen > 0)).clip(upper=1.0)
+
+
+#: The figures a promise is judged on, per replication: the coverage, the on-time coverage of
+#: an item with a deadline, the p90 wait of the year's cases and the peak season's p90 wait.
+_JUDGED = ("coverage", "on_time_coverage", "wait_p90_new_days", "wait_p90_peak_days")
+
+
+def trial_halfwidths(trial: list[tuple[YearResult, State]]) -> dict[Cell, dict[str, float]]:
+    """Each cell's 95 % half-width (Student t over the trial's replications, NaN with one) of
+    each judged figure: the spread of the per-replication values of the figure the check
+    reads (:func:`govsim.sim.summarise`, the run's one interval)."""
+    kpis = pd.concat([r.kpis for r, _ in trial], ignore_index=True)
+    new_wait = kpis["wait_p90_new_days"] if "wait_p90_new_days" in kpis.columns \
+        else kpis["wait_p90_days"]
+    judged = kpis[["county", "item"]].assign(
+        coverage=cell_coverage(kpis), on_time_coverage=_on_time_coverage(kpis),
+        wait_p90_new_days=new_wait,
+        wait_p90_peak_days=kpis.get("wait_p90_peak_days", math.nan))
+    spread = summarise(judged, by=("county", "item"), metrics=list(_JUDGED))
+    columns = [f"{name}_ci95" for name in _JUDGED]
+    return {(county, item): dict(zip(_JUDGED, values, strict=True))
+            for county, item, *values in spread[["county", "item", *columns]].itertuples(
+                index=False, name=None)}
 
 
 def promised_wait(item: Any) -> tuple[float, str]:
@@ -136,8 +199,11 @@ def promised_wait(item: Any) -> tuple[float, str]:
 def check_round(scenario: Scenario, number: int, allocation: AllocationResult,
                 estimates: Estimates, trial: list[tuple[YearResult, State]],
                 rho: dict[Cell, float]) -> Round:
-    """Compare the trial simulations with the allocation's plan, cell by cell."""
+    """Compare the trial simulations with the allocation's plan, cell by cell, each figure
+    with its 95 % interval over the trial's replications (:mod:`govsim.pipeline.verdict`)."""
     cells = trial_cells(trial)
+    replications = len(trial)
+    spread = trial_halfwidths(trial)
     items = {i.id: i for i in scenario.items}
     planned = {(r.county, r.item): float(r.coverage) for r in allocation.unmet.itertuples()}
     need = {(r.county, r.item): float(r.hours_need) - float(r.hours_served)
@@ -147,7 +213,11 @@ def check_round(scenario: Scenario, number: int, allocation: AllocationResult,
     rows = by_cell.to_dict("index")
     sim_coverage = dict(zip(by_cell.index, cell_coverage(cells).to_numpy().tolist(),
                             strict=True))
+    on_time = dict(zip(by_cell.index, _on_time_coverage(cells).to_numpy().tolist(),
+                       strict=True))
     misses: dict[Cell, str] = {}
+    inconclusive: dict[Cell, str] = {}
+    to_decide: dict[Cell, int] = {}
     rationed: dict[Cell, tuple[float, float]] = {}
     weight_checked = weight_ok = 0.0
     checked = 0
@@ -164,26 +234,33 @@ def check_round(scenario: Scenario, number: int, allocation: AllocationResult,
         checked += 1
         weight = item.priority * item.mean_hours * seen
         weight_checked += weight
-        why = []
+        halfwidth = spread.get(cell, {})
         if item.deadline_days is not None:
             # a case still waiting within its deadline at year end is on time, not unserved
-            waiting_ok = float(row["backlog"]) - float(row.get("overdue_waiting", 0.0))
-            got = min(1.0, (float(row["served"]) + waiting_ok) / seen)
-            if got < plan - COVERAGE_TOLERANCE:
-                why.append(f"served or within the deadline {got:.0%} < planned {plan:.0%}")
+            figure, name, got = ("on_time_coverage", "served or within the deadline",
+                                 on_time[cell])
         else:
-            got = float(sim_coverage[cell])
-            if got < plan - COVERAGE_TOLERANCE:
-                why.append(f"coverage {got:.0%} < planned {plan:.0%}")
+            figure, name, got = "coverage", "coverage", sim_coverage[cell]
+        verdict = judge(got, plan - COVERAGE_TOLERANCE, halfwidth.get(figure, math.nan),
+                        replications, at_most=False)
+        found = [] if verdict.outcome is Outcome.KEPT else [
+            (f"{name} {got:.0%}{_give_or_take(verdict, '.1%')} < planned {plan:.0%}", verdict)]
         if plan >= 1.0 - COVERAGE_TOLERANCE:
-            why += _wait_misses(item, row)
+            found += _wait_verdicts(item, row, halfwidth, replications)
         elif need.get(cell, 0.0) > 0:
             hours = need[cell]
             rationed[cell] = (hours, hours * hour_price(scenario, estimates, *cell))
-        if why:
-            misses[cell] = ", ".join(why)
-        else:
-            weight_ok += weight
+        missed = [why for why, v in found if v.outcome is Outcome.MISSED]
+        unsure = [(why, v) for why, v in found if v.outcome is Outcome.INCONCLUSIVE]
+        if missed:
+            misses[cell] = ", ".join(missed)
+            continue
+        weight_ok += weight  # kept, or short only within the interval: not shown to miss
+        if unsure:
+            to_decide[cell] = max(v.replications_to_decide or 0 for _, v in unsure)
+            inconclusive[cell] = (", ".join(why for why, _ in unsure)
+                                  + f": within the 95 % interval at {replications} "
+                                  f"replications (~{to_decide[cell]} would decide)")
     return Round(
         number=number, allocation=allocation, trial=trial, rho=rho, cells=cells,
         misses=misses, checked=checked,
@@ -191,22 +268,37 @@ def check_round(scenario: Scenario, number: int, allocation: AllocationResult,
         weighted_coverage=need_weighted_coverage(cells, scenario),
         coverage=coverage(cells), p90_wait_days=p90_wait_days(cells),
         overdue=overdue_cases(cells, scenario), rationed=rationed,
+        inconclusive=inconclusive, replications_to_decide=to_decide,
     )
 
 
-def _wait_misses(item: Any, row: Mapping[str, Any]) -> list[str]:
+def _give_or_take(verdict: Verdict, spec: str) -> str:
+    """`` ± half-width`` of a figure shown in a reason (nothing without an interval)."""
+    return "" if math.isnan(verdict.halfwidth) else f" ± {verdict.halfwidth:{spec}}"
+
+
+def _wait_verdicts(item: Any, row: Mapping[str, Any], halfwidth: Mapping[str, float],
+                   replications: int) -> list[tuple[str, Verdict]]:
+    """The wait promises of a fully planned cell that the trial breaks, judged."""
     promise, name = promised_wait(item)
     limit = promise * (1.0 + WAIT_TOLERANCE)
     out = []
     # the cases that arrived in the year: a year clearing a backlog cannot undo the waits its
     # carried cases already had
     p90 = float(row.get("wait_p90_new_days", row["wait_p90_days"]))
-    if not p90 <= limit:  # NaN: nobody served
-        shown = "no case served" if math.isnan(p90) else f"p90 wait {p90:.1f} d"
-        out.append(f"{shown} > {name} {promise:g} d")
+    verdict = judge(p90, limit, halfwidth.get("wait_p90_new_days", math.nan), replications,
+                    at_most=True)
+    if verdict.outcome is not Outcome.KEPT:
+        shown = "no case served" if math.isnan(p90) else \
+            f"p90 wait {p90:.1f}{_give_or_take(verdict, '.1f')} d"
+        out.append((f"{shown} > {name} {promise:g} d", verdict))
     peak = float(row.get("wait_p90_peak_days", math.nan))
-    if item.deadline_days is not None and not math.isnan(peak) and peak > limit:
-        out.append(f"peak-season p90 wait {peak:.1f} d > deadline {promise:g} d")
+    if item.deadline_days is not None and not math.isnan(peak):
+        verdict = judge(peak, limit, halfwidth.get("wait_p90_peak_days", math.nan),
+                        replications, at_most=True)
+        if verdict.outcome is not Outcome.KEPT:
+            out.append((f"peak-season p90 wait {peak:.1f}{_give_or_take(verdict, '.1f')} d > "
+                        f"deadline {promise:g} d", verdict))
     return out
 
 
@@ -328,14 +420,18 @@ def convergence_row(scenario: Scenario, year: int, candidates: list[Round], best
     cap_text = ", ".join(names + (["provider capacity"] if "provider capacity" in caps else []))
     if names:
         cap_text += f" ({money / WAN:,.1f} 万元 short)"
+    replications = len(best.trial)
+    to_decide = max(best.replications_to_decide.values(), default=None)
     if delivered and not caps:
         status = "converged"
-        reason = (f"the simulation delivers the plan in all {best.checked} checked cells and "
-                  f"the plan covers every cell's need (round {best.number})")
+        reason = (f"the simulation delivers the plan in all {best.checked} checked cells "
+                  f"within their sampling intervals and the plan covers every cell's need "
+                  f"(round {best.number})")
     elif delivered:
         status = "unattainable"
-        reason = (f"the simulation delivers the plan in all {best.checked} checked cells, but "
-                  f"the plan rations {len(best.rationed)} cells: unattainable under {cap_text}")
+        reason = (f"the simulation delivers the plan in all {best.checked} checked cells "
+                  f"within their sampling intervals, but the plan rations "
+                  f"{len(best.rationed)} cells: unattainable under {cap_text}")
     else:
         status = "not converged"
         parts = [f"{len(best.misses)} of {best.checked} checked cells still miss what the plan "
@@ -350,6 +446,10 @@ def convergence_row(scenario: Scenario, year: int, candidates: list[Round], best
         if caps:
             parts.append(f"{len(best.rationed)} cells rationed under {cap_text}")
         reason = "; ".join(parts)
+    if best.inconclusive:
+        reason += (f"; {len(best.inconclusive)} cells fall short only within their sampling "
+                   f"interval: {replications} replications cannot tell (up to ~{to_decide:,} "
+                   f"would decide)")
     limiting = ", ".join(names)
     return {"year": year, "status": status, "converged": delivered,
             "limiting_cap": limiting, "money_short_cny": money if caps else 0.0,
@@ -357,7 +457,8 @@ def convergence_row(scenario: Scenario, year: int, candidates: list[Round], best
             "coverage": best.coverage, "weighted_coverage": best.weighted_coverage,
             "p90_wait_days": best.p90_wait_days, "overdue_cases": best.overdue,
             "cells_checked": best.checked, "cells_missed": len(best.misses),
-            "cells_rationed": len(best.rationed),
+            "cells_inconclusive": len(best.inconclusive), "replications": replications,
+            "replications_to_decide": to_decide, "cells_rationed": len(best.rationed),
             "on_target_share_round1": first.on_target_share,
             "on_target_share_adopted": best.on_target_share,
             "warnings": " | ".join(warnings)}

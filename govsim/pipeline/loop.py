@@ -8,9 +8,10 @@ For each plan year (``design.md`` → "Data flow"; the full statement is ``docs/
 2. **Allocate** the year's budget with :func:`govsim.allocation.allocate` (the ordered goals:
    statutory work first, carried backlog included).
 3. **Check** the allocation with R trial simulations of the year, one per replication, each
-   from that replication's carried-over state (:mod:`govsim.pipeline.check`): cells that do
-   not deliver what the plan promised get a lower utilisation target and the year is
-   re-allocated; at most ``rounds`` rounds.
+   from that replication's carried-over state (:mod:`govsim.pipeline.check`): cells that fall
+   short of what the plan promised beyond their sampling interval get a lower utilisation
+   target and the year is re-allocated (cells short only within it are reported as
+   inconclusive); at most ``rounds`` rounds.
 4. **Adopt** the round with the best checked service level (only its plan gets the
    explanations and the compliance check: the other rounds' are never read). Its trial
    simulations *are* the year's simulation (trials use the same random streams as the adopted

@@ -234,7 +234,8 @@ def run_tables(scenario: Scenario, adopted: list[Round], kpis: pd.DataFrame,
         "contracts": per_replication(adopted, "contracts"),
         "explanations": stack([a.explanations for a in allocs]),
         "goals": stack([a.goals for a in allocs]),
-        "convergence": pd.DataFrame(convergence),
+        # replications that would decide the inconclusive cells: a count, empty when none
+        "convergence": pd.DataFrame(convergence).astype({"replications_to_decide": "Int64"}),
         "rounds": pd.DataFrame(round_rows),
     }
 

@@ -5,7 +5,11 @@ mechanisms of issue 18 (``TODAY_ITEMS`` drops the child-welfare items added to t
 Guang'an catalogue then) and hashes every run table, and the Guang'an base-year allocation.
 ``tests/fixtures/today_digests.json`` holds the digests made on main at 5bf01a9 (before any
 mechanism existed); the two convergence tables were re-made when the year's status began to
-quote the money-needed gap (every other table unchanged). A change outside
+quote the money-needed gap (every other table unchanged), and the file again when the check
+began to judge each promise with its sampling interval (tiny: convergence and rounds gained
+their inconclusive columns and reason; Guang'an, 2 replications: its misses within their
+intervals no longer re-allocate, so the year adopts another round and every table changed).
+A change outside
 ``govsim/mechanisms`` that is *meant* to change results regenerates the file:
 ``python -m tests.mechanisms.today``.
 """

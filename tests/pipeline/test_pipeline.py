@@ -111,10 +111,12 @@ def test_replay_refuses_an_edited_manifest(tiny_run) -> None:
 
 def test_loop_improves_the_checked_service_level_or_says_why(tiny: govsim.Scenario) -> None:
     # A tight scenario: planned utilisation 0.98 leaves queues long, so round 1 misses the
-    # wait targets and later rounds must lower the utilisation targets of those cells.
+    # wait targets and later rounds must lower the utilisation targets of those cells. With 2
+    # replications the shortfall is within its sampling interval (inconclusive: no round
+    # follows); 5 tell it from chance.
     tight = tiny.with_overrides({"policy.utilisation_target": 0.98,
                                  "items.*.target_wait_days": 1.0})
-    result = run(tight, years=1, replications=2, rounds=3, workers=1)
+    result = run(tight, years=1, replications=5, rounds=3, workers=1)
     rounds = result.tables.rounds
     conv = result.tables.convergence.iloc[0]
     assert rounds["cells_missed"].iloc[0] > 0  # the check found something to fix
