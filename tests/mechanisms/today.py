@@ -8,9 +8,10 @@ mechanism existed); the two convergence tables were re-made when the year's stat
 quote the money-needed gap (every other table unchanged), and the file again when the check
 began to judge each promise with its sampling interval (tiny: convergence and rounds gained
 their inconclusive columns and reason; Guang'an, 2 replications: its misses within their
-intervals no longer re-allocate, so the year adopts another round and every table changed).
-A change outside
-``govsim/mechanisms`` that is *meant* to change results regenerates the file:
+intervals no longer re-allocate, so the year adopts another round and every table changed),
+and the Guang'an digests once more when its projects became commissioned deliverables (one a
+county a year, handed over at the year's start, not a Poisson count at random times). A
+change outside ``govsim/mechanisms`` that is *meant* to change results regenerates the file:
 ``python -m tests.mechanisms.today``.
 """
 
