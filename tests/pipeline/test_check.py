@@ -111,6 +111,19 @@ def test_a_wait_over_its_promise_within_its_interval_is_inconclusive(tiny: Scena
     assert tight.misses == {CELL: "p90 wait 12.0 ± 0.1 d > target 10 d"}
 
 
+def test_a_commissioned_deliverable_promises_its_coverage_not_a_wait(tiny: Scenario) -> None:
+    """Deliverables ordered for the year are worked through one after the other: the second
+    starting months after the order is the plan, not a broken wait promise."""
+    ordered = tiny.with_overrides({"items.care.arrivals": "commissioned",
+                                   "items.care.patience_hours": None})
+    late = _trial([100.0] * 5, [120.0] * 5)
+    assert _check(tiny, late).misses == {CELL: "p90 wait 120.0 ± 0.0 d > target 10 d"}
+    checked = _check(ordered, late)
+    assert checked.misses == {} and checked.inconclusive == {}
+    assert _check(ordered, _trial([90.0] * 5, [120.0] * 5)).misses == {
+        CELL: "coverage 90% ± 0.0% < planned 100%"}  # coverage still judged
+
+
 def test_no_case_served_stays_a_miss(tiny: Scenario) -> None:
     checked = _check(tiny, _trial([100.0] * 5, [math.nan] * 5))
     assert checked.misses == {CELL: "no case served > target 10 d"}
