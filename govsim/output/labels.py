@@ -744,16 +744,18 @@ LABELS: dict[str, tuple[str, str]] = {
     "phrase.cap_lottery": ("福彩公益金", "the welfare-lottery fund"),
     "phrase.cap_market": ("承接主体供给能力", "provider capacity"),
     "phrase.cap_total": ("购买服务总预算", "the total purchase budget"),
-    "phrase.reason_converged": ("模拟在全部 {checked} 个检查单元中兑现了计划（在抽样误差之内），"
+    "phrase.reason_converged": ("模拟在全部 {checked} 个检查单元中兑现了计划{within}，"
                                 "计划满足每个单元的需求（第 {rounds} 轮）",
                                 "the simulation delivers the plan in all {checked} checked "
-                                "cells within their sampling intervals and the plan covers "
-                                "every cell's need (round {rounds})"),
-    "phrase.reason_unattainable": ("模拟在全部 {checked} 个检查单元中兑现了计划（在抽样误差之内），"
+                                "cells{within} and the plan covers every cell's need (round "
+                                "{rounds})"),
+    "phrase.reason_unattainable": ("模拟在全部 {checked} 个检查单元中兑现了计划{within}，"
                                    "但计划对 {rationed} 个单元限量供给：{status}",
                                    "the simulation delivers the plan in all {checked} checked "
-                                   "cells within their sampling intervals, but the plan "
-                                   "rations {rationed} cells: {status}"),
+                                   "cells{within}, but the plan rations {rationed} cells: "
+                                   "{status}"),
+    # with more than one replication: the check read each figure's sampling interval
+    "phrase.within_intervals": ("（在抽样误差之内）", " within their sampling intervals"),
     "phrase.reason_not_converged": ("{checked} 个检查单元中仍有 {missed} 个未达到计划承诺（{rounds}"
                                     " 轮）",
                                     "{missed} of {checked} checked cells still miss what the "

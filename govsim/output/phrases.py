@@ -63,12 +63,17 @@ def reason_text(row: Mapping[str, Any], lang: str) -> str:
         return MISSING if missing(value) else f"{int(float(value)):,}"
 
     status = row.get("status")
+    # one replication has no interval; a table from before the intervals has no count
+    within = row.get("replications")
+    within = label("phrase.within_intervals", lang) \
+        if not missing(within) and float(within) > 1 else ""
     if status == "converged":
         reason = label("phrase.reason_converged", lang, checked=count("cells_checked"),
-                       rounds=count("rounds"))
+                       rounds=count("rounds"), within=within)
     elif status == "unattainable":
         reason = label("phrase.reason_unattainable", lang, checked=count("cells_checked"),
-                       rationed=count("cells_rationed"), status=status_words(row, lang))
+                       rationed=count("cells_rationed"), status=status_words(row, lang),
+                       within=within)
     elif status == "not converged":
         reason = label("phrase.reason_not_converged", lang, missed=count("cells_missed"),
                        checked=count("cells_checked"), rounds=count("rounds"))

@@ -425,16 +425,16 @@ def convergence_row(scenario: Scenario, year: int, candidates: list[Round], best
         cap_text += f" ({money / WAN:,.1f} 万元 short)"
     replications = len(best.trial)
     to_decide = max(best.replications_to_decide.values(), default=None)
+    within = " within their sampling intervals" if replications > 1 else ""  # none with one
     if delivered and not caps:
         status = "converged"
-        reason = (f"the simulation delivers the plan in all {best.checked} checked cells "
-                  f"within their sampling intervals and the plan covers every cell's need "
-                  f"(round {best.number})")
+        reason = (f"the simulation delivers the plan in all {best.checked} checked "
+                  f"cells{within} and the plan covers every cell's need (round {best.number})")
     elif delivered:
         status = "unattainable"
-        reason = (f"the simulation delivers the plan in all {best.checked} checked cells "
-                  f"within their sampling intervals, but the plan rations "
-                  f"{len(best.rationed)} cells: unattainable under {cap_text}")
+        reason = (f"the simulation delivers the plan in all {best.checked} checked "
+                  f"cells{within}, but the plan rations {len(best.rationed)} cells: "
+                  f"unattainable under {cap_text}")
     else:
         status = "not converged"
         parts = [f"{len(best.misses)} of {best.checked} checked cells still miss what the plan "

@@ -193,11 +193,25 @@ def test_a_year_without_inconclusive_cells_says_nothing_of_them(tiny: Scenario) 
     assert row["status"] == "converged"
     assert (row["cells_inconclusive"], row["replications_to_decide"]) == (0, None)
     for lang in ("en", "zh"):
-        assert reason_text(row, lang) == label("phrase.reason_converged", lang, checked="1",
-                                               rounds="1")
+        assert reason_text(row, lang) == label(
+            "phrase.reason_converged", lang, checked="1", rounds="1",
+            within=label("phrase.within_intervals", lang))
     older = {k: v for k, v in row.items() if k not in ("cells_inconclusive", "replications",
                                                        "replications_to_decide")}
-    assert reason_text(older, "en") == reason_text(row, "en")  # a table from before
+    # a table from before the intervals: no interval was read, none is claimed
+    assert reason_text(older, "en") == ("the simulation delivers the plan in all 1 checked "
+                                        "cells and the plan covers every cell's need (round 1)")
+
+
+def test_one_replication_claims_no_interval(tiny: Scenario) -> None:
+    """One replication has no sampling interval: the reason must not say it read one."""
+    checked = _check(tiny, _trial([100.0]))
+    row = convergence_row(tiny, 2025, [checked], checked, 3, False, [])
+    assert row["status"] == "converged" and row["replications"] == 1
+    assert row["reason"] == ("the simulation delivers the plan in all 1 checked cells and the "
+                             "plan covers every cell's need (round 1)")
+    assert reason_text(row, "en") == row["reason"]
+    assert "抽样误差" not in reason_text(row, "zh")
 
 
 def test_real_misses_leave_the_year_not_converged_with_the_inconclusive_count(
