@@ -9,7 +9,8 @@ Every ratio is measured in this one run (the machine is shared: the load average
    a textbook SimPy model (``simpy.Resource``, ``random.expovariate`` per customer) against
    govsim's compiled engine on a pool with the same load — ``pool_log`` (spec in, log out:
    the engine) and ``run_pool`` (the engine plus the shared summary) — and govsim's SimPy
-   engine (``engine="simpy"``). Best of ``--repeats``, interleaved.
+   engine (``engine="simpy"``). Best of ``--repeats`` each; the compiled engine's calls, a few
+   milliseconds long, are repeated until they also fill half a second.
 2. **A replication-year.** ``simulate_year`` of Guang'an and of the ``--counties`` synthetic
    scenario (``generate_scenario(N, seed=1)``), baseline staffing, compiled against SimPy
    engine (the pool memo is emptied before each timing); their tables must be identical.
@@ -80,12 +81,18 @@ def mmc_spec(lam: float, c: int, cases: int, seed: int) -> PoolSpec:
                     penalty_per_hour=0.01)
 
 
-def best_rate(cases: int, run: object, repeats: int) -> float:
+def best_rate(cases: int, run: object, repeats: int, least_seconds: float = 0.5) -> float:
+    """Cases a second in the fastest of ``repeats`` calls of ``run`` — and of as many more as
+    fill ``least_seconds``: a call of a few milliseconds needs more tries than three to find one
+    the shared machine did not interrupt (as ``timeit``'s autorange does)."""
     rates = []
-    for _ in range(repeats):
+    spent = 0.0
+    while len(rates) < repeats or spent < least_seconds:
         started = time.perf_counter()
         run()  # type: ignore[operator]
-        rates.append(cases / (time.perf_counter() - started))
+        elapsed = time.perf_counter() - started
+        spent += elapsed
+        rates.append(cases / elapsed)
     return max(rates)
 
 

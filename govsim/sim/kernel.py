@@ -5,22 +5,25 @@ reference (:func:`govsim.sim.engine.simpy_log`) — the same cases served by the
 same clock hour for the same hours, in the same order, the same abandonments in the same order,
 the same daily queue samples — thousands of times faster. Two compiled kernels share the work:
 
-* :func:`~govsim.sim.kernel_fifo.fifo_kernel` computes the pool case by case over a heap of
-  token free times; it stops and says so when it meets simultaneous events whose order would
-  matter (possible with fixed service times and whole hours, not with continuous random times);
+* :func:`~govsim.sim.kernel_fifo.fifo_kernel` computes the pool case by case over the token free
+  times (a sorted list, or a heap for large pools); it stops and says so when it meets
+  simultaneous events whose order would matter (possible with fixed service times and whole
+  hours, not with continuous random times);
 * :func:`~govsim.sim.kernel_events.events_kernel` replays SimPy's event order exactly, ties and
   all (its docstring states the rules, read off SimPy's source), and runs whenever the first one
   stops, or when a slot joins only after it has left (which the recurrence does not model).
 
 Both are checked against SimPy on random specs full of ties (``tests/sim/test_engines_agree.py``).
-The kernels compile on first use and are cached on disk (:mod:`govsim.sim.jit`). Units: clock
-hours.
+The kernels compile on first use and are cached on disk (:mod:`govsim.sim.jit`); loading this
+module also asks the C library to keep freed memory for the next pool's arrays
+(:mod:`govsim.sim.allocator`). Units: clock hours.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from govsim.sim.allocator import keep_freed_memory
 from govsim.sim.jit import cache_dir
 from govsim.sim.kernel_events import (
     JOIN_START,
@@ -43,6 +46,8 @@ from govsim.sim.spec import (
 __all__ = ["cache_dir", "compiled_log"]
 
 _NO_PATIENCE = np.empty(0)
+
+keep_freed_memory()
 
 
 def compiled_log(spec: PoolSpec, kernel: str = "auto") -> PoolLog:

@@ -25,33 +25,40 @@ __all__ = ["QUANTILE", "finite_at_least", "log_totals", "not_below", "quantile",
 QUANTILE = 0.9
 
 
+# The checks run over every array of every pool, so they accumulate one flag instead of
+# stopping at the first failure: a loop without an early exit compiles to vector instructions
+# and took 0.47 instead of 1.13 ns a case (benchmarks/README.md, issue 15).
+
+
 @njit
 def sorted_within(values, low, high):  # pragma: no cover - compiled
-    """Whether ``values`` are non-decreasing, finite and inside ``[low, high)``."""
-    previous = low
-    for v in values:
-        if not (v >= previous and v < high):  # false for NaN
-            return False
-        previous = v
-    return True
+    """Whether ``values`` are non-decreasing, finite and inside ``[low, high)`` (sorted, so the
+    first and last decide the range)."""
+    n = values.shape[0]
+    if n == 0:
+        return True
+    ok = values[0] >= low and values[n - 1] < high
+    for i in range(1, n):
+        ok &= values[i] >= values[i - 1]  # false for NaN
+    return ok
 
 
 @njit
 def finite_at_least(values, low):  # pragma: no cover - compiled
     """Whether every value is finite and ``>= low``."""
-    for v in values:  # noqa: SIM110
-        if not (v >= low and v < np.inf):
-            return False
-    return True
+    ok = True
+    for v in values:
+        ok &= (v >= low) & (v < np.inf)
+    return ok
 
 
 @njit
 def not_below(values, low):  # pragma: no cover - compiled
     """Whether every value is ``>= low`` (infinity allowed, NaN not)."""
-    for v in values:  # noqa: SIM110
-        if not v >= low:
-            return False
-    return True
+    ok = True
+    for v in values:
+        ok &= v >= low
+    return ok
 
 
 @njit

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from govsim.sim.engine import ENGINES, pool_log, run_pool, run_pool_cached
 from govsim.sim.kernel import compiled_log
+from govsim.sim.kernel_fifo import LIST_MAX
 from govsim.sim.spec import PoolLog, PoolSpec, Slot, service_hours
 
 DISTRIBUTIONS = ("fixed", "exponential", "lognormal", "gamma")
@@ -63,7 +64,9 @@ def pool_specs(draw: st.DrawFn) -> PoolSpec:
         patience = rng.exponential(draw(st.sampled_from([0.5, 3.0, 20.0])), cases)
     slots = []
     for k in range(draw(st.integers(0, 4))):
-        fte = draw(st.sampled_from([0.0, 0.3, 0.5, 1.0, 1.0, 2.0, 2.5, 3.0]))
+        # up to 3 FTE mostly (a list of tokens); 20 and 150 reach the list's long pass and,
+        # two together, the heap beyond LIST_MAX tokens
+        fte = draw(st.sampled_from([0.0, 0.3, 0.5, 1.0, 1.0, 2.0, 2.5, 3.0, 20.0, 150.0]))
         start = draw(st.sampled_from([0.0, 0.0, -1.0, 4.0, 12.0, step * 7, horizon / 2,
                                       horizon, horizon + 5]))
         end = draw(st.sampled_from([math.inf, math.inf, 0.0, 4.0, 12.0, step * 9, horizon / 3,
@@ -155,6 +158,29 @@ def test_fifo_kernel_decides_pools_with_continuous_times(impatient: bool) -> Non
     for _ in range(40):
         spec = random_spec(rng, impatient)
         assert_same_log(pool_log(spec, "simpy"), compiled_log(spec, kernel="fifo"))
+
+
+@pytest.mark.parametrize("tokens", [1, 2, 3, 4, 5, 17, 64, LIST_MAX, LIST_MAX + 1, 400])
+@pytest.mark.parametrize("load", [0.3, 0.95])
+def test_fifo_kernel_keeps_token_order_at_every_size(tokens: int, load: float) -> None:
+    """The token order (a sorted list re-sorted by a scan below 4 tokens and by a fixed pass
+    from 4, a heap beyond ``LIST_MAX``) is the SimPy store's at every size: busy pools, idle
+    ones, a slot leaving and one joining."""
+    rng = np.random.default_rng(tokens)
+    horizon = 400.0
+    cases = int(load * tokens * horizon)
+    arrivals = np.sort(rng.random(cases) * horizon)
+    joining = max(1, tokens // 4)
+    slots = [Slot("staff", "public", float(tokens - joining), 0.8,
+                  end_hours=float(rng.uniform(100, 300))),
+             Slot("contract", "contract", float(joining), 0.7,
+                  start_hours=float(rng.uniform(10, 100)))] if tokens > 1 else \
+        [Slot("staff", "public", 1.0, 0.8)]
+    spec = PoolSpec(hours_per_year=horizon, efficiency=1.0, arrival_hours=arrivals,
+                    carried_ages=np.sort(rng.random(tokens) * 50)[::-1],
+                    work_hours=rng.exponential(1.0, cases + tokens), patience_hours=None,
+                    slots=slots, target_wait_hours=2.0, penalty_per_hour=0.01)
+    assert_same_log(pool_log(spec, "simpy"), compiled_log(spec, kernel="fifo"))
 
 
 def hand_spec(arrivals: list[float], work: list[float], slots: list[Slot],

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from govsim.sim.engine import pool_log
-from govsim.sim.kernel_shared import quantile
+from govsim.sim.kernel_shared import finite_at_least, not_below, quantile, sorted_within
 from govsim.sim.spec import (
     PoolLog,
     PoolSpec,
@@ -136,6 +136,25 @@ def test_each_bad_field_is_named(change: dict[str, object], field: str) -> None:
     check_spec(_spec())  # the unchanged spec passes
     with pytest.raises(ValueError, match=field):
         check_spec(_spec(**change))
+
+
+def test_compiled_checks_equal_their_numpy_statements() -> None:
+    """The checks accumulate a flag over the whole array (no early exit): a bad value at the
+    first, a middle and the last place, NaN, ±∞, and each range end exactly."""
+    rng = np.random.default_rng(5)
+    base = np.sort(rng.random(37) * 10.0)
+    cases = [base, np.empty(0), np.array([0.0]), np.array([10.0]), np.array([-0.0, 9.999])]
+    for place in (0, 18, 36):
+        for bad in (math.nan, math.inf, -math.inf, -1.0, 10.0, 3.0):
+            values = base.copy()
+            values[place] = bad
+            cases.append(values)
+    for values in cases:
+        ordered = bool(np.all(np.diff(values) >= 0)) and not np.isnan(values).any()
+        within = bool(np.all((values >= 0.0) & (values < 10.0)))
+        assert sorted_within(values, 0.0, 10.0) == (ordered and within), values
+        assert finite_at_least(values, 0.0) == bool(np.all(np.isfinite(values) & (values >= 0)))
+        assert not_below(values, 0.0) == bool(np.all(values >= 0.0)), values
 
 
 # -- commissioned deliverables ---------------------------------------------------------------
