@@ -2,6 +2,7 @@
 
     python benchmarks/bench_simulation.py [--cases 200000] [--plain-cases 100000]
         [--repeats 3] [--counties 183] [--no-simpy-scale] [--first-call] [--no-per-case]
+        [--servers 1,2,4,8,16,64,256,400] [--rho 0.9]
 
 Every ratio is measured in this one run (the machine is shared: the load average is printed).
 
@@ -11,6 +12,8 @@ Every ratio is measured in this one run (the machine is shared: the load average
    the engine) and ``run_pool`` (the engine plus the shared summary) — and govsim's SimPy
    engine (``engine="simpy"``). Best of ``--repeats`` each; the compiled engine's calls, a few
    milliseconds long, are repeated until they also fill half a second.
+   With ``--servers``, the same for M/M/c queues of each size ``c`` at load ``--rho`` (the
+   compiled engine keeps a pool's tokens in a sorted list up to 256, in a heap beyond).
 2. **A replication-year.** ``simulate_year`` of Guang'an and of the ``--counties`` synthetic
    scenario (``generate_scenario(N, seed=1)``), baseline staffing, compiled against SimPy
    engine (the pool memo is emptied before each timing); their tables must be identical.
@@ -35,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -116,6 +120,21 @@ def per_case(args: argparse.Namespace) -> None:
           f"{log_rate / plain:,.0f}x")
     print(f"   compiled engine, run_pool (with summary)    {run_rate:>14,.0f} /s   "
           f"{run_rate / plain:,.0f}x")
+
+
+def per_case_by_size(args: argparse.Namespace) -> None:
+    """Plain SimPy M/M/c against the compiled ``pool_log`` for each ``c`` of ``--servers``."""
+    print(f"1b. per case by pool size, rho {args.rho} (best of {args.repeats}; load average "
+          f"{os.getloadavg()[0]:.1f})")
+    print("     c   plain SimPy /s   compiled pool_log /s   ratio")
+    for c in (int(v) for v in args.servers.split(",")):
+        lam = args.rho * c
+        spec = mmc_spec(lam, c, args.cases, seed=1)
+        engine.pool_log(spec, "compiled")
+        plain = max(args.plain_cases / plain_simpy_mmc(lam, 1.0, c, args.plain_cases, seed=k)
+                    for k in range(args.repeats))
+        rate = best_rate(args.cases, partial(engine.pool_log, spec, "compiled"), args.repeats)
+        print(f"   {c:>4} {plain:>15,.0f} {rate:>22,.0f} {rate / plain:>7,.0f}x")
 
 
 def replication_year(scenario: govsim.Scenario, label: str, with_simpy: bool,
@@ -204,12 +223,17 @@ def main() -> None:
                         help="skip the SimPy engine on the --counties scenario (minutes)")
     parser.add_argument("--first-call", action="store_true")
     parser.add_argument("--no-per-case", action="store_true", help="skip part 1")
+    parser.add_argument("--servers", default="",
+                        help="comma-separated pool sizes for part 1b (none by default)")
+    parser.add_argument("--rho", type=float, default=0.9, help="the load of part 1b")
     args = parser.parse_args()
 
     if args.no_per_case:
         engine.run_pool(mmc_spec(4.5, 5, 100, seed=1), "compiled")  # load the kernels first
     else:
         per_case(args)
+    if args.servers:
+        per_case_by_size(args)
     print("2. one replication-year, baseline staffing")
     replication_year(govsim.load_scenario("guangan"), "Guang'an", with_simpy=True,
                      repeats=args.repeats)
