@@ -7,7 +7,7 @@ process a 200,000-case pool took 26–28 ns a case in the compiled engine instea
 half its time in page faults (benchmarks/README.md, issue 15). :func:`keep_freed_memory` sets
 glibc's ``M_TOP_PAD`` to :data:`TOP_PAD_BYTES`, so each process keeps up to that much freed
 memory at the top of its heap for reuse: at most that much more resident memory (the
-183-county run's main process peaked 888 MiB before, 958 MiB with 64 MiB kept).
+183-county run's main process peaked at 888 MiB before, 930 MiB with 32 MiB kept).
 
 It is called when the compiled engine is first loaded. It does nothing outside Linux, with a C
 library without ``mallopt``, or when ``MALLOC_TOP_PAD_`` is set in the environment (the user's
