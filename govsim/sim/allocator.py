@@ -17,6 +17,7 @@ own setting stands).
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import sys
 
@@ -27,17 +28,10 @@ __all__ = ["TOP_PAD_BYTES", "keep_freed_memory"]
 TOP_PAD_BYTES = 32 * 2**20
 _M_TOP_PAD = -2  # from glibc's malloc.h
 
-_state: dict[str, bool] = {}
 
-
+@functools.cache
 def keep_freed_memory() -> bool:
     """Ask the C library to keep freed memory for reuse; whether it agreed (once a process)."""
-    if "done" not in _state:
-        _state["done"] = _set_top_pad()
-    return _state["done"]
-
-
-def _set_top_pad() -> bool:
     if not sys.platform.startswith("linux") or "MALLOC_TOP_PAD_" in os.environ:
         return False
     try:
